@@ -1,0 +1,23 @@
+/* Helpers shared by the Check test programs: locating the repository and the
+ * optional external data, skipping cleanly (exit 77) when data is absent,
+ * and running a suite with the standard CTest-friendly exit code. */
+#ifndef NNH_TEST_H
+#define NNH_TEST_H
+
+#include <check.h>
+#include <stdio.h>
+
+/* Path under the repository root, e.g. nnh_src_path("examples/x.onnx"). */
+const char *nnh_src_path(const char *rel);
+/* Path under ../shared/data, or NULL if that file or folder is absent. */
+const char *nnh_data_path(const char *rel);
+/* Exit 77 (CTest: skipped) with a message when rel under shared data is absent. */
+void nnh_require_data(const char *rel);
+/* Run the suite, print Check's summary, return 0 if all passed. */
+int nnh_run_suite(Suite *s);
+/* Deterministic uniform doubles in [0,1) (splitmix64). */
+double nnh_test_rand(unsigned long long *state);
+/* Write text to a fresh temporary file; returns its path (static buffer per call slot). */
+const char *nnh_test_tmpfile(const char *text, const char *suffix);
+
+#endif
