@@ -1,9 +1,98 @@
-/* Envelopes of activations: tie points, 1-D envelopes on [L,U], the
- * multivariate concave/convex envelopes of sigma(w^T x + b) over a box, and
- * the separation oracle. (Placeholder: filled in by the convexification core.) */
+/* Envelopes of activations (Carrasco & Munoz, arXiv 2410.23362):
+ * tie points, 1-D envelopes of sigma on [L,U], the multivariate concave and
+ * convex envelopes of f(x) = sigma(w^T x + b) over a box, and the separation
+ * oracle for conv{(x, y) : x in [l,u], y = f(x)}.
+ * All functions are pure; the multivariate ones work in a caller-owned
+ * workspace and allocate nothing per call. */
 #ifndef NNH_ENVELOPE_H
 #define NNH_ENVELOPE_H
 
 #include "activation.h"
+#include "nnh_error.h"
+
+/* ---- Tie points ------------------------------------------------------------
+ * Upper (concave-side) tie point zhat in [L,U]: the 1-D concave envelope of
+ * sigma on [L,U] is the secant from L to zhat, then sigma on [zhat, U].
+ * Convex sigma: U; concave part only (L >= inflection): L. hint is a warm
+ * start (any value in [L,U], or NAN for none). Accurate to 1e-12 relative. */
+double nnh_tie_upper(const nnh_activation *a, double L, double U, double hint);
+/* Lower (convex-side) tie point zcheck in [L,U]: the 1-D convex envelope of
+ * sigma on [L,U] is sigma on [L, zcheck], then the secant from zcheck to U.
+ * Obtained by reflection tau(z) = -sigma(-z). Concave-free sigma gives U. */
+double nnh_tie_lower(const nnh_activation *a, double L, double U, double hint);
+
+/* ---- 1-D envelopes on [L,U] ------------------------------------------------
+ * Value at z of the concave (upper) / convex (lower) envelope of sigma on
+ * [L,U]; *slope (may be NULL) receives a super/subgradient there. */
+double nnh_env1d_upper(const nnh_activation *a, double L, double U, double z, double *slope);
+double nnh_env1d_lower(const nnh_activation *a, double L, double U, double z, double *slope);
+
+/* A valid linear cut of sigma on [L,U] touching the envelope at z:
+ * side > 0: sigma(t) <= slope t + icpt for all t in [L,U];
+ * side < 0: sigma(t) >= slope t + icpt for all t in [L,U].
+ * The intercept includes a margin covering the rounding error of its
+ * computation, so the inequality holds in exact arithmetic. */
+void nnh_env1d_cut(const nnh_activation *a, double L, double U, double z, int side,
+                   double *slope, double *icpt);
+
+/* CROWN/DeepPoly-style pair of valid linear bounds on [L,U]:
+ * lo_s t + lo_c <= sigma(t) <= up_s t + up_c for all t in [L,U] (with margin). */
+void nnh_env1d_linear_relax(const nnh_activation *a, double L, double U, double *lo_s,
+                            double *lo_c, double *up_s, double *up_c);
+
+/* ---- Multivariate envelopes -------------------------------------------------- */
+typedef enum {
+    NNH_REGION_F = 0, /* cav = f (on the walk's level): a 1-D tangent piece */
+    NNH_REGION_L = 1, /* cav linear (secant piece): a 1-D cut */
+    NNH_REGION_I = 2  /* genuinely multivariate: stopped at level >= 1 */
+} nnh_region;
+
+/* One neuron over a box: f(x) = act(w^T x + b), x in [l,u] (n may be 0). */
+typedef struct nnh_neuron {
+    const nnh_activation *act;
+    int n;
+    const double *w, *l, *u;
+    double b;
+} nnh_neuron;
+
+/* Caller-owned scratch for inputs of up to n_max coordinates. */
+typedef struct nnh_env_ws {
+    int n_max;
+    double *dbuf;
+    int *ibuf;
+} nnh_env_ws;
+
+int nnh_env_ws_init(nnh_env_ws *ws, int n_max, nnh_error *err);
+void nnh_env_ws_free(nnh_env_ws *ws);
+
+typedef struct nnh_env_point {
+    double value;      /* cav f(x) (or vex f(x)) */
+    nnh_region region; /* where the walk stopped */
+    int level;         /* level K of the stop (0 = top level) */
+} nnh_env_point;
+
+/* Concave envelope of f over the box at x (x is clamped to the box); grad
+ * (n entries, may be NULL) receives a supergradient in original coordinates. */
+int nnh_cav(const nnh_neuron *nr, const double *x, double *grad, nnh_env_point *res,
+            nnh_env_ws *ws);
+/* Convex envelope (by reflection), grad a subgradient. */
+int nnh_vex(const nnh_neuron *nr, const double *x, double *grad, nnh_env_point *res,
+            nnh_env_ws *ws);
+
+/* A cut returned by the separation oracle. */
+typedef struct nnh_cut {
+    int sense;         /* +1: y <= a^T x + c;  -1: y >= a^T x + c;  0: no cut */
+    double c;
+    double violation;  /* how much (x*, y*) violates it (> 0 when sense != 0) */
+    nnh_region region; /* region of the envelope piece the cut comes from */
+    int level;
+} nnh_cut;
+
+/* Separation: if (x*, y*) is outside conv(S) by more than tol, write the most
+ * violated valid cut (coefficients into a[n], the rest into *cut); otherwise
+ * cut->sense = 0. Cuts are valid on the whole box in exact arithmetic: the
+ * intercept carries a margin for the rounding error of its computation. */
+int nnh_separate(const nnh_neuron *nr, const double *x, double y, double tol, double *a,
+                 nnh_cut *cut, nnh_env_ws *ws);
 
 #endif

@@ -1,0 +1,177 @@
+/* ONNX reader, linear side: the pending affine map that folds MatMul/Gemm,
+ * bias additions and constant scalings between two activations into one
+ * dense layer, and the block matrices of MatMul/Gemm acting on one tensor axis. */
+#include "onnx_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* rows * cols within OX_MAX_ELEMS, without overflow. */
+static int size_ok(size_t rows, size_t cols)
+{
+    return rows > 0 && cols > 0 && rows <= OX_MAX_ELEMS / cols;
+}
+
+static int too_large(nnh_error *err, size_t rows, size_t cols)
+{
+    return nnh_error_set(err, NNH_EUNSUPPORTED,
+                         "a %zu x %zu weight matrix exceeds the reader's limit of %zu entries",
+                         rows, cols, (size_t)OX_MAX_ELEMS);
+}
+
+int ox_map_init(ox_map *m, size_t n, nnh_error *err)
+{
+    memset(m, 0, sizeof *m);
+    if (n == 0 || n > OX_MAX_ELEMS)
+        return nnh_error_set(err, NNH_EUNSUPPORTED, "a value of %zu elements is not handled", n);
+    m->c = calloc(n, sizeof(double));
+    if (!m->c)
+        return nnh_error_set(err, NNH_ENOMEM, "out of memory");
+    m->kind = OX_MAP_IDENT;
+    m->n_in = m->n_out = n;
+    return NNH_OK;
+}
+
+void ox_map_free(ox_map *m)
+{
+    if (m) {
+        free(m->A);
+        free(m->c);
+        memset(m, 0, sizeof *m);
+    }
+}
+
+static int all_ones(const double *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] != 1.0)
+            return 0;
+    return 1;
+}
+
+int ox_map_scale(ox_map *m, const double *s, const double *t, nnh_error *err)
+{
+    size_t n = m->n_out;
+    if (s && !(m->kind == OX_MAP_IDENT && all_ones(s, n))) {
+        if (m->kind == OX_MAP_IDENT) {
+            m->A = malloc(n * sizeof(double));
+            if (!m->A)
+                return nnh_error_set(err, NNH_ENOMEM, "out of memory");
+            memcpy(m->A, s, n * sizeof(double));
+            m->kind = OX_MAP_DIAG;
+        } else if (m->kind == OX_MAP_DIAG) {
+            for (size_t i = 0; i < n; i++)
+                m->A[i] *= s[i];
+        } else {
+            for (size_t i = 0; i < n; i++)
+                for (size_t j = 0; j < m->n_in; j++)
+                    m->A[i * m->n_in + j] *= s[i];
+        }
+        for (size_t i = 0; i < n; i++)
+            m->c[i] *= s[i];
+    }
+    if (t)
+        for (size_t i = 0; i < n; i++)
+            m->c[i] += t[i];
+    return NNH_OK;
+}
+
+/* A' = M A for the three kinds of A (rows x n_in result). */
+static void compose(const ox_map *m, const double *M, size_t rows, double *A2)
+{
+    size_t ni = m->n_in, no = m->n_out;
+    if (m->kind == OX_MAP_IDENT) {
+        memcpy(A2, M, rows * ni * sizeof(double));
+        return;
+    }
+    if (m->kind == OX_MAP_DIAG) {
+        for (size_t i = 0; i < rows; i++)
+            for (size_t j = 0; j < ni; j++)
+                A2[i * ni + j] = M[i * no + j] * m->A[j];
+        return;
+    }
+    for (size_t i = 0; i < rows; i++)
+        for (size_t k = 0; k < no; k++) {
+            double mik = M[i * no + k];
+            if (mik == 0.0)
+                continue;
+            const double *arow = m->A + k * ni;
+            double *out = A2 + i * ni;
+            for (size_t j = 0; j < ni; j++)
+                out[j] += mik * arow[j];
+        }
+}
+
+int ox_map_apply(ox_map *m, const double *M, size_t rows, const double *d, nnh_error *err)
+{
+    if (!size_ok(rows, m->n_in))
+        return too_large(err, rows, m->n_in);
+    double *A2 = calloc(rows * m->n_in, sizeof(double));
+    double *c2 = calloc(rows, sizeof(double));
+    if (!A2 || !c2) {
+        free(A2);
+        free(c2);
+        return nnh_error_set(err, NNH_ENOMEM, "out of memory composing a %zu x %zu layer", rows,
+                             m->n_in);
+    }
+    compose(m, M, rows, A2);
+    for (size_t i = 0; i < rows; i++) {
+        double s = d ? d[i] : 0.0;
+        for (size_t k = 0; k < m->n_out; k++)
+            s += M[i * m->n_out + k] * m->c[k];
+        c2[i] = s;
+    }
+    free(m->A);
+    free(m->c);
+    m->A = A2;
+    m->c = c2;
+    m->kind = OX_MAP_DENSE;
+    m->n_out = rows;
+    return NNH_OK;
+}
+
+int ox_map_dense(const ox_map *m, double **W, nnh_error *err)
+{
+    *W = NULL;
+    if (!size_ok(m->n_out, m->n_in))
+        return too_large(err, m->n_out, m->n_in);
+    double *w = calloc(m->n_out * m->n_in, sizeof(double));
+    if (!w)
+        return nnh_error_set(err, NNH_ENOMEM, "out of memory building a %zu x %zu layer",
+                             m->n_out, m->n_in);
+    if (m->kind == OX_MAP_DENSE)
+        memcpy(w, m->A, m->n_out * m->n_in * sizeof(double));
+    else
+        for (size_t i = 0; i < m->n_in; i++)
+            w[i * m->n_in + i] = m->kind == OX_MAP_DIAG ? m->A[i] : 1.0;
+    *W = w;
+    return NNH_OK;
+}
+
+int ox_block_matrix(const double *coef, size_t rr, size_t mo, size_t kk, size_t cc, double **M,
+                    nnh_error *err)
+{
+    *M = NULL;
+    size_t rows = 0, cols = 0;
+    if (rr && mo && kk && cc && rr <= OX_MAX_ELEMS / mo && rr * mo <= OX_MAX_ELEMS / cc &&
+        rr <= OX_MAX_ELEMS / kk && rr * kk <= OX_MAX_ELEMS / cc) {
+        rows = rr * mo * cc;
+        cols = rr * kk * cc;
+    }
+    if (!size_ok(rows, cols))
+        return rows && cols ? too_large(err, rows, cols)
+                            : nnh_error_set(err, NNH_EUNSUPPORTED, "empty or oversized product");
+    double *m = calloc(rows * cols, sizeof(double));
+    if (!m)
+        return nnh_error_set(err, NNH_ENOMEM, "out of memory building a %zu x %zu matrix", rows,
+                             cols);
+    for (size_t r = 0; r < rr; r++)
+        for (size_t i = 0; i < mo; i++)
+            for (size_t k = 0; k < kk; k++) {
+                double v = coef[i * kk + k];
+                for (size_t j = 0; j < cc; j++)
+                    m[((r * mo + i) * cc + j) * cols + (r * kk + k) * cc + j] = v;
+            }
+    *M = m;
+    return NNH_OK;
+}
