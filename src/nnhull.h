@@ -14,6 +14,7 @@ extern "C" {
 #include "network.h"
 #include "spec.h"
 #include "bounds.h"
+#include "engine.h"
 
 const char *nnh_version(void);
 
