@@ -188,6 +188,22 @@ expect 1 "$NNHULL" bounds "$NET" --box "$T/box.txt" --method ibp --out "$T/nodir
 mkdir -p "$T/outdir/g.h5/sub"   # the final name is a non-empty directory: the rename fails
 expect 1 "$NNHULL" bounds "$NET" --box "$T/box.txt" --method ibp --out "$T/outdir/g.h5" && err_has "rename" &&
   ok "failed rename: 1"
+# SIGTERM in the middle of a run (stopped under gdb while bounding layer 0):
+# the temporary file existed, the signal removes it, no final file appears
+if command -v gdb >/dev/null 2>&1; then
+  mkdir "$T/sig"
+  timeout 120 gdb -q -batch -ex 'break nnh_bounds_ibp_layer' -ex run -ex "shell ls $T/sig > $T/sig.during" \
+    -ex 'signal SIGTERM' --args "$NNHULL" bounds "$NET" --box "$T/box.txt" --method ibp --out "$T/sig/k.h5" \
+    >"$T/gdb.log" 2>&1 || true
+  if grep -q '^k.h5.tmp.[0-9]*$' "$T/sig.during" 2>/dev/null; then
+    [[ -z "$(ls -A "$T/sig")" ]] && ok "SIGTERM during a run removes the temporary file, no final file" ||
+      fail "after SIGTERM: $(ls "$T/sig")"
+  else
+    echo "skip: could not stop nnhull under gdb ($(tail -1 "$T/gdb.log"))"
+  fi
+else
+  echo "skip: gdb absent (SIGTERM test)"
+fi
 left=$(find "$T" -name '*.tmp.*' | wc -l)
 [[ $left -eq 0 ]] && ok "no *.tmp.* files left behind" || fail "$left temporary files left behind"
 
