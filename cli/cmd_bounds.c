@@ -94,7 +94,7 @@ static void print_usage(void)
           "  -h, --help           this help\n\n"
           "example:\n"
           "  nnhull bounds examples/digits_sigmoid_64x10x10x10x10x10.onnx --method ibp \\\n"
-          "      --center \"$(sed -n 1p examples/digits_test_inputs.csv | cut -d, -f2-)\" \\\n"
+          "      --center \"$(sed -n 2p examples/digits_test_inputs.csv | cut -d, -f2-)\" \\\n"
           "      --eps 0.05 --clip 0,1 --out out.h5\n",
           stdout);
 }
@@ -274,8 +274,8 @@ static int read_center(const char *arg, double **c, int *n, const char **label)
     }
     *label = "--center";
     if (cli_parse_numbers(arg, c, n, bad, sizeof bad) != 0)
-        return cli_fail("--center: '%s' is neither a readable file nor a list of numbers "
-                        "(bad number '%s')", arg, bad);
+        return cli_fail("--center: '%.60s%s' is neither a readable file nor a list of numbers "
+                        "(bad number '%s')", arg, strlen(arg) > 60 ? "..." : "", bad);
     return CLI_OK;
 }
 

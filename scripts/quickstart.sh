@@ -3,12 +3,13 @@
 # job on a bundled example: describe the network, bound every neuron over the
 # L-infinity ball of radius 0.05 around the first test image, and summarise.
 # Usage: scripts/quickstart.sh
-#   NNH_QUICKSTART_NET=F.onnx NNH_QUICKSTART_CENTER=x1,x2,...  use another network/input
+#   NNH_QUICKSTART_NET=F.onnx, NNH_QUICKSTART_INPUTS=F.csv (label,x...) or
+#   NNH_QUICKSTART_CENTER=x1,x2,...  use another network / input
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 NET=${NNH_QUICKSTART_NET:-examples/digits_sigmoid_64x10x10x10x10x10.onnx}
-INPUTS=examples/digits_test_inputs.csv
+INPUTS=${NNH_QUICKSTART_INPUTS:-examples/digits_test_inputs.csv}
 OUT=build/quickstart.h5
 
 bash scripts/install-deps.sh
@@ -22,8 +23,9 @@ if [[ -n "${NNH_QUICKSTART_CENTER:-}" ]]; then
   CENTER=$NNH_QUICKSTART_CENTER
 else
   [[ -f "$INPUTS" ]] || { echo "quickstart: $INPUTS not found" >&2; exit 1; }
-  # first test image: drop the label, keep the 64 pixel values in [0,1]
-  CENTER=$(grep -v '^#' "$INPUTS" | head -n 1 | cut -d, -f2-)
+  # first test image (first line starting with a digit, after the header):
+  # drop the label, keep the 64 pixel values in [0,1]
+  CENTER=$(grep -E '^[0-9]' "$INPUTS" | head -n 1 | cut -d, -f2-)
 fi
 
 run() { echo "+ nnhull $*"; build/nnhull "$@"; echo; }
