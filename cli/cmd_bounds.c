@@ -22,10 +22,11 @@ static int engine_ibp(const nnh_network *net, nnh_bounds *b, nnh_layer_stats *st
                       const char *options_json, nnh_error *err)
 {
     cJSON *o = cJSON_Parse(options_json ? options_json : "{}");
-    int has_keys = o && o->child;
+    int empty_object = o && cJSON_IsObject(o) && !o->child;
     cJSON_Delete(o);
-    if (has_keys)
-        return nnh_error_set(err, NNH_EINVAL, "method ibp takes no engine options");
+    if (!empty_object)
+        return nnh_error_set(err, NNH_EINVAL, "method ibp takes no engine options (got %.200s)",
+                             options_json);
     if (b->n_layers != net->n_layers || b->n_in != net->n_inputs)
         return nnh_error_set(err, NNH_EINVAL, "bounds do not match the network's shape");
     for (int j = 0; j < b->n_in; j++)

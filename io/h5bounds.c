@@ -126,6 +126,10 @@ static int overwrite_dataset(hid_t loc, const char *name, hid_t mtype, const voi
     return rc;
 }
 
+static char *read_attr_str(hid_t loc, const char *name);
+static int read_attr_int(hid_t loc, const char *name, int *v);
+static void *read_dataset(hid_t loc, const char *name, hid_t mtype, size_t elem, hsize_t dims[2]);
+
 /* ---- writer ---- */
 
 void nnh_h5_meta_init(nnh_h5_meta *m)
@@ -503,6 +507,112 @@ int nnh_h5_finish(nnh_h5_writer *w, int complete, nnh_error *err)
         unlink(w->tmp);
     writer_free(w);
     return rc;
+}
+
+int nnh_h5_layer_written(const nnh_h5_writer *w, int k)
+{
+    return k >= 0 && k < w->n_layers && w->written[k];
+}
+
+/* byte copy of src to dst (the temporary file of a reopened writer) */
+static int copy_file(const char *src, const char *dst, nnh_error *err)
+{
+    FILE *in = fopen(src, "rb");
+    if (!in)
+        return nnh_error_set(err, NNH_EIO, "%s: cannot open: %s", src, strerror(errno));
+    FILE *out = fopen(dst, "wb");
+    if (!out) {
+        int e = errno;
+        fclose(in);
+        return nnh_error_set(err, NNH_EIO, "%s: cannot create %s: %s", src, dst, strerror(e));
+    }
+    char buf[65536];
+    size_t n;
+    int bad = 0;
+    while (!bad && (n = fread(buf, 1, sizeof buf, in)) > 0)
+        bad = fwrite(buf, 1, n, out) != n;
+    bad |= ferror(in);
+    fclose(in);
+    bad |= fclose(out) != 0;
+    if (bad) {
+        unlink(dst);
+        return nnh_error_set(err, NNH_EIO, "%s: cannot copy to %s", src, dst);
+    }
+    return NNH_OK;
+}
+
+/* the reopened file's shape against net; marks the layers already present */
+static int match_file(nnh_h5_writer *w, nnh_error *err)
+{
+    char *fmt = read_attr_str(w->file, "format");
+    int ver = 0, ok = fmt && !strcmp(fmt, NNH_H5_FORMAT) &&
+                      read_attr_int(w->file, "format_version", &ver) == 0 &&
+                      ver == NNH_H5_FORMAT_VERSION;
+    free(fmt);
+    if (!ok)
+        return nnh_error_set(err, NNH_EPARSE, "%s: not an nnhull-bounds v%d file", w->path,
+                             NNH_H5_FORMAT_VERSION);
+    hsize_t d[2];
+    double *lo = read_dataset(w->file, "/regions/lower", H5T_NATIVE_DOUBLE, sizeof(double), d);
+    int got = lo != NULL;
+    free(lo);
+    if (!got || (int)d[1] != w->n_in || d[0] < 1)
+        return nnh_error_set(err, NNH_EINVAL, "%s: /regions/lower is not [R x %d] (the network's "
+                             "inputs)", w->path, w->n_in);
+    w->n_regions = (int)d[0];
+    double *sec = read_dataset(w->file, "/stats/seconds", H5T_NATIVE_DOUBLE, sizeof(double), d);
+    got = sec != NULL;
+    free(sec);
+    if (!got || d[1] != 0 || (int)d[0] != w->n_layers)
+        return nnh_error_set(err, NNH_EINVAL, "%s: /stats/seconds is not [%d] (the network's "
+                             "layers)", w->path, w->n_layers);
+    for (int k = 0; k < w->n_layers; k++) {
+        char g[48];
+        snprintf(g, sizeof g, "/layers/%d", k);
+        if (H5Lexists(w->file, "/layers", H5P_DEFAULT) <= 0 ||
+            H5Lexists(w->file, g, H5P_DEFAULT) <= 0)
+            continue;
+        hid_t h = H5Gopen2(w->file, g, H5P_DEFAULT);
+        int width = -1;
+        if (h >= 0) {
+            if (read_attr_int(h, "width", &width) < 0)
+                width = -1;
+            H5Gclose(h);
+        }
+        if (width != w->width[k])
+            return nnh_error_set(err, NNH_EINVAL, "%s: %s has width %d, the network's layer %d "
+                                 "has %d", w->path, g, width, k, w->width[k]);
+        w->written[k] = 1;
+    }
+    return NNH_OK;
+}
+
+int nnh_h5_reopen(const char *path, const nnh_network *net, nnh_h5_writer **out,
+                  nnh_error *err)
+{
+    *out = NULL;
+    nnh_h5_writer *w = NULL;
+    int rc = writer_alloc(path, net, 1, &w, err);
+    if (rc)
+        return rc;
+    if ((rc = copy_file(path, w->tmp, err))) {
+        writer_free(w);
+        return rc;
+    }
+    quiet q;
+    quiet_begin(&q);
+    w->file = H5Fis_hdf5(w->tmp) > 0 ? H5Fopen(w->tmp, H5F_ACC_RDWR, H5P_DEFAULT) : -1;
+    if (w->file < 0)
+        rc = nnh_error_set(err, NNH_EPARSE, "%s: not an HDF5 file", path);
+    else
+        rc = match_file(w, err);
+    quiet_end(&q);
+    if (rc) {
+        nnh_h5_abort(w);
+        return rc;
+    }
+    *out = w;
+    return NNH_OK;
 }
 
 int nnh_h5_write_bounds(const char *path, const nnh_network *net, const nnh_h5_meta *meta,

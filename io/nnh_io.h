@@ -96,6 +96,16 @@ int nnh_h5_finish(nnh_h5_writer *w, int complete, nnh_error *err);
 /* Close, remove the temporary file, free w (w may be NULL). */
 void nnh_h5_abort(nnh_h5_writer *w);
 
+/* Continue a file written earlier (typically status "partial"): <path> is
+ * copied to the temporary name and opened for writing; it must match net
+ * (inputs, layers, widths). <path> itself stays untouched until finish. A
+ * checkpoint during a long run is nnh_h5_finish(w, 0) (a consistent partial
+ * file under the final name) followed by nnh_h5_reopen. */
+int nnh_h5_reopen(const char *path, const nnh_network *net, nnh_h5_writer **out,
+                  nnh_error *err);
+/* 1 when layer k is in the file (written now or before a reopen). */
+int nnh_h5_layer_written(const nnh_h5_writer *w, int k);
+
 /* One shot: create + every layer + stats + finish(complete). */
 int nnh_h5_write_bounds(const char *path, const nnh_network *net, const nnh_h5_meta *meta,
                         int n_regions, nnh_bounds *const *regions, const nnh_layer_stats *stats,

@@ -242,6 +242,75 @@ START_TEST(test_partial_then_complete)
 }
 END_TEST
 
+/* checkpoint and resume: finish(partial), reopen, append the rest, complete */
+START_TEST(test_reopen_appends)
+{
+    nnh_network *net = make_net();
+    nnh_bounds *b[R];
+    make_regions(net, b);
+    double lo[R * 4], hi[R * 4];
+    for (int r = 0; r < R; r++)
+        for (int j = 0; j < 4; j++)
+            lo[r * 4 + j] = b[r]->in_lo[j], hi[r * 4 + j] = b[r]->in_hi[j];
+    char out[128], tmp[160];
+    char *d = tmpdir();
+    snprintf(out, sizeof out, "%s/c.h5", d);
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", out, (long)getpid());
+    nnh_h5_meta m;
+    nnh_h5_meta_init(&m);
+    m.network_sha256 = "00";
+    m.method = "hull";
+    nnh_error err;
+    nnh_h5_writer *w;
+    ck_assert_int_eq(nnh_h5_create(out, net, &m, R, lo, hi, &w, &err), 0);
+    ck_assert_int_eq(nnh_h5_write_layer(w, 0, b, &err), 0);
+    ck_assert_int_eq(nnh_h5_finish(w, 0, &err), 0); /* checkpoint */
+
+    ck_assert_int_eq(nnh_h5_reopen(out, net, &w, &err), 0);
+    ck_assert(exists(tmp));
+    ck_assert_int_eq(nnh_h5_layer_written(w, 0), 1);
+    ck_assert_int_eq(nnh_h5_layer_written(w, 1), 0);
+    ck_assert_int_eq(nnh_h5_write_layer(w, 0, b, &err), NNH_EINVAL); /* already there */
+    ck_assert_int_eq(nnh_h5_write_layer(w, 1, b, &err), 0);
+    ck_assert_int_eq(nnh_h5_write_layer(w, 2, b, &err), 0);
+    nnh_layer_stats st[3] = {{1, 2, 3, 4, 5, 6}, {0, 0, 0, 0, 0, 0}, {0, 0, 0, 0, 0, 0}};
+    ck_assert_int_eq(nnh_h5_write_stats(w, st, &err), 0);
+    ck_assert_int_eq(nnh_h5_finish(w, 1, &err), 0);
+    ck_assert(!exists(tmp));
+
+    nnh_h5_file *h;
+    ck_assert_int_eq(nnh_h5_read(out, &h, &err), 0);
+    ck_assert_int_eq(h->complete, 1);
+    ck_assert_str_eq(h->method, "hull");
+    ck_assert_int_eq(h->n_regions, R);
+    for (int r = 0; r < R; r++)
+        for (int k = 0; k < 3; k++) {
+            assert_same_doubles(h->regions[r]->layers[k].pre_lo, b[r]->layers[k].pre_lo,
+                                b[r]->layers[k].width);
+            assert_same_doubles(h->regions[r]->layers[k].post_hi, b[r]->layers[k].post_hi,
+                                b[r]->layers[k].width);
+        }
+    ck_assert_int_eq(h->stats[0].simplex_iters, 3);
+    nnh_h5_file_free(h);
+
+    /* a network of another shape is refused, the file stays, no temporary */
+    nnh_network *other;
+    int sizes[3] = {4, 6, 2};
+    ck_assert_int_eq(nnh_network_create(&other, 2, sizes, &err), 0);
+    ck_assert_int_eq(nnh_h5_reopen(out, other, &w, &err), NNH_EINVAL);
+    ck_assert(!exists(tmp));
+    ck_assert(exists(out));
+    nnh_network_free(other);
+    ck_assert_int_ne(nnh_h5_reopen("/nonexistent/x.h5", net, &w, &err), 0);
+
+    unlink(out);
+    ck_assert_int_eq(rmdir(d), 0);
+    for (int r = 0; r < R; r++)
+        nnh_bounds_free(b[r]);
+    nnh_network_free(net);
+}
+END_TEST
+
 START_TEST(test_failures_leave_nothing)
 {
     nnh_network *net = make_net();
@@ -341,6 +410,7 @@ int main(void)
     tcase_add_test(tc, test_sha256_vectors);
     tcase_add_test(tc, test_round_trip);
     tcase_add_test(tc, test_partial_then_complete);
+    tcase_add_test(tc, test_reopen_appends);
     tcase_add_test(tc, test_failures_leave_nothing);
     tcase_add_test(tc, test_reader_refuses_foreign_files);
     suite_add_tcase(s, tc);
