@@ -90,8 +90,8 @@ static void print_usage(void)
         printf("                         %-8s %s\n", methods[i].name, methods[i].summary);
     fputs("  --engine-opts JSON   engine options as a JSON object (default {})\n"
           "  --out F.h5           output file (required)\n"
-          "  --quiet              print nothing on success (default: one line per layer)\n"
-          CLI_LOAD_HELP
+          "  --quiet              print nothing on success (default: one line per layer)\n\n"
+          "network loading:\n" CLI_LOAD_HELP
           "  -h, --help           this help\n\n"
           "example:\n"
           "  nnhull bounds examples/digits_sigmoid_64x10x10x10x10x10.onnx --method ibp \\\n"

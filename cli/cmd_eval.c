@@ -18,8 +18,8 @@ static const char usage[] =
     "  -h, --help           this help\n\n"
     "examples:\n"
     "  nnhull eval net.onnx 0.1,0.2,-0.3\n"
-    "  cut -d, -f2- examples/digits_test_inputs.csv | nnhull eval "
-    "examples/digits_sigmoid_64x10x10x10x10x10.onnx\n";
+    "  tail -n +2 examples/digits_test_inputs.csv | cut -d, -f2- |\n"
+    "      nnhull eval examples/digits_sigmoid_64x10x10x10x10x10.onnx\n";
 
 static void print_row(const double *y, int n)
 {

@@ -180,6 +180,8 @@ expect 1 "$NNHULL" bounds "$NET" --center 5,5,5 --eps 0.1 --clip 0,1 --method ib
   err_has "--clip" && ok "region outside --clip: 1"
 expect 1 "$NNHULL" report "$T/box.txt" && err_has "not an nnhull-bounds file" && ok "report on a text file: 1"
 expect 1 "$NNHULL" report "$NET" && err_has "$NET" && ok "report on a network: 1"
+expect 1 "$NNHULL" bounds "$NET" --center 0,0,0 --eps 0.1 --method ibp --engine-opts '{"x":1}' --out "$T/outdir/e.h5" &&
+  err_has "engine options" && ok "engine options ibp does not know: 1"
 [[ ! -e "$T/outdir/e.h5" ]] || fail "a failed run left $T/outdir/e.h5"
 
 # ---- interrupted or impossible writes leave no final file ---------------------
