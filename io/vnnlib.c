@@ -379,7 +379,7 @@ static int add_prim(ctx *c, prim p, int *idx)
 static int emit(ctx *c, const vnn_node *at, const lin *f, int *idx)
 {
     int nx = 0, ny = 0, xv = -1;
-    double xa = 0, d = -f->klo; /* the enlarged region: sum a v <= -klo */
+    double xa = 0, d = -f->klo + 0.0; /* enlarged region: sum a v <= -klo (+0.0: no -0) */
     for (int i = 0; i < f->n; i++) {
         if (f->t[i].coef == 0)
             continue;
