@@ -5,7 +5,6 @@
 #include "vnnlib_internal.h"
 
 #include <errno.h>
-#include <float.h>
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
@@ -15,22 +14,7 @@
 
 #define NNH_VNNLIB_MAX_CASES 100000        /* cases after DNF expansion */
 #define NNH_VNNLIB_MAX_ITEMS (1L << 24)    /* atom references stored over all cases */
-#define NNH_VNNLIB_MAX_INDEX 10000000      /* largest variable index accepted */
 #define NNH_VNNLIB_MAX_DOUBLES (1LL << 26) /* doubles in the resulting spec (512 MB) */
-
-/* A variable is 2*index for X_index and 2*index+1 for Y_index. */
-#define VAR_IS_Y(v) ((v) & 1)
-#define VAR_INDEX(v) ((v) >> 1)
-
-typedef struct term { int var; double coef; } term;
-
-/* Linear form sum coef*var + k with k known to lie in [klo, khi]: constants
- * are carried as an interval so arithmetic on them never loses soundness. */
-typedef struct lin {
-    int n, cap;
-    term *t;
-    double klo, khi;
-} lin;
 
 enum { P_XBOX, P_YROW };
 /* Primitive constraint: X_var in [lo, hi], or sum pool[first..first+n) <= hi. */
@@ -48,23 +32,18 @@ typedef struct caselist {
     long n_items, cap_items;
 } caselist;
 
-typedef struct vardecls {
-    unsigned char *seen;
-    int *line, *col;
-    int cap, count, max;
-} vardecls;
-
 typedef struct ctx {
     vnn_tree *t;
     nnh_error *err;
-    vardecls vars[2]; /* [0] inputs X, [1] outputs Y */
+    vnn_vars vars[2]; /* [0] inputs X, [1] outputs Y */
     prim *prims;
     int n_prims, cap_prims;
-    term *pool;
+    vnn_term *pool;
     int n_pool, cap_pool;
     caselist common;  /* one case: conjuncts without 'or', shared by every case */
     caselist cases;
     int all_false;
+    vnn_env env;      /* t, vars, err for the linear-expression code */
 } ctx;
 
 static int fail(ctx *c, const vnn_node *a, int code, const char *fmt, ...)
@@ -72,12 +51,11 @@ static int fail(ctx *c, const vnn_node *a, int code, const char *fmt, ...)
 
 static int fail(ctx *c, const vnn_node *a, int code, const char *fmt, ...)
 {
-    char msg[NNH_ERRMSG_LEN];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    int rc = vnn_vfail(c->t, c->err, code, a->line, a->col, fmt, ap);
     va_end(ap);
-    return nnh_error_set(c->err, code, "%s:%d:%d: %s", c->t->name, a->line, a->col, msg);
+    return rc;
 }
 
 static int oom(ctx *c) { return nnh_error_set(c->err, NNH_ENOMEM, "%s: out of memory", c->t->name); }
@@ -106,71 +84,9 @@ static int grow_int(void **p, int *cap, int need, size_t sz)
     return rc;
 }
 
-/* ---- outward-rounded arithmetic on constants (error-free transforms) ---- */
+/* ---- declarations ---- */
 
-static double add_dir(double a, double b, int up)
-{
-    double s = a + b, bb = s - a, e = (a - (s - bb)) + (b - bb);
-    if (up && e > 0)
-        return nextafter(s, INFINITY);
-    if (!up && e < 0)
-        return nextafter(s, -INFINITY);
-    return s;
-}
-
-static double mul_dir(double a, double b, int up)
-{
-    double p = a * b;
-    if (a != 0 && b != 0 && fabs(p) < DBL_MIN) /* residual may be lost to underflow */
-        return nextafter(p, up ? INFINITY : -INFINITY);
-    double e = fma(a, b, -p);
-    if (up && e > 0)
-        return nextafter(p, INFINITY);
-    if (!up && e < 0)
-        return nextafter(p, -INFINITY);
-    return p;
-}
-
-static double div_dir(double n, double a, int up)
-{
-    double q = n / a;
-    if (n != 0 && fabs(q) < DBL_MIN)
-        return nextafter(q, up ? INFINITY : -INFINITY);
-    double r = fma(q, a, -n); /* = (q - n/a) * a exactly */
-    if (r != 0) {
-        int above = (r > 0) == (a > 0);
-        if (up && !above)
-            q = nextafter(q, INFINITY);
-        if (!up && above)
-            q = nextafter(q, -INFINITY);
-    }
-    return q;
-}
-
-/* ---- variables and declarations ---- */
-
-/* Parse "X_<i>" / "Y_<i>" (no leading zeros); 0 on success. */
-static int var_name(const vnn_tree *t, const vnn_node *a, int *var)
-{
-    const char *s = t->text + a->first;
-    int n = a->n;
-    if (a->kind != VNN_SYM || n < 3 || (s[0] != 'X' && s[0] != 'Y') || s[1] != '_')
-        return -1;
-    if (s[2] == '0' && n > 3)
-        return -1;
-    long idx = 0;
-    for (int i = 2; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9' || idx > NNH_VNNLIB_MAX_INDEX)
-            return -1;
-        idx = idx * 10 + (s[i] - '0');
-    }
-    if (idx > NNH_VNNLIB_MAX_INDEX)
-        return -1;
-    *var = (int)(2 * idx + (s[0] == 'Y'));
-    return 0;
-}
-
-static int vardecls_grow(vardecls *v, int need)
+static int vnn_vars_grow(vnn_vars *v, int need)
 {
     int cap = v->cap ? v->cap : 16;
     while (cap < need)
@@ -201,7 +117,7 @@ static int declare(ctx *c, const vnn_node *a)
     }
     const vnn_node *nm = vnn_kid(c->t, a, 1), *sort = vnn_kid(c->t, a, 2);
     int var;
-    if (var_name(c->t, nm, &var)) {
+    if (vnn_var_name(c->t, nm, &var)) {
         vnn_describe(c->t, nm, buf, sizeof buf);
         return fail(c, nm, NNH_EPARSE, "expected a variable name X_<i> or Y_<i> (i <= %d), found %s",
                     NNH_VNNLIB_MAX_INDEX, buf);
@@ -211,9 +127,9 @@ static int declare(ctx *c, const vnn_node *a)
         return fail(c, sort, sort->kind == VNN_SYM ? NNH_EUNSUPPORTED : NNH_EPARSE,
                     "expected sort Real, found %s", buf);
     }
-    vardecls *v = &c->vars[VAR_IS_Y(var)];
-    int idx = VAR_INDEX(var);
-    if (idx >= v->cap && vardecls_grow(v, idx + 1))
+    vnn_vars *v = &c->vars[VNN_VAR_IS_Y(var)];
+    int idx = VNN_VAR_INDEX(var);
+    if (idx >= v->cap && vnn_vars_grow(v, idx + 1))
         return oom(c);
     if (v->seen[idx])
         return fail(c, nm, NNH_EPARSE, "expected a new variable, found redeclaration of %.*s "
@@ -225,142 +141,6 @@ static int declare(ctx *c, const vnn_node *a)
     v->count++;
     if (idx > v->max || v->count == 1)
         v->max = idx;
-    return 0;
-}
-
-/* ---- linear forms ---- */
-
-static int lin_add_term(ctx *c, const vnn_node *at, lin *l, int var, double coef)
-{
-    for (int i = 0; i < l->n; i++) {
-        if (l->t[i].var != var)
-            continue;
-        double lo = add_dir(l->t[i].coef, coef, 0), hi = add_dir(l->t[i].coef, coef, 1);
-        if (lo != hi || !isfinite(lo))
-            return fail(c, at, NNH_EUNSUPPORTED, "expected coefficients exact in double "
-                        "arithmetic, found an inexact sum for %c_%d", VAR_IS_Y(var) ? 'Y' : 'X',
-                        VAR_INDEX(var));
-        l->t[i].coef = lo;
-        return 0;
-    }
-    if (grow_int((void **)&l->t, &l->cap, l->n + 1, sizeof *l->t))
-        return oom(c);
-    l->t[l->n++] = (term){var, coef};
-    return 0;
-}
-
-/* a += sign * b (sign is +1 or -1). */
-static int lin_add(ctx *c, const vnn_node *at, lin *a, const lin *b, int sign)
-{
-    for (int i = 0; i < b->n; i++) {
-        int rc = lin_add_term(c, at, a, b->t[i].var, sign * b->t[i].coef);
-        if (rc)
-            return rc;
-    }
-    double blo = sign > 0 ? b->klo : -b->khi, bhi = sign > 0 ? b->khi : -b->klo;
-    a->klo = add_dir(a->klo, blo, 0);
-    a->khi = add_dir(a->khi, bhi, 1);
-    return 0;
-}
-
-/* l *= [lo, hi]; a form with variables needs an exact factor (lo == hi). */
-static int lin_scale(ctx *c, const vnn_node *at, lin *l, double lo, double hi)
-{
-    if (l->n && lo != hi)
-        return fail(c, at, NNH_EUNSUPPORTED, "expected an exact coefficient, found a constant "
-                    "expression that is not exact in double arithmetic");
-    for (int i = 0; i < l->n; i++) {
-        double p = l->t[i].coef * lo;
-        if (mul_dir(l->t[i].coef, lo, 0) != mul_dir(l->t[i].coef, lo, 1) || !isfinite(p))
-            return fail(c, at, NNH_EUNSUPPORTED, "expected coefficients exact in double "
-                        "arithmetic, found an inexact product");
-        l->t[i].coef = p;
-    }
-    double cand_lo[4] = {mul_dir(l->klo, lo, 0), mul_dir(l->klo, hi, 0), mul_dir(l->khi, lo, 0),
-                         mul_dir(l->khi, hi, 0)};
-    double cand_hi[4] = {mul_dir(l->klo, lo, 1), mul_dir(l->klo, hi, 1), mul_dir(l->khi, lo, 1),
-                         mul_dir(l->khi, hi, 1)};
-    l->klo = fmin(fmin(cand_lo[0], cand_lo[1]), fmin(cand_lo[2], cand_lo[3]));
-    l->khi = fmax(fmax(cand_hi[0], cand_hi[1]), fmax(cand_hi[2], cand_hi[3]));
-    return 0;
-}
-
-static int lin_eval(ctx *c, const vnn_node *a, lin *out);
-
-static int lin_var(ctx *c, const vnn_node *a, lin *out)
-{
-    char buf[96];
-    int var;
-    vnn_describe(c->t, a, buf, sizeof buf);
-    if (var_name(c->t, a, &var))
-        return fail(c, a, NNH_EPARSE, "expected a number or a declared variable, found unknown "
-                    "symbol %s", buf);
-    const vardecls *v = &c->vars[VAR_IS_Y(var)];
-    if (VAR_INDEX(var) >= v->cap || !v->seen[VAR_INDEX(var)])
-        return fail(c, a, NNH_EPARSE, "expected a declared variable, found undeclared %s", buf);
-    return lin_add_term(c, a, out, var, 1.0);
-}
-
-/* (* e1 e2 ...): at most one factor may contain variables. */
-static int lin_product(ctx *c, const vnn_node *a, lin *out)
-{
-    out->klo = out->khi = 1.0;
-    for (int i = 1; i < a->n; i++) {
-        const vnn_node *k = vnn_kid(c->t, a, i);
-        lin e = {0};
-        int rc = lin_eval(c, k, &e);
-        if (!rc && out->n && e.n)
-            rc = fail(c, k, NNH_EUNSUPPORTED, "expected a linear expression, found a product of "
-                      "variables");
-        if (!rc && e.n) {
-            lin tmp = *out; /* constant factor so far: swap roles */
-            *out = e;
-            e = tmp;
-        }
-        if (!rc)
-            rc = lin_scale(c, k, out, e.klo, e.khi);
-        free(e.t);
-        if (rc)
-            return rc;
-    }
-    return 0;
-}
-
-static int lin_eval(ctx *c, const vnn_node *a, lin *out)
-{
-    char buf[96];
-    if (a->kind == VNN_NUM) {
-        out->klo = out->khi = a->num;
-        return 0;
-    }
-    if (a->kind == VNN_SYM)
-        return lin_var(c, a, out);
-    vnn_describe(c->t, a, buf, sizeof buf);
-    const vnn_node *h = a->n ? vnn_kid(c->t, a, 0) : NULL;
-    if (!h || h->kind != VNN_SYM || a->n < 2)
-        return fail(c, a, NNH_EPARSE, "expected an arithmetic expression (+, -, * with arguments), "
-                    "found %s", buf);
-    if (vnn_is_sym(c->t, h, "*"))
-        return lin_product(c, a, out);
-    int minus = vnn_is_sym(c->t, h, "-");
-    if (!minus && !vnn_is_sym(c->t, h, "+")) {
-        int known = vnn_is_sym(c->t, h, "/") || vnn_is_sym(c->t, h, "div") ||
-                    vnn_is_sym(c->t, h, "abs") || vnn_is_sym(c->t, h, "ite");
-        vnn_describe(c->t, h, buf, sizeof buf);
-        return fail(c, h, known ? NNH_EUNSUPPORTED : NNH_EPARSE,
-                    "expected an arithmetic operator (+, -, *), found %s%s", buf,
-                    known ? " (not supported)" : "");
-    }
-    for (int i = 1; i < a->n; i++) {
-        lin e = {0};
-        int sign = (minus && (i > 1 || a->n == 2)) ? -1 : 1;
-        int rc = lin_eval(c, vnn_kid(c->t, a, i), &e);
-        if (!rc)
-            rc = lin_add(c, a, out, &e, sign);
-        free(e.t);
-        if (rc)
-            return rc;
-    }
     return 0;
 }
 
@@ -376,14 +156,14 @@ static int add_prim(ctx *c, prim p, int *idx)
 }
 
 /* Record F <= 0. Sets *idx to a new prim, or to -1 (always true) or -2 (never true). */
-static int emit(ctx *c, const vnn_node *at, const lin *f, int *idx)
+static int emit(ctx *c, const vnn_node *at, const vnn_lin *f, int *idx)
 {
     int nx = 0, ny = 0, xv = -1;
     double xa = 0, d = -f->klo + 0.0; /* enlarged region: sum a v <= -klo (+0.0: no -0) */
     for (int i = 0; i < f->n; i++) {
         if (f->t[i].coef == 0)
             continue;
-        if (VAR_IS_Y(f->t[i].var)) {
+        if (VNN_VAR_IS_Y(f->t[i].var)) {
             ny++;
         } else {
             nx++;
@@ -404,11 +184,11 @@ static int emit(ctx *c, const vnn_node *at, const lin *f, int *idx)
         return 0;
     }
     if (nx) {
-        prim p = {.kind = P_XBOX, .var = VAR_INDEX(xv), .lo = -INFINITY, .hi = INFINITY};
+        prim p = {.kind = P_XBOX, .var = VNN_VAR_INDEX(xv), .lo = -INFINITY, .hi = INFINITY};
         if (xa > 0)
-            p.hi = div_dir(d, xa, 1);
+            p.hi = vnn_div_dir(d, xa, 1);
         else
-            p.lo = div_dir(d, xa, 0);
+            p.lo = vnn_div_dir(d, xa, 0);
         return add_prim(c, p, idx);
     }
     if (grow_int((void **)&c->pool, &c->cap_pool, c->n_pool + ny, sizeof *c->pool))
@@ -416,7 +196,7 @@ static int emit(ctx *c, const vnn_node *at, const lin *f, int *idx)
     prim p = {.kind = P_YROW, .first = c->n_pool, .n = ny, .hi = d};
     for (int i = 0; i < f->n; i++)
         if (f->t[i].coef != 0)
-            c->pool[c->n_pool++] = (term){VAR_INDEX(f->t[i].var), f->t[i].coef};
+            c->pool[c->n_pool++] = (vnn_term){VNN_VAR_INDEX(f->t[i].var), f->t[i].coef};
     return add_prim(c, p, idx);
 }
 
@@ -487,7 +267,7 @@ static int cl_true(ctx *c, caselist *o) { return cl_push(c, o, NULL, 0, NULL, 0)
 static int dnf(ctx *c, const vnn_node *a, caselist *out);
 
 /* Emit f <= 0 into the single case `one`, or set *is_false. */
-static int emit_into(ctx *c, const vnn_node *at, const lin *f, caselist *one, int *is_false)
+static int emit_into(ctx *c, const vnn_node *at, const vnn_lin *f, caselist *one, int *is_false)
 {
     int idx = 0, rc = emit(c, at, f, &idx);
     if (rc || idx == -1)
@@ -511,18 +291,18 @@ static int atom(ctx *c, const vnn_node *a, int op, caselist *out)
                     "%d operand(s)", a->n - 1);
     caselist one = {0};
     int rc = cl_true(c, &one), is_false = 0;
-    lin prev = {0}, cur = {0};
-    rc = rc ? rc : lin_eval(c, vnn_kid(c->t, a, 1), &prev);
+    vnn_lin prev = {0}, cur = {0};
+    rc = rc ? rc : vnn_lin_eval(&c->env, vnn_kid(c->t, a, 1), &prev);
     for (int i = 2; !rc && i < a->n; i++) {
         memset(&cur, 0, sizeof cur);
-        rc = lin_eval(c, vnn_kid(c->t, a, i), &cur);
-        lin f = {0};
-        rc = rc ? rc : lin_add(c, a, &f, &prev, 1);
-        rc = rc ? rc : lin_add(c, a, &f, &cur, -1); /* f = lhs - rhs */
+        rc = vnn_lin_eval(&c->env, vnn_kid(c->t, a, i), &cur);
+        vnn_lin f = {0};
+        rc = rc ? rc : vnn_lin_add(&c->env, a, &f, &prev, 1);
+        rc = rc ? rc : vnn_lin_add(&c->env, a, &f, &cur, -1); /* f = lhs - rhs */
         if (!rc && op != GE) /* lhs <= rhs: f <= 0 */
             rc = emit_into(c, a, &f, &one, &is_false);
         if (!rc && op != LE) /* lhs >= rhs: -f <= 0 */
-            rc = lin_scale(c, a, &f, -1.0, -1.0);
+            rc = vnn_lin_scale(&c->env, a, &f, -1.0, -1.0);
         if (!rc && op != LE)
             rc = emit_into(c, a, &f, &one, &is_false);
         free(f.t);
@@ -654,7 +434,7 @@ static int command(ctx *c, const vnn_node *a)
 
 static int check_decls(ctx *c, int y)
 {
-    const vardecls *v = &c->vars[y];
+    const vnn_vars *v = &c->vars[y];
     char n = y ? 'Y' : 'X';
     if (v->count == 0)
         return nnh_error_set(c->err, NNH_EUNSUPPORTED, "%s: expected at least one declared %s "
@@ -760,6 +540,7 @@ static int parse_len(const char *text, int len, const char *name, nnh_spec **out
 {
     vnn_tree t = {0};
     ctx c = {.t = &t, .err = err};
+    c.env = (vnn_env){.t = &t, .vars = c.vars, .err = err};
     int rc = vnn_read(&t, text, len, name, err);
     rc = rc ? rc : cl_true(&c, &c.common);
     rc = rc ? rc : cl_true(&c, &c.cases);

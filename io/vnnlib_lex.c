@@ -22,17 +22,24 @@ typedef struct reader {
     nnh_error *err;
 } reader;
 
+int vnn_vfail(const vnn_tree *t, nnh_error *err, int code, int line, int col, const char *fmt,
+              va_list ap)
+{
+    char msg[NNH_ERRMSG_LEN];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    return nnh_error_set(err, code, "%s:%d:%d: %s", t->name, line, col, msg);
+}
+
 static int fail(reader *r, int line, int col, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
 static int fail(reader *r, int line, int col, const char *fmt, ...)
 {
-    char msg[NNH_ERRMSG_LEN];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    int rc = vnn_vfail(r->t, r->err, NNH_EPARSE, line, col, fmt, ap);
     va_end(ap);
-    return nnh_error_set(r->err, NNH_EPARSE, "%s:%d:%d: %s", r->t->name, line, col, msg);
+    return rc;
 }
 
 static int is_space(char c)
@@ -207,7 +214,8 @@ static int close_list(reader *r, int idx, int base)
         t->kids = p;
         t->cap_kids = cap;
     }
-    memcpy(t->kids + t->n_kids, r->stack + base, (size_t)n * sizeof(int));
+    if (n)
+        memcpy(t->kids + t->n_kids, r->stack + base, (size_t)n * sizeof(int));
     t->nodes[idx].first = t->n_kids;
     t->nodes[idx].n = n;
     t->n_kids += n;
