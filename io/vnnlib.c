@@ -248,6 +248,19 @@ static int cl_push(ctx *c, caselist *o, const caselist *a, int i, const caselist
 /* *a = a AND b (all pairs). */
 static int cl_product(ctx *c, caselist *a, const caselist *b)
 {
+    if (a->n == 1 && b->n == 1) { /* common path (one conjunct more): append in place */
+        long lb = b->len[0];
+        if (a->n_items + lb > NNH_VNNLIB_MAX_ITEMS)
+            return nnh_error_set(c->err, NNH_EUNSUPPORTED, "%s: expected at most %ld atoms over "
+                                 "all cases, found more", c->t->name, NNH_VNNLIB_MAX_ITEMS);
+        if (grow((void **)&a->items, &a->cap_items, a->n_items + lb, sizeof *a->items))
+            return oom(c);
+        if (lb)
+            memcpy(a->items + a->n_items, b->items + b->off[0], (size_t)lb * sizeof(int));
+        a->n_items += lb;
+        a->len[0] += (int)lb;
+        return 0;
+    }
     caselist o = {0};
     int rc = 0;
     if ((long long)a->n * b->n > NNH_VNNLIB_MAX_CASES)

@@ -271,6 +271,10 @@ START_TEST(test_parse_dnf)
     ck_assert_int_eq(parse(DECL1 "(assert (>= 0 1))", &s), 0);
     ck_assert_int_eq(s->n_cases, 0);
     nnh_spec_free(s);
+    ck_assert_int_eq(parse(DECL1 "(assert (or false (<= X_0 1) (and false (<= X_0 3))))", &s), 0);
+    ck_assert_int_eq(s->n_cases, 1);
+    ck_assert(s->cases[0].upper[0] == 1);
+    nnh_spec_free(s);
     ck_assert_int_eq(parse(DECL1 "(assert (or))", &s), 0);
     ck_assert_int_eq(s->n_cases, 0);
     nnh_spec_free(s);
