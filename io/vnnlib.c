@@ -58,7 +58,10 @@ static int fail(ctx *c, const vnn_node *a, int code, const char *fmt, ...)
     return rc;
 }
 
-static int oom(ctx *c) { return nnh_error_set(c->err, NNH_ENOMEM, "%s: out of memory", c->t->name); }
+static int oom(ctx *c)
+{
+    return nnh_error_set(c->err, NNH_ENOMEM, "%s: out of memory", c->t->name);
+}
 
 /* Grow *p (elements of size sz) so that it holds at least need elements. */
 static int grow(void **p, long *cap, long need, size_t sz)
@@ -86,7 +89,7 @@ static int grow_int(void **p, int *cap, int need, size_t sz)
 
 /* ---- declarations ---- */
 
-static int vnn_vars_grow(vnn_vars *v, int need)
+static int vars_grow(vnn_vars *v, int need)
 {
     int cap = v->cap ? v->cap : 16;
     while (cap < need)
@@ -112,14 +115,16 @@ static int declare(ctx *c, const vnn_node *a)
     char buf[96];
     if (a->n != 3) {
         vnn_describe(c->t, a, buf, sizeof buf);
-        return fail(c, a, NNH_EPARSE, "expected (declare-const NAME Real), found %s with %d elements",
+        return fail(c, a, NNH_EPARSE, "expected (declare-const NAME Real), found %s with %d "
+                    "elements",
                     buf, a->n);
     }
     const vnn_node *nm = vnn_kid(c->t, a, 1), *sort = vnn_kid(c->t, a, 2);
     int var;
     if (vnn_var_name(c->t, nm, &var)) {
         vnn_describe(c->t, nm, buf, sizeof buf);
-        return fail(c, nm, NNH_EPARSE, "expected a variable name X_<i> or Y_<i> (i <= %d), found %s",
+        return fail(c, nm, NNH_EPARSE, "expected a variable name X_<i> or Y_<i> (i <= %d), "
+                    "found %s",
                     NNH_VNNLIB_MAX_INDEX, buf);
     }
     if (!vnn_is_sym(c->t, sort, "Real")) {
@@ -129,7 +134,7 @@ static int declare(ctx *c, const vnn_node *a)
     }
     vnn_vars *v = &c->vars[VNN_VAR_IS_Y(var)];
     int idx = VNN_VAR_INDEX(var);
-    if (idx >= v->cap && vnn_vars_grow(v, idx + 1))
+    if (idx >= v->cap && vars_grow(v, idx + 1))
         return oom(c);
     if (v->seen[idx])
         return fail(c, nm, NNH_EPARSE, "expected a new variable, found redeclaration of %.*s "
@@ -366,7 +371,8 @@ static int dnf(ctx *c, const vnn_node *a, caselist *out)
         return 0;
     vnn_describe(c->t, a, buf, sizeof buf);
     if (a->kind != VNN_LIST || a->n == 0 || vnn_kid(c->t, a, 0)->kind != VNN_SYM)
-        return fail(c, a, NNH_EPARSE, "expected a formula (and, or, <=, >=, <, >, =), found %s", buf);
+        return fail(c, a, NNH_EPARSE, "expected a formula (and, or, <=, >=, <, >, =), "
+                    "found %s", buf);
     if (head_is(c, a, "and") || head_is(c, a, "or"))
         return dnf_list(c, a, out);
     for (int i = 0; i < 5; i++)
@@ -430,7 +436,8 @@ static int command(ctx *c, const vnn_node *a)
         return declare(c, a);
     if (head_is(c, a, "assert")) {
         if (a->n != 2)
-            return fail(c, a, NNH_EPARSE, "expected (assert FORMULA), found %d arguments", a->n - 1);
+            return fail(c, a, NNH_EPARSE, "expected (assert FORMULA), found %d arguments",
+                        a->n - 1);
         return conjoin(c, vnn_kid(c->t, a, 1));
     }
     static const char *const ignored[] = {"check-sat", "get-model", "exit", "set-logic",
@@ -503,7 +510,8 @@ static int build(ctx *c, nnh_spec **out)
     if (rc)
         return rc;
     int n_in = c->vars[0].count, n_out = c->vars[1].count, nc = c->cases.n, kept = 0;
-    double *lo = malloc(((size_t)n_in + 1) * sizeof *lo), *hi = malloc(((size_t)n_in + 1) * sizeof *hi);
+    double *lo = malloc(((size_t)n_in + 1) * sizeof *lo);
+    double *hi = malloc(((size_t)n_in + 1) * sizeof *hi);
     double *row = malloc(((size_t)n_out + 1) * sizeof *row);
     char *ok = calloc((size_t)nc + 1, 1);
     if (!lo || !hi || !row || !ok)

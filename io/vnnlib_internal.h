@@ -16,7 +16,7 @@ enum { VNN_LIST, VNN_NUM, VNN_SYM };
 typedef struct vnn_node {
     int kind;
     int line, col;   /* of the token ('(' for a list), from 1 */
-    int first, n;    /* LIST: children are kids[first .. first+n); SYM/NUM: text[first .. first+n) */
+    int first, n;    /* LIST: children kids[first .. first+n); SYM/NUM: text[first .. first+n) */
     double num;      /* NUM: nearest double of the literal */
 } vnn_node;
 

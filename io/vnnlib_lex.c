@@ -3,7 +3,6 @@
  * nesting guard so hostile input cannot exhaust the stack. */
 #include "vnnlib_internal.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -174,11 +173,11 @@ static int read_atom(reader *r, int *idx)
     if (!number_syntax(s, n))
         return fail(r, a->line, a->col, "expected a number, found '%.*s'", n > 40 ? 40 : n, s);
     if (n >= (int)sizeof buf)
-        return fail(r, a->line, a->col, "expected a number of at most %d characters, found one of %d",
+        return fail(r, a->line, a->col, "expected a number of at most %d characters, found one "
+                    "of %d",
                     (int)sizeof buf - 1, n);
     memcpy(buf, s, (size_t)n);
     buf[n] = '\0';
-    errno = 0;
     a->num = strtod(buf, NULL);
     if (!isfinite(a->num))
         return fail(r, a->line, a->col, "expected a finite number, found '%s' (out of range)", buf);

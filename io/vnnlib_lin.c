@@ -22,7 +22,10 @@ static int fail(const vnn_env *c, const vnn_node *a, int code, const char *fmt, 
     return rc;
 }
 
-static int oom(const vnn_env *c) { return nnh_error_set(c->err, NNH_ENOMEM, "%s: out of memory", c->t->name); }
+static int oom(const vnn_env *c)
+{
+    return nnh_error_set(c->err, NNH_ENOMEM, "%s: out of memory", c->t->name);
+}
 
 /* ---- outward-rounded arithmetic on constants (error-free transforms) ---- */
 

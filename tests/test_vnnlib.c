@@ -331,7 +331,8 @@ START_TEST(test_parse_errors_syntax)
     expect_error(DECL1 "(assert (<= () 1))", NNH_EPARSE, "3:13", "'()'");
     expect_error(DECL1 "(assert (<= X_0 1\x01))", NNH_EPARSE, "3:18", "control byte");
     expect_error(DECL1 "(assert (<= X_0 1)", NNH_EPARSE, "3:19", "'(' at 3:1");
-    expect_error(DECL1 "(assert (or (<= X_0 1) (and (>= Y_0 1) ", NNH_EPARSE, "3:40", "end of file");
+    expect_error(DECL1 "(assert (or (<= X_0 1) (and (>= Y_0 1) ", NNH_EPARSE, "3:40",
+                 "end of file");
 }
 END_TEST
 
@@ -340,7 +341,8 @@ START_TEST(test_parse_errors_semantic)
     expect_error(DECL1 "(assert (<= X_0 Y_0))", NNH_EUNSUPPORTED, "3:9", "mixing X and Y");
     expect_error(DECL22 "\n(assert (or (<= (+ X_0 X_1) 1) (<= X_0 2)))", NNH_EUNSUPPORTED, "3:13",
                  "general linear constraint");
-    expect_error(DECL1 "(assert (>= (* X_0 X_0) 0))", NNH_EUNSUPPORTED, "3:20", "product of variables");
+    expect_error(DECL1 "(assert (>= (* X_0 X_0) 0))", NNH_EUNSUPPORTED, "3:20",
+                 "product of variables");
     expect_error(DECL1 "(assert (xor (>= X_0 0) (<= X_0 1)))", NNH_EUNSUPPORTED, "3:10", "'xor'");
     expect_error(DECL1 "(assert (not (>= X_0 0)))", NNH_EUNSUPPORTED, "3:10", "not supported");
     expect_error(DECL1 "(assert (<= (/ X_0 2) 0))", NNH_EUNSUPPORTED, "3:14", "not supported");
@@ -438,24 +440,29 @@ static void parse_folder(const char *rel, const char *may_fail, int *n_ok, int *
     ck_assert_msg(bad[0] == '\0', "%s: unexpected results:%s", rel, bad);
 }
 
+/* parse_folder, then expect the given counts (when the folder exists). */
+static void check_folder(const char *rel, const char *may_fail, int want_ok, int want_fail)
+{
+    int ok, fail;
+    parse_folder(rel, may_fail, &ok, &fail);
+    ck_assert_msg(!nnh_data_path(rel) || (ok == want_ok && fail == want_fail),
+                  "%s: %d parsed, %d refused; expected %d and %d", rel, ok, fail, want_ok,
+                  want_fail);
+}
+
 START_TEST(test_shared_all_files)
 {
     if (!nnh_data_path("")) {
         printf("SKIP: shared data is absent\n");
         return;
     }
-    int ok, fail;
-    parse_folder("acasxu/vnnlib", NULL, &ok, &fail);
-    ck_assert_msg(!nnh_data_path("acasxu/vnnlib") || (ok == 10 && fail == 0), "acasxu %d %d", ok, fail);
-    parse_folder("vnncomp2021_test", NULL, &ok, &fail);
-    ck_assert_msg(!nnh_data_path("vnncomp2021_test") || (ok == 4 && fail == 0), "test %d %d", ok, fail);
-    parse_folder("vnncomp2021_eran/specs/mnist", NULL, &ok, &fail);
-    ck_assert_msg(!nnh_data_path("vnncomp2021_eran") || (ok == 72 && fail == 0), "eran %d %d", ok, fail);
+    check_folder("acasxu/vnnlib", NULL, 10, 0);
+    check_folder("vnncomp2021_test", NULL, 4, 0);
+    check_folder("vnncomp2021_eran/specs/mnist", NULL, 72, 0);
     /* Marabou's parser tests: three are meant to fail (nonlinear, xor, unknown command) */
-    parse_folder("marabou/onnx/vnnlib_parser_tests",
-                 " test_mul_var_var test_assert_operator_not_implemented test_command_not_implemented ",
-                 &ok, &fail);
-    ck_assert_msg(!nnh_data_path("marabou") || (ok == 12 && fail == 3), "marabou %d %d", ok, fail);
+    check_folder("marabou/onnx/vnnlib_parser_tests",
+                 " test_mul_var_var test_assert_operator_not_implemented "
+                 "test_command_not_implemented ", 12, 3);
 }
 END_TEST
 
