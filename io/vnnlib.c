@@ -510,46 +510,48 @@ static int build(ctx *c, nnh_spec **out)
     if (rc)
         return rc;
     int n_in = c->vars[0].count, n_out = c->vars[1].count, nc = c->cases.n, kept = 0;
-    double *lo = malloc(((size_t)n_in + 1) * sizeof *lo);
-    double *hi = malloc(((size_t)n_in + 1) * sizeof *hi);
+    size_t nb = (size_t)n_in * sizeof(double);
+    double *clo = malloc(nb + 1), *chi = malloc(nb + 1), *lo = malloc(nb + 1), *hi = malloc(nb + 1);
     double *row = malloc(((size_t)n_out + 1) * sizeof *row);
     char *ok = calloc((size_t)nc + 1, 1);
-    if (!lo || !hi || !row || !ok)
+    if (!clo || !chi || !lo || !hi || !row || !ok)
         rc = oom(c);
+    /* pass 1: the common box, then the cases whose box stays non-empty */
     long long doubles = 0;
-    for (int pass = 0; !rc && pass < 2; pass++) {
-        for (int i = 0; !rc && i < nc && !c->all_false; i++) {
-            for (int j = 0; j < n_in; j++)
-                lo[j] = -INFINITY, hi[j] = INFINITY;
-            if (pass == 0) {
-                ok[i] = apply_box(c, &c->common, 0, lo, hi) && apply_box(c, &c->cases, i, lo, hi);
-                kept += ok[i];
-                doubles += ok[i] * (2LL * n_in + (long long)(c->common.len[0] + c->cases.len[i]) *
-                                    (n_out + 1));
-                continue;
-            }
-            if (!ok[i])
-                continue;
-            apply_box(c, &c->common, 0, lo, hi);
-            apply_box(c, &c->cases, i, lo, hi);
-            memcpy((*out)->cases[kept].lower, lo, (size_t)n_in * sizeof *lo);
-            memcpy((*out)->cases[kept].upper, hi, (size_t)n_in * sizeof *hi);
-            rc = add_rows(c, *out, kept, &c->common, 0, row);
-            rc = rc ? rc : add_rows(c, *out, kept, &c->cases, i, row);
-            kept++;
-        }
-        if (!rc && pass == 0 && doubles > NNH_VNNLIB_MAX_DOUBLES)
-            rc = nnh_error_set(c->err, NNH_EUNSUPPORTED, "%s: expected a specification of at most "
-                               "%lld numbers, found %lld (%d cases)", c->t->name,
-                               NNH_VNNLIB_MAX_DOUBLES, doubles, kept);
-        if (!rc && pass == 0)
-            rc = nnh_spec_create(out, n_in, n_out, kept, c->err);
-        kept = 0;
+    for (int j = 0; !rc && j < n_in; j++)
+        clo[j] = -INFINITY, chi[j] = INFINITY;
+    int common_ok = !rc && !c->all_false && apply_box(c, &c->common, 0, clo, chi);
+    for (int i = 0; common_ok && i < nc; i++) {
+        memcpy(lo, clo, nb);
+        memcpy(hi, chi, nb);
+        ok[i] = (char)apply_box(c, &c->cases, i, lo, hi);
+        kept += ok[i];
+        doubles += ok[i] * (2LL * n_in +
+                            (long long)(c->common.len[0] + c->cases.len[i]) * (n_out + 1));
+    }
+    if (!rc && doubles > NNH_VNNLIB_MAX_DOUBLES)
+        rc = nnh_error_set(c->err, NNH_EUNSUPPORTED, "%s: expected a specification of at most "
+                           "%lld numbers, found %lld (%d cases)", c->t->name,
+                           NNH_VNNLIB_MAX_DOUBLES, doubles, kept);
+    rc = rc ? rc : nnh_spec_create(out, n_in, n_out, kept, c->err);
+    /* pass 2: fill the kept cases */
+    for (int i = 0, k = 0; !rc && i < nc; i++) {
+        if (!ok[i])
+            continue;
+        nnh_spec_case *sc = &(*out)->cases[k];
+        memcpy(sc->lower, clo, nb);
+        memcpy(sc->upper, chi, nb);
+        apply_box(c, &c->cases, i, sc->lower, sc->upper);
+        rc = add_rows(c, *out, k, &c->common, 0, row);
+        rc = rc ? rc : add_rows(c, *out, k, &c->cases, i, row);
+        k++;
     }
     if (!rc && !((*out)->source = malloc(strlen(c->t->name) + 1)))
         rc = oom(c);
     if (!rc)
         strcpy((*out)->source, c->t->name);
+    free(clo);
+    free(chi);
     free(lo);
     free(hi);
     free(row);
