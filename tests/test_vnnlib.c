@@ -322,6 +322,7 @@ START_TEST(test_parse_errors_syntax)
                  "Y_0 missing");
     expect_error("(declare-const X_00 Real)", NNH_EPARSE, "1:16", "X_<i>");
     expect_error("(declare-const W_0 Real)", NNH_EPARSE, "1:16", "X_<i>");
+    expect_error("(declare-const X_99999999999999999999 Real)", NNH_EPARSE, "1:16", "X_<i>");
     expect_error("(declare-const X_0)", NNH_EPARSE, "1:1", "declare-const");
     expect_error(DECL1 "(declare-sore X_1 2)", NNH_EPARSE, "3:2", "'declare-sore'");
     expect_error(DECL1 "X_0", NNH_EPARSE, "3:1", "expected a command");
