@@ -84,8 +84,8 @@ typedef struct vnn_env {
 
 /* Parse "X_<i>" / "Y_<i>" (no leading zeros, i <= NNH_VNNLIB_MAX_INDEX); 0 on success. */
 int vnn_var_name(const vnn_tree *t, const vnn_node *a, int *var);
-/* out += the linear expression a (out zero-initialised by the caller, freed by
- * the caller with free(out->t) on success and on error). */
+/* *out = the linear expression a. out must be zero-initialised; the caller
+ * frees out->t (on success and on error). */
 int vnn_lin_eval(const vnn_env *e, const vnn_node *a, vnn_lin *out);
 /* a += sign * b (sign is +1 or -1); errors are located at `at`. */
 int vnn_lin_add(const vnn_env *e, const vnn_node *at, vnn_lin *a, const vnn_lin *b, int sign);
