@@ -225,6 +225,17 @@ if [[ -n "$DATA" && -f "$DATA/vnncomp2021_test/test_small.vnnlib" ]]; then
         'BEGIN { exit (l <= 30.5 && u >= 78.5 && l > 30 && u < 79) ? 0 : 1 }' &&
       h5dump -a /spec_path "$H" | grep -q test_small.vnnlib && ok "--spec: region, bounds, spec_path" ||
       fail "--spec file content"
+    expect 1 "$NNHULL" bounds "$NET" --spec "$DATA/vnncomp2021_test/test_small.vnnlib" --method ibp --out "$T/outdir/m.h5" &&
+      err_has "test_small.vnnlib" && err_has "inputs" && ok "--spec dimension mismatch: 1, named"
+    A="$DATA/acasxu"
+    if [[ -f "$A/vnnlib/prop_6.vnnlib" && -f "$A/onnx/ACASXU_run2a_1_1_batch_2000.onnx" ]]; then
+      # property 6: a disjunction of two input boxes -> R = 2 regions
+      expect 0 "$NNHULL" bounds "$A/onnx/ACASXU_run2a_1_1_batch_2000.onnx" --spec "$A/vnnlib/prop_6.vnnlib" \
+        --method ibp --quiet --out "$T/outdir/p6.h5" &&
+        h5dump -H -d /regions/lower "$T/outdir/p6.h5" | grep -q 'SIMPLE { ( 2, 5 )' &&
+        h5dump -H -d /layers/6/pre_upper "$T/outdir/p6.h5" | grep -q 'SIMPLE { ( 2, 5 )' &&
+        ok "--spec with two boxes: R = 2 regions" || fail "ACAS Xu property 6: regions"
+    fi
   else
     fail "--spec: exit $rc: $(cat "$T/err")"
   fi
