@@ -198,6 +198,45 @@ START_TEST(test_tie_reference)
 }
 END_TEST
 
+/* Near the inflection (tiny |L|) the tie point is ill conditioned for a naive
+ * phi; oracle values from 60-digit mpmath root finding. */
+START_TEST(test_tie_near_inflection)
+{
+    nnh_activation s, t, selu;
+    nnh_act_default(&s, NNH_ACT_SIGMOID);
+    nnh_act_default(&t, NNH_ACT_TANH);
+    nnh_act_default(&selu, NNH_ACT_SELU);
+    const double sg[][2] = {{-1e-300, 5e-301},
+                            {-1e-10, 5e-11},
+                            {-1e-7, 4.9999999999999987e-8},
+                            {-0.001, 0.00049999998750000064732},
+                            {-0.002, 0.00099999990000002071},
+                            {-0.03, 0.014999662515729012},
+                            {-0.1, 0.049987506469106331},
+                            {-0.19, 0.094914422416672269},
+                            {-0.21, 0.10488450113451031},
+                            {-0.5, 0.24845741321171617}};
+    for (size_t i = 0; i < sizeof sg / sizeof sg[0]; i++) {
+        double L = sg[i][0], ref = sg[i][1];
+        ck_assert_double_eq_tol(nnh_tie_upper(&s, L, 1.0, NAN) / ref, 1.0, 1e-12);
+        ck_assert_double_eq_tol(nnh_tie_lower(&s, -1.0, -L, NAN) / -ref, 1.0, 1e-12);
+        ck_assert_double_eq_tol(nnh_tie_upper(&t, 0.5 * L, 1.0, NAN) / (0.5 * ref), 1.0, 1e-12);
+        /* U below the root: zhat = U */
+        ck_assert_double_eq(nnh_tie_upper(&s, L, 0.5 * ref, NAN), 0.5 * ref);
+    }
+    /* SELU convex side: tangent from U = -L' touching the exp part */
+    const double se[][2] = {{-1e-14, -8.9706780294246668e-08},
+                            {-1e-10, -8.9706055857593275e-06},
+                            {-1e-5, -0.002829467081274678},
+                            {-1e-3, -0.027643063882910269},
+                            {-0.3, -0.31348118104583875},
+                            {-3.0, -0.47039489015143219}};
+    for (size_t i = 0; i < sizeof se / sizeof se[0]; i++)
+        ck_assert_double_eq_tol(nnh_tie_lower(&selu, -1.0, -se[i][0], NAN) / se[i][1], 1.0,
+                                1e-12);
+}
+END_TEST
+
 /* 1-D envelope values of the doc's test vectors (Section 7). */
 START_TEST(test_env_doc_vectors)
 {
@@ -591,6 +630,11 @@ int main(void)
         TCase *tc = tcase_create("tie_reference");
         tcase_set_timeout(tc, 120);
         tcase_add_test(tc, test_tie_reference);
+        suite_add_tcase(s, tc);
+    }
+    {
+        TCase *tc = tcase_create("tie_near_inflection");
+        tcase_add_test(tc, test_tie_near_inflection);
         suite_add_tcase(s, tc);
     }
     {
