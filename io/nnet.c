@@ -1,6 +1,12 @@
 /* .nnet reader (Kyle Julian's ACAS Xu text format and the reduced layout of
  * NeuralVerification.jl): header, input domain and normalisation, then the
- * weight rows and biases of each dense layer; ReLU hidden layers. */
+ * weight rows and biases of each dense layer; ReLU hidden layers.
+ * Accepted besides the standard layout: trailing commas, spaces, CRLF, blank
+ * lines; any text on the legacy symmetric-flag line; a first line holding the
+ * layer count alone with single 0 placeholders for the four normalisation
+ * lines (no normalisation, no input domain); means/ranges without the output
+ * entry (outputs unscaled); normalisation lines describing more inputs than the
+ * network has (first numInputs entries used, last mean/range for the outputs). */
 #include "nnh_io.h"
 
 #include <errno.h>
@@ -392,7 +398,7 @@ static int check_norm(nn_reader *R, const nn_head *H)
 
 static int read_header(nn_reader *R, nn_head *H)
 {
-    int head4[4];
+    int head4[4] = {0};
     int rc = read_sizes(R, H, head4);
     if (!rc && H->has_norm)
         rc = check_head4(R, H, head4);
