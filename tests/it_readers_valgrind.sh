@@ -9,7 +9,7 @@ if ! command -v valgrind >/dev/null 2>&1; then
 fi
 dir="${NNH_BINARY_DIR:?NNH_BINARY_DIR is not set}"
 status=0
-for t in test_onnx test_nnet; do
+for t in test_onnx test_nnet test_vnnlib; do
     bin="$dir/$t"
     if [ ! -x "$bin" ]; then
         echo "FAIL: $bin has not been built"
