@@ -25,11 +25,16 @@ else
   [[ -f "$INPUTS" ]] || { echo "quickstart: $INPUTS not found" >&2; exit 1; }
   # first test image (first line starting with a digit, after the header):
   # drop the label, keep the 64 pixel values in [0,1]
-  CENTER=$(grep -E '^[0-9]' "$INPUTS" | head -n 1 | cut -d, -f2-)
+  CENTER=$(awk '/^[0-9]/ { sub(/^[^,]*,/, ""); print; exit }' "$INPUTS")
 fi
 
-run() { echo "+ nnhull $*"; build/nnhull "$@"; echo; }
-run info "$NET"
-run bounds "$NET" --method ibp --center "$CENTER" --eps 0.05 --clip 0,1 --out "$OUT"
-run report "$OUT"
+echo "+ nnhull info $NET"
+build/nnhull info "$NET"
+echo
+echo "+ nnhull bounds $NET --method ibp --center <first test input> --eps 0.05 --clip 0,1 --out $OUT"
+build/nnhull bounds "$NET" --method ibp --center "$CENTER" --eps 0.05 --clip 0,1 --out "$OUT"
+echo
+echo "+ nnhull report $OUT"
+build/nnhull report "$OUT"
+echo
 echo "quickstart: bounds written to $OUT (read it with h5dump or h5py)"
