@@ -1,0 +1,512 @@
+/* Multivariate envelopes of f(x) = sigma(w^T x + b) over a box and the
+ * separation oracle (Carrasco & Munoz, arXiv 2410.23362; docs/convexification.md
+ * Sections 2-3). Tie points and 1-D envelopes live in envelope_1d.c. */
+#include "envelope.h"
+#include "nnh_round.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+/* ---- The function the walk sees: sigma itself (cav) or tau(z) = -sigma(-z)
+ * (vex = -cav of tau applied to -w, -b; Section 2.5). */
+typedef enum { SHAPE_CONVEX, SHAPE_CONCAVE, SHAPE_S } walk_shape;
+
+typedef struct side_fn {
+    const nnh_activation *a;
+    int refl;         /* 0: sigma; 1: tau(z) = -sigma(-z) */
+    walk_shape shape; /* shape of that function on R */
+    double infl;      /* its inflection (SHAPE_S only) */
+} side_fn;
+
+static void side_init(side_fn *s, const nnh_activation *a, int refl)
+{
+    s->a = a;
+    s->refl = refl;
+    s->infl = 0.0;
+    switch (nnh_act_classify(a)) {
+    case NNH_CLASS_LINEAR: s->shape = SHAPE_CONCAVE; break; /* affine: cav = f */
+    case NNH_CLASS_CONVEX: s->shape = refl ? SHAPE_CONCAVE : SHAPE_CONVEX; break;
+    default:
+        s->shape = SHAPE_S;
+        s->infl = refl ? -nnh_act_inflection(a) : nnh_act_inflection(a);
+        break;
+    }
+}
+
+static inline double side_val(const side_fn *s, double z)
+{
+    return s->refl ? -nnh_act_value(s->a, -z) : nnh_act_value(s->a, z);
+}
+
+/* one-sided derivative; tau'(z+) = sigma'((-z)-) */
+static inline double side_der(const side_fn *s, double z, int side)
+{
+    return s->refl ? nnh_act_deriv(s->a, -z, -side) : nnh_act_deriv(s->a, z, side);
+}
+
+/* Upper tie point of the side function on [L,U]. The trivial cases are
+ * decided here so that the walk only calls the root solver when needed. */
+static double side_tie(const side_fn *s, double L, double U, double hint)
+{
+    if (s->shape == SHAPE_CONVEX)
+        return U;
+    if (s->shape == SHAPE_CONCAVE || L >= s->infl || L >= U)
+        return L;
+    if (U <= s->infl)
+        return U;
+    if (s->refl) /* tau's upper tie on [L,U] is minus sigma's lower tie on [-U,-L] */
+        return -nnh_tie_lower(s->a, -U, -L, -hint);
+    return nnh_tie_upper(s->a, L, U, hint);
+}
+
+/* Global bound on |sigma'| (the same for tau). */
+static double act_lipschitz(const nnh_activation *a)
+{
+    switch (a->kind) {
+    case NNH_ACT_SIGMOID: return 0.25;
+    case NNH_ACT_ELU: return fmax(1.0, a->alpha);
+    case NNH_ACT_SELU: return a->lambda * fmax(1.0, a->alpha);
+    default: return 1.0;
+    }
+}
+
+/* ---- Workspace ------------------------------------------------------------ */
+/* dbuf: 8 n_max + 1 doubles, ibuf: 3 n_max ints; the slices are laid out by
+ * the ws_* helpers below. */
+#define WS_D_PER 8
+#define WS_I_PER 3
+
+int nnh_env_ws_init(nnh_env_ws *ws, int n_max, nnh_error *err)
+{
+    ws->n_max = 0;
+    ws->dbuf = NULL;
+    ws->ibuf = NULL;
+    if (n_max < 0 || n_max > (1 << 26))
+        return nnh_error_set(err, NNH_EINVAL, "envelope workspace: n_max=%d out of range", n_max);
+    size_t nd = (size_t)WS_D_PER * (size_t)n_max + 1, ni = (size_t)WS_I_PER * (size_t)n_max + 1;
+    ws->dbuf = malloc(nd * sizeof(double));
+    ws->ibuf = malloc(ni * sizeof(int));
+    if (!ws->dbuf || !ws->ibuf) {
+        nnh_env_ws_free(ws);
+        return nnh_error_set(err, NNH_ENOMEM, "envelope workspace: cannot allocate for n=%d",
+                             n_max);
+    }
+    ws->n_max = n_max;
+    return NNH_OK;
+}
+
+void nnh_env_ws_free(nnh_env_ws *ws)
+{
+    if (!ws)
+        return;
+    free(ws->dbuf);
+    free(ws->ibuf);
+    ws->dbuf = NULL;
+    ws->ibuf = NULL;
+    ws->n_max = 0;
+}
+
+/* Named slices of the workspace (N = n_max). */
+typedef struct ws_view {
+    double *kx, *kw, *kd; /* kept coords: normalized x, normalized weight, u - l */
+    double *xs, *wsrt;    /* the same, sorted by kx descending */
+    double *S;            /* suffix sums S[k] = sum_{q >= k} wsrt[q] xs[q], S[m] = 0 */
+    double *gs;           /* normalized gradient in sorted order */
+    double *key;          /* sort keys of the cut validation */
+    int *kept, *perm, *tmp;
+} ws_view;
+
+static void ws_view_of(nnh_env_ws *ws, ws_view *v)
+{
+    int N = ws->n_max;
+    double *d = ws->dbuf;
+    v->kx = d;
+    v->kw = d + N;
+    v->kd = d + 2 * N;
+    v->xs = d + 3 * N;
+    v->wsrt = d + 4 * N;
+    v->gs = d + 5 * N;
+    v->key = d + 6 * N;
+    v->S = d + 7 * N; /* N + 1 entries */
+    v->kept = ws->ibuf;
+    v->perm = ws->ibuf + N;
+    v->tmp = ws->ibuf + 2 * N;
+}
+
+/* ---- Stable sort without allocation ----------------------------------------
+ * Sorts perm[0..m) (values are positions into key) by key descending, ties by
+ * position ascending, so results are deterministic. Insertion sort on runs of
+ * 16, then bottom-up merges ping-ponging between perm and tmp. */
+#define SORT_RUN 16
+
+static void sort_desc(const double *key, int *perm, int *tmp, int m)
+{
+    for (int i = 0; i < m; i++)
+        perm[i] = i;
+    for (int lo = 0; lo < m; lo += SORT_RUN) {
+        int hi = lo + SORT_RUN < m ? lo + SORT_RUN : m;
+        for (int i = lo + 1; i < hi; i++) {
+            int p = perm[i], j = i;
+            double kp = key[p];
+            while (j > lo && key[perm[j - 1]] < kp) {
+                perm[j] = perm[j - 1];
+                j--;
+            }
+            perm[j] = p;
+        }
+    }
+    int *src = perm, *dst = tmp;
+    for (int width = SORT_RUN; width < m; width *= 2) {
+        for (int lo = 0; lo < m; lo += 2 * width) {
+            int mid = lo + width < m ? lo + width : m;
+            int hi = lo + 2 * width < m ? lo + 2 * width : m;
+            int i = lo, j = mid, o = lo;
+            while (i < mid && j < hi) /* take right only when strictly larger: stable */
+                dst[o++] = key[src[j]] > key[src[i]] ? src[j++] : src[i++];
+            while (i < mid)
+                dst[o++] = src[i++];
+            while (j < hi)
+                dst[o++] = src[j++];
+        }
+        int *t = src;
+        src = dst;
+        dst = t;
+    }
+    if (src != perm)
+        for (int i = 0; i < m; i++)
+            perm[i] = src[i];
+}
+
+/* ---- Input checks ------------------------------------------------------------ */
+static int check_neuron(const nnh_neuron *nr, const double *x, const nnh_env_ws *ws)
+{
+    if (!nr || !nr->act || !ws || nr->n < 0 || nr->n > ws->n_max || (nr->n > 0 && !x))
+        return NNH_EINVAL;
+    if (!isfinite(nr->b))
+        return NNH_EINVAL;
+    for (int i = 0; i < nr->n; i++)
+        if (!isfinite(nr->w[i]) || !isfinite(nr->l[i]) || !isfinite(nr->u[i]) ||
+            nr->l[i] > nr->u[i] || isnan(x[i]))
+            return NNH_EINVAL;
+    return NNH_OK;
+}
+
+static inline double clamp_box(double x, double l, double u)
+{
+    return x < l ? l : (x > u ? u : x);
+}
+
+/* ---- Normalization (Section 2.1) -------------------------------------------
+ * For weights sg*w and bias sg*b: drop w_i = 0 and l_i = u_i exactly (folded
+ * into the bias), map the rest to [0,1] with nonnegative weights, sort by the
+ * normalized coordinate descending and build suffix sums. Returns m, the
+ * number of kept coordinates; *bh and *U receive bhat and bhat + sum what. */
+static int normalize(const nnh_neuron *nr, const double *x, double sg, ws_view *v, double *bh,
+                     double *U)
+{
+    double b = sg * nr->b;
+    int m = 0;
+    for (int i = 0; i < nr->n; i++) {
+        double wi = sg * nr->w[i], l = nr->l[i], u = nr->u[i], d = u - l;
+        double xi = clamp_box(x[i], l, u);
+        if (wi == 0.0 || !(d > 0.0)) {
+            b += wi * xi; /* xi = l = u here, or wi = 0 */
+            continue;
+        }
+        double xh;
+        if (wi > 0.0) {
+            xh = (xi - l) / d;
+            b += wi * l;
+        } else {
+            xh = (u - xi) / d;
+            b += wi * u;
+        }
+        v->kx[m] = xh < 0.0 ? 0.0 : (xh > 1.0 ? 1.0 : xh);
+        v->kw[m] = fabs(wi) * d;
+        v->kd[m] = d;
+        v->kept[m] = i;
+        m++;
+    }
+    sort_desc(v->kx, v->perm, v->tmp, m);
+    double Ub = b;
+    for (int q = 0; q < m; q++) {
+        v->xs[q] = v->kx[v->perm[q]];
+        v->wsrt[q] = v->kw[v->perm[q]];
+        Ub += v->wsrt[q]; /* same order as the walk's b_k: b_m == U exactly */
+    }
+    v->S[m] = 0.0;
+    for (int q = m - 1; q >= 0; q--)
+        v->S[q] = v->S[q + 1] + v->wsrt[q] * v->xs[q];
+    *bh = b;
+    *U = Ub;
+    return m;
+}
+
+/* ---- The walk (Section 2.4) and its gradient (Section 3.2) ------------------
+ * Level k has scale t = x_(k), next coordinate nxt = x_(k+1), lower end b_k.
+ * Tests are in multiplied form, so nothing divides by zero: level k >= 1 is
+ * reached only when S_{k-1} < (zhat - b_{k-1}) x_(k), i.e. x_(k) > 0.
+ * gs[q] receives the normalized supergradient at sorted position q. */
+static double walk(const side_fn *s, int m, const ws_view *v, double b, double U,
+                   nnh_env_point *res)
+{
+    const double *xs = v->xs, *wsrt = v->wsrt, *S = v->S;
+    double *gs = v->gs;
+    double A = 0.0, bk = b, hint = NAN, sbk = side_val(s, b), sb_prev = 0.0;
+    for (int k = 0;; k++) {
+        double t = k ? xs[k - 1] : 1.0, nxt = k < m ? xs[k] : 0.0, Sk = S[k];
+        /* Neither test can hold while both scaled points lie in the convex
+         * part (zhat >= inflection): skip the tie-point solve then. */
+        double lim = s->infl < U ? s->infl : U; /* lower bound of zhat */
+        int need = k == m || s->shape != SHAPE_S || bk >= lim || Sk >= (lim - bk) * nxt;
+        if (need) {
+            double zh = side_tie(s, bk, U, hint);
+            if (zh > bk)
+                hint = zh;
+            if (zh < U && bk * t + Sk >= zh * t) { /* R_f: cav = perspective of sigma */
+                double z = bk + Sk / t, sz = side_val(s, z), d = side_der(s, z, +1);
+                if (k >= 1)
+                    gs[k - 1] = sz - sb_prev - d * (Sk / t);
+                for (int q = k; q < m; q++)
+                    gs[q] = d * wsrt[q];
+                res->value = A + t * sz;
+                res->region = k ? NNH_REGION_I : NNH_REGION_F;
+                res->level = k;
+                return res->value;
+            }
+            if (k == m || Sk >= (zh - bk) * nxt) { /* R_l: secant piece, linear */
+                double sl = zh > bk ? (side_val(s, zh) - sbk) / (zh - bk) : side_der(s, bk, +1);
+                if (k >= 1)
+                    gs[k - 1] = sbk - sb_prev;
+                for (int q = k; q < m; q++)
+                    gs[q] = sl * wsrt[q];
+                res->value = A + t * sbk + sl * Sk;
+                res->region = k ? NNH_REGION_I : NNH_REGION_L;
+                res->level = k;
+                return res->value;
+            }
+        }
+        /* R_i: one step down the staircase */
+        if (k >= 1)
+            gs[k - 1] = sbk - sb_prev;
+        A += (t - nxt) * sbk;
+        sb_prev = sbk;
+        bk += wsrt[k];
+        sbk = side_val(s, bk);
+    }
+}
+
+/* cav of the side function composed with (sg w, sg b); gradient in original
+ * coordinates (times sg_out) into grad when non-NULL. */
+static int envelope(const nnh_neuron *nr, const double *x, int refl, double *grad,
+                    nnh_env_point *res, nnh_env_ws *ws)
+{
+    int rc = check_neuron(nr, x, ws);
+    if (rc)
+        return rc;
+    side_fn s;
+    side_init(&s, nr->act, refl);
+    double sg = refl ? -1.0 : 1.0, b, U;
+    ws_view v;
+    ws_view_of(ws, &v);
+    int m = normalize(nr, x, sg, &v, &b, &U);
+    nnh_env_point r;
+    walk(&s, m, &v, b, U, &r);
+    if (grad) {
+        for (int i = 0; i < nr->n; i++)
+            grad[i] = 0.0; /* dropped coordinates */
+        for (int q = 0; q < m; q++) {
+            int p = v.perm[q], i = v.kept[p];
+            double g = v.gs[q] / v.kd[p];
+            /* xhat increases with x_i iff sg w_i > 0; vex negates at the end */
+            grad[i] = (sg * nr->w[i] > 0.0 ? g : -g) * sg;
+        }
+    }
+    r.value *= sg;
+    if (res)
+        *res = r;
+    return NNH_OK;
+}
+
+int nnh_cav(const nnh_neuron *nr, const double *x, double *grad, nnh_env_point *res,
+            nnh_env_ws *ws)
+{
+    return envelope(nr, x, 0, grad, res, ws);
+}
+
+int nnh_vex(const nnh_neuron *nr, const double *x, double *grad, nnh_env_point *res,
+            nnh_env_ws *ws)
+{
+    return envelope(nr, x, 1, grad, res, ws);
+}
+
+/* ---- Cut validation (pitfall 9) ----------------------------------------------
+ * Rigorous upper bound on max_{x in box} g(sg (w^T x + b)) - (sa a)^T x - c,
+ * g the side function. For fixed z = sg (w^T x + b), the minimum of
+ * (sa a)^T x over the box slice is a continuous knapsack: starting from the
+ * z-minimizing vertex, coordinates move to their other end in increasing
+ * order of cost per unit z, r_i = a'_i / w'_i. Along that path (vertices x^j
+ * joined by edges) the function is g(z) - h(z), h convex piecewise linear.
+ * On each edge the maximum is at an end, at the inflection (where the S-shape
+ * changes side; also the SELU/ELU kink) or at the stationary point g'(z) = r
+ * in the concave part (closed form for sigmoid and tanh). Evaluating all these
+ * candidates gives the exact maximum up to rounding; the margin below bounds
+ * that rounding. Edges are parametrized by theta in [0,1] so that an error in
+ * z is multiplied by |g'| <= Lip and never by r. O(n log n). */
+typedef struct vstate {
+    const side_fn *s;
+    double best, fmax; /* largest candidate value, largest |g| evaluated */
+} vstate;
+
+static inline void cand(vstate *st, double z, double H)
+{
+    double g = side_val(st->s, z);
+    double fg = fabs(g);
+    if (fg > st->fmax)
+        st->fmax = fg;
+    if (g - H > st->best)
+        st->best = g - H;
+}
+
+/* stationary point of sigma(z) - r z in the concave part (z >= 0) for
+ * sigmoid/tanh (also for their reflections: the derivatives are even);
+ * NAN when there is none. */
+static double stationary(const nnh_activation *a, double r)
+{
+    if (a->kind == NNH_ACT_SIGMOID && r > 0.0 && r < 0.25) {
+        double q = sqrt(1.0 - 4.0 * r), lo = 2.0 * r / (1.0 + q); /* 1 - s */
+        return log((1.0 - lo) / lo);
+    }
+    if (a->kind == NNH_ACT_TANH && r > 0.0 && r < 1.0) {
+        double t = sqrt(1.0 - r), om = r / (1.0 + t); /* 1 - t */
+        return 0.5 * log((1.0 + t) / om);
+    }
+    return NAN;
+}
+
+static void edge_candidates(vstate *st, double z0, double dz, double H0, double dH)
+{
+    const side_fn *s = st->s;
+    if (s->shape != SHAPE_S || !(z0 + dz > s->infl))
+        return; /* convex or concave-free edge: the ends suffice */
+    if (z0 < s->infl) {
+        double th = (s->infl - z0) / dz;
+        cand(st, z0 + th * dz, H0 + th * dH);
+    }
+    double zs = stationary(s->a, dH / dz);
+    if (zs > z0 && zs < z0 + dz && zs > s->infl) {
+        double th = (zs - z0) / dz;
+        cand(st, z0 + th * dz, H0 + th * dH);
+    }
+}
+
+/* Returns an upper bound (rounding included) of the maximum violation of
+ * g(sg(w^T x + b)) <= (sa a)^T x + c over the box. */
+static double cut_max_violation(const nnh_neuron *nr, const side_fn *s, double sg, double sa,
+                                const double *a, double c, ws_view *v)
+{
+    int n = nr->n, m = 0;
+    double z = sg * nr->b, H = 0.0, zscale = fabs(nr->b), hscale = 0.0;
+    for (int i = 0; i < n; i++) {
+        double wi = sg * nr->w[i], ai = sa * a[i], l = nr->l[i], u = nr->u[i];
+        zscale += fabs(wi) * (fabs(l) + fabs(u));
+        hscale += fabs(ai) * (fabs(l) + fabs(u));
+        if (!(u - l > 0.0)) {
+            z += wi * l;
+            H += ai * l;
+        } else if (wi == 0.0) {
+            H += fmin(ai * l, ai * u);
+        } else {
+            double start = wi > 0.0 ? l : u;
+            z += wi * start;
+            H += ai * start;
+            v->key[m] = -(ai / wi); /* sort_desc on -r = ascending r */
+            v->kept[m] = i;
+            m++;
+        }
+    }
+    sort_desc(v->key, v->perm, v->tmp, m);
+    vstate st = {s, -INFINITY, 0.0};
+    cand(&st, z, H);
+    for (int q = 0; q < m; q++) {
+        int i = v->kept[v->perm[q]];
+        double wi = sg * nr->w[i], ai = sa * a[i], d = nr->u[i] - nr->l[i];
+        double dz = fabs(wi) * d, dH = wi > 0.0 ? ai * d : -(ai * d);
+        edge_candidates(&st, z, dz, H, dH);
+        z += dz;
+        H += dH;
+        cand(&st, z, H);
+    }
+    /* Rounding: z and H are sums of at most 3n + 4 rounded terms bounded by
+     * zscale and hscale; g is evaluated within libm accuracy (softplus and the
+     * sigmoid quotient compose two operations, hence 2 ULPS + 4); the final
+     * subtractions add relative eps. The factor 2 also absorbs the second-order
+     * loss from candidates placed by rounded arithmetic (stationary points:
+     * the first-order term vanishes). */
+    double err_z = nnh_dot_error(3 * n + 4, zscale), err_h = nnh_dot_error(3 * n + 4, hscale);
+    double M = st.best - c;
+    double margin = act_lipschitz(s->a) * err_z + err_h +
+                    (2.0 * NNH_LIBM_ULPS + 4.0) * DBL_EPSILON * st.fmax +
+                    4.0 * DBL_EPSILON * (fabs(st.best) + fabs(c)) + 16.0 * DBL_TRUE_MIN;
+    return nnh_up(M + 2.0 * margin);
+}
+
+/* ---- Separation (Section 3.1) ---------------------------------------------- */
+static double dot_clamped(const nnh_neuron *nr, const double *a, const double *x)
+{
+    double s = 0.0;
+    for (int i = 0; i < nr->n; i++)
+        s += a[i] * clamp_box(x[i], nr->l[i], nr->u[i]);
+    return s;
+}
+
+int nnh_separate(const nnh_neuron *nr, const double *x, double y, double tol, double *a,
+                 nnh_cut *cut, nnh_env_ws *ws)
+{
+    cut->sense = 0;
+    cut->c = 0.0;
+    cut->violation = 0.0;
+    cut->region = NNH_REGION_F;
+    cut->level = 0;
+    int rc = check_neuron(nr, x, ws);
+    if (rc)
+        return rc;
+    if (isnan(y) || isnan(tol) || tol < 0.0)
+        return NNH_EINVAL;
+    /* cav >= f >= vex: only one side can separate */
+    double fx = nnh_act_value(nr->act, nr->b + dot_clamped(nr, nr->w, x));
+    int refl;
+    if (y > fx + tol)
+        refl = 0;
+    else if (y < fx - tol)
+        refl = 1;
+    else
+        return NNH_OK;
+    nnh_env_point p;
+    rc = envelope(nr, x, refl, a, &p, ws);
+    if (rc)
+        return rc;
+    double sense = refl ? -1.0 : 1.0;
+    if (!(sense * (y - p.value) > tol))
+        return NNH_OK;
+    /* upper: y <= a^T x + c; lower: y >= a^T x + c, i.e. tau-side with -a, -c */
+    double c = p.value - dot_clamped(nr, a, x);
+    side_fn s;
+    side_init(&s, nr->act, refl);
+    ws_view v;
+    ws_view_of(ws, &v);
+    double cs = sense * c;
+    double M = cut_max_violation(nr, &s, sense, sense, a, cs, &v);
+    if (M > 0.0)
+        cs = nnh_up(cs + M);
+    c = sense * cs;
+    double viol = sense * (y - (dot_clamped(nr, a, x) + c));
+    if (!(viol > 0.0))
+        return NNH_OK;
+    cut->sense = (int)sense;
+    cut->c = c;
+    cut->violation = viol;
+    cut->region = p.region;
+    cut->level = p.level;
+    return NNH_OK;
+}
