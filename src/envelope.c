@@ -347,9 +347,9 @@ int nnh_vex(const nnh_neuron *nr, const double *x, double *grad, nnh_env_point *
  * z-minimizing vertex, coordinates move to their other end in increasing
  * order of cost per unit z, r_i = a'_i / w'_i. Along that path (vertices x^j
  * joined by edges) the function is g(z) - h(z), h convex piecewise linear.
- * On each edge the maximum is at an end, at the inflection (where the S-shape
- * changes side; also the SELU/ELU kink) or at the stationary point g'(z) = r
- * in the concave part (closed form for sigmoid and tanh). Evaluating all these
+ * On each edge the maximum is at an end, at z = 0 (the inflection or kink of
+ * every supported activation, where convex and concave parts meet) or at the
+ * stationary point g'(z) = r in the concave part (closed forms). Evaluating all these
  * candidates gives the exact maximum up to rounding; the margin below bounds
  * that rounding. Edges are parametrized by theta in [0,1] so that an error in
  * z is multiplied by |g'| <= Lip and never by r. O(n log n). */
@@ -368,33 +368,52 @@ static inline void cand(vstate *st, double z, double H)
         st->best = g - H;
 }
 
-/* stationary point of sigma(z) - r z in the concave part (z >= 0) for
- * sigmoid/tanh (also for their reflections: the derivatives are even);
- * NAN when there is none. */
-static double stationary(const nnh_activation *a, double r)
+/* Where the side function g has slope r inside its concave part, i.e. the
+ * maximizer of g(z) - r z there; NAN when there is none. The concave part is
+ * z >= 0 for the S-shapes and all of R for tau of a convex sigma; g' is
+ * sigma'(z) for cav and sigma'(-z) for tau (vex). */
+static double stationary(const side_fn *s, double r)
 {
-    if (a->kind == NNH_ACT_SIGMOID && r > 0.0 && r < 0.25) {
-        double q = sqrt(1.0 - 4.0 * r), lo = 2.0 * r / (1.0 + q); /* 1 - s */
+    const nnh_activation *a = s->a;
+    if (!(r > 0.0))
+        return NAN;
+    if (a->kind == NNH_ACT_SIGMOID && r < 0.25) { /* sigma' even: both sides */
+        double q = sqrt(1.0 - 4.0 * r), lo = 2.0 * r / (1.0 + q); /* 1 - s, s >= 1/2 */
         return log((1.0 - lo) / lo);
     }
-    if (a->kind == NNH_ACT_TANH && r > 0.0 && r < 1.0) {
+    if (a->kind == NNH_ACT_TANH && r < 1.0) {
         double t = sqrt(1.0 - r), om = r / (1.0 + t); /* 1 - t */
         return 0.5 * log((1.0 + t) / om);
     }
+    if (!s->refl)
+        return NAN; /* other sigmas: concave part linear or absent */
+    if (a->kind == NNH_ACT_SOFTPLUS && r < 1.0) /* sigmoid(-z) = r */
+        return log((1.0 - r) / r);
+    if (a->kind == NNH_ACT_ELU && r < a->alpha) /* alpha e^{-z} = r, z > 0 */
+        return log(a->alpha / r);
+    if (a->kind == NNH_ACT_SELU && r < a->lambda * a->alpha)
+        return log(a->lambda * a->alpha / r);
     return NAN;
 }
 
+/* Interior candidates of one edge: the special point 0 (inflection or kink of
+ * every supported activation) and the stationary point of the concave part. */
 static void edge_candidates(vstate *st, double z0, double dz, double H0, double dH)
 {
-    const side_fn *s = st->s;
-    if (s->shape != SHAPE_S || !(z0 + dz > s->infl))
-        return; /* convex or concave-free edge: the ends suffice */
-    if (z0 < s->infl) {
-        double th = (s->infl - z0) / dz;
+    if (!(dz > 0.0))
+        return;
+    double z1 = z0 + dz;
+    if (z0 < 0.0 && z1 > 0.0) {
+        double th = -z0 / dz;
         cand(st, z0 + th * dz, H0 + th * dH);
     }
-    double zs = stationary(s->a, dH / dz);
-    if (zs > z0 && zs < z0 + dz && zs > s->infl) {
+    if (st->s->shape == SHAPE_CONVEX)
+        return;
+    double lo = st->s->shape == SHAPE_S ? 0.0 : -INFINITY; /* concave part z >= lo */
+    if (z1 <= lo)
+        return;
+    double zs = stationary(st->s, dH / dz);
+    if (zs > z0 && zs < z1 && zs >= lo) {
         double th = (zs - z0) / dz;
         cand(st, z0 + th * dz, H0 + th * dH);
     }

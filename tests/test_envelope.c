@@ -23,7 +23,7 @@ static void ws_setup(void)
 
 static void ws_teardown(void) { nnh_env_ws_free(&ws); }
 
-__attribute__((unused)) static double urand(unsigned long long *st, double lo, double hi)
+static double urand(unsigned long long *st, double lo, double hi)
 {
     return lo + (hi - lo) * nnh_test_rand(st);
 }
@@ -35,7 +35,7 @@ typedef struct act_case {
     double alpha;
 } act_case;
 
-__attribute__((unused)) static const act_case ACTS[] = {
+static const act_case ACTS[] = {
     {"relu", NNH_ACT_RELU, 0},          {"leaky_relu", NNH_ACT_LEAKY_RELU, 0.1},
     {"sigmoid", NNH_ACT_SIGMOID, 0},    {"tanh", NNH_ACT_TANH, 0},
     {"softplus", NNH_ACT_SOFTPLUS, 0},  {"elu1", NNH_ACT_ELU, 1.0},
@@ -43,7 +43,7 @@ __attribute__((unused)) static const act_case ACTS[] = {
 };
 #define N_ACTS ((int)(sizeof ACTS / sizeof ACTS[0]))
 
-__attribute__((unused)) static nnh_activation mk_act(const act_case *c)
+static nnh_activation mk_act(const act_case *c)
 {
     nnh_activation a;
     nnh_act_default(&a, c->kind);
@@ -137,6 +137,516 @@ START_TEST(test_vectors)
 }
 END_TEST
 
+
+/* ---- Random instances ------------------------------------------------------- */
+typedef struct inst {
+    nnh_activation a;
+    nnh_neuron nr;
+    double w[NMAX], l[NMAX], u[NMAX], x[NMAX];
+} inst;
+
+/* weights of random sign and magnitude, boxes of random width and place,
+ * bias placing the z range around the inflection often */
+static void rand_inst(inst *I, const act_case *ac, int n, unsigned long long *st)
+{
+    I->a = mk_act(ac);
+    double wscale = urand(st, 0.2, 3.0) / sqrt((double)(n > 0 ? n : 1));
+    for (int i = 0; i < n; i++) {
+        I->w[i] = urand(st, -2, 2) * wscale;
+        I->l[i] = urand(st, -2, 1);
+        I->u[i] = I->l[i] + urand(st, 0.05, 3);
+        I->x[i] = urand(st, I->l[i], I->u[i]);
+    }
+    I->nr = (nnh_neuron){&I->a, n, I->w, I->l, I->u, urand(st, -2, 2)};
+}
+
+/* normalized coordinates (w >= 0, [0,1]) of instance I at x; returns m kept */
+static int normalize_t(const nnh_neuron *nr, const double *x, double *xh, double *wh, double *bh,
+                       int *idx)
+{
+    int m = 0;
+    double b = nr->b;
+    for (int i = 0; i < nr->n; i++) {
+        double d = nr->u[i] - nr->l[i];
+        if (nr->w[i] == 0 || d == 0) {
+            b += nr->w[i] * nr->l[i];
+            continue;
+        }
+        if (nr->w[i] > 0) {
+            xh[m] = (x[i] - nr->l[i]) / d;
+            b += nr->w[i] * nr->l[i];
+        } else {
+            xh[m] = (nr->u[i] - x[i]) / d;
+            b += nr->w[i] * nr->u[i];
+        }
+        wh[m] = fabs(nr->w[i]) * d;
+        idx[m++] = i;
+    }
+    *bh = b;
+    return m;
+}
+
+static const double *cmp_key;
+static int cmp_desc(const void *pa, const void *pb)
+{
+    int a = *(const int *)pa, b = *(const int *)pb;
+    if (cmp_key[a] != cmp_key[b])
+        return cmp_key[a] > cmp_key[b] ? -1 : 1;
+    return a - b;
+}
+
+/* Staircase (Lovasz extension) value, computed independently of src/. */
+static double staircase(const nnh_neuron *nr, const double *x)
+{
+    double xh[NMAX], wh[NMAX], b;
+    int idx[NMAX], ord[NMAX];
+    int m = normalize_t(nr, x, xh, wh, &b, idx);
+    for (int k = 0; k < m; k++)
+        ord[k] = k;
+    cmp_key = xh;
+    qsort(ord, (size_t)m, sizeof(int), cmp_desc);
+    double v = 0, bk = b, prev = 1.0;
+    for (int k = 0; k <= m; k++) {
+        double nxt = k < m ? xh[ord[k]] : 0.0;
+        v += (prev - nxt) * nnh_act_value(nr->act, bk);
+        if (k < m)
+            bk += wh[ord[k]];
+        prev = nxt;
+    }
+    return v;
+}
+
+START_TEST(test_convex_staircase)
+{
+    unsigned long long st = 101;
+    const int convex[] = {0, 1, 4, 5}; /* relu, leaky, softplus, elu1 */
+    double worst = 0, worst_f = 0;
+    for (int c = 0; c < 4; c++)
+        for (int r = 0; r < 300; r++) {
+            inst I;
+            int n = 1 + (int)(12 * nnh_test_rand(&st));
+            rand_inst(&I, &ACTS[convex[c]], n, &st);
+            nnh_env_point p, q;
+            ck_assert_int_eq(nnh_cav(&I.nr, I.x, NULL, &p, &ws), 0);
+            ck_assert_int_eq(nnh_vex(&I.nr, I.x, NULL, &q, &ws), 0);
+            double e = fabs(p.value - staircase(&I.nr, I.x)) / (1 + fabs(p.value));
+            double ef = fabs(q.value - f_at(&I.nr, I.x)) / (1 + fabs(q.value));
+            worst = fmax(worst, e);
+            worst_f = fmax(worst_f, ef);
+        }
+    ck_assert_msg(worst < 1e-12, "cav vs staircase: worst relative error %g", worst);
+    ck_assert_msg(worst_f < 1e-12, "vex vs f for convex sigma: worst relative error %g", worst_f);
+}
+END_TEST
+
+/* Anderson et al. (2020), projected ideal ReLU formulation, normalized box:
+ * y <= sum_{i in I} w_i x_i + l(I) x_h, l(I) = b + sum_{i not in I} w_i,
+ * over (I, h): l(I) >= 0 > l(I + h), h not in I. Enumerated exhaustively. */
+typedef struct anderson {
+    double best, second;
+    unsigned mask;
+    int h;
+} anderson;
+
+static anderson anderson_min(const double *xh, const double *wh, double b, int m)
+{
+    anderson r = {INFINITY, INFINITY, 0, -1};
+    for (unsigned I = 0; I < (1u << m); I++) {
+        double lI = b, s = 0;
+        for (int i = 0; i < m; i++) {
+            if (I >> i & 1)
+                s += wh[i] * xh[i];
+            else
+                lI += wh[i];
+        }
+        if (lI < 0)
+            continue;
+        for (int h = 0; h < m; h++) {
+            if ((I >> h & 1) || lI - wh[h] >= 0)
+                continue;
+            double v = s + lI * xh[h];
+            if (v < r.best) {
+                r.second = r.best;
+                r.best = v;
+                r.mask = I;
+                r.h = h;
+            } else if (v < r.second)
+                r.second = v;
+        }
+    }
+    return r;
+}
+
+START_TEST(test_relu_anderson)
+{
+    unsigned long long st = 202;
+    int compared = 0, coef_compared = 0;
+    double worst_v = 0, worst_c = 0;
+    for (int r = 0; r < 400; r++) {
+        inst I;
+        int n = 1 + (int)(8 * nnh_test_rand(&st));
+        rand_inst(&I, &ACTS[0], n, &st);
+        double L, U;
+        z_range(&I.nr, &L, &U);
+        if (!(L < 0 && U > 0))
+            continue;
+        double fx = f_at(&I.nr, I.x), a[NMAX];
+        nnh_env_point p;
+        ck_assert_int_eq(nnh_cav(&I.nr, I.x, NULL, &p, &ws), 0);
+        nnh_cut cut;
+        ck_assert_int_eq(nnh_separate(&I.nr, I.x, p.value + 1.0, 1e-9, a, &cut, &ws), 0);
+        ck_assert_int_eq(cut.sense, 1);
+        double xh[NMAX], wh[NMAX], bh;
+        int idx[NMAX];
+        int m = normalize_t(&I.nr, I.x, xh, wh, &bh, idx);
+        anderson an = anderson_min(xh, wh, bh, m);
+        (void)fx;
+        worst_v = fmax(worst_v, fabs(an.best - p.value));
+        compared++;
+        if (an.second - an.best < 1e-7)
+            continue; /* most violated inequality not unique */
+        /* our cut in normalized coordinates: a_hat_i = a_i d_i sgn(w_i), c_hat */
+        double ch = cut.c;
+        for (int i = 0; i < n; i++)
+            ch += a[i] * (I.w[i] > 0 ? I.l[i] : I.u[i]);
+        double e = fabs(ch);
+        for (int k = 0; k < m; k++) {
+            int i = idx[k];
+            double ah = a[i] * (I.u[i] - I.l[i]) * (I.w[i] > 0 ? 1 : -1);
+            double ex = (an.mask >> k & 1) ? wh[k] : 0.0;
+            if (k == an.h) {
+                ex = bh;
+                for (int j = 0; j < m; j++)
+                    if (!(an.mask >> j & 1))
+                        ex += wh[j];
+            }
+            e = fmax(e, fabs(ah - ex));
+        }
+        worst_c = fmax(worst_c, e);
+        coef_compared++;
+    }
+    ck_assert_msg(compared > 100 && coef_compared > 50, "too few ReLU instances (%d, %d)", compared,
+                  coef_compared);
+    ck_assert_msg(worst_v < 1e-12, "cav vs Anderson min: worst %g", worst_v);
+    ck_assert_msg(worst_c < 1e-9, "cut vs most violated Anderson inequality: worst %g", worst_c);
+}
+END_TEST
+
+START_TEST(test_concavity)
+{
+    unsigned long long st = 303 + 17 * (unsigned long long)_i;
+    const act_case *ac = &ACTS[_i];
+    double worst = -INFINITY;
+    for (int r = 0; r < 200; r++) {
+        inst I;
+        int n = 1 + (int)(10 * nnh_test_rand(&st));
+        rand_inst(&I, ac, n, &st);
+        double p[NMAX], q[NMAX], mid[NMAX];
+        for (int s = 0; s < 10; s++) {
+            for (int i = 0; i < n; i++) {
+                p[i] = urand(&st, I.l[i], I.u[i]);
+                q[i] = urand(&st, I.l[i], I.u[i]);
+                mid[i] = 0.5 * (p[i] + q[i]);
+            }
+            nnh_env_point cp, cq, cm, vp, vq, vm;
+            nnh_cav(&I.nr, p, NULL, &cp, &ws);
+            nnh_cav(&I.nr, q, NULL, &cq, &ws);
+            nnh_cav(&I.nr, mid, NULL, &cm, &ws);
+            nnh_vex(&I.nr, p, NULL, &vp, &ws);
+            nnh_vex(&I.nr, q, NULL, &vq, &ws);
+            nnh_vex(&I.nr, mid, NULL, &vm, &ws);
+            double sc = 1 + fabs(cp.value) + fabs(cq.value);
+            worst = fmax(worst, (0.5 * (cp.value + cq.value) - cm.value) / sc);
+            sc = 1 + fabs(vp.value) + fabs(vq.value);
+            worst = fmax(worst, (vm.value - 0.5 * (vp.value + vq.value)) / sc);
+            /* f between the envelopes */
+            double fp = f_at(&I.nr, p);
+            worst = fmax(worst, (fp - cp.value) / (1 + fabs(fp)));
+            worst = fmax(worst, (vp.value - fp) / (1 + fabs(fp)));
+        }
+    }
+    ck_assert_msg(worst < 1e-12, "%s: concavity/convexity or sandwich violated by %g (relative)",
+                  ac->name, worst);
+}
+END_TEST
+
+/* cav equals the 1-D envelope on R_f / R_l (level 0) and is strictly below it
+ * somewhere in R_i on S-shaped instances. */
+START_TEST(test_regions_vs_1d)
+{
+    unsigned long long st = 404;
+    const int sshaped[] = {2, 3, 6, 7};
+    for (int c = 0; c < 4; c++) {
+        double worst = 0;
+        int n_top = 0, n_below = 0, n_i = 0;
+        for (int r = 0; r < 300; r++) {
+            inst I;
+            int n = 2 + (int)(6 * nnh_test_rand(&st));
+            rand_inst(&I, &ACTS[sshaped[c]], n, &st);
+            double L, U;
+            z_range(&I.nr, &L, &U);
+            for (int side = 0; side < 2; side++) {
+                nnh_env_point p;
+                double z = f_at(&I.nr, I.x), e1;
+                z = I.nr.b;
+                for (int i = 0; i < n; i++)
+                    z += I.w[i] * I.x[i];
+                if (side == 0) {
+                    nnh_cav(&I.nr, I.x, NULL, &p, &ws);
+                    e1 = nnh_env1d_upper(&I.a, L, U, z, NULL);
+                } else {
+                    nnh_vex(&I.nr, I.x, NULL, &p, &ws);
+                    e1 = nnh_env1d_lower(&I.a, L, U, z, NULL);
+                }
+                double gap = side == 0 ? e1 - p.value : p.value - e1;
+                if (p.region != NNH_REGION_I) {
+                    ck_assert_int_eq(p.level, 0);
+                    worst = fmax(worst, fabs(gap) / (1 + fabs(e1)));
+                    n_top++;
+                } else {
+                    n_i++;
+                    worst = fmax(worst, -gap / (1 + fabs(e1))); /* never above 1-D */
+                    if (gap > 1e-9)
+                        n_below++;
+                }
+            }
+        }
+        ck_assert_msg(worst < 1e-9, "%s: cav/vex vs 1-D envelope: worst %g", ACTS[sshaped[c]].name,
+                      worst);
+        ck_assert_msg(n_top > 20 && n_below > 20,
+                      "%s: too few R_f/R_l points (%d) or strictly tighter R_i points (%d of %d)",
+                      ACTS[sshaped[c]].name, n_top, n_below, n_i);
+        printf("%s: %d points on R_f/R_l equal 1-D; %d of %d R_i points strictly tighter\n",
+               ACTS[sshaped[c]].name, n_top, n_below, n_i);
+    }
+}
+END_TEST
+
+/* ---- Cut validity ------------------------------------------------------------- */
+static long double f_ld(const nnh_activation *a, long double z)
+{
+    switch (a->kind) {
+    case NNH_ACT_RELU: return z > 0 ? z : 0;
+    case NNH_ACT_LEAKY_RELU: return z >= 0 ? z : a->alpha * z;
+    case NNH_ACT_SIGMOID:
+        if (z >= 0)
+            return 1.0L / (1.0L + expl(-z));
+        else {
+            long double e = expl(z);
+            return e / (1.0L + e);
+        }
+    case NNH_ACT_TANH: return tanhl(z);
+    case NNH_ACT_SOFTPLUS: return z > 0 ? z + log1pl(expl(-z)) : log1pl(expl(z));
+    case NNH_ACT_ELU: return z >= 0 ? z : a->alpha * expm1l(z);
+    case NNH_ACT_SELU: return a->lambda * (z >= 0 ? z : a->alpha * expm1l(z));
+    default: return z;
+    }
+}
+
+/* worst of sense * (f(x) - a^T x - c) over the given point, extended precision */
+static long double slack_at(const nnh_neuron *nr, const double *a, const nnh_cut *cut,
+                            const double *x)
+{
+    long double z = nr->b, h = cut->c;
+    for (int i = 0; i < nr->n; i++) {
+        z += (long double)nr->w[i] * x[i];
+        h += (long double)a[i] * x[i];
+    }
+    return cut->sense * (f_ld(nr->act, z) - h);
+}
+
+/* worst slack of a cut over 10,000 random points (uniform, on faces, near
+ * x*) and, for n <= 10, all vertices */
+static long double worst_slack(const inst *I, const double *a, const nnh_cut *cut,
+                               unsigned long long *st)
+{
+    int n = I->nr.n;
+    double x[NMAX];
+    long double worst = -INFINITY;
+    for (int s = 0; s < 10000; s++) {
+        int mode = s % 3;
+        for (int i = 0; i < n; i++) {
+            double r = nnh_test_rand(st);
+            if (mode == 0)
+                x[i] = urand(st, I->l[i], I->u[i]);
+            else if (mode == 1)
+                x[i] = r < 1.0 / 3 ? I->l[i] : (r < 2.0 / 3 ? I->u[i] : urand(st, I->l[i], I->u[i]));
+            else {
+                double t = I->x[i] + (r - 0.5) * 1e-3 * (I->u[i] - I->l[i]);
+                x[i] = fmin(fmax(t, I->l[i]), I->u[i]);
+            }
+        }
+        long double v = slack_at(&I->nr, a, cut, x);
+        if (v > worst)
+            worst = v;
+    }
+    if (n <= 10)
+        for (unsigned v = 0; v < (1u << n); v++) {
+            for (int i = 0; i < n; i++)
+                x[i] = (v >> i & 1) ? I->u[i] : I->l[i];
+            long double s = slack_at(&I->nr, a, cut, x);
+            if (s > worst)
+                worst = s;
+        }
+    return worst;
+}
+
+START_TEST(test_cut_validity)
+{
+    const act_case *ac = &ACTS[_i];
+    unsigned long long st = 505 + 31 * (unsigned long long)_i;
+    long double worst = -INFINITY, worst_tight = 0;
+    int cuts = 0, multi = 0;
+    for (int r = 0; r < 24; r++) {
+        inst I;
+        int n = r < 12 ? 1 + r % 10 : 11 + (int)(40 * nnh_test_rand(&st));
+        rand_inst(&I, ac, n, &st);
+        if (r % 4 == 3) /* steep neurons */
+            for (int i = 0; i < n; i++)
+                I.w[i] *= 20;
+        for (int side = 0; side < 2; side++) {
+            nnh_env_point p;
+            if (side == 0)
+                nnh_cav(&I.nr, I.x, NULL, &p, &ws);
+            else
+                nnh_vex(&I.nr, I.x, NULL, &p, &ws);
+            double y = side == 0 ? p.value + 0.01 : p.value - 0.01, a[NMAX];
+            nnh_cut cut;
+            ck_assert_int_eq(nnh_separate(&I.nr, I.x, y, 1e-9, a, &cut, &ws), 0);
+            ck_assert_int_eq(cut.sense, side == 0 ? 1 : -1);
+            /* violation close to y - envelope: the margin is small */
+            long double tight = fabsl((long double)cut.violation - 0.01L);
+            if (tight > worst_tight)
+                worst_tight = tight;
+            long double w = worst_slack(&I, a, &cut, &st);
+            if (w > worst)
+                worst = w;
+            cuts++;
+            multi += cut.region == NNH_REGION_I;
+        }
+    }
+    printf("%s: %d cuts (%d multivariate), worst slack f - cut = %Lg, worst margin loss %Lg\n",
+           ac->name, cuts, multi, worst, worst_tight);
+    ck_assert_msg(worst <= 0, "%s: a cut is violated by %Lg", ac->name, worst);
+    ck_assert_msg(worst_tight < 1e-9, "%s: cut margin too large: %Lg", ac->name, worst_tight);
+}
+END_TEST
+
+/* ---- Degenerate inputs ---------------------------------------------------------- */
+START_TEST(test_degenerate)
+{
+    nnh_activation sg;
+    nnh_act_default(&sg, NNH_ACT_SIGMOID);
+    double g[4], a[4];
+    nnh_env_point p;
+    nnh_cut cut;
+    /* n = 0: cav = vex = sigma(b), grad empty */
+    nnh_neuron n0 = {&sg, 0, NULL, NULL, NULL, 0.3};
+    ck_assert_int_eq(nnh_cav(&n0, NULL, NULL, &p, &ws), 0);
+    ck_assert_double_eq_tol(p.value, nnh_act_value(&sg, 0.3), 1e-15);
+    ck_assert_int_eq(nnh_vex(&n0, NULL, NULL, &p, &ws), 0);
+    ck_assert_double_eq_tol(p.value, nnh_act_value(&sg, 0.3), 1e-15);
+    ck_assert_int_eq(nnh_separate(&n0, NULL, 0.9, 1e-9, NULL, &cut, &ws), 0);
+    ck_assert_int_eq(cut.sense, 1);
+    ck_assert(cut.c >= nnh_act_value(&sg, 0.3));
+    ck_assert_double_eq_tol(cut.c, nnh_act_value(&sg, 0.3), 1e-14);
+    /* all-zero weights and l = u coordinates: exact, gradient 0 there */
+    double w0[3] = {0, 0, 0}, l[3] = {-1, 0.5, 0}, u[3] = {1, 0.5, 2}, x[3] = {0.2, 0.5, 1.0};
+    nnh_neuron nz = {&sg, 3, w0, l, u, -0.7};
+    ck_assert_int_eq(nnh_cav(&nz, x, g, &p, &ws), 0);
+    ck_assert_double_eq(p.value, nnh_act_value(&sg, -0.7));
+    for (int i = 0; i < 3; i++)
+        ck_assert_double_eq(g[i], 0);
+    double w1[3] = {2, -3, 1};
+    nnh_neuron nf = {&sg, 3, w1, l, u, -0.7}; /* coordinate 1 fixed at 0.5 */
+    double l2[2] = {-1, 0}, u2[2] = {1, 2}, w2[2] = {2, 1}, x2[2] = {0.2, 1.0};
+    nnh_neuron nr2 = {&sg, 2, w2, l2, u2, -0.7 - 1.5}; /* the same with it folded */
+    nnh_env_point p2;
+    ck_assert_int_eq(nnh_cav(&nf, x, g, &p, &ws), 0);
+    double g2[2];
+    ck_assert_int_eq(nnh_cav(&nr2, x2, g2, &p2, &ws), 0);
+    ck_assert_double_eq_tol(p.value, p2.value, 1e-15);
+    ck_assert_double_eq(g[1], 0);
+    ck_assert_double_eq_tol(g[0], g2[0], 1e-15);
+    ck_assert_double_eq_tol(g[2], g2[1], 1e-15);
+    /* vertices: cav = vex = f; faces and ties: between f and the 1-D envelope */
+    unsigned long long st = 606;
+    for (int c = 0; c < N_ACTS; c++) {
+        inst I;
+        rand_inst(&I, &ACTS[c], 4, &st);
+        double worst = 0;
+        for (unsigned v = 0; v < 16; v++) {
+            for (int i = 0; i < 4; i++)
+                I.x[i] = (v >> i & 1) ? I.u[i] : I.l[i];
+            double fx = f_at(&I.nr, I.x);
+            nnh_env_point pc, pv;
+            nnh_cav(&I.nr, I.x, NULL, &pc, &ws);
+            nnh_vex(&I.nr, I.x, NULL, &pv, &ws);
+            worst = fmax(worst, fmax(fabs(pc.value - fx), fabs(pv.value - fx)) / (1 + fabs(fx)));
+            /* a face: one coordinate interior, ties among the others */
+            I.x[0] = 0.5 * (I.l[0] + I.u[0]);
+            I.x[3] = I.l[3] + (I.x[2] - I.l[2]) / (I.u[2] - I.l[2]) * (I.u[3] - I.l[3]);
+            fx = f_at(&I.nr, I.x);
+            nnh_cav(&I.nr, I.x, g, &pc, &ws);
+            nnh_vex(&I.nr, I.x, g, &pv, &ws);
+            ck_assert(isfinite(g[0]) && isfinite(g[3]));
+            worst = fmax(worst, (fx - pc.value) / (1 + fabs(fx)));
+            worst = fmax(worst, (pv.value - fx) / (1 + fabs(fx)));
+        }
+        ck_assert_msg(worst < 1e-12, "%s: vertex/face check off by %g", ACTS[c].name, worst);
+    }
+    /* huge and tiny weights, z far beyond +-50: finite values and valid cuts */
+    const double scales[4] = {1e6, 1e-12, 40, 1};
+    const double biases[4] = {0, 0.1, -120, 80};
+    for (int c = 0; c < N_ACTS; c++)
+        for (int k = 0; k < 4; k++) {
+            inst I;
+            rand_inst(&I, &ACTS[c], 4, &st);
+            for (int i = 0; i < 4; i++)
+                I.w[i] *= scales[k];
+            I.nr.b = biases[k];
+            nnh_env_point pc, pv;
+            ck_assert_int_eq(nnh_cav(&I.nr, I.x, g, &pc, &ws), 0);
+            ck_assert_int_eq(nnh_vex(&I.nr, I.x, NULL, &pv, &ws), 0);
+            double fx = f_at(&I.nr, I.x);
+            ck_assert_msg(isfinite(pc.value) && isfinite(pv.value) && isfinite(g[0]),
+                          "%s scale %g: non-finite", ACTS[c].name, scales[k]);
+            double sc = 1e-12 * (1 + fabs(fx));
+            ck_assert_msg(pv.value <= fx + sc && fx <= pc.value + sc, "%s scale %g: %g %g %g",
+                          ACTS[c].name, scales[k], pv.value, fx, pc.value);
+            for (int side = 0; side < 2; side++) {
+                double y = side ? pv.value - 0.5 : pc.value + 0.5;
+                ck_assert_int_eq(nnh_separate(&I.nr, I.x, y, 1e-9, a, &cut, &ws), 0);
+                ck_assert_int_eq(cut.sense, side ? -1 : 1);
+                long double wsl = worst_slack(&I, a, &cut, &st);
+                ck_assert_msg(wsl <= 0, "%s scale %g side %d: cut violated by %Lg", ACTS[c].name,
+                              scales[k], side, wsl);
+            }
+        }
+    /* inside the hull: no cut; bad input: EINVAL */
+    inst I;
+    rand_inst(&I, &ACTS[2], 3, &st);
+    ck_assert_int_eq(nnh_separate(&I.nr, I.x, f_at(&I.nr, I.x), 1e-9, a, &cut, &ws), 0);
+    ck_assert_int_eq(cut.sense, 0);
+    I.nr.n = NMAX + 1;
+    ck_assert_int_eq(nnh_cav(&I.nr, I.x, NULL, &p, &ws), NNH_EINVAL);
+    I.nr.n = 3;
+    I.l[1] = I.u[1] + 1;
+    ck_assert_int_eq(nnh_vex(&I.nr, I.x, NULL, &p, &ws), NNH_EINVAL);
+    /* x outside the box is clamped */
+    rand_inst(&I, &ACTS[3], 3, &st);
+    double xo[3], xc[3];
+    for (int i = 0; i < 3; i++) {
+        xo[i] = I.u[i] + 5;
+        xc[i] = I.u[i];
+    }
+    nnh_env_point po, pc;
+    nnh_cav(&I.nr, xo, NULL, &po, &ws);
+    nnh_cav(&I.nr, xc, NULL, &pc, &ws);
+    ck_assert_double_eq(po.value, pc.value);
+}
+END_TEST
+
 Suite *envelope_suite(void);
 Suite *envelope_suite(void)
 {
@@ -144,6 +654,20 @@ Suite *envelope_suite(void)
     TCase *tc = tcase_create("vectors");
     tcase_add_checked_fixture(tc, ws_setup, ws_teardown);
     tcase_add_loop_test(tc, test_vectors, 0, (int)(sizeof TV / sizeof TV[0]));
+    suite_add_tcase(s, tc);
+    tc = tcase_create("identities");
+    tcase_add_checked_fixture(tc, ws_setup, ws_teardown);
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, test_convex_staircase);
+    tcase_add_test(tc, test_relu_anderson);
+    tcase_add_loop_test(tc, test_concavity, 0, N_ACTS);
+    tcase_add_test(tc, test_regions_vs_1d);
+    tcase_add_test(tc, test_degenerate);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("validity");
+    tcase_add_checked_fixture(tc, ws_setup, ws_teardown);
+    tcase_set_timeout(tc, 120);
+    tcase_add_loop_test(tc, test_cut_validity, 0, N_ACTS);
     suite_add_tcase(s, tc);
     return s;
 }
