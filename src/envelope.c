@@ -180,7 +180,7 @@ static void sort_desc(const double *key, int *perm, int *tmp, int m)
 /* ---- Input checks ------------------------------------------------------------ */
 static int check_neuron(const nnh_neuron *nr, const double *x, const nnh_env_ws *ws)
 {
-    if (!nr || !nr->act || !ws || nr->n < 0 || nr->n > ws->n_max || (nr->n > 0 && !x))
+    if (!nr || !nr->act || !ws || !ws->dbuf || !ws->ibuf || nr->n < 0 || nr->n > ws->n_max || (nr->n > 0 && !x))
         return NNH_EINVAL;
     if (!isfinite(nr->b))
         return NNH_EINVAL;
