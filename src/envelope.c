@@ -243,56 +243,104 @@ static int normalize(const nnh_neuron *nr, const double *x, double sg, ws_view *
 }
 
 /* ---- The walk (Section 2.4) and its gradient (Section 3.2) ------------------
- * Level k has scale t = x_(k), next coordinate nxt = x_(k+1), lower end b_k.
- * Tests are in multiplied form, so nothing divides by zero: level k >= 1 is
- * reached only when S_{k-1} < (zhat - b_{k-1}) x_(k), i.e. x_(k) > 0.
- * gs[q] receives the normalized supergradient at sorted position q. */
+ * Level k has scale t = x_(k), next coordinate nxt = x_(k+1), lower end b_k
+ * and scaled point z_k = b_k + S_k / t. The two tests of the doc,
+ *   R_f: zhat_k < U and zhat_k <= z_k,   R_l: zhat_k <= z'_k := b_k + S_k / nxt,
+ * only ask whether zhat_k lies below a given point v. For an S-shape that is
+ * the sign of phi_k(v) = g'(v+) (v - b_k) - (g(v) - g(b_k)) (phi is
+ * nonincreasing on the concave part and zhat is its sign change, Section 1.3;
+ * at a kink the right derivative gives the superdifferential test), so the
+ * walk decides every level with two function evaluations and solves for a tie
+ * point only once, at an R_l stop, where the secant slope needs it. Since
+ * z_{k+1} = z'_k, the evaluation at z'_k is reused at the next level, and since
+ * zhat_k is nonincreasing in k, any v found above some zhat_j bounds all later
+ * zhat_k (ub), which also warm-starts the final solve.
+ * Division by zero cannot happen: level k >= 1 is reached only when the R_l
+ * test failed with nxt > 0. gs[q] receives the normalized supergradient at
+ * sorted position q. */
+typedef struct vpt {
+    double v, sv, dv; /* point, g(v), g'(v+) */
+    int have;         /* sv, dv computed */
+} vpt;
+
+static void vpt_eval(const side_fn *s, vpt *p)
+{
+    if (!p->have) {
+        p->sv = side_val(s, p->v);
+        p->dv = side_der(s, p->v, +1);
+        p->have = 1;
+    }
+}
+
+/* Is zhat([L,U]) <= p->v ? sL = g(L); *ub is an upper bound of zhat, lowered
+ * when a phi test proves a smaller one. */
+static int zhat_le(const side_fn *s, double L, double sL, double U, double *ub, vpt *p)
+{
+    double v = p->v;
+    if (s->shape == SHAPE_CONVEX)
+        return v >= U;
+    if (s->shape == SHAPE_CONCAVE || L >= s->infl)
+        return v >= L;
+    if (U <= s->infl)
+        return v >= U;
+    if (v >= *ub)
+        return 1;
+    if (v < s->infl)
+        return 0;
+    vpt_eval(s, p);
+    if (p->dv * (v - L) - (p->sv - sL) <= 0.0) {
+        *ub = v;
+        return 1;
+    }
+    return 0;
+}
+
 static double walk(const side_fn *s, int m, const ws_view *v, double b, double U,
                    nnh_env_point *res)
 {
     const double *xs = v->xs, *wsrt = v->wsrt, *S = v->S;
     double *gs = v->gs;
-    double A = 0.0, bk = b, hint = NAN, sbk = side_val(s, b), sb_prev = 0.0;
+    double A = 0.0, bk = b, sbk = side_val(s, b), sb_prev = 0.0, ub = U;
+    vpt z = {b + S[0], 0, 0, 0};
     for (int k = 0;; k++) {
         double t = k ? xs[k - 1] : 1.0, nxt = k < m ? xs[k] : 0.0, Sk = S[k];
-        /* Neither test can hold while both scaled points lie in the convex
-         * part (zhat >= inflection): skip the tie-point solve then. */
-        double lim = s->infl < U ? s->infl : U; /* lower bound of zhat */
-        int need = k == m || s->shape != SHAPE_S || bk >= lim || Sk >= (lim - bk) * nxt;
-        if (need) {
-            double zh = side_tie(s, bk, U, hint);
-            if (zh > bk)
-                hint = zh;
-            if (zh < U && bk * t + Sk >= zh * t) { /* R_f: cav = perspective of sigma */
-                double z = bk + Sk / t, sz = side_val(s, z), d = side_der(s, z, +1);
-                if (k >= 1)
-                    gs[k - 1] = sz - sb_prev - d * (Sk / t);
-                for (int q = k; q < m; q++)
-                    gs[q] = d * wsrt[q];
-                res->value = A + t * sz;
-                res->region = k ? NNH_REGION_I : NNH_REGION_F;
-                res->level = k;
-                return res->value;
-            }
-            if (k == m || Sk >= (zh - bk) * nxt) { /* R_l: secant piece, linear */
-                double sl = zh > bk ? (side_val(s, zh) - sbk) / (zh - bk) : side_der(s, bk, +1);
-                if (k >= 1)
-                    gs[k - 1] = sbk - sb_prev;
-                for (int q = k; q < m; q++)
-                    gs[q] = sl * wsrt[q];
-                res->value = A + t * sbk + sl * Sk;
-                res->region = k ? NNH_REGION_I : NNH_REGION_L;
-                res->level = k;
-                return res->value;
-            }
+        int rf;
+        if (z.v < U)
+            rf = zhat_le(s, bk, sbk, U, &ub, &z);
+        else /* top vertex: R_f iff zhat < U; rare, solve */
+            rf = side_tie(s, bk, U, NAN) < U;
+        if (rf) { /* R_f: cav = perspective of g */
+            vpt_eval(s, &z);
+            if (k >= 1)
+                gs[k - 1] = z.sv - sb_prev - z.dv * (Sk / t);
+            for (int q = k; q < m; q++)
+                gs[q] = z.dv * wsrt[q];
+            res->value = A + t * z.sv;
+            res->region = k ? NNH_REGION_I : NNH_REGION_F;
+            res->level = k;
+            return res->value;
         }
-        /* R_i: one step down the staircase */
+        vpt zn = {nxt > 0.0 ? bk + Sk / nxt : U, 0, 0, 0};
+        if (k == m || !(nxt > 0.0) || zhat_le(s, bk, sbk, U, &ub, &zn)) { /* R_l: secant */
+            double zh = side_tie(s, bk, U, ub < zn.v ? ub : zn.v);
+            double sl = zh > bk ? (side_val(s, zh) - sbk) / (zh - bk) : side_der(s, bk, +1);
+            if (k >= 1)
+                gs[k - 1] = sbk - sb_prev;
+            for (int q = k; q < m; q++)
+                gs[q] = sl * wsrt[q];
+            res->value = A + t * sbk + sl * Sk;
+            res->region = k ? NNH_REGION_I : NNH_REGION_L;
+            res->level = k;
+            return res->value;
+        }
+        /* R_i: one step down the staircase; z_{k+1} = z'_k */
         if (k >= 1)
             gs[k - 1] = sbk - sb_prev;
         A += (t - nxt) * sbk;
         sb_prev = sbk;
         bk += wsrt[k];
         sbk = side_val(s, bk);
+        z = zn;
     }
 }
 
