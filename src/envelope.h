@@ -20,6 +20,10 @@ double nnh_tie_upper(const nnh_activation *a, double L, double U, double hint);
  * sigma on [L,U] is sigma on [L, zcheck], then the secant from zcheck to U.
  * Obtained by reflection tau(z) = -sigma(-z). Concave-free sigma gives U. */
 double nnh_tie_lower(const nnh_activation *a, double L, double U, double hint);
+/* Kink threshold L* < 0 of SELU / ELU with alpha > 1: the root of
+ * alpha (e^L - 1) = L (lambda cancels). For U > 0 the upper tie point is the
+ * kink 0 when L* < L < 0 and U when L <= L*. NAN for other activations. */
+double nnh_tie_kink_threshold(const nnh_activation *a);
 
 /* ---- 1-D envelopes on [L,U] ------------------------------------------------
  * Value at z of the concave (upper) / convex (lower) envelope of sigma on
