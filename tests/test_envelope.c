@@ -422,6 +422,114 @@ START_TEST(test_regions_vs_1d)
 }
 END_TEST
 
+/* Theorem 1 literally: the recursion over facets with its own tie point per
+ * level (normalized coordinates), for g = sigma or tau(z) = -sigma(-z). */
+static double g_val(const nnh_activation *a, int refl, double z)
+{
+    return refl ? -nnh_act_value(a, -z) : nnh_act_value(a, z);
+}
+
+static double cav_rec(const nnh_activation *a, int refl, const double *w, double b,
+                      const double *x, int n)
+{
+    if (n == 0)
+        return g_val(a, refl, b);
+    double U = b, wx = 0, mx = -1;
+    int im = 0;
+    for (int j = 0; j < n; j++) {
+        U += w[j];
+        wx += w[j] * x[j];
+        if (x[j] > mx) {
+            mx = x[j];
+            im = j;
+        }
+    }
+    double zh = refl ? -nnh_tie_lower(a, -U, -b, NAN) : nnh_tie_upper(a, b, U, NAN);
+    if (wx + b >= zh && (zh < U || wx + b >= U))
+        return g_val(a, refl, wx + b);
+    if (wx >= (zh - b) * mx) {
+        double sl = zh > b ? (g_val(a, refl, zh) - g_val(a, refl, b)) / (zh - b)
+                           : (refl ? nnh_act_deriv(a, -b, -1) : nnh_act_deriv(a, b, 1));
+        return g_val(a, refl, b) + sl * wx;
+    }
+    double w2[NMAX], y[NMAX];
+    int k = 0;
+    for (int j = 0; j < n; j++)
+        if (j != im) {
+            w2[k] = w[j];
+            y[k++] = x[j] / x[im];
+        }
+    return (1 - x[im]) * g_val(a, refl, b) + x[im] * cav_rec(a, refl, w2, b + w[im], y, n - 1);
+}
+
+START_TEST(test_recursion)
+{
+    const act_case *ac = &ACTS[_i];
+    unsigned long long st = 707 + 13 * (unsigned long long)_i;
+    double worst = 0;
+    for (int r = 0; r < 300; r++) {
+        inst I;
+        int n = 1 + (int)(8 * nnh_test_rand(&st));
+        rand_inst(&I, ac, n, &st);
+        for (int side = 0; side < 2; side++) {
+            /* normalize for weights sg*w, bias sg*b */
+            double sg = side ? -1 : 1, xh[NMAX], wh[NMAX], b = sg * I.nr.b;
+            for (int i = 0; i < n; i++) {
+                double wi = sg * I.w[i], d = I.u[i] - I.l[i];
+                xh[i] = wi > 0 ? (I.x[i] - I.l[i]) / d : (I.u[i] - I.x[i]) / d;
+                b += wi * (wi > 0 ? I.l[i] : I.u[i]);
+                wh[i] = fabs(wi) * d;
+            }
+            double ref = sg * cav_rec(&I.a, side, wh, b, xh, n);
+            nnh_env_point p;
+            if (side)
+                nnh_vex(&I.nr, I.x, NULL, &p, &ws);
+            else
+                nnh_cav(&I.nr, I.x, NULL, &p, &ws);
+            worst = fmax(worst, fabs(p.value - ref) / (1 + fabs(ref)));
+        }
+    }
+    ck_assert_msg(worst < 1e-11, "%s: sort-once walk vs Theorem 1 recursion: worst %g", ac->name,
+                  worst);
+}
+END_TEST
+
+/* Points with tied normalized coordinates (the diagonal of the normalized
+ * box): every level stops at R_l or R_f at level 0, so cav and vex equal the
+ * 1-D envelopes; and the gradient stays finite. */
+START_TEST(test_ties_diagonal)
+{
+    unsigned long long st = 808;
+    double worst = 0;
+    for (int c = 0; c < N_ACTS; c++)
+        for (int r = 0; r < 50; r++) {
+            inst I;
+            int n = 2 + r % 7;
+            rand_inst(&I, &ACTS[c], n, &st);
+            double t = r % 5 == 0 ? 0.0 : (r % 5 == 1 ? 1.0 : nnh_test_rand(&st));
+            for (int i = 0; i < n; i++)
+                I.w[i] = fabs(I.w[i]) + 0.1;
+            for (int i = 0; i < n; i++) /* the same normalized coordinate t */
+                I.x[i] = I.l[i] + t * (I.u[i] - I.l[i]);
+            double L, U, z = I.nr.b, g[NMAX];
+            z_range(&I.nr, &L, &U);
+            for (int i = 0; i < n; i++)
+                z += I.w[i] * I.x[i];
+            nnh_env_point pc, pv;
+            nnh_cav(&I.nr, I.x, g, &pc, &ws);
+            for (int i = 0; i < n; i++)
+                ck_assert(isfinite(g[i]));
+            nnh_vex(&I.nr, I.x, g, &pv, &ws);
+            for (int i = 0; i < n; i++)
+                ck_assert(isfinite(g[i]));
+            double e1 = nnh_env1d_upper(&I.a, L, U, z, NULL), e2 = nnh_env1d_lower(&I.a, L, U, z, NULL);
+            worst = fmax(worst, fabs(pc.value - e1) / (1 + fabs(e1)));
+            worst = fmax(worst, fabs(pv.value - e2) / (1 + fabs(e2)));
+        }
+    ck_assert_msg(worst < 1e-10, "diagonal points: envelope vs 1-D worst %g", worst);
+}
+END_TEST
+
 /* ---- Cut validity ------------------------------------------------------------- */
 static long double f_ld(const nnh_activation *a, long double z)
 {
@@ -633,6 +741,13 @@ START_TEST(test_degenerate)
     I.nr.n = 3;
     I.l[1] = I.u[1] + 1;
     ck_assert_int_eq(nnh_vex(&I.nr, I.x, NULL, &p, &ws), NNH_EINVAL);
+    I.l[1] = I.u[1] - 1;
+    I.x[2] = NAN;
+    ck_assert_int_eq(nnh_cav(&I.nr, I.x, NULL, &p, &ws), NNH_EINVAL);
+    ck_assert_int_eq(nnh_separate(&I.nr, I.x, 0.5, 1e-9, a, &cut, &ws), NNH_EINVAL);
+    ck_assert_int_eq(cut.sense, 0);
+    I.x[2] = I.l[2];
+    ck_assert_int_eq(nnh_separate(&I.nr, I.x, NAN, 1e-9, a, &cut, &ws), NNH_EINVAL);
     /* x outside the box is clamped */
     rand_inst(&I, &ACTS[3], 3, &st);
     double xo[3], xc[3];
@@ -663,6 +778,8 @@ Suite *envelope_suite(void)
     tcase_add_loop_test(tc, test_concavity, 0, N_ACTS);
     tcase_add_test(tc, test_regions_vs_1d);
     tcase_add_test(tc, test_degenerate);
+    tcase_add_loop_test(tc, test_recursion, 0, N_ACTS);
+    tcase_add_test(tc, test_ties_diagonal);
     suite_add_tcase(s, tc);
     tc = tcase_create("validity");
     tcase_add_checked_fixture(tc, ws_setup, ws_teardown);
