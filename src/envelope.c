@@ -406,7 +406,7 @@ typedef struct vstate {
     double best, fmax; /* largest candidate value, largest |g| evaluated */
 } vstate;
 
-static inline void cand(vstate *st, double z, double H)
+static inline double cand(vstate *st, double z, double H)
 {
     double g = side_val(st->s, z);
     double fg = fabs(g);
@@ -414,6 +414,7 @@ static inline void cand(vstate *st, double z, double H)
         st->fmax = fg;
     if (g - H > st->best)
         st->best = g - H;
+    return g;
 }
 
 /* Where the side function g has slope r inside its concave part, i.e. the
@@ -499,10 +500,13 @@ static double cut_max_violation(const nnh_neuron *nr, const side_fn *s, double s
         int i = v->kept[v->perm[q]];
         double wi = sg * nr->w[i], ai = sa * a[i], d = nr->u[i] - nr->l[i];
         double dz = fabs(wi) * d, dH = wi > 0.0 ? ai * d : -(ai * d);
-        edge_candidates(&st, z, dz, H, dH);
+        double g1 = cand(&st, z + dz, H + dH);
+        /* g is nondecreasing: g(z1) - min(H0, H1) bounds the edge; skip the
+         * interior candidates of edges that cannot beat the best so far */
+        if (g1 - fmin(H, H + dH) > st.best)
+            edge_candidates(&st, z, dz, H, dH);
         z += dz;
         H += dH;
-        cand(&st, z, H);
     }
     /* Rounding: z and H are sums of at most 3n + 4 rounded terms bounded by
      * zscale and hscale; g is evaluated within libm accuracy (softplus and the
