@@ -508,13 +508,17 @@ static double cut_max_violation(const nnh_neuron *nr, const side_fn *s, double s
         z += dz;
         H += dH;
     }
-    /* Rounding: z and H are sums of at most 3n + 4 rounded terms bounded by
-     * zscale and hscale; g is evaluated within libm accuracy (softplus and the
+    /* Rounding: z and H are sums of at most 2n + 2 terms (starting vertex,
+     * then edge lengths |w_i| (u_i - l_i)), each term and each partial sum
+     * rounded, partial sums bounded by 2 zscale (2 hscale): within
+     * nnh_dot_error(6n + 8, .); g is evaluated within libm accuracy (softplus and the
      * sigmoid quotient compose two operations, hence 2 ULPS + 4); the final
      * subtractions add relative eps. The factor 2 also absorbs the second-order
      * loss from candidates placed by rounded arithmetic (stationary points:
      * the first-order term vanishes). */
-    double err_z = nnh_dot_error(3 * n + 4, zscale), err_h = nnh_dot_error(3 * n + 4, hscale);
+    double err_z = nnh_dot_error(6 * n + 8, zscale), err_h = nnh_dot_error(6 * n + 8, hscale);
+    if (!isfinite(st.best) || !isfinite(c) || !isfinite(zscale) || !isfinite(hscale))
+        return INFINITY; /* overflow somewhere: no certified cut */
     double M = st.best - c;
     double margin = act_lipschitz(s->a) * err_z + err_h +
                     (2.0 * NNH_LIBM_ULPS + 4.0) * DBL_EPSILON * st.fmax +
@@ -572,7 +576,7 @@ int nnh_separate(const nnh_neuron *nr, const double *x, double y, double tol, do
         cs = nnh_up(cs + M);
     c = sense * cs;
     double viol = sense * (y - (dot_clamped(nr, a, x) + c));
-    if (!(viol > 0.0))
+    if (!(viol > 0.0) || !isfinite(c))
         return NNH_OK;
     cut->sense = (int)sense;
     cut->c = c;

@@ -599,6 +599,53 @@ static long double worst_slack(const inst *I, const double *a, const nnh_cut *cu
     return worst;
 }
 
+/* The maximum of f - cut over the box is attained on an edge of the box (a
+ * continuous knapsack has at most one fractional coordinate). For n <= 6,
+ * scan every edge: 128 samples, then a golden-section refinement around the
+ * best one. Independent of the oracle's own knapsack validation. */
+static long double edge_scan(const inst *I, const double *a, const nnh_cut *cut)
+{
+    int n = I->nr.n;
+    double x[NMAX];
+    long double worst = -INFINITY;
+    for (int e = 0; e < n; e++)
+        for (unsigned v = 0; v < (1u << (n - 1)); v++) {
+            for (int i = 0, k = 0; i < n; i++)
+                if (i != e)
+                    x[i] = (v >> k++ & 1) ? I->u[i] : I->l[i];
+            double lo = I->l[e], hi = I->u[e], best_t = lo;
+            long double best = -INFINITY;
+            for (int s = 0; s <= 128; s++) {
+                x[e] = lo + (hi - lo) * s / 128.0;
+                long double sl = slack_at(&I->nr, a, cut, x);
+                if (sl > best) {
+                    best = sl;
+                    best_t = x[e];
+                }
+            }
+            double p = fmax(lo, best_t - (hi - lo) / 128), q = fmin(hi, best_t + (hi - lo) / 128);
+            const double gr = 0.6180339887498949;
+            for (int it = 0; it < 60 && q - p > 0; it++) {
+                double m1 = q - gr * (q - p), m2 = p + gr * (q - p);
+                x[e] = m1;
+                long double s1 = slack_at(&I->nr, a, cut, x);
+                x[e] = m2;
+                long double s2 = slack_at(&I->nr, a, cut, x);
+                if (s1 > best)
+                    best = s1;
+                if (s2 > best)
+                    best = s2;
+                if (s1 < s2)
+                    p = m1;
+                else
+                    q = m2;
+            }
+            if (best > worst)
+                worst = best;
+        }
+    return worst;
+}
+
 START_TEST(test_cut_validity)
 {
     const act_case *ac = &ACTS[_i];
@@ -627,6 +674,8 @@ START_TEST(test_cut_validity)
             if (tight > worst_tight)
                 worst_tight = tight;
             long double w = worst_slack(&I, a, &cut, &st);
+            if (n <= 6)
+                w = fmaxl(w, edge_scan(&I, a, &cut));
             if (w > worst)
                 worst = w;
             cuts++;
