@@ -23,7 +23,10 @@ static void side_init(side_fn *s, const nnh_activation *a, int refl)
     s->a = a;
     s->refl = refl;
     s->infl = 0.0;
-    switch (nnh_act_classify(a)) {
+    nnh_act_class cls = nnh_act_classify(a);
+    if (a->kind == NNH_ACT_SELU && !(a->alpha > 1.0))
+        cls = NNH_CLASS_CONVEX; /* no concave kink: slopes lambda alpha e^z <= lambda */
+    switch (cls) {
     case NNH_CLASS_LINEAR: s->shape = SHAPE_CONCAVE; break; /* affine: cav = f */
     case NNH_CLASS_CONVEX: s->shape = refl ? SHAPE_CONCAVE : SHAPE_CONVEX; break;
     default:
@@ -344,8 +347,8 @@ static double walk(const side_fn *s, int m, const ws_view *v, double b, double U
     }
 }
 
-/* cav of the side function composed with (sg w, sg b); gradient in original
- * coordinates (times sg_out) into grad when non-NULL. */
+/* cav (refl = 0) or vex (refl = 1, as -cav of tau with weights -w, bias -b)
+ * at x; the (super/sub)gradient in original coordinates into grad if non-NULL. */
 static int envelope(const nnh_neuron *nr, const double *x, int refl, double *grad,
                     nnh_env_point *res, nnh_env_ws *ws)
 {

@@ -40,6 +40,7 @@ static const act_case ACTS[] = {
     {"sigmoid", NNH_ACT_SIGMOID, 0},    {"tanh", NNH_ACT_TANH, 0},
     {"softplus", NNH_ACT_SOFTPLUS, 0},  {"elu1", NNH_ACT_ELU, 1.0},
     {"elu1.5", NNH_ACT_ELU, 1.5},       {"selu", NNH_ACT_SELU, NNH_SELU_ALPHA},
+    {"selu_alpha0.8", NNH_ACT_SELU, 0.8}, /* convex: no concave kink */
 };
 #define N_ACTS ((int)(sizeof ACTS / sizeof ACTS[0]))
 
@@ -47,7 +48,7 @@ static nnh_activation mk_act(const act_case *c)
 {
     nnh_activation a;
     nnh_act_default(&a, c->kind);
-    if (c->kind == NNH_ACT_LEAKY_RELU || c->kind == NNH_ACT_ELU)
+    if (c->kind == NNH_ACT_LEAKY_RELU || c->kind == NNH_ACT_ELU || c->kind == NNH_ACT_SELU)
         a.alpha = c->alpha;
     return a;
 }
