@@ -13,8 +13,14 @@
 /* ---- Tie points ------------------------------------------------------------
  * Upper (concave-side) tie point zhat in [L,U]: the 1-D concave envelope of
  * sigma on [L,U] is the secant from L to zhat, then sigma on [zhat, U].
- * Convex sigma: U; concave part only (L >= inflection): L. hint is a warm
- * start (any value in [L,U], or NAN for none). Accurate to 1e-12 relative. */
+ * Convex sigma and identity: U; concave part only (L >= inflection): L. hint
+ * is a warm start (any value in [L,U], or NAN for none). Accurate to 1e-12
+ * relative where the tie point is well conditioned (near the inflection with
+ * |L| tiny only to the rounding noise band, whose envelopes agree to rounding).
+ * zhat(L2) <= max(zhat(L1), L2) for L1 <= L2 (nonincreasing while L < z~).
+ * All 1-D functions (implemented in envelope_1d.c): NaN in gives NaN out;
+ * L > U is read as [U, L]; callers should pass finite bounds (infinite ones
+ * give limit tie points and valid constant bounds, e.g. sigmoid in [0,1]). */
 double nnh_tie_upper(const nnh_activation *a, double L, double U, double hint);
 /* Lower (convex-side) tie point zcheck in [L,U]: the 1-D convex envelope of
  * sigma on [L,U] is sigma on [L, zcheck], then the secant from zcheck to U.

@@ -110,12 +110,55 @@ static void sig_psi(const tie_par *p, double z, double *f, double *df)
     *df = -sm * tanh(0.5 * z) * d;
 }
 
+/* tanh(x) - x for |x| <= 0.1 by its Taylor series (next term < 1e-17 relative). */
+static double tanh_minus_x(double x)
+{
+    double x2 = x * x;
+    return x * x2 *
+           (-1.0 / 3 +
+            x2 * (2.0 / 15 +
+                  x2 * (-17.0 / 315 +
+                        x2 * (62.0 / 2835 +
+                              x2 * (-1382.0 / 155925 +
+                                    x2 * (21844.0 / 6081075 + x2 * (-929569.0 / 638512875)))))));
+}
+
+/* Sigmoid near its inflection (-0.2 < L < 0, z <= -L): with r(z) = sgm(z) - 1/2
+ * - z/4 = (tanh(z/2) - z/2)/2 the linear parts of phi cancel exactly:
+ * phi = r'(z) d - (r(z) - r(L)), r' = -tanh^2(z/2)/4. Every term is O(L^3), so
+ * the root keeps full relative accuracy where the psi form loses ~16 eps/L^2. */
+static void sig_phi_small(const tie_par *p, double z, double *f, double *df)
+{
+    double d = z - p->L, t = tanh(0.5 * z);
+    double rz = 0.5 * tanh_minus_x(0.5 * z), rl = 0.5 * tanh_minus_x(0.5 * p->L);
+    *f = -0.25 * t * t * d - (rz - rl);
+    *df = -0.25 * (1.0 - t * t) * t * d; /* sgm''(z) d */
+}
+
+/* w(z) = e^{-z} (1 + z) - 1 without cancellation for small z:
+ * sum_{n>=2} (-1)^{n+1} (n-1) z^n / n!. */
+static double elu_w(double z)
+{
+    if (z >= 0.5)
+        return exp(-z) * (1.0 + z) - 1.0;
+    double term = z * z / 2.0, sum = -term; /* n = 2 */
+    for (int n = 3; n < 40; n++) {
+        term *= z / n; /* z^n / n! */
+        double add = ((n & 1) ? 1.0 : -1.0) * (n - 1) * term;
+        sum += add;
+        if (fabs(add) <= 1e-18 * fabs(sum))
+            break;
+    }
+    return sum;
+}
+
 /* SELU/ELU reflected (tau concave part -lambda alpha expm1(-z), linear part
- * lambda z): phi_tau / lambda = alpha (e^{-z} d + expm1(-z)) + L. */
+ * lambda z): phi_tau / lambda = alpha (e^{-z} d + expm1(-z)) + L
+ *                             = alpha w(z) + L (1 - alpha e^{-z}). */
 static void elu_tau_q(const tie_par *p, double z, double *f, double *df)
 {
     double d = z - p->L, e = exp(-z);
-    *f = p->alpha * (e * d + expm1(-z)) + p->L;
+    *f = p->alpha * elu_w(z) + p->L * (1.0 - p->alpha * e);
     *df = -p->alpha * e * d;
 }
 
@@ -174,6 +217,24 @@ static double smooth_tie(tie_fn fn, const tie_par *p, double U, double guess, do
     return tie_root(fn, p, 0.0, b, z0);
 }
 
+/* Sigmoid tie point, L < 0 < U. Near the inflection the root lies in
+ * (0, -L) (phi(-L) < 0 by the odd symmetry of sgm - 1/2) and is ~ -L/2 + L^3/80. */
+static double sig_tie(double L, double U, double hint)
+{
+    tie_par p = {L, 0.0};
+    if (L > -1e-100) /* the L^3 term and phi itself underflow: the series */
+        return fmin(U, -0.5 * L);
+    if (L > -0.2) {
+        double b = fmin(U, -L), f, df;
+        sig_phi_small(&p, b, &f, &df);
+        if (f >= 0.0)
+            return b;
+        double z0 = (hint > 0.0 && hint < b) ? hint : fmin(-0.5 * L + L * L * L / 80.0, 0.5 * b);
+        return tie_root(sig_phi_small, &p, 0.0, b, z0);
+    }
+    return smooth_tie(sig_psi, &p, U, log1p(-L), hint);
+}
+
 /* Kink threshold: root L* < 0 of h(L) = alpha expm1(L) - L for alpha > 1.
  * h is convex with h(-alpha) = alpha e^{-alpha} > 0 and h' < 0 left of the
  * root, so Newton from -alpha increases monotonically to L*. */
@@ -218,13 +279,12 @@ static double tie_g(const nnh_activation *a, int refl, double L, double U, doubl
     double z;
     switch (a->kind) {
     case NNH_ACT_SIGMOID: /* tau(t) = sgm(t) - 1: same tie points */
-        z = smooth_tie(sig_psi, &p, U, log1p(-L), hint);
+        z = sig_tie(L, U, hint);
         break;
     case NNH_ACT_TANH: /* tanh(z) = 2 sgm(2z) - 1: zhat = zhat_sgm(2L,2U)/2 */
-        p.L = 2.0 * L;
-        if (p.L == -INFINITY)
+        if (2.0 * L == -INFINITY)
             return U;
-        z = 0.5 * smooth_tie(sig_psi, &p, 2.0 * U, log1p(-p.L), 2.0 * hint);
+        z = 0.5 * sig_tie(2.0 * L, 2.0 * U, 2.0 * hint);
         break;
     default: /* SELU, ELU alpha > 1: kink at 0, linear for z > 0 */
         if (!refl) /* superdifferential rule, never a root on sigma' */

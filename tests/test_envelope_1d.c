@@ -112,6 +112,131 @@ START_TEST(test_tie_tables)
 }
 END_TEST
 
+/* Independent reference: bisection on the plain tangency condition in long
+ * double, for moderate intervals where it is well conditioned. */
+static long double ld_act(int kind, long double z, long double alpha)
+{
+    if (kind == 0)
+        return 1.0L / (1.0L + expl(-z));
+    if (kind == 1)
+        return tanhl(z);
+    return z >= 0 ? z : alpha * expm1l(z); /* ELU (lambda cancels for SELU) */
+}
+static long double ld_der(int kind, long double z, long double alpha)
+{
+    if (kind == 0) {
+        long double s = ld_act(0, z, 0);
+        return s * (1 - s);
+    }
+    if (kind == 1) {
+        long double t = tanhl(z);
+        return 1 - t * t;
+    }
+    return z >= 0 ? 1.0L : alpha * expl(z);
+}
+/* upper tie point of sigmoid (kind 0) / tanh (1), or lower tie point of ELU (2) */
+static double ld_tie(int kind, double L, double U, double alpha)
+{
+    long double lo, hi;
+    if (kind < 2) { /* phi(z) = s'(z)(z-L) - (s(z)-s(L)) decreasing on [0,U] */
+        lo = 0;
+        hi = U;
+        long double fU = ld_der(kind, U, 0) * (U - (long double)L) - (ld_act(kind, U, 0) - ld_act(kind, L, 0));
+        if (fU >= 0)
+            return U;
+        for (int i = 0; i < 200; i++) {
+            long double m = 0.5L * (lo + hi);
+            long double f = ld_der(kind, m, 0) * (m - L) - (ld_act(kind, m, 0) - ld_act(kind, L, 0));
+            if (f > 0)
+                lo = m;
+            else
+                hi = m;
+        }
+        return (double)(0.5L * (lo + hi));
+    }
+    /* convex envelope: tangent from U touching at zc in [L,0]: s'(zc)(U-zc) - (s(U)-s(zc)) */
+    lo = L;
+    hi = 0;
+    long double fL = ld_der(2, L, alpha) * (U - (long double)L) - (ld_act(2, U, alpha) - ld_act(2, L, alpha));
+    if (fL >= 0) /* sigma already as steep at L as the secant L -> U */
+        return L;
+    for (int i = 0; i < 200; i++) {
+        long double m = 0.5L * (lo + hi);
+        long double f = ld_der(2, m, alpha) * (U - m) - (ld_act(2, U, alpha) - ld_act(2, m, alpha));
+        if (f > 0)
+            hi = m;
+        else
+            lo = m;
+    }
+    return (double)(0.5L * (lo + hi));
+}
+
+START_TEST(test_tie_reference)
+{
+    nnh_activation s, t, selu, elu2;
+    nnh_act_default(&s, NNH_ACT_SIGMOID);
+    nnh_act_default(&t, NNH_ACT_TANH);
+    nnh_act_default(&selu, NNH_ACT_SELU);
+    nnh_act_default(&elu2, NNH_ACT_ELU);
+    elu2.alpha = 2.0;
+    unsigned long long st = 31337;
+    double worst = 0;
+    for (int it = 0; it < 300; it++) {
+        double L = -0.5 - 15 * nnh_test_rand(&st), U = 0.5 + 15 * nnh_test_rand(&st);
+        double got[4] = {nnh_tie_upper(&s, L, U, NAN), nnh_tie_upper(&t, L, U, NAN),
+                         nnh_tie_lower(&selu, L, U, NAN), nnh_tie_lower(&elu2, L, U, NAN)};
+        double ref[4] = {ld_tie(0, L, U, 0), ld_tie(1, L, U, 0), ld_tie(2, L, U, selu.alpha),
+                         ld_tie(2, L, U, 2.0)};
+        for (int j = 0; j < 4; j++) {
+            double err = fabs(got[j] - ref[j]) / fmax(1.0, fabs(ref[j]));
+            if (err > worst)
+                worst = err;
+            REQUIRE_MSG(err < 1e-11, "case %d [%.17g,%.17g]: %.17g vs %.17g", j, L, U, got[j], ref[j]);
+        }
+    }
+    printf("tie points vs long-double bisection: worst relative error %.3g\n", worst);
+}
+END_TEST
+
+/* Near the inflection (tiny |L|) the tie point is ill conditioned for a naive
+ * phi; oracle values from 60-digit mpmath root finding. */
+START_TEST(test_tie_near_inflection)
+{
+    nnh_activation s, t, selu;
+    nnh_act_default(&s, NNH_ACT_SIGMOID);
+    nnh_act_default(&t, NNH_ACT_TANH);
+    nnh_act_default(&selu, NNH_ACT_SELU);
+    const double sg[][2] = {{-1e-300, 5e-301},
+                            {-1e-10, 5e-11},
+                            {-1e-7, 4.9999999999999987e-8},
+                            {-0.001, 0.00049999998750000064732},
+                            {-0.002, 0.00099999990000002071},
+                            {-0.03, 0.014999662515729012},
+                            {-0.1, 0.049987506469106331},
+                            {-0.19, 0.094914422416672269},
+                            {-0.21, 0.10488450113451031},
+                            {-0.5, 0.24845741321171617}};
+    for (size_t i = 0; i < sizeof sg / sizeof sg[0]; i++) {
+        double L = sg[i][0], ref = sg[i][1];
+        ck_assert_double_eq_tol(nnh_tie_upper(&s, L, 1.0, NAN) / ref, 1.0, 1e-12);
+        ck_assert_double_eq_tol(nnh_tie_lower(&s, -1.0, -L, NAN) / -ref, 1.0, 1e-12);
+        ck_assert_double_eq_tol(nnh_tie_upper(&t, 0.5 * L, 1.0, NAN) / (0.5 * ref), 1.0, 1e-12);
+        /* U below the root: zhat = U */
+        ck_assert_double_eq(nnh_tie_upper(&s, L, 0.5 * ref, NAN), 0.5 * ref);
+    }
+    /* SELU convex side: tangent from U = -L' touching the exp part */
+    const double se[][2] = {{-1e-14, -8.9706780294246668e-08},
+                            {-1e-10, -8.9706055857593275e-06},
+                            {-1e-5, -0.002829467081274678},
+                            {-1e-3, -0.027643063882910269},
+                            {-0.3, -0.31348118104583875},
+                            {-3.0, -0.47039489015143219}};
+    for (size_t i = 0; i < sizeof se / sizeof se[0]; i++)
+        ck_assert_double_eq_tol(nnh_tie_lower(&selu, -1.0, -se[i][0], NAN) / se[i][1], 1.0,
+                                1e-12);
+}
+END_TEST
+
 /* 1-D envelope values of the doc's test vectors (Section 7). */
 START_TEST(test_env_doc_vectors)
 {
@@ -254,8 +379,9 @@ START_TEST(test_env_vs_hull)
             for (int side = 1; side >= -1; side -= 2) {
                 int m = upper_hull(n, side);
                 int seg = 0;
-                for (int ii = 0; ii <= (n - 1) / 10 + 1; ii++) {
-                    int i = ii * 10 < n ? ii * 10 : n - 1; /* every 10th point and the last */
+                int stride = (it % 10 == 0) ? 1 : 10; /* all points on every 10th interval */
+                for (int ii = 0; ii <= (n - 1) / stride + 1; ii++) {
+                    int i = ii * stride < n ? ii * stride : n - 1; /* and the last point */
                     double t = gx[i];
                     while (seg < m - 2 && gx[hull[seg + 1]] < t)
                         seg++;
@@ -290,7 +416,8 @@ END_TEST
 
 /* ---- cuts ---------------------------------------------------------------- */
 
-static double worst_viol = -INFINITY; /* max over all checks of side*(sigma - cut) */
+static double worst_viol[NACT]; /* per activation: max relative side*(sigma - cut) */
+static int cur_act;
 static double worst_gap = 0;          /* max (cut - envelope) at the touching point, relative */
 
 /* sigma(t) <= s t + c (side > 0) or >= (side < 0), evaluated in double */
@@ -314,8 +441,9 @@ static void check_cut(const nnh_activation *a, double L, double U, int side, dou
             t = U;
         double v = sig(a, t), lin = s * t + c;
         double viol = side > 0 ? v - lin : lin - v;
-        if (viol > worst_viol)
-            worst_viol = viol;
+        double rv = viol / (1 + fabs(v) + fabs(s * t) + fabs(c)); /* relative to the terms */
+        if (rv > worst_viol[cur_act])
+            worst_viol[cur_act] = rv;
         if (viol > 0)
             ck_abort_msg("%s side %d [%.17g,%.17g] cut s=%.17g c=%.17g violated at t=%.17g by %.3g",
                          nnh_act_name(a->kind), side, L, U, s, c, t, viol);
@@ -328,9 +456,27 @@ START_TEST(test_cuts_valid)
     unsigned long long st = 777;
     for (int k = 0; k < NACT; k++) {
         const nnh_activation *a = &acts[k];
-        for (int it = 0; it < 100; it++) {
+        cur_act = k;
+        worst_viol[k] = -INFINITY;
+        /* adversarial intervals after the random ones: both sides of the
+         * kink threshold, the tie-point noise regime near 0, huge and far ones */
+        double lk = nnh_tie_kink_threshold(a);
+        if (isnan(lk))
+            lk = -1.13595;
+        const double stress[][2] = {{lk - 1e-13, 5},   {lk + 1e-13, 5},   {lk, 1e-3},
+                                    {-1e-12, 1e-12},   {-1e-300, 1},      {-1e-10, 50},
+                                    {-1e6, 1e6},       {-1e6, -1e6 + 1},  {1e6 - 1, 1e6},
+                                    {30, 40},          {-40, -30},        {-800, 800},
+                                    {-60, 1e-9},       {-1e-9, 60},       {0, 0}};
+        const int nstress = (int)(sizeof stress / sizeof stress[0]);
+        for (int it = 0; it < 100 + nstress; it++) {
             double L, U;
-            rand_interval(&st, it, &L, &U);
+            if (it < 100) {
+                rand_interval(&st, it, &L, &U);
+            } else {
+                L = stress[it - 100][0];
+                U = stress[it - 100][1];
+            }
             double zh = nnh_tie_upper(a, L, U, NAN), zc = nnh_tie_lower(a, L, U, NAN);
             REQUIRE(zh >= L && zh <= U && zc >= L && zc <= U);
             double zs[5] = {L, U, zh, zc, L + (U - L) * nnh_test_rand(&st)};
@@ -356,9 +502,11 @@ START_TEST(test_cuts_valid)
             check_cut(a, L, U, -1, ls, lc, 0.5 * (L + U), &st);
         }
     }
-    printf("cuts: worst sigma-minus-cut over all checks = %.3g (must be <= 0); "
-           "worst relative gap at touching point = %.3g\n",
-           worst_viol, worst_gap);
+    for (int k = 0; k < NACT; k++)
+        printf("cuts %-10s alpha=%-4g: max over checks of side*(sigma - cut)/(1+|sigma|+|s t|+|c|) = %.3g\n",
+               nnh_act_name(acts[k].kind), acts[k].alpha, worst_viol[k]);
+    printf("cuts: worst (cut - envelope) at the touching point, relative to scale = %.3g\n",
+           worst_gap);
 }
 END_TEST
 
@@ -476,6 +624,17 @@ int main(void)
         TCase *tc = tcase_create("tie_tables");
         tcase_set_timeout(tc, 120);
         tcase_add_test(tc, test_tie_tables);
+        suite_add_tcase(s, tc);
+    }
+    {
+        TCase *tc = tcase_create("tie_reference");
+        tcase_set_timeout(tc, 120);
+        tcase_add_test(tc, test_tie_reference);
+        suite_add_tcase(s, tc);
+    }
+    {
+        TCase *tc = tcase_create("tie_near_inflection");
+        tcase_add_test(tc, test_tie_near_inflection);
         suite_add_tcase(s, tc);
     }
     {
