@@ -11,7 +11,7 @@
 #include <time.h>
 
 #define N_INST 16   /* instances per (n, activation), cycled through */
-#define N_BATCH 9   /* timed batches; the median batch is reported */
+#define N_BATCH 11  /* timed batches; medians are reported */
 #define MIN_NS 2e5  /* each batch runs at least this long */
 
 static unsigned long long rng = 0x1234567ULL;
@@ -45,53 +45,51 @@ typedef struct bench {
 
 static volatile double sink;
 
-/* median over batches of the ns per call of one kind: 0 cav cut, 1 vex cut, 2 qsort */
-static double time_kind(bench *B, int kind)
+/* One batch of reps calls of one kind (0 cav cut, 1 vex cut, 2 qsort): ns per call. */
+static double run_batch(bench *B, int kind, long reps)
 {
     int n = B->n;
-    double med[N_BATCH], *buf = B->a;
+    double *buf = B->a, t0 = now_ns();
+    for (long r = 0; r < reps; r++) {
+        int i = (int)(r % N_INST);
+        if (kind == 2) {
+            memcpy(buf, B->x + (size_t)i * n, (size_t)n * sizeof(double));
+            qsort(buf, (size_t)n, sizeof(double), cmp_double);
+        } else {
+            nnh_neuron nr = {&B->act, n, B->w + (size_t)i * n, B->l, B->u, B->b[i]};
+            nnh_cut cut;
+            nnh_separate(&nr, B->x + (size_t)i * n, B->y[2 * i + kind], 1e-9, buf, &cut, &B->ws);
+            sink += cut.c;
+        }
+    }
+    return (now_ns() - t0) / (double)reps;
+}
+
+static double median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof(double), cmp_med);
+    return v[n / 2];
+}
+
+/* Batches of the three kinds interleaved, so that load from other processes
+ * hits them alike; out[0..2] median ns per call, out[3..4] median of the
+ * per-batch ratios cav/qsort and vex/qsort. */
+static void time_all(bench *B, double out[5])
+{
     long reps = 1;
-    for (;;) { /* calibrate the batch length */
-        double t0 = now_ns();
-        for (long r = 0; r < reps; r++) {
-            int i = (int)(r % N_INST);
-            if (kind == 2) {
-                memcpy(buf, B->x + (size_t)i * n, (size_t)n * sizeof(double));
-                qsort(buf, (size_t)n, sizeof(double), cmp_double);
-            } else {
-                nnh_neuron nr = {&B->act, n, B->w + (size_t)i * n, B->l, B->u, B->b[i]};
-                nnh_cut cut;
-                nnh_separate(&nr, B->x + (size_t)i * n, B->y[2 * i + kind], 1e-9, buf, &cut,
-                             &B->ws);
-                sink += cut.c;
-            }
-        }
-        double dt = now_ns() - t0;
-        if (dt >= MIN_NS) {
-            med[0] = dt / (double)reps;
-            break;
-        }
+    while (run_batch(B, 0, reps) * (double)reps < MIN_NS)
         reps *= 2;
+    double t[3][N_BATCH], rc[N_BATCH], rv[N_BATCH];
+    for (int k = 0; k < N_BATCH; k++) {
+        for (int kind = 0; kind < 3; kind++)
+            t[kind][k] = run_batch(B, kind, reps);
+        rc[k] = t[0][k] / t[2][k];
+        rv[k] = t[1][k] / t[2][k];
     }
-    for (int k = 1; k < N_BATCH; k++) {
-        double t0 = now_ns();
-        for (long r = 0; r < reps; r++) {
-            int i = (int)(r % N_INST);
-            if (kind == 2) {
-                memcpy(buf, B->x + (size_t)i * n, (size_t)n * sizeof(double));
-                qsort(buf, (size_t)n, sizeof(double), cmp_double);
-            } else {
-                nnh_neuron nr = {&B->act, n, B->w + (size_t)i * n, B->l, B->u, B->b[i]};
-                nnh_cut cut;
-                nnh_separate(&nr, B->x + (size_t)i * n, B->y[2 * i + kind], 1e-9, buf, &cut,
-                             &B->ws);
-                sink += cut.c;
-            }
-        }
-        med[k] = (now_ns() - t0) / (double)reps;
-    }
-    qsort(med, N_BATCH, sizeof(double), cmp_med);
-    return med[N_BATCH / 2];
+    for (int kind = 0; kind < 3; kind++)
+        out[kind] = median(t[kind], N_BATCH);
+    out[3] = median(rc, N_BATCH);
+    out[4] = median(rv, N_BATCH);
 }
 
 int main(int argc, char **argv)
@@ -150,9 +148,10 @@ int main(int argc, char **argv)
                 B.y[2 * r + 1] = pv.value - 0.1; /* below vex: lower cut */
                 multi += (pc.region == NNH_REGION_I) + (pv.region == NNH_REGION_I);
             }
-            double tc = time_kind(&B, 0), tv = time_kind(&B, 1), tq = time_kind(&B, 2);
-            printf("| %d | %s | %.0f | %.0f | %.0f | %.2f | %.2f | %d/%d |\n", n, acts[k].name, tc,
-                   tv, tq, tc / tq, tv / tq, multi, 2 * N_INST);
+            double t[5];
+            time_all(&B, t);
+            printf("| %d | %s | %.0f | %.0f | %.0f | %.2f | %.2f | %d/%d |\n", n, acts[k].name, t[0],
+                   t[1], t[2], t[3], t[4], multi, 2 * N_INST);
             fflush(stdout);
             free(B.w);
             free(B.x);
