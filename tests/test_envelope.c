@@ -244,7 +244,7 @@ END_TEST
  * y <= sum_{i in I} w_i x_i + l(I) x_h, l(I) = b + sum_{i not in I} w_i,
  * over (I, h): l(I) >= 0 > l(I + h), h not in I. Enumerated exhaustively. */
 typedef struct anderson {
-    double best, second;
+    double best, second; /* smallest and second smallest right-hand side at x */
     unsigned mask;
     int h;
 } anderson;
@@ -278,34 +278,93 @@ static anderson anderson_min(const double *xh, const double *wh, double b, int m
     return r;
 }
 
+/* Anderson et al.'s separation for the projected ReLU inequalities, linear
+ * expected time without sorting: the most violated (I, h) has h the element
+ * at which the weight accumulated in decreasing order of x crosses -b, and I
+ * the elements after it. h is found by weighted quickselect (random pivot,
+ * three-way partition by (x desc, index asc)); I then follows in one pass. */
+static int before(const double *xh, int i, int j) /* i ranked before j */
+{
+    return xh[i] > xh[j] || (xh[i] == xh[j] && i < j);
+}
+
+static int anderson_linear(const double *xh, const double *wh, double b, int m, int *inI,
+                           unsigned long long *st)
+{
+    int cand[NMAX], nc = m, h = -1;
+    double acc = 0; /* weight of the elements known to rank before all candidates */
+    for (int i = 0; i < m; i++)
+        cand[i] = i;
+    while (nc > 0 && h < 0) {
+        int p = cand[(int)(nc * nnh_test_rand(st))], ng = 0, nl = 0, G[NMAX], Lw[NMAX];
+        double wg = 0;
+        for (int k = 0; k < nc; k++) {
+            int i = cand[k];
+            if (i == p)
+                continue;
+            if (before(xh, i, p)) {
+                G[ng++] = i;
+                wg += wh[i];
+            } else
+                Lw[nl++] = i;
+        }
+        if (b + acc + wg >= 0) {
+            for (int k = 0; k < ng; k++)
+                cand[k] = G[k];
+            nc = ng;
+        } else if (b + acc + wg + wh[p] >= 0) {
+            h = p;
+        } else {
+            acc += wg + wh[p];
+            for (int k = 0; k < nl; k++)
+                cand[k] = Lw[k];
+            nc = nl;
+        }
+    }
+    for (int i = 0; i < m; i++)
+        inI[i] = h >= 0 && i != h && before(xh, h, i);
+    return h;
+}
+
 START_TEST(test_relu_anderson)
 {
     unsigned long long st = 202;
-    int compared = 0, coef_compared = 0;
-    double worst_v = 0, worst_c = 0;
-    for (int r = 0; r < 400; r++) {
+    int compared = 0, small = 0;
+    double worst_v = 0, worst_c = 0, worst_enum = 0;
+    for (int r = 0; r < 600; r++) {
         inst I;
-        int n = 1 + (int)(8 * nnh_test_rand(&st));
+        int n = r % 2 ? 1 + (int)(8 * nnh_test_rand(&st)) : 9 + (int)(42 * nnh_test_rand(&st));
         rand_inst(&I, &ACTS[0], n, &st);
         double L, U;
         z_range(&I.nr, &L, &U);
         if (!(L < 0 && U > 0))
             continue;
-        double fx = f_at(&I.nr, I.x), a[NMAX];
+        double a[NMAX];
         nnh_env_point p;
         ck_assert_int_eq(nnh_cav(&I.nr, I.x, NULL, &p, &ws), 0);
         nnh_cut cut;
         ck_assert_int_eq(nnh_separate(&I.nr, I.x, p.value + 1.0, 1e-9, a, &cut, &ws), 0);
         ck_assert_int_eq(cut.sense, 1);
         double xh[NMAX], wh[NMAX], bh;
-        int idx[NMAX];
+        int idx[NMAX], inI[NMAX];
         int m = normalize_t(&I.nr, I.x, xh, wh, &bh, idx);
-        anderson an = anderson_min(xh, wh, bh, m);
-        (void)fx;
-        worst_v = fmax(worst_v, fabs(an.best - p.value));
-        compared++;
-        if (an.second - an.best < 1e-7)
-            continue; /* most violated inequality not unique */
+        int h = anderson_linear(xh, wh, bh, m, inI, &st);
+        ck_assert_int_ge(h, 0);
+        /* Anderson's inequality (I, h): coefficients w_i on I, l(I) on h, 0 else */
+        double lI = bh, val = 0;
+        for (int k = 0; k < m; k++)
+            if (!inI[k])
+                lI += wh[k];
+        for (int k = 0; k < m; k++)
+            val += (inI[k] ? wh[k] : 0.0) * xh[k];
+        val += lI * xh[h];
+        ck_assert(lI >= 0 && lI - wh[h] < 0); /* (I, h) in J */
+        worst_v = fmax(worst_v, fabs(val - p.value) / (1 + fabs(val)));
+        if (m <= 8) { /* the linear-time choice is the minimum over all of J */
+            anderson an = anderson_min(xh, wh, bh, m);
+            worst_enum = fmax(worst_enum, fabs(an.best - val));
+            small++;
+        }
         /* our cut in normalized coordinates: a_hat_i = a_i d_i sgn(w_i), c_hat */
         double ch = cut.c;
         for (int i = 0; i < n; i++)
@@ -314,21 +373,16 @@ START_TEST(test_relu_anderson)
         for (int k = 0; k < m; k++) {
             int i = idx[k];
             double ah = a[i] * (I.u[i] - I.l[i]) * (I.w[i] > 0 ? 1 : -1);
-            double ex = (an.mask >> k & 1) ? wh[k] : 0.0;
-            if (k == an.h) {
-                ex = bh;
-                for (int j = 0; j < m; j++)
-                    if (!(an.mask >> j & 1))
-                        ex += wh[j];
-            }
-            e = fmax(e, fabs(ah - ex));
+            double ex = k == h ? lI : (inI[k] ? wh[k] : 0.0);
+            e = fmax(e, fabs(ah - ex) / (1 + fabs(ex)));
         }
         worst_c = fmax(worst_c, e);
-        coef_compared++;
+        compared++;
     }
-    ck_assert_msg(compared > 100 && coef_compared > 50, "too few ReLU instances (%d, %d)", compared,
-                  coef_compared);
-    ck_assert_msg(worst_v < 1e-12, "cav vs Anderson min: worst %g", worst_v);
+    ck_assert_msg(compared > 150 && small > 50, "too few ReLU instances (%d, %d)", compared, small);
+    ck_assert_msg(worst_enum < 1e-12, "linear-time Anderson choice vs enumeration: worst %g",
+                  worst_enum);
+    ck_assert_msg(worst_v < 1e-12, "cav vs most violated Anderson inequality: worst %g", worst_v);
     ck_assert_msg(worst_c < 1e-9, "cut vs most violated Anderson inequality: worst %g", worst_c);
 }
 END_TEST
