@@ -74,6 +74,8 @@ typedef struct nnh_env_ws {
     int *ibuf;
 } nnh_env_ws;
 
+/* Allocate for n_max >= 0 coordinates: 0, NNH_EINVAL or NNH_ENOMEM (ws is
+ * then empty, and nnh_env_ws_free on it is harmless). */
 int nnh_env_ws_init(nnh_env_ws *ws, int n_max, nnh_error *err);
 void nnh_env_ws_free(nnh_env_ws *ws);
 
