@@ -14,15 +14,19 @@
  * multiplier vector y gives c^T v = y^T r + d^T v with d = c - A^T y, hence
  *   c^T v >= sum_r min(y_r rl_r, y_r ru_r) + sum_j min(d_j vl_j, d_j vu_j).
  * The routine evaluates this in round-to-nearest with rigorous error bounds
- * (d_j is enclosed in an interval; every product and sum is rounded outward),
+ * (d_j is accumulated with error-free transformations, fma and TwoSum, and
+ * enclosed in an interval that is a point when every operation was exact;
+ * every product and sum of the bound is rounded outward),
  * so the result is a lower bound in exact arithmetic of the LP as GLPK
  * stores it (coefficients and bounds read back from the problem object). */
 typedef struct nnh_lp_safe_ws {
     int m_cap, n_cap;
     double *y;     /* m_cap multipliers */
     double *dsum;  /* n_cap: d_j accumulated in round-to-nearest */
-    double *dabs;  /* n_cap: sum of |terms| of d_j (for the error bound) */
-    int *dcnt;     /* n_cap: number of terms of d_j */
+    double *derr;  /* n_cap: sum of the exact rounding errors of dsum */
+    double *dabs;  /* n_cap: sum of |those errors| (bounds the error of derr) */
+    int *dcnt;     /* n_cap: number of error terms */
+    int *dtiny;    /* n_cap: 1 if an operation may have underflowed */
     int *ind;      /* n_cap + 1: glp_get_mat_row buffer */
     double *val;   /* n_cap + 1 */
 } nnh_lp_safe_ws;

@@ -287,7 +287,10 @@ static int initial_solve(nnh_lp_layer *L, nnh_error *err)
     glp_prob *P = L->P;
     for (int j = 1; j <= L->n_cols; j++)
         glp_set_obj_coef(P, j, 0.0);
+    /* glp_adv_basis talks on the terminal; the library must not print */
+    int term = glp_term_out(GLP_OFF);
     glp_adv_basis(P, 0);
+    glp_term_out(term);
     if (nnh_lp_simplex(L, GLP_PRIMAL, NULL) != 0) {
         glp_std_basis(P);
         if (nnh_lp_simplex(L, GLP_PRIMAL, NULL) != 0)

@@ -14,11 +14,13 @@ int nnh_lp_safe_ws_init(nnh_lp_safe_ws *ws, int m_cap, int n_cap, nnh_error *err
     ws->n_cap = n_cap;
     ws->y = malloc((size_t)(m_cap + 1) * sizeof(double));
     ws->dsum = malloc((size_t)(n_cap + 1) * sizeof(double));
+    ws->derr = malloc((size_t)(n_cap + 1) * sizeof(double));
+    ws->dtiny = malloc((size_t)(n_cap + 1) * sizeof(int));
     ws->dabs = malloc((size_t)(n_cap + 1) * sizeof(double));
     ws->dcnt = malloc((size_t)(n_cap + 1) * sizeof(int));
     ws->ind = malloc((size_t)(n_cap + 1) * sizeof(int));
     ws->val = malloc((size_t)(n_cap + 1) * sizeof(double));
-    if (!ws->y || !ws->dsum || !ws->dabs || !ws->dcnt || !ws->ind || !ws->val) {
+    if (!ws->y || !ws->dsum || !ws->derr || !ws->dtiny || !ws->dabs || !ws->dcnt || !ws->ind || !ws->val) {
         nnh_lp_safe_ws_free(ws);
         return nnh_error_set(err, NNH_ENOMEM, "lp_safe.c: out of memory (%d rows, %d columns)",
                              m_cap, n_cap);
@@ -30,21 +32,31 @@ void nnh_lp_safe_ws_free(nnh_lp_safe_ws *ws)
 {
     free(ws->y);
     free(ws->dsum);
+    free(ws->derr);
+    free(ws->dtiny);
     free(ws->dabs);
     free(ws->dcnt);
     free(ws->ind);
     free(ws->val);
-    ws->y = ws->dsum = ws->dabs = ws->val = NULL;
-    ws->dcnt = ws->ind = NULL;
+    ws->y = ws->dsum = ws->derr = ws->dabs = ws->val = NULL;
+    ws->dcnt = ws->ind = ws->dtiny = NULL;
 }
 
+/* Products and sums below this magnitude may be inexact in ways an fma
+ * residual does not see (underflow); they take the plain error bounds. */
+#define SAFE_TINY 0x1p-960
+
 /* a * b rounded down, with 0 * inf = 0 (the extended-interval convention:
- * a zero factor is an exact zero, whatever the other bound is). */
+ * a zero factor is an exact zero, whatever the other bound is). Exact
+ * products (fma residual >= 0) are not nudged. */
 static double mul_down(double a, double b)
 {
     if (a == 0.0 || b == 0.0)
         return 0.0;
-    return nnh_down(a * b);
+    double p = a * b;
+    if (isfinite(p) && fabs(p) >= SAFE_TINY && fma(a, b, -p) >= 0.0)
+        return p;
+    return nnh_down(p);
 }
 
 /* min of d v over d in [dlo, dhi], v in [vl, vu], rounded down. */
@@ -77,6 +89,45 @@ static void col_bounds(glp_prob *P, int j, double *lo, double *hi)
     *hi = (t == GLP_UP || t == GLP_DB || t == GLP_FX) ? glp_get_col_ub(P, j) : INFINITY;
 }
 
+/* d_j -= y a, keeping the exact rounding errors of the product (fma) and of
+ * the sum (TwoSum) in derr, so d_j = dsum + (exact sum of the errors). */
+static void d_sub(nnh_lp_safe_ws *ws, int j, double y, double a)
+{
+    double p = y * a, ep = fma(y, a, -p); /* y a = p + ep exactly (no underflow) */
+    double s = ws->dsum[j], t = s - p;
+    double bb = t - s, es = (s - (t - bb)) + (-p - bb); /* s - p = t + es exactly */
+    ws->dsum[j] = t;
+    double e = es - ep;
+    ws->derr[j] += e;
+    ws->dabs[j] += fabs(es) + fabs(ep);
+    ws->dcnt[j] += 2;
+    if (fabs(p) < SAFE_TINY || !isfinite(t))
+        ws->dtiny[j] = 1;
+}
+
+/* Interval [dlo, dhi] containing the exact d_j. */
+static void d_enclose(const nnh_lp_safe_ws *ws, int j, double *dlo, double *dhi)
+{
+    double s = ws->dsum[j], e = ws->derr[j];
+    if (ws->dtiny[j] || !isfinite(s) || !isfinite(e)) {
+        /* plain bound: recursive summation error of everything seen */
+        double r = nnh_dot_error(ws->dcnt[j] + 1, fabs(s) + ws->dabs[j] + fabs(e)) +
+                   nnh_dot_error(ws->dcnt[j] + 1, ws->dabs[j]);
+        *dlo = isfinite(s) ? nnh_down(nnh_down(s + e) - r) : -INFINITY;
+        *dhi = isfinite(s) ? nnh_up(nnh_up(s + e) + r) : INFINITY;
+        return;
+    }
+    if (ws->dabs[j] == 0.0) { /* every operation was exact */
+        *dlo = *dhi = s;
+        return;
+    }
+    /* the error terms were summed in round-to-nearest (cnt of them, plus the
+     * e_i themselves are exact): |fl(sum e) - sum e| <= dot_error */
+    double r = nnh_dot_error(ws->dcnt[j], ws->dabs[j]);
+    *dlo = nnh_down(s + nnh_down(e - r));
+    *dhi = nnh_up(s + nnh_up(e + r));
+}
+
 /* Running sum of lower-bound terms; the summation error is subtracted at the end. */
 typedef struct {
     double s, abs;
@@ -97,8 +148,9 @@ double nnh_lp_safe_lower_y(glp_prob *P, const double *c, double *y, nnh_lp_safe_
         return -INFINITY;
     for (int j = 1; j <= n; j++) {
         ws->dsum[j] = c[j - 1];
-        ws->dabs[j] = fabs(c[j - 1]);
-        ws->dcnt[j] = 1;
+        ws->derr[j] = ws->dabs[j] = 0.0;
+        ws->dcnt[j] = 0;
+        ws->dtiny[j] = 0;
     }
     safe_sum acc = {0.0, 0.0, 0};
     for (int r = 1; r <= m; r++) {
@@ -116,20 +168,13 @@ double nnh_lp_safe_lower_y(glp_prob *P, const double *c, double *y, nnh_lp_safe_
         }
         sum_add(&acc, mul_down(yr, bnd));
         int len = glp_get_mat_row(P, r, ws->ind, ws->val);
-        for (int t = 1; t <= len; t++) {
-            int j = ws->ind[t];
-            double p = yr * ws->val[t];
-            ws->dsum[j] -= p;
-            ws->dabs[j] += fabs(p);
-            ws->dcnt[j]++;
-        }
+        for (int t = 1; t <= len; t++)
+            d_sub(ws, ws->ind[t], yr, ws->val[t]);
     }
     for (int j = 1; j <= n; j++) {
-        double d = ws->dsum[j], lo, hi;
-        /* each product y_r a_rj and each addition errs; nnh_dot_error covers both */
-        double e = ws->dcnt[j] > 1 ? nnh_dot_error(ws->dcnt[j], ws->dabs[j]) : 0.0;
+        double dlo, dhi, lo, hi;
+        d_enclose(ws, j, &dlo, &dhi);
         col_bounds(P, j, &lo, &hi);
-        double dlo = e > 0.0 ? nnh_down(d - e) : d, dhi = e > 0.0 ? nnh_up(d + e) : d;
         sum_add(&acc, interval_min_product(dlo, dhi, lo, hi));
     }
     if (!isfinite(acc.s) || !isfinite(acc.abs))
