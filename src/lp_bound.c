@@ -68,6 +68,29 @@ static int separate_1d(nnh_lp_layer *L, int q, nnh_lp_cut *cd)
     return 1;
 }
 
+/* Coefficients whose whole range over the box is below this are folded into
+ * the intercept: saturated neurons give gradients of 1e-14 and such entries
+ * make the simplex stall (observed: dual simplex cycling for 20000 steps). */
+#define LP_COEF_DROP 1e-9
+
+/* Fold tiny coefficients into c, keeping the cut valid on the box: for an
+ * upper cut a <= g.x + c, g_t x_t <= max(g_t l_t, g_t u_t); lower: min. */
+static double clean_cut(const nnh_neuron *e, int sense, double *g, double c)
+{
+    for (int t = 0; t < e->n; t++) {
+        double lo = e->l[t], hi = e->u[t];
+        if (g[t] == 0.0 || !(fabs(g[t]) * (hi - lo) <= LP_COEF_DROP))
+            continue;
+        double p1 = g[t] * lo, p2 = g[t] * hi;
+        if (sense > 0)
+            c = nnh_up(c + nnh_up(fmax(p1, p2)));
+        else
+            c = nnh_down(c + nnh_down(fmin(p1, p2)));
+        g[t] = 0.0;
+    }
+    return c;
+}
+
 /* Multivariate separation of (a_{j-1}*, a*) with the paper's oracle. */
 static int separate_mv(nnh_lp_layer *L, int q, nnh_lp_cut *cd)
 {
@@ -76,8 +99,10 @@ static int separate_mv(nnh_lp_layer *L, int q, nnh_lp_cut *cd)
     double a = L->xv[nq->acol], tol = L->opts.cut_tol;
     double *g = L->cand_coef + nq->coef_off;
     nnh_cut cut;
-    if (nnh_separate(&nq->env, x, a, tol, g, &cut, &L->ews) != 0 || cut.sense == 0)
+    if (nnh_separate(&nq->env, x, a, tol, g, &cut, &L->ews) != 0 || cut.sense == 0 ||
+        !isfinite(cut.c))
         return 0;
+    cut.c = clean_cut(&nq->env, cut.sense, g, cut.c);
     double dot = 0.0;
     for (int t = 0; t < nq->env.n; t++) {
         if (!isfinite(g[t]))

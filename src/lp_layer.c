@@ -272,6 +272,9 @@ int nnh_lp_simplex(nnh_lp_layer *L, int meth, nnh_layer_stats *st)
 {
     glp_smcp parm;
     simplex_parm(L, &parm, meth);
+    /* a stalling (cycling) simplex ends the task's cut loop; healthy re-solves
+     * take tens of iterations. Deterministic, unlike the time limit. */
+    parm.it_lim = 1000 + 5 * (glp_get_num_rows(L->P) + L->n_cols);
     int it0 = glp_get_it_cnt(L->P);
     int rc = glp_simplex(L->P, &parm);
     if (st) {
