@@ -19,6 +19,8 @@
 static void restore_basis(nnh_lp_layer *L)
 {
     glp_prob *P = L->P;
+    if (L->no_lp)
+        return;
     int m = glp_get_num_rows(P);
     if (m > L->base_m) {
         int n = 0;
@@ -220,15 +222,16 @@ static void add_cut_row(nnh_lp_layer *L, const nnh_lp_cut *c)
         glp_set_row_bnds(L->P, r, GLP_LO, c->c, 0.0);
 }
 
-/* Add the most violated candidates (at most max_cuts_per_round, no
- * duplicates); returns how many were added. */
+/* Add the most violated candidates, at most max_cuts_per_round of each
+ * family (1-D cuts, multivariate cuts: hull must not starve the 1-D cuts
+ * that lp1d would add), skipping duplicates; returns how many were added. */
 static int add_cuts(nnh_lp_layer *L, int n_cand, int *n_added, nnh_layer_stats *st)
 {
     rank_candidates(L, n_cand);
-    int added = 0;
-    for (int t = 0; t < n_cand && added < L->opts.max_cuts_per_round; t++) {
+    int added = 0, quota[2] = {L->opts.max_cuts_per_round, L->opts.max_cuts_per_round};
+    for (int t = 0; t < n_cand; t++) {
         const nnh_lp_cut *c = &L->cand[L->order[t]];
-        if (*n_added >= L->cap_added || is_duplicate(L, *n_added, c))
+        if (quota[c->mv] == 0 || *n_added >= L->cap_added || is_duplicate(L, *n_added, c))
             continue;
         nnh_lp_cut *keep = &L->added[*n_added];
         *keep = *c;
@@ -237,6 +240,7 @@ static int add_cuts(nnh_lp_layer *L, int n_cand, int *n_added, nnh_layer_stats *
             memcpy(keep->coef, c->coef, (size_t)L->nr[c->nr].env.n * sizeof(double));
         }
         (*n_added)++;
+        quota[c->mv]--;
         add_cut_row(L, keep);
         added++;
         if (st) {
@@ -259,7 +263,7 @@ static double cut_loop(nnh_lp_layer *L, nnh_layer_stats *st)
         int n = separate_all(L);
         if (n == 0 || add_cuts(L, n, &n_added, st) == 0)
             break;
-        if (nnh_lp_simplex(L, GLP_DUALP, st) != 0)
+        if (nnh_lp_simplex(L, GLP_DUALP, 0, st) != 0)
             break;
         double v = nnh_lp_safe_lower(L->P, L->cost, &L->safe);
         if (v > best)
@@ -283,7 +287,7 @@ int nnh_lp_layer_bound(nnh_lp_layer *L, int i, int sense, double *bound, nnh_lay
     set_objective(L, i, sgn);
     restore_basis(L);
     double best = -INFINITY;
-    if (glp_factorize(L->P) == 0 && nnh_lp_simplex(L, GLP_PRIMAL, st) == 0)
+    if (!L->no_lp && glp_factorize(L->P) == 0 && nnh_lp_simplex(L, GLP_PRIMAL, 0, st) == 0)
         best = cut_loop(L, st);
     restore_basis(L);
     if (!isfinite(best)) {

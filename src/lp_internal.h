@@ -75,6 +75,7 @@ struct nnh_lp_layer {
     int k;
     nnh_bound_opts opts;
     glp_prob *P;
+    int no_lp;                /* the starting LP failed: tasks answer init_lo/hi */
     int n_cols, base_m;       /* rows of the model before any task adds cuts */
     int *row_stat, *col_stat; /* starting basis (1-based like GLPK) */
     int obj_col, n_obj;       /* objective columns: a_{k-1} (x when k = 0) */
@@ -102,7 +103,8 @@ struct nnh_lp_layer {
 };
 
 /* One glp_simplex call (presolve off, messages off, the LP time limit of the
- * options); counts it in st (may be NULL). 0 when it ends optimal. */
-int nnh_lp_simplex(nnh_lp_layer *L, int meth, nnh_layer_stats *st);
+ * options, at most it_lim iterations, 0 = a default for a warm re-solve);
+ * counts it in st (may be NULL). 0 when it ends optimal. */
+int nnh_lp_simplex(nnh_lp_layer *L, int meth, int it_lim, nnh_layer_stats *st);
 
 #endif

@@ -268,13 +268,13 @@ static void simplex_parm(const nnh_lp_layer *L, glp_smcp *p, int meth)
 }
 
 /* One glp_simplex call; 0 when it ends with an optimal basis. */
-int nnh_lp_simplex(nnh_lp_layer *L, int meth, nnh_layer_stats *st)
+int nnh_lp_simplex(nnh_lp_layer *L, int meth, int it_lim, nnh_layer_stats *st)
 {
     glp_smcp parm;
     simplex_parm(L, &parm, meth);
     /* a stalling (cycling) simplex ends the task's cut loop; healthy re-solves
      * take tens of iterations. Deterministic, unlike the time limit. */
-    parm.it_lim = 1000 + 5 * (glp_get_num_rows(L->P) + L->n_cols);
+    parm.it_lim = it_lim > 0 ? it_lim : 1000 + 5 * (glp_get_num_rows(L->P) + L->n_cols);
     int it0 = glp_get_it_cnt(L->P);
     int rc = glp_simplex(L->P, &parm);
     if (st) {
@@ -285,7 +285,7 @@ int nnh_lp_simplex(nnh_lp_layer *L, int meth, nnh_layer_stats *st)
 }
 
 /* Starting basis: a feasible basis of the model with a zero objective. */
-static int initial_solve(nnh_lp_layer *L, nnh_error *err)
+static int initial_solve(nnh_lp_layer *L)
 {
     glp_prob *P = L->P;
     for (int j = 1; j <= L->n_cols; j++)
@@ -294,13 +294,15 @@ static int initial_solve(nnh_lp_layer *L, nnh_error *err)
     int term = glp_term_out(GLP_OFF);
     glp_adv_basis(P, 0);
     glp_term_out(term);
-    if (nnh_lp_simplex(L, GLP_PRIMAL, NULL) != 0) {
+    int cap = 20 * (L->base_m + L->n_cols) + 1000;
+    if (nnh_lp_simplex(L, GLP_PRIMAL, cap, NULL) != 0) {
         glp_std_basis(P);
-        if (nnh_lp_simplex(L, GLP_PRIMAL, NULL) != 0)
-            return nnh_error_set(err, NNH_ELP,
-                                 "lp_layer.c: layer %d: the prefix LP has no feasible basis "
-                                 "(GLPK status %d)",
-                                 L->k, glp_get_status(P));
+        if (nnh_lp_simplex(L, GLP_PRIMAL, cap, NULL) != 0) {
+            /* feasible in exact arithmetic (it relaxes the network), so this
+             * is numerical trouble: every task answers the creation bound */
+            L->no_lp = 1;
+            return NNH_OK;
+        }
     }
     for (int r = 1; r <= L->base_m; r++)
         L->row_stat[r] = glp_get_row_stat(P, r);
@@ -334,7 +336,7 @@ static int alloc_buffers(nnh_lp_layer *L, nnh_error *err)
 {
     const nnh_network *net = L->net;
     int maxw = nnh_network_max_width(net);
-    L->cap_added = L->opts.max_rounds * L->opts.max_cuts_per_round;
+    L->cap_added = 2 * L->opts.max_rounds * L->opts.max_cuts_per_round;
     size_t coef_tot = 0;
     for (int j = 0; j < L->k; j++)
         coef_tot += (size_t)net->layers[j].n_out * (size_t)net->layers[j].n_in;
@@ -403,7 +405,7 @@ int nnh_lp_layer_create(const nnh_network *net, const nnh_bounds *b, int k,
     L->P = glp_create_prob();
     glp_set_obj_dir(L->P, GLP_MIN);
     if ((rc = build_model(L, b, blo, bhi, err)) || (rc = alloc_model_buffers(L, err)) ||
-        (rc = initial_solve(L, err)))
+        (rc = initial_solve(L)))
         goto fail;
     free(blo);
     free(bhi);
