@@ -415,6 +415,70 @@ START_TEST(test_hull_tighter)
 }
 END_TEST
 
+/* ---- edge cases ------------------------------------------------------------------- */
+
+START_TEST(test_edge_cases)
+{
+    int sizes[4] = {3, 5, 4, 2};
+    nnh_network *net = rand_net(3, sizes, NNH_ACT_TANH, 1.5, 77);
+    nnh_error err;
+    nnh_bound_opts o;
+    test_opts(&o, NNH_METHOD_HULL);
+    /* a point box: every bound pins the forward value */
+    double x[3] = {0.3, -0.2, 0.7}, pre[3][5], post[3][5];
+    double *pp[3] = {pre[0], pre[1], pre[2]}, *qq[3] = {post[0], post[1], post[2]};
+    nnh_network_eval_layers(net, x, pp, qq);
+    nnh_bounds *b = lp_run(net, x, x, NNH_METHOD_HULL, NULL);
+    for (int k = 0; k < 3; k++)
+        for (int i = 0; i < net->layers[k].n_out; i++) {
+            ck_assert(b->layers[k].pre_lo[i] <= pre[k][i] + 1e-12);
+            ck_assert(b->layers[k].pre_hi[i] >= pre[k][i] - 1e-12);
+            ck_assert(b->layers[k].pre_hi[i] - b->layers[k].pre_lo[i] < 1e-9);
+        }
+    /* layer 0 through the LP: the interval bound is exact there */
+    nnh_lp_layer *L;
+    double v;
+    ck_assert_int_eq(nnh_lp_layer_create(net, b, 0, &o, &L, &err), 0);
+    ck_assert_int_eq(nnh_lp_layer_bound(L, 1, -1, &v, NULL, &err), 0);
+    ck_assert(v <= pre[0][1] + 1e-12 && v >= pre[0][1] - 1e-9);
+    /* bad tasks are errors, not crashes */
+    ck_assert_int_eq(nnh_lp_layer_bound(L, 5, -1, &v, NULL, &err), NNH_EINVAL);
+    ck_assert_int_eq(nnh_lp_layer_bound(L, 0, 0, &v, NULL, &err), NNH_EINVAL);
+    nnh_lp_layer_free(L);
+    nnh_bounds_free(b);
+    /* an unbounded input: no finite LP bound where the box is infinite; the
+     * answer is the creation bound (counted as a fallback), never NaN */
+    double lo[3] = {-INFINITY, -1, -1}, hi[3] = {1, 1, 1};
+    ck_assert_int_eq(nnh_bounds_create(net, lo, hi, &b, &err), 0);
+    nnh_bounds_ibp_layer(net, b, 0);
+    nnh_bounds_post_from_pre(net, b, 0);
+    nnh_bounds_ibp_layer(net, b, 1);
+    nnh_layer_stats st = {0};
+    ck_assert_int_eq(nnh_lp_layer_create(net, b, 1, &o, &L, &err), 0);
+    for (int i = 0; i < 4; i++)
+        for (int s = -1; s <= 1; s += 2) {
+            ck_assert_int_eq(nnh_lp_layer_bound(L, i, s, &v, &st, &err), 0);
+            ck_assert(!isnan(v));
+            double init = s < 0 ? b->layers[1].pre_lo[i] : b->layers[1].pre_hi[i];
+            ck_assert(s < 0 ? v >= init : v <= init);
+        }
+    nnh_lp_layer_free(L);
+    nnh_bounds_free(b);
+    /* a time limit of 1 ms per solve still gives sound bounds */
+    double lo2[3] = {-1, -1, -1}, hi2[3] = {1, 1, 1};
+    o.lp_time_limit = 1e-6;
+    b = lp_run(net, lo2, hi2, NNH_METHOD_IBP, NULL);
+    ck_assert_int_eq(nnh_lp_layer_create(net, b, 2, &o, &L, &err), 0);
+    for (int i = 0; i < 2; i++) {
+        ck_assert_int_eq(nnh_lp_layer_bound(L, i, -1, &v, NULL, &err), 0);
+        ck_assert(v >= b->layers[2].pre_lo[i] && v <= b->layers[2].pre_hi[i]);
+    }
+    nnh_lp_layer_free(L);
+    nnh_bounds_free(b);
+    nnh_network_free(net);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("lp");
@@ -429,6 +493,7 @@ int main(void)
     tcase_add_test(tn, test_grid_soundness);
     tcase_add_test(tn, test_determinism);
     tcase_add_test(tn, test_hull_tighter);
+    tcase_add_test(tn, test_edge_cases);
     suite_add_tcase(s, tn);
     return nnh_run_suite(s);
 }
