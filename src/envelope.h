@@ -13,13 +13,23 @@
 /* ---- Tie points ------------------------------------------------------------
  * Upper (concave-side) tie point zhat in [L,U]: the 1-D concave envelope of
  * sigma on [L,U] is the secant from L to zhat, then sigma on [zhat, U].
- * Convex sigma: U; concave part only (L >= inflection): L. hint is a warm
- * start (any value in [L,U], or NAN for none). Accurate to 1e-12 relative. */
+ * Convex sigma and identity: U; concave part only (L >= inflection): L. hint
+ * is a warm start (any value in [L,U], or NAN for none). Accurate to 1e-12
+ * relative where the tie point is well conditioned (near the inflection with
+ * |L| tiny only to the rounding noise band, whose envelopes agree to rounding).
+ * zhat(L2) <= max(zhat(L1), L2) for L1 <= L2 (nonincreasing while L < z~).
+ * All 1-D functions (implemented in envelope_1d.c): NaN in gives NaN out;
+ * L > U is read as [U, L]; callers should pass finite bounds (infinite ones
+ * give limit tie points and valid constant bounds, e.g. sigmoid in [0,1]). */
 double nnh_tie_upper(const nnh_activation *a, double L, double U, double hint);
 /* Lower (convex-side) tie point zcheck in [L,U]: the 1-D convex envelope of
  * sigma on [L,U] is sigma on [L, zcheck], then the secant from zcheck to U.
  * Obtained by reflection tau(z) = -sigma(-z). Concave-free sigma gives U. */
 double nnh_tie_lower(const nnh_activation *a, double L, double U, double hint);
+/* Kink threshold L* < 0 of SELU / ELU with alpha > 1: the root of
+ * alpha (e^L - 1) = L (lambda cancels). For U > 0 the upper tie point is the
+ * kink 0 when L* < L < 0 and U when L <= L*. NAN for other activations. */
+double nnh_tie_kink_threshold(const nnh_activation *a);
 
 /* ---- 1-D envelopes on [L,U] ------------------------------------------------
  * Value at z of the concave (upper) / convex (lower) envelope of sigma on

@@ -35,4 +35,27 @@ static inline double nnh_dot_error(int n, double abs_sum)
     return nnh_up(nnh_up(g * abs_sum) + (double)(n + 2) * DBL_TRUE_MIN);
 }
 
+/* Relative error we allow an activation value or derivative computed by a
+ * short formula (one or two libm calls plus a few rounded operations, e.g.
+ * 1/(1+exp(-z)) or e/(1+e)^2): twice the libm allowance. Protects the
+ * margins of 1-D envelope cuts (envelope_1d.c). */
+#define NNH_ACTFN_ULPS (2.0 * NNH_LIBM_ULPS)
+static inline double nnh_actfn_down(double x)
+{
+    return x - (fabs(x) * (NNH_ACTFN_ULPS * DBL_EPSILON) + DBL_TRUE_MIN);
+}
+static inline double nnh_actfn_up(double x)
+{
+    return x + (fabs(x) * (NNH_ACTFN_ULPS * DBL_EPSILON) + DBL_TRUE_MIN);
+}
+
+/* Secant slopes over a smooth [l, z] narrower than this (absolute) use the
+ * derivative at the midpoint (error <= width^2 max|sigma'''|/24, ~1e-19
+ * relative for every supported activation) instead of a difference quotient;
+ * protects envelope slopes from cancellation (convexification.md pitfall 8). */
+#define NNH_SECANT_TINY 1e-9
+
+/* Relative accuracy of 1-D tie-point root finding (doc asks for 1e-12). */
+#define NNH_TIE_RTOL 1e-15
+
 #endif
