@@ -366,6 +366,48 @@ START_TEST(test_input_domain_clamp)
 }
 END_TEST
 
+/* Unbounded inputs give infinite (never NaN) bounds where they reach, finite
+ * ones where they do not (a bounded activation, zero weights); a point box
+ * gives bounds around the forward pass. */
+START_TEST(test_infinite_and_point_boxes)
+{
+    int sizes[4] = {3, 5, 5, 2};
+    unsigned long long st = 41;
+    nnh_network *net = random_net(3, sizes, &st, 1.0);
+    nnh_act_default(&net->layers[0].act, NNH_ACT_SIGMOID);
+    nnh_act_default(&net->layers[1].act, NNH_ACT_RELU);
+    for (int i = 0; i < 5; i++)
+        net->layers[0].W[i * 3 + 2] = i == 0 ? 1.0 : 0.0; /* only neuron 0 sees x_2 */
+    double lo[3] = {-1, 0, -INFINITY}, hi[3] = {1, 1, 0};
+    nnh_bounds *b = run(net, lo, hi, NNH_METHOD_CROWN);
+    for (int k = 0; k < 3; k++)
+        for (int i = 0; i < b->layers[k].width; i++) {
+            const nnh_layer_bounds *L = &b->layers[k];
+            ck_assert(!isnan(L->pre_lo[i]) && !isnan(L->pre_hi[i]));
+            ck_assert(!isnan(L->post_lo[i]) && !isnan(L->post_hi[i]));
+            ck_assert(L->pre_lo[i] <= L->pre_hi[i]);
+        }
+    ck_assert(isinf(b->layers[0].pre_lo[0]));
+    for (int i = 1; i < 5; i++)
+        ck_assert(isfinite(b->layers[0].pre_lo[i]) && isfinite(b->layers[0].pre_hi[i]));
+    for (int i = 0; i < 2; i++) /* after a sigmoid layer everything is bounded */
+        ck_assert(isfinite(b->layers[2].pre_lo[i]) && isfinite(b->layers[2].pre_hi[i]));
+    nnh_bounds_free(b);
+    double x[3] = {0.25, 0.5, -2}, pre[3][5], post[3][5];
+    double *pp[3] = {pre[0], pre[1], pre[2]}, *qq[3] = {post[0], post[1], post[2]};
+    nnh_network_eval_layers(net, x, pp, qq);
+    b = run(net, x, x, NNH_METHOD_CROWN);
+    for (int k = 0; k < 3; k++)
+        for (int i = 0; i < b->layers[k].width; i++) {
+            const nnh_layer_bounds *L = &b->layers[k];
+            ck_assert(nnh_bounds_contains(b, k, i, pre[k][i], post[k][i]));
+            ck_assert_double_le(L->pre_hi[i] - L->pre_lo[i], 1e-12 * (1 + fabs(pre[k][i])));
+        }
+    nnh_bounds_free(b);
+    nnh_network_free(net);
+}
+END_TEST
+
 static double seconds(void)
 {
     struct timespec ts;
@@ -478,6 +520,7 @@ int main(void)
     tcase_add_test(tc, test_grid_all_activations);
     tcase_add_test(tc, test_rounding_cancellation);
     tcase_add_test(tc, test_input_domain_clamp);
+    tcase_add_test(tc, test_infinite_and_point_boxes);
     suite_add_tcase(s, tc);
     TCase *td = tcase_create("shared");
     tcase_set_timeout(td, 300);
