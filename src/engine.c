@@ -221,6 +221,13 @@ static int compute_layer(const nnh_network *net, nnh_bounds *b, int k, const nnh
     return NNH_OK;
 }
 
+/* Notes on the contract of engine.h: o may be NULL (defaults); stats[k]
+ * are overwritten (not accumulated) and time the layer's IBP, CROWN and LPs
+ * (the crown pre-pass of lp1d/hull, milliseconds, is not attributed);
+ * progress comes once per layer for ibp/crown (done = total = width) and
+ * after each neuron (2 bound problems) for lp1d/hull; time_limit applies to
+ * the LP problems only: IBP and CROWN always run, since they are what the
+ * remaining neurons fall back on. */
 int nnh_bounds_compute(const nnh_network *net, nnh_bounds *b, const nnh_bound_opts *o,
                        nnh_layer_stats *stats, nnh_progress_fn progress, void *progress_arg,
                        nnh_error *err)
