@@ -4,11 +4,11 @@
  * runs give bit-identical bounds. Also the options/method helpers.
  *
  * Coverage: all 14 examples/digits_* networks over an L-inf ball (eps 0.05,
- * clipped to [0,1]) around the first test input with all four methods; the
- * seven 64x10x10x10x10x10 networks also over the full box [0,1]^64 with ibp
- * and crown (-DNNH_TEST_LP_FULL_BOX adds lp1d/hull there: currently fails,
- * see test_full_box_deep). Compile with -DNNH_TEST_SKIP_LP to leave out
- * lp1d/hull (says so in the output). */
+ * clipped to [0,1]) around the first test input, and the seven
+ * 64x10x10x10x10x10 networks over the full box [0,1]^64, all with the four
+ * methods (the full box is where a single mixed hull cut loop once ended
+ * looser than lp1d: see lp_bound.c). Compile with -DNNH_TEST_SKIP_LP to
+ * leave out lp1d/hull (says so in the output). */
 #include "nnh_soundness.h"
 #include "nnh_test.h"
 #include "nnh_io.h"
@@ -211,14 +211,7 @@ START_TEST(test_full_box_deep)
         lo[j] = 0.0;
         hi[j] = 1.0;
     }
-#ifdef NNH_TEST_LP_FULL_BOX
-    /* Known to fail (reported): on the sigmoid net, hull is looser than lp1d
-     * by 9e-6 at layer 1 neuron 0 (upper), where both start from the same
-     * bounds, so the chain hull-in-lp1d is not guaranteed by the LP engine. */
     check_case(acts[_i], ARCH_DEEP, "box", lo, hi, LP_LAST);
-#else
-    check_case(acts[_i], ARCH_DEEP, "box", lo, hi, NNH_METHOD_CROWN);
-#endif
 }
 END_TEST
 
