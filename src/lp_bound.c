@@ -11,7 +11,8 @@
  *   phase 1 (lp1d and hull): 1-D cuts only, against the exact envelope of
  *     sigma on the neuron's [L,U]. For hull this is the lp1d loop itself:
  *     same LP, same cuts in the same order, same LP points, hence the same
- *     safe bounds, bit for bit.
+ *     safe bounds, bit for bit (unless an lp_time_limit cuts a solve short:
+ *     a wall-clock limit makes any solve timing-dependent).
  *   phase 2 (hull only): from phase 1's last LP (its cuts kept), rounds that
  *     add multivariate cuts (nnh_separate over the box of a_{j-1}) as well
  *     as 1-D cuts (neither envelope contains the other).
@@ -21,7 +22,9 @@
  * single mixed loop ends at different LP points and can end looser).
  * A phase ends early when no cut is violated by more than cut_tol (or all
  * are duplicates); a failed re-solve ends the task's loop. Statistics:
- * lp_solves counts the re-solves of both phases; cuts_multivariate the
+ * lp_solves counts the first solve and the re-solves of both phases (no
+ * per-phase counter exists: for the same context, hull's counts minus
+ * lp1d's are phase 2's); cuts_multivariate the
  * multivariate cuts from region I (genuinely multivariate pieces), cuts_1d
  * every other cut (1-D cuts, and multivariate ones from regions F and L,
  * which are tangents of sigma along w^T x). */
