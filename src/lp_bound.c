@@ -24,10 +24,10 @@
  * are duplicates); a failed re-solve ends the task's loop. Statistics:
  * lp_solves counts the first solve and the re-solves of both phases (no
  * per-phase counter exists: for the same context, hull's counts minus
- * lp1d's are phase 2's); cuts_multivariate the
- * multivariate cuts from region I (genuinely multivariate pieces), cuts_1d
- * every other cut (1-D cuts, and multivariate ones from regions F and L,
- * which are tangents of sigma along w^T x). */
+ * lp1d's are phase 2's); cuts_multivariate the multivariate cuts from
+ * region I (genuinely multivariate pieces), cuts_1d every other cut (1-D
+ * cuts, and multivariate ones from regions F and L, which are tangents of
+ * sigma along w^T x). */
 #include "lp_internal.h"
 #include "nnh_round.h"
 
