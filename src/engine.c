@@ -12,8 +12,9 @@
 static const char *const method_names[NNH_METHOD_COUNT] = {"ibp", "crown", "lp1d", "hull"};
 
 /* Defaults: crown (cheap, never looser than IBP, needs no LP); for the LP
- * methods 5 cut rounds of at most 20 cuts each per bound problem, a cut
- * must be violated by more than 1e-6 to be added, and no time limits. */
+ * methods 5 cut rounds per phase (lp1d: one phase, hull: two) of at most 20
+ * cuts per family each per bound problem, a cut must be violated by more
+ * than 1e-6 to be added, and no time limits. */
 void nnh_bound_opts_init(nnh_bound_opts *o)
 {
     o->method = NNH_METHOD_CROWN;

@@ -20,8 +20,13 @@ typedef enum {
 
 typedef struct nnh_bound_opts {
     nnh_method method;
-    int max_rounds;         /* cut rounds per LP bound problem */
-    int max_cuts_per_round; /* cuts added per round at most */
+    int max_rounds;         /* cut rounds per LP bound problem and phase:
+                               lp1d runs one phase (1-D cuts), hull two
+                               (exactly lp1d's, then rounds adding
+                               multivariate and 1-D cuts), so up to
+                               2 max_rounds rounds; see lp_bound.c */
+    int max_cuts_per_round; /* cuts added per round at most, per family
+                               (1-D, multivariate) */
     double cut_tol;         /* a cut is added only if violated by more than this */
     double lp_time_limit;   /* seconds per LP solve (0 = none) */
     double time_limit;      /* seconds for the whole run (0 = none); past it,
@@ -69,7 +74,9 @@ int nnh_lp_layer_create(const nnh_network *net, const nnh_bounds *b, int k,
                         const nnh_bound_opts *o, nnh_lp_layer **out, nnh_error *err);
 /* Rigorous bound of z_{k,i}: sense < 0 a lower bound, sense > 0 an upper
  * bound. Never looser than the bound b held at creation (a failed LP returns
- * that bound and counts a fallback in st). st (may be NULL) accumulates. */
+ * that bound and counts a fallback in st). st (may be NULL) accumulates.
+ * For contexts created from the same bounds with the same options, hull's
+ * bound is never looser than lp1d's (hull's cut loop starts with lp1d's). */
 int nnh_lp_layer_bound(nnh_lp_layer *L, int i, int sense, double *bound, nnh_layer_stats *st,
                        nnh_error *err);
 void nnh_lp_layer_free(nnh_lp_layer *L);

@@ -1,10 +1,33 @@
 /* One LP bound task (engine.h, nnh_lp_layer_bound): set the objective,
- * restart from the layer's starting basis, solve, then separate every
- * earlier neuron against its exact 1-D envelope (lp1d) and also the
- * multivariate envelope over the box of its inputs (hull), add the most
- * violated cuts and re-solve by dual simplex. The bound reported is the safe
- * dual bound (lp_safe.c); the task's rows are removed before returning so the
- * result depends only on (i, sense). */
+ * restart from the layer's starting basis, solve, run the cut loop, and
+ * report the best safe dual bound (lp_safe.c) over every LP solved; the
+ * task's rows are removed before returning so the result depends only on
+ * (i, sense).
+ *
+ * The cut loop runs in phases of at most opts.max_rounds rounds each; a
+ * round separates every relaxed earlier neuron at the current LP point,
+ * adds the most violated cuts (at most max_cuts_per_round per family) and
+ * re-solves by dual simplex.
+ *   phase 1 (lp1d and hull): 1-D cuts only, against the exact envelope of
+ *     sigma on the neuron's [L,U]. For hull this is the lp1d loop itself:
+ *     same LP, same cuts in the same order, same LP points, hence the same
+ *     safe bounds, bit for bit (unless an lp_time_limit cuts a solve short:
+ *     a wall-clock limit makes any solve timing-dependent).
+ *   phase 2 (hull only): from phase 1's last LP (its cuts kept), rounds that
+ *     add multivariate cuts (nnh_separate over the box of a_{j-1}) as well
+ *     as 1-D cuts (neither envelope contains the other).
+ * Every round's LP is a valid relaxation, so the best safe bound over both
+ * phases is valid, and hull's bound is never looser than lp1d's on a
+ * context built from the same bounds: by construction, not by tuning (a
+ * single mixed loop ends at different LP points and can end looser).
+ * A phase ends early when no cut is violated by more than cut_tol (or all
+ * are duplicates); a failed re-solve ends the task's loop. Statistics:
+ * lp_solves counts the first solve and the re-solves of both phases (no
+ * per-phase counter exists: for the same context, hull's counts minus
+ * lp1d's are phase 2's); cuts_multivariate the multivariate cuts from
+ * region I (genuinely multivariate pieces), cuts_1d every other cut (1-D
+ * cuts, and multivariate ones from regions F and L, which are tangents of
+ * sigma along w^T x). */
 #include "lp_internal.h"
 #include "nnh_round.h"
 
@@ -119,20 +142,21 @@ static int separate_mv(nnh_lp_layer *L, int q, nnh_lp_cut *cd)
     return 1;
 }
 
-/* All candidates of one round at the current LP point; returns their number. */
-static int separate_all(nnh_lp_layer *L)
+/* All candidates of one round at the current LP point (multivariate ones
+ * too when mv); returns their number. */
+static int separate_all(nnh_lp_layer *L, int mv)
 {
     glp_prob *P = L->P;
     for (int j = 1; j <= L->n_cols; j++)
         L->xv[j] = glp_get_col_prim(P, j);
-    int n = 0, hull = L->opts.method == NNH_METHOD_HULL;
+    int n = 0;
     for (int q = 0; q < L->n_nr; q++) {
         if (L->nr[q].kind != NNH_LPN_RELAX)
             continue;
         /* the 1-D envelope uses the (possibly LP-tightened) [L,U], the
          * multivariate one the box of a_{j-1}: neither contains the other */
         n += separate_1d(L, q, &L->cand[n]);
-        if (hull)
+        if (mv)
             n += separate_mv(L, q, &L->cand[n]);
     }
     return n;
@@ -223,8 +247,8 @@ static void add_cut_row(nnh_lp_layer *L, const nnh_lp_cut *c)
 }
 
 /* Add the most violated candidates, at most max_cuts_per_round of each
- * family (1-D cuts, multivariate cuts: hull must not starve the 1-D cuts
- * that lp1d would add), skipping duplicates; returns how many were added. */
+ * family (1-D cuts, multivariate cuts: in hull's phase 2 neither starves
+ * the other), skipping duplicates; returns how many were added. */
 static int add_cuts(nnh_lp_layer *L, int n_cand, int *n_added, nnh_layer_stats *st)
 {
     rank_candidates(L, n_cand);
@@ -253,22 +277,33 @@ static int add_cuts(nnh_lp_layer *L, int n_cand, int *n_added, nnh_layer_stats *
     return added;
 }
 
-/* Cut loop from the solved starting LP; returns the best safe lower bound
- * of the objective over all rounds (every round's LP is a valid relaxation). */
+/* One phase of at most max_rounds rounds (multivariate cuts too when mv)
+ * from the current optimal LP; *best keeps the best safe lower bound.
+ * Returns 0 when the LP is still at an optimal point (the next phase may
+ * continue from it), -1 when a re-solve failed. */
+static int cut_phase(nnh_lp_layer *L, int mv, double *best, int *n_added, nnh_layer_stats *st)
+{
+    for (int round = 0; round < L->opts.max_rounds; round++) {
+        int n = separate_all(L, mv);
+        if (n == 0 || add_cuts(L, n, n_added, st) == 0)
+            return 0;
+        if (nnh_lp_simplex(L, GLP_DUALP, 0, st) != 0)
+            return -1;
+        double v = nnh_lp_safe_lower(L->P, L->cost, &L->safe);
+        if (v > *best)
+            *best = v;
+    }
+    return 0;
+}
+
+/* Cut loop from the solved starting LP (phases: see the top of the file);
+ * returns the best safe lower bound of the objective over all rounds. */
 static double cut_loop(nnh_lp_layer *L, nnh_layer_stats *st)
 {
     double best = nnh_lp_safe_lower(L->P, L->cost, &L->safe);
     int n_added = 0;
-    for (int round = 0; round < L->opts.max_rounds; round++) {
-        int n = separate_all(L);
-        if (n == 0 || add_cuts(L, n, &n_added, st) == 0)
-            break;
-        if (nnh_lp_simplex(L, GLP_DUALP, 0, st) != 0)
-            break;
-        double v = nnh_lp_safe_lower(L->P, L->cost, &L->safe);
-        if (v > best)
-            best = v;
-    }
+    if (cut_phase(L, 0, &best, &n_added, st) == 0 && L->opts.method == NNH_METHOD_HULL)
+        cut_phase(L, 1, &best, &n_added, st);
     return best;
 }
 

@@ -91,8 +91,8 @@ struct nnh_lp_layer {
     double *xv;               /* n_cols + 1: LP primal values, 1-based */
     int *ind;                 /* max_prev + 3: row buffers (1-based) */
     double *val;
-    nnh_lp_cut *cand;         /* n_nr candidates of one round */
-    int *order;               /* n_nr: candidate ranking */
+    nnh_lp_cut *cand;         /* 2 n_nr candidates of one round (1-D, mv) */
+    int *order;               /* 2 n_nr: candidate ranking */
     double *cand_coef;        /* sum over neurons of n_prev */
     nnh_lp_cut *added;        /* cuts added by the running task (cap_added) */
     double *added_coef;       /* cap_added * max_prev */

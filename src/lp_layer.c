@@ -336,7 +336,9 @@ static int alloc_buffers(nnh_lp_layer *L, nnh_error *err)
 {
     const nnh_network *net = L->net;
     int maxw = nnh_network_max_width(net);
-    L->cap_added = 2 * L->opts.max_rounds * L->opts.max_cuts_per_round;
+    /* phase 1: one family per round; hull's phase 2: two (lp_bound.c) */
+    int families = L->opts.method == NNH_METHOD_HULL ? 3 : 1;
+    L->cap_added = families * L->opts.max_rounds * L->opts.max_cuts_per_round;
     size_t coef_tot = 0;
     for (int j = 0; j < L->k; j++)
         coef_tot += (size_t)net->layers[j].n_out * (size_t)net->layers[j].n_in;

@@ -4,11 +4,11 @@
  * runs give bit-identical bounds. Also the options/method helpers.
  *
  * Coverage: all 14 examples/digits_* networks over an L-inf ball (eps 0.05,
- * clipped to [0,1]) around the first test input with all four methods; the
- * seven 64x10x10x10x10x10 networks also over the full box [0,1]^64 with ibp
- * and crown (-DNNH_TEST_LP_FULL_BOX adds lp1d/hull there: currently fails,
- * see test_full_box_deep). Compile with -DNNH_TEST_SKIP_LP to leave out
- * lp1d/hull (says so in the output). */
+ * clipped to [0,1]) around the first test input, and the seven
+ * 64x10x10x10x10x10 networks over the full box [0,1]^64, all with the four
+ * methods (the full box is where a single mixed hull cut loop once ended
+ * looser than lp1d: see lp_bound.c). Compile with -DNNH_TEST_SKIP_LP to
+ * leave out lp1d/hull (says so in the output). */
 #include "nnh_soundness.h"
 #include "nnh_test.h"
 #include "nnh_io.h"
@@ -211,14 +211,52 @@ START_TEST(test_full_box_deep)
         lo[j] = 0.0;
         hi[j] = 1.0;
     }
-#ifdef NNH_TEST_LP_FULL_BOX
-    /* Known to fail (reported): on the sigmoid net, hull is looser than lp1d
-     * by 9e-6 at layer 1 neuron 0 (upper), where both start from the same
-     * bounds, so the chain hull-in-lp1d is not guaranteed by the LP engine. */
     check_case(acts[_i], ARCH_DEEP, "box", lo, hi, LP_LAST);
-#else
-    check_case(acts[_i], ARCH_DEEP, "box", lo, hi, NNH_METHOD_CROWN);
-#endif
+}
+END_TEST
+
+/* The reported case (sigmoid 64x10^5 over [0,1]^64: a mixed cut loop made
+ * hull's layer-1 upper bound of neuron 0 looser than lp1d's by 9e-6): LP
+ * contexts of both methods built from the same bounds give, task by task,
+ * a hull bound at least as tight as lp1d's, exactly. */
+START_TEST(test_same_context_full_box)
+{
+    nnh_network *net = load_example("sigmoid", ARCH_DEEP);
+    double lo[N_IN], hi[N_IN];
+    for (int j = 0; j < N_IN; j++) {
+        lo[j] = 0.0;
+        hi[j] = 1.0;
+    }
+    double secs;
+    nnh_bounds *b = run(net, lo, hi, NNH_METHOD_LP1D, &secs);
+    nnh_bound_opts o1, o2;
+    nnh_bound_opts_init(&o1);
+    o1.method = NNH_METHOD_LP1D;
+    o2 = o1;
+    o2.method = NNH_METHOD_HULL;
+    nnh_error err;
+    int tighter = 0, tasks = 0;
+    for (int k = 1; k < net->n_layers; k++) {
+        nnh_lp_layer *L1, *L2;
+        ck_assert_int_eq(nnh_lp_layer_create(net, b, k, &o1, &L1, &err), 0);
+        ck_assert_int_eq(nnh_lp_layer_create(net, b, k, &o2, &L2, &err), 0);
+        for (int i = 0; i < net->layers[k].n_out; i++)
+            for (int s = -1; s <= 1; s += 2, tasks++) {
+                double v1, v2;
+                ck_assert_int_eq(nnh_lp_layer_bound(L1, i, s, &v1, NULL, &err), 0);
+                ck_assert_int_eq(nnh_lp_layer_bound(L2, i, s, &v2, NULL, &err), 0);
+                ck_assert_msg(s < 0 ? v2 >= v1 : v2 <= v1,
+                              "layer %d neuron %d sense %d: hull %.17g looser than lp1d %.17g",
+                              k, i, s, v2, v1);
+                tighter += v2 != v1;
+            }
+        nnh_lp_layer_free(L1);
+        nnh_lp_layer_free(L2);
+    }
+    printf("sigmoid box, same contexts: hull tighter than lp1d on %d of %d tasks, never looser\n",
+           tighter, tasks);
+    nnh_bounds_free(b);
+    nnh_network_free(net);
 }
 END_TEST
 
@@ -358,6 +396,9 @@ int main(void)
     tcase_add_loop_test(te, test_ball_deep, 0, N_ACTS);
     tcase_add_loop_test(te, test_ball_wide, 0, N_ACTS);
     tcase_add_loop_test(te, test_full_box_deep, 0, N_ACTS);
+#ifndef NNH_TEST_SKIP_LP
+    tcase_add_test(te, test_same_context_full_box);
+#endif
     suite_add_tcase(s, te);
     return nnh_run_suite(s);
 }

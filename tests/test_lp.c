@@ -1,6 +1,7 @@
 /* Unit tests of the LP bound engine: the safe (dual) LP bound on hand-made
  * LPs, soundness of lp1d/hull bounds against dense grids on tiny networks,
- * determinism of tasks regardless of order, and hull beating lp1d. */
+ * determinism of tasks regardless of order, hull beating lp1d, and hull
+ * never looser than lp1d on contexts built from the same bounds. */
 #include "nnh_test.h"
 #include "nnhull.h"
 #include "lp_internal.h"
@@ -415,6 +416,80 @@ START_TEST(test_hull_tighter)
 }
 END_TEST
 
+/* ---- (e) hull dominates lp1d by construction ---------------------------------- */
+
+/* Contexts of both methods from the same bounds b for layer k: every task's
+ * hull bound is at least as tight as lp1d's, exactly (no tolerance), and
+ * hull's statistics contain lp1d's phase. Returns how many tasks hull made
+ * strictly tighter. */
+static int compare_same_context(const nnh_network *net, const nnh_bounds *b, int k,
+                                const nnh_bound_opts *base, const char *what)
+{
+    nnh_bound_opts o1 = *base, o2 = *base;
+    o1.method = NNH_METHOD_LP1D;
+    o2.method = NNH_METHOD_HULL;
+    nnh_error err;
+    nnh_lp_layer *L1, *L2;
+    ck_assert_int_eq(nnh_lp_layer_create(net, b, k, &o1, &L1, &err), 0);
+    ck_assert_int_eq(nnh_lp_layer_create(net, b, k, &o2, &L2, &err), 0);
+    int tighter = 0;
+    for (int i = 0; i < net->layers[k].n_out; i++)
+        for (int s = -1; s <= 1; s += 2) {
+            nnh_layer_stats s1 = {0}, s2 = {0};
+            double v1, v2;
+            ck_assert_int_eq(nnh_lp_layer_bound(L1, i, s, &v1, &s1, &err), 0);
+            ck_assert_int_eq(nnh_lp_layer_bound(L2, i, s, &v2, &s2, &err), 0);
+            ck_assert_msg(s < 0 ? v2 >= v1 : v2 <= v1,
+                          "%s: layer %d neuron %d sense %d: hull %.17g looser than lp1d %.17g",
+                          what, k, i, s, v2, v1);
+            tighter += v2 != v1;
+            /* phase 1 of hull is lp1d's loop: same solves and 1-D cuts, then more */
+            ck_assert_int_ge(s2.lp_solves, s1.lp_solves);
+            ck_assert_int_ge(s2.cuts_1d, s1.cuts_1d);
+            ck_assert_int_eq(s1.cuts_multivariate, 0);
+            ck_assert_int_eq(s1.fallbacks, s2.fallbacks);
+            if (base->max_rounds == 0)
+                ck_assert(v1 == v2 && s2.lp_solves == s1.lp_solves);
+        }
+    nnh_lp_layer_free(L1);
+    nnh_lp_layer_free(L2);
+    return tighter;
+}
+
+START_TEST(test_hull_dominates_same_context)
+{
+    static const nnh_act_kind acts[] = {NNH_ACT_SIGMOID, NNH_ACT_TANH, NNH_ACT_SOFTPLUS,
+                                        NNH_ACT_SELU, NNH_ACT_ELU};
+    /* (rounds, cuts per round): the defaults, many short rounds, none */
+    static const int rc[4][2] = {{5, 20}, {20, 20}, {3, 2}, {0, 20}};
+    int sizes[5] = {5, 8, 8, 6, 3};
+    double lo[5] = {-1, -1, -1, -1, -1}, hi[5] = {1, 1, 1, 1, 1};
+    int tighter = 0, tasks = 0;
+    for (int a = 0; a < 5; a++) {
+        nnh_network *net = rand_net(4, sizes, acts[a], 2.0, 500 + (unsigned long long)a);
+        /* loose (IBP) bounds leave the most to cut */
+        nnh_bounds *b = lp_run(net, lo, hi, NNH_METHOD_IBP, NULL);
+        for (int r = 0; r < 4; r++)
+            for (int k = 1; k < net->n_layers; k++) {
+                nnh_bound_opts o;
+                test_opts(&o, NNH_METHOD_LP1D);
+                o.max_rounds = rc[r][0];
+                o.max_cuts_per_round = rc[r][1];
+                char what[64];
+                snprintf(what, sizeof what, "%s rounds %d cuts %d", nnh_act_name(acts[a]),
+                         rc[r][0], rc[r][1]);
+                tighter += compare_same_context(net, b, k, &o, what);
+                tasks += 2 * net->layers[k].n_out;
+            }
+        nnh_bounds_free(b);
+        nnh_network_free(net);
+    }
+    printf("same context: hull strictly tighter than lp1d on %d of %d tasks, never looser\n",
+           tighter, tasks);
+    ck_assert_int_gt(tighter, 0);
+}
+END_TEST
+
 /* ---- edge cases ------------------------------------------------------------------- */
 
 START_TEST(test_edge_cases)
@@ -493,6 +568,7 @@ int main(void)
     tcase_add_test(tn, test_grid_soundness);
     tcase_add_test(tn, test_determinism);
     tcase_add_test(tn, test_hull_tighter);
+    tcase_add_test(tn, test_hull_dominates_same_context);
     tcase_add_test(tn, test_edge_cases);
     suite_add_tcase(s, tn);
     return nnh_run_suite(s);
