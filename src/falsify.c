@@ -1,0 +1,207 @@
+/* Falsification for `verify`: random points, box corners and the center are
+ * scored by the violation margin min_case max_row (c_r^T y - d_r) on the
+ * folded network; the best ones start projected (sign-)gradient descent on
+ * that margin. A candidate becomes a counterexample only after the exact
+ * double-precision re-check on the original network (nnh_verify_recheck). */
+#include "verify_internal.h"
+
+#include "grad.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct fz_ctx {
+    const nnh_verify_problem *P;
+    const nnh_verify_group *G;
+    const nnh_region *R;
+    double *flo, *fhi;  /* finite stand-ins for the box (sampling and step sizes) */
+    double *z, *g, *unit, *work, *y;
+    int best_row;       /* row whose gradient descends the margin at the last point */
+    nnh_region_result *res;
+} fz_ctx;
+
+/* Margin of x (smaller is better, <= 0 means a candidate); sets best_row. */
+static double margin(fz_ctx *F, const double *x)
+{
+    const nnh_verify_group *G = F->G;
+    nnh_network_eval(G->folded, x, F->z, F->work);
+    double best = INFINITY;
+    F->best_row = 0;
+    for (int c = 0; c < G->n_cases; c++) {
+        if (!F->R->active[c])
+            continue;
+        double m = -INFINITY;
+        int mr = -1;
+        for (int r = G->row0[c]; r < G->row0[c + 1]; r++)
+            if (!(F->z[r] <= m)) { /* NaN counts as a violation */
+                m = isnan(F->z[r]) ? INFINITY : F->z[r];
+                mr = r;
+            }
+        if (m < best) {
+            best = m;
+            F->best_row = mr;
+        }
+    }
+    return best;
+}
+
+/* Exact re-check of x against every active case whose rows it nearly meets. */
+static int try_accept(fz_ctx *F, const double *x, double m)
+{
+    const nnh_verify_group *G = F->G;
+    if (!(m <= 1e-9))
+        return 0;
+    for (int c = 0; c < G->n_cases; c++) {
+        if (!F->R->active[c])
+            continue;
+        int k = G->cases[c];
+        if (nnh_verify_recheck(F->P, k, x, F->y)) {
+            nnh_region_result *res = F->res;
+            res->status = NNH_REGION_SAT;
+            res->cex_case = k;
+            memcpy(res->x, x, (size_t)F->P->n_in * sizeof(double));
+            memcpy(res->y, F->y, (size_t)F->P->n_out * sizeof(double));
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Keep the `starts` best points (sorted by margin, ascending) in pts/pm. */
+static void keep_best(double *pts, double *pm, int starts, int *n, const double *x, double m,
+                      int n_in)
+{
+    int pos;
+    if (*n < starts)
+        pos = (*n)++;
+    else if (m < pm[starts - 1])
+        pos = starts - 1;
+    else
+        return;
+    while (pos > 0 && pm[pos - 1] > m) {
+        pm[pos] = pm[pos - 1];
+        memcpy(pts + (size_t)pos * n_in, pts + (size_t)(pos - 1) * n_in, (size_t)n_in * sizeof *pts);
+        pos--;
+    }
+    pm[pos] = m;
+    memcpy(pts + (size_t)pos * n_in, x, (size_t)n_in * sizeof *pts);
+}
+
+static void project(const nnh_region *R, double *x, int n)
+{
+    for (int j = 0; j < n; j++) {
+        if (x[j] < R->lo[j])
+            x[j] = R->lo[j];
+        if (x[j] > R->hi[j])
+            x[j] = R->hi[j];
+    }
+}
+
+/* Projected sign-gradient descent from x (modified in place) with a step that
+ * shrinks geometrically from 20% to 0.1% of each edge. Returns 1 on a
+ * re-checked counterexample; *best gets the smallest margin seen. */
+static int descend(fz_ctx *F, double *x, int steps, double deadline, double *best)
+{
+    int n = F->P->n_in;
+    double ratio = steps > 1 ? pow(0.005, 1.0 / (steps - 1)) : 1.0, a = 0.2;
+    for (int t = 0; t < steps; t++, a *= ratio) {
+        double m = margin(F, x);
+        if (m < *best) {
+            *best = m;
+            memcpy(F->res->x, x, (size_t)n * sizeof(double));
+        }
+        if (try_accept(F, x, m))
+            return 1;
+        if (F->best_row < 0 || (deadline > 0 && (t & 7) == 7 && nnh_verify_now() > deadline))
+            return 0;
+        F->unit[F->best_row] = 1.0;
+        nnh_network_grad(F->G->folded, x, F->unit, NULL, F->g, F->work);
+        F->unit[F->best_row] = 0.0;
+        for (int j = 0; j < n; j++) {
+            double s = F->g[j] > 0 ? 1.0 : (F->g[j] < 0 ? -1.0 : 0.0);
+            x[j] -= a * (F->fhi[j] - F->flo[j]) * s;
+        }
+        project(F->R, x, n);
+    }
+    double m = margin(F, x);
+    if (m < *best) {
+        *best = m;
+        memcpy(F->res->x, x, (size_t)n * sizeof(double));
+    }
+    return try_accept(F, x, m);
+}
+
+static void finite_box(const nnh_region *R, int n, double *flo, double *fhi)
+{
+    for (int j = 0; j < n; j++) {
+        flo[j] = isfinite(R->lo[j]) ? R->lo[j] : (isfinite(R->hi[j]) ? R->hi[j] - 1.0 : -1.0);
+        fhi[j] = isfinite(R->hi[j]) ? R->hi[j] : flo[j] + 1.0;
+    }
+}
+
+/* Score center, corners and random points; returns 1 on a counterexample. */
+static int scan(fz_ctx *F, int samples, int corners, unsigned long long *seed, double deadline,
+                double *pts, double *pm, int starts, int *np, double *best, double *x)
+{
+    int n = F->P->n_in;
+    long n_corner = n <= corners ? 1L << n : 0;
+    for (long s = -1; s < n_corner + samples; s++) {
+        for (int j = 0; j < n; j++) {
+            if (s < 0)
+                x[j] = 0.5 * F->flo[j] + 0.5 * F->fhi[j];
+            else if (s < n_corner)
+                x[j] = (s >> j) & 1 ? F->fhi[j] : F->flo[j];
+            else
+                x[j] = F->flo[j] + (F->fhi[j] - F->flo[j]) * nnh_vrand(seed);
+        }
+        project(F->R, x, n);
+        double m = margin(F, x);
+        if (m < *best) {
+            *best = m;
+            memcpy(F->res->x, x, (size_t)n * sizeof(double));
+        }
+        if (try_accept(F, x, m))
+            return 1;
+        keep_best(pts, pm, starts, np, x, m, n);
+        if (deadline > 0 && (s & 63) == 63 && nnh_verify_now() > deadline)
+            break;
+    }
+    return 0;
+}
+
+int nnh_falsify_region(const nnh_verify_problem *P, const nnh_region *R, int samples, int starts,
+                       int steps, int corners, unsigned long long seed, double deadline,
+                       nnh_region_result *res, nnh_error *err)
+{
+    const nnh_verify_group *G = &P->groups[R->group];
+    int n = P->n_in, ns = starts > 0 ? starts : 1;
+    fz_ctx F = {.P = P, .G = G, .R = R, .res = res};
+    size_t need = 4 * (size_t)n + (size_t)G->n_rows * 2 + P->grad_work + (size_t)P->n_out +
+                  (size_t)ns * (n + 1) + (size_t)n;
+    double *buf = calloc(need, sizeof(double));
+    if (!buf)
+        return nnh_error_set(err, NNH_ENOMEM, "verify: out of memory in falsification");
+    F.flo = buf;
+    F.fhi = F.flo + n;
+    F.g = F.fhi + n;
+    double *x = F.g + n;
+    F.z = x + n;
+    F.unit = F.z + G->n_rows;
+    F.work = F.unit + G->n_rows;
+    F.y = F.work + P->grad_work;
+    double *pts = F.y + P->n_out, *pm = pts + (size_t)ns * n;
+    finite_box(R, n, F.flo, F.fhi);
+    double best = INFINITY;
+    int np = 0, found = scan(&F, samples, corners, &seed, deadline, pts, pm, ns, &np, &best, x);
+    for (int s = 0; s < np && starts > 0 && !found; s++) {
+        if (deadline > 0 && nnh_verify_now() > deadline)
+            break;
+        memcpy(x, pts + (size_t)s * n, (size_t)n * sizeof(double));
+        found = descend(&F, x, steps, deadline, &best);
+    }
+    if (best < res->min_margin)
+        res->min_margin = best;
+    free(buf);
+    return NNH_OK;
+}

@@ -1,0 +1,305 @@
+/* Deciding one region of branch and bound (the unit of work a scheduler
+ * distributes): falsify, then certified bounds of the property rows with
+ * crown, an LP on the rows when crown came close, and the choice of the input
+ * to split when the region stays open. */
+#include "verify_internal.h"
+
+#include "bounds.h"
+#include "grad.h"
+#include "nnh_round.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+double nnh_verify_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+void nnh_verify_opts_init(nnh_verify_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->method = NNH_METHOD_CROWN;
+    o->timeout = 0;
+    o->max_regions = 0;
+    o->samples = 2000;
+    o->starts = 10;
+    o->steps = 60;
+    o->region_samples = 8;
+    o->region_starts = 1;
+    o->region_steps = 15;
+    o->max_corners_dim = 10;
+    o->escalate_gap = 0.1;
+    o->seed = 20241030ULL;
+    nnh_bound_opts_init(&o->bound);
+}
+
+int nnh_region_result_init(const nnh_verify_problem *P, nnh_region_result *r, nnh_error *err)
+{
+    memset(r, 0, sizeof *r);
+    int nc = 1;
+    for (int g = 0; g < P->n_groups; g++)
+        if (P->groups[g].n_cases > nc)
+            nc = P->groups[g].n_cases;
+    r->x = calloc((size_t)P->n_in, sizeof(double));
+    r->y = calloc((size_t)P->n_out, sizeof(double));
+    r->closed = calloc((size_t)nc, 1);
+    if (!r->x || !r->y || !r->closed) {
+        nnh_region_result_free(r);
+        return nnh_error_set(err, NNH_ENOMEM, "verify: out of memory");
+    }
+    return NNH_OK;
+}
+
+void nnh_region_result_free(nnh_region_result *r)
+{
+    free(r->x);
+    free(r->y);
+    free(r->closed);
+    r->x = r->y = NULL;
+    r->closed = NULL;
+}
+
+static void result_reset(const nnh_verify_group *G, nnh_region_result *res)
+{
+    res->status = NNH_REGION_OPEN;
+    res->cex_case = -1;
+    res->split_dim = -1;
+    res->min_margin = INFINITY;
+    res->best_lb = -INFINITY;
+    res->escalated = 0;
+    res->seconds_falsify = res->seconds_bounds = 0;
+    memset(res->closed, 0, (size_t)G->n_cases);
+}
+
+/* Rounding error of the fold for row r over the region: sum_j E_rj max|a_j| + e_r,
+ * with a_j the inputs of the folded layer, rounded up. */
+static double fold_error(const nnh_verify_group *G, const nnh_bounds *b, const nnh_region *R,
+                         int r)
+{
+    if (!G->E)
+        return 0.0;
+    const nnh_layer *L = &G->folded->layers[G->folded->n_layers - 1];
+    const double *lo = G->fold_k < 0 ? R->lo : b->layers[G->fold_k].post_lo;
+    const double *hi = G->fold_k < 0 ? R->hi : b->layers[G->fold_k].post_hi;
+    double s = G->e[r];
+    for (int j = 0; j < L->n_in; j++) {
+        double m = fmax(fabs(lo[j]), fabs(hi[j]));
+        s = nnh_up(s + nnh_up(G->E[(size_t)r * L->n_in + j] * m));
+    }
+    return isnan(s) ? INFINITY : s;
+}
+
+/* Certified lower bound of row r: the engine's bound minus the fold error.
+ * Only a strictly positive value proves the row infeasible. */
+static double row_lower(const nnh_verify_group *G, const nnh_bounds *b, const nnh_region *R, int r)
+{
+    double lb = b->layers[b->n_layers - 1].pre_lo[r];
+    if (isnan(lb))
+        return -INFINITY;
+    return nnh_down(lb - fold_error(G, b, R, r));
+}
+
+/* closed[c] for every active case with a row whose lower bound is > 0;
+ * returns 1 when every active case is closed. lbs holds the row bounds. */
+static int close_cases(const nnh_verify_group *G, const nnh_region *R, const double *lbs,
+                       nnh_region_result *res)
+{
+    int all = 1;
+    res->best_lb = -INFINITY;
+    for (int c = 0; c < G->n_cases; c++) {
+        if (!R->active[c] || res->closed[c])
+            continue;
+        for (int r = G->row0[c]; r < G->row0[c + 1]; r++)
+            if (lbs[r] > 0.0)
+                res->closed[c] = 1;
+        if (res->closed[c])
+            continue;
+        all = 0;
+        for (int r = G->row0[c]; r < G->row0[c + 1]; r++)
+            if (lbs[r] > res->best_lb)
+                res->best_lb = lbs[r];
+    }
+    return all;
+}
+
+static int crown_bounds(const nnh_verify_group *G, nnh_bounds *b, const nnh_verify_opts *o,
+                        double deadline, nnh_error *err)
+{
+    if (o->method == NNH_METHOD_IBP)
+        return nnh_bounds_ibp(G->folded, b, err);
+    nnh_bound_opts bo = o->bound;
+    bo.method = NNH_METHOD_CROWN;
+    if (deadline > 0)
+        bo.time_limit = fmax(deadline - nnh_verify_now(), 1e-3);
+    return nnh_bounds_compute(G->folded, b, &bo, NULL, NULL, NULL, err);
+}
+
+/* LP (lp1d / hull) on the rows of open cases that crown left close to a
+ * proof: one context on the last layer over crown's earlier bounds. */
+static int escalate(const nnh_verify_group *G, nnh_bounds *b, const nnh_region *R,
+                    const nnh_verify_opts *o, double deadline, double *lbs,
+                    nnh_region_result *res, nnh_error *err)
+{
+    const nnh_layer_bounds *lb = &b->layers[b->n_layers - 1];
+    nnh_lp_layer *L = NULL;
+    int rc = 0;
+    for (int c = 0; c < G->n_cases && !rc; c++) {
+        if (!R->active[c] || res->closed[c])
+            continue;
+        for (int r = G->row0[c]; r < G->row0[c + 1] && !rc && !res->closed[c]; r++) {
+            double w = lb->pre_hi[r] - lbs[r];
+            if (!(lbs[r] > -o->escalate_gap * w) || !isfinite(w))
+                continue;
+            if (deadline > 0 && nnh_verify_now() > deadline)
+                return 0;
+            if (!L) {
+                nnh_bound_opts bo = o->bound;
+                bo.method = o->method;
+                if (deadline > 0)
+                    bo.time_limit = fmax(deadline - nnh_verify_now(), 1e-3);
+                rc = nnh_lp_layer_create(G->folded, b, b->n_layers - 1, &bo, &L, err);
+                if (rc)
+                    break;
+                res->escalated = 1;
+            }
+            double v;
+            rc = nnh_lp_layer_bound(L, r, -1, &v, NULL, err);
+            if (!rc && v > lb->pre_lo[r]) {
+                b->layers[b->n_layers - 1].pre_lo[r] = v;
+                lbs[r] = row_lower(G, b, R, r);
+                if (lbs[r] > 0.0)
+                    res->closed[c] = 1;
+            }
+        }
+    }
+    nnh_lp_layer_free(L);
+    return rc;
+}
+
+static int can_split(const nnh_region *R, int j)
+{
+    double m = 0.5 * R->lo[j] + 0.5 * R->hi[j];
+    return isfinite(m) && m > R->lo[j] && m < R->hi[j];
+}
+
+/* The input with the largest edge x |d row / d x_j|, the row being the open
+ * row closest to a proof, its gradient taken at the center and at the best
+ * falsification point. -1 when no edge can be halved. */
+static int choose_split(const nnh_verify_problem *P, const nnh_verify_group *G,
+                        const nnh_region *R, const double *lbs, const nnh_region_result *res)
+{
+    int n = P->n_in, row = -1;
+    for (int c = 0; c < G->n_cases; c++)
+        for (int r = G->row0[c]; r < G->row0[c + 1] && R->active[c] && !res->closed[c]; r++)
+            if (row < 0 || lbs[r] > lbs[row])
+                row = r;
+    double *buf = calloc(P->grad_work + 3 * (size_t)n + (size_t)G->n_rows, sizeof(double));
+    if (!buf)
+        return -1;
+    double *work = buf, *x = buf + P->grad_work, *g = x + n, *s = g + n, *unit = s + n;
+    if (row >= 0) {
+        unit[row] = 1.0;
+        for (int pass = 0; pass < 2; pass++) {
+            for (int j = 0; j < n; j++)
+                x[j] = pass ? res->x[j] : 0.5 * R->lo[j] + 0.5 * R->hi[j];
+            nnh_network_grad(G->folded, x, unit, NULL, g, work);
+            for (int j = 0; j < n; j++)
+                s[j] += fabs(g[j]);
+        }
+    }
+    int best = -1;
+    double bs = -1, bw = -1;
+    int widest = -1;
+    for (int j = 0; j < n; j++) {
+        if (!can_split(R, j))
+            continue;
+        double w = R->hi[j] - R->lo[j], sc = w * s[j];
+        if (isfinite(sc) && sc > bs) {
+            bs = sc;
+            best = j;
+        }
+        if (w > bw) {
+            bw = w;
+            widest = j;
+        }
+    }
+    free(buf);
+    return bs > 0 ? best : widest;
+}
+
+static int bound_region(const nnh_verify_problem *P, const nnh_region *R, const nnh_verify_opts *o,
+                        double deadline, nnh_region_result *res, nnh_error *err)
+{
+    const nnh_verify_group *G = &P->groups[R->group];
+    nnh_bounds *b = NULL;
+    double *lbs = malloc((size_t)G->n_rows * sizeof(double));
+    int rc = lbs ? nnh_bounds_create(G->folded, R->lo, R->hi, &b, err)
+                 : nnh_error_set(err, NNH_ENOMEM, "verify: out of memory");
+    if (!rc)
+        rc = crown_bounds(G, b, o, deadline, err);
+    if (!rc) {
+        for (int r = 0; r < G->n_rows; r++)
+            lbs[r] = row_lower(G, b, R, r);
+        int all = close_cases(G, R, lbs, res);
+        if (!all && o->method >= NNH_METHOD_LP1D) {
+            rc = escalate(G, b, R, o, deadline, lbs, res, err);
+            all = !rc && close_cases(G, R, lbs, res);
+        }
+        if (!rc && all)
+            res->status = NNH_REGION_UNSAT;
+        else if (!rc) {
+            res->split_dim = choose_split(P, G, R, lbs, res);
+            if (res->split_dim < 0)
+                res->status = NNH_REGION_STUCK;
+        }
+    }
+    nnh_bounds_free(b);
+    free(lbs);
+    return rc;
+}
+
+int nnh_verify_region(const nnh_verify_problem *P, const nnh_region *R, const nnh_verify_opts *o,
+                      double deadline, nnh_region_result *res, nnh_error *err)
+{
+    const nnh_verify_group *G = &P->groups[R->group];
+    result_reset(G, res);
+    for (int j = 0; j < P->n_in; j++)
+        if (!(R->lo[j] <= R->hi[j])) { /* empty box: nothing to find */
+            memset(res->closed, 1, (size_t)G->n_cases);
+            res->status = NNH_REGION_UNSAT;
+            return NNH_OK;
+        }
+    for (int j = 0; j < P->n_in; j++) /* best point defaults to the center */
+        res->x[j] = 0.5 * R->lo[j] + 0.5 * R->hi[j];
+    double t0 = nnh_verify_now();
+    int rc = nnh_falsify_region(P, R, o->region_samples, o->region_starts, o->region_steps, 0,
+                                nnh_region_seed(P, R, o->seed), deadline, res, err);
+    double t1 = nnh_verify_now();
+    res->seconds_falsify = t1 - t0;
+    if (rc || res->status == NNH_REGION_SAT)
+        return rc;
+    rc = bound_region(P, R, o, deadline, res, err);
+    res->seconds_bounds = nnh_verify_now() - t1;
+    return rc;
+}
+
+int nnh_verify_falsify(const nnh_verify_problem *P, const nnh_region *R,
+                       const nnh_verify_opts *o, double deadline, nnh_region_result *res,
+                       nnh_error *err)
+{
+    const nnh_verify_group *G = &P->groups[R->group];
+    result_reset(G, res);
+    for (int j = 0; j < P->n_in; j++)
+        if (!(R->lo[j] <= R->hi[j]))
+            return NNH_OK;
+    double t0 = nnh_verify_now();
+    int rc = nnh_falsify_region(P, R, o->samples, o->starts, o->steps, o->max_corners_dim,
+                                nnh_region_seed(P, R, o->seed ^ 0xF00DULL), deadline, res, err);
+    res->seconds_falsify = nnh_verify_now() - t0;
+    return rc;
+}
