@@ -10,22 +10,22 @@
 #include <string.h>
 
 typedef struct heap {
-    nnh_region **a;
+    nnh_bab_region **a;
     long n, cap;
 } heap;
 
-static int before(const nnh_region *x, const nnh_region *y)
+static int before(const nnh_bab_region *x, const nnh_bab_region *y)
 {
     if (x->priority != y->priority)
         return x->priority < y->priority;
     return x->depth > y->depth; /* deeper first on ties: finishes subtrees */
 }
 
-static int heap_push(heap *h, nnh_region *r)
+static int heap_push(heap *h, nnh_bab_region *r)
 {
     if (h->n == h->cap) {
         long cap = h->cap ? 2 * h->cap : 64;
-        nnh_region **a = realloc(h->a, (size_t)cap * sizeof *a);
+        nnh_bab_region **a = realloc(h->a, (size_t)cap * sizeof *a);
         if (!a)
             return NNH_ENOMEM;
         h->a = a;
@@ -40,9 +40,9 @@ static int heap_push(heap *h, nnh_region *r)
     return NNH_OK;
 }
 
-static nnh_region *heap_pop(heap *h)
+static nnh_bab_region *heap_pop(heap *h)
 {
-    nnh_region *top = h->a[0], *last = h->a[--h->n];
+    nnh_bab_region *top = h->a[0], *last = h->a[--h->n];
     long i = 0;
     for (;;) {
         long c = 2 * i + 1;
@@ -61,10 +61,10 @@ static nnh_region *heap_pop(heap *h)
 }
 
 /* One allocation holds the region and its arrays. */
-static nnh_region *region_new(int n_in, int n_cases)
+static nnh_bab_region *region_new(int n_in, int n_cases)
 {
-    size_t sz = sizeof(nnh_region) + 2 * (size_t)n_in * sizeof(double) + (size_t)n_cases;
-    nnh_region *r = calloc(1, sz);
+    size_t sz = sizeof(nnh_bab_region) + 2 * (size_t)n_in * sizeof(double) + (size_t)n_cases;
+    nnh_bab_region *r = calloc(1, sz);
     if (!r)
         return NULL;
     r->lo = (double *)(r + 1);
@@ -74,13 +74,13 @@ static nnh_region *region_new(int n_in, int n_cases)
 }
 
 /* Halves of R along res->split_dim; cases closed on R stay closed. */
-static int split(const nnh_verify_problem *P, const nnh_region *R, const nnh_region_result *res,
+static int split(const nnh_verify_problem *P, const nnh_bab_region *R, const nnh_region_result *res,
                  heap *h)
 {
     int n = P->n_in, nc = nnh_verify_group_cases(P, R->group), j = res->split_dim;
     double mid = 0.5 * R->lo[j] + 0.5 * R->hi[j];
     for (int side = 0; side < 2; side++) {
-        nnh_region *c = region_new(n, nc);
+        nnh_bab_region *c = region_new(n, nc);
         if (!c)
             return NNH_ENOMEM;
         c->group = R->group;
@@ -131,7 +131,7 @@ static int roots(bab *B, nnh_error *err)
     const nnh_verify_problem *P = B->P;
     for (int g = 0; g < nnh_verify_problem_groups(P); g++) {
         int nc = nnh_verify_group_cases(P, g);
-        nnh_region *r = region_new(P->n_in, nc);
+        nnh_bab_region *r = region_new(P->n_in, nc);
         if (!r)
             return nnh_error_set(err, NNH_ENOMEM, "verify: out of memory");
         const double *lo, *hi;
@@ -154,7 +154,7 @@ static int roots(bab *B, nnh_error *err)
     return NNH_OK;
 }
 
-static void account(nnh_verify_result *res, const nnh_region *R, const nnh_region_result *rr)
+static void account(nnh_verify_result *res, const nnh_bab_region *R, const nnh_region_result *rr)
 {
     res->regions++;
     res->seconds_falsify += rr->seconds_falsify;
@@ -180,7 +180,7 @@ static int loop(bab *B, nnh_verify_progress_fn progress, void *arg, nnh_error *e
             res->verdict = NNH_VERDICT_UNKNOWN;
             return NNH_OK;
         }
-        nnh_region *R = heap_pop(&B->h);
+        nnh_bab_region *R = heap_pop(&B->h);
         int rc = nnh_verify_region(B->P, R, B->o, B->deadline, &B->rr, err);
         if (!rc) {
             account(res, R, &B->rr);

@@ -14,7 +14,7 @@
 typedef struct fz_ctx {
     const nnh_verify_problem *P;
     const nnh_verify_group *G;
-    const nnh_region *R;
+    const nnh_bab_region *R;
     double *flo, *fhi;  /* finite stand-ins for the box (sampling and step sizes) */
     double *z, *g, *unit, *work, *y;
     int best_row;       /* row whose gradient descends the margin at the last point */
@@ -88,7 +88,7 @@ static void keep_best(double *pts, double *pm, int starts, int *n, const double 
     memcpy(pts + (size_t)pos * n_in, x, (size_t)n_in * sizeof *pts);
 }
 
-static void project(const nnh_region *R, double *x, int n)
+static void project(const nnh_bab_region *R, double *x, int n)
 {
     for (int j = 0; j < n; j++) {
         if (x[j] < R->lo[j])
@@ -132,7 +132,7 @@ static int descend(fz_ctx *F, double *x, int steps, double deadline, double *bes
     return try_accept(F, x, m);
 }
 
-static void finite_box(const nnh_region *R, int n, double *flo, double *fhi)
+static void finite_box(const nnh_bab_region *R, int n, double *flo, double *fhi)
 {
     for (int j = 0; j < n; j++) {
         flo[j] = isfinite(R->lo[j]) ? R->lo[j] : (isfinite(R->hi[j]) ? R->hi[j] - 1.0 : -1.0);
@@ -170,7 +170,7 @@ static int scan(fz_ctx *F, int samples, int corners, unsigned long long *seed, d
     return 0;
 }
 
-int nnh_falsify_region(const nnh_verify_problem *P, const nnh_region *R, int samples, int starts,
+int nnh_falsify_region(const nnh_verify_problem *P, const nnh_bab_region *R, int samples, int starts,
                        int steps, int corners, unsigned long long seed, double deadline,
                        nnh_region_result *res, nnh_error *err)
 {

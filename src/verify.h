@@ -58,13 +58,13 @@ void nnh_verify_group_box(const nnh_verify_problem *P, int g, const double **lo,
 
 /* One region of branch and bound: a sub-box of group g's box and the cases
  * of the group still open on it (active[c] != 0, c < group's cases). */
-typedef struct nnh_region {
+typedef struct nnh_bab_region {
     int group;
     int depth;
     double *lo, *hi;       /* n_in */
     unsigned char *active; /* group's n_cases */
     double priority;       /* smaller = explored first (best-first) */
-} nnh_region;
+} nnh_bab_region;
 
 typedef enum {
     NNH_REGION_UNSAT = 0,  /* every active case proved infeasible on the box */
@@ -94,12 +94,12 @@ void nnh_region_result_free(nnh_region_result *r);
  * depends only on (P, R, o) - random points are seeded from o->seed and the
  * region itself - except that work stops at the absolute monotonic time
  * `deadline` (seconds, nnh_verify_now(); 0 = none), which may leave it OPEN. */
-int nnh_verify_region(const nnh_verify_problem *P, const nnh_region *R, const nnh_verify_opts *o,
+int nnh_verify_region(const nnh_verify_problem *P, const nnh_bab_region *R, const nnh_verify_opts *o,
                       double deadline, nnh_region_result *res, nnh_error *err);
 
 /* Falsification only (the first pass before branch and bound), with the
  * larger per-case budget of o (samples, starts, steps, corners). */
-int nnh_verify_falsify(const nnh_verify_problem *P, const nnh_region *R,
+int nnh_verify_falsify(const nnh_verify_problem *P, const nnh_bab_region *R,
                        const nnh_verify_opts *o, double deadline, nnh_region_result *res,
                        nnh_error *err);
 

@@ -38,7 +38,7 @@ static inline double nnh_vrand(unsigned long long *s)
 
 /* Seed derived from the options' seed and the exact bits of the region, so a
  * region gets the same random points wherever it is decided. */
-unsigned long long nnh_region_seed(const nnh_verify_problem *P, const nnh_region *R,
+unsigned long long nnh_region_seed(const nnh_verify_problem *P, const nnh_bab_region *R,
                                    unsigned long long seed);
 
 /* Re-check a candidate exactly as the verdict requires: x inside case k's box
@@ -48,7 +48,7 @@ int nnh_verify_recheck(const nnh_verify_problem *P, int k, const double *x, doub
 
 /* Falsify on region R with the given budget; sets res->status SAT (with x,
  * y, cex_case) on success and res->min_margin in any case. */
-int nnh_falsify_region(const nnh_verify_problem *P, const nnh_region *R, int samples, int starts,
+int nnh_falsify_region(const nnh_verify_problem *P, const nnh_bab_region *R, int samples, int starts,
                        int steps, int corners, unsigned long long seed, double deadline,
                        nnh_region_result *res, nnh_error *err);
 

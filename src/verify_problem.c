@@ -233,7 +233,7 @@ int nnh_verify_recheck(const nnh_verify_problem *P, int k, const double *x, doub
     return nnh_spec_case_holds(P->spec, k, x, y, 0.0);
 }
 
-unsigned long long nnh_region_seed(const nnh_verify_problem *P, const nnh_region *R,
+unsigned long long nnh_region_seed(const nnh_verify_problem *P, const nnh_bab_region *R,
                                    unsigned long long seed)
 {
     unsigned long long h = seed ^ 0x6A09E667F3BCC909ULL ^ (unsigned long long)R->group;

@@ -78,7 +78,7 @@ static void result_reset(const nnh_verify_group *G, nnh_region_result *res)
 
 /* Rounding error of the fold for row r over the region: sum_j E_rj max|a_j| + e_r,
  * with a_j the inputs of the folded layer, rounded up. */
-static double fold_error(const nnh_verify_group *G, const nnh_bounds *b, const nnh_region *R,
+static double fold_error(const nnh_verify_group *G, const nnh_bounds *b, const nnh_bab_region *R,
                          int r)
 {
     if (!G->E)
@@ -96,7 +96,7 @@ static double fold_error(const nnh_verify_group *G, const nnh_bounds *b, const n
 
 /* Certified lower bound of row r: the engine's bound minus the fold error.
  * Only a strictly positive value proves the row infeasible. */
-static double row_lower(const nnh_verify_group *G, const nnh_bounds *b, const nnh_region *R, int r)
+static double row_lower(const nnh_verify_group *G, const nnh_bounds *b, const nnh_bab_region *R, int r)
 {
     double lb = b->layers[b->n_layers - 1].pre_lo[r];
     if (isnan(lb))
@@ -106,7 +106,7 @@ static double row_lower(const nnh_verify_group *G, const nnh_bounds *b, const nn
 
 /* closed[c] for every active case with a row whose lower bound is > 0;
  * returns 1 when every active case is closed. lbs holds the row bounds. */
-static int close_cases(const nnh_verify_group *G, const nnh_region *R, const double *lbs,
+static int close_cases(const nnh_verify_group *G, const nnh_bab_region *R, const double *lbs,
                        nnh_region_result *res)
 {
     int all = 1;
@@ -141,7 +141,7 @@ static int crown_bounds(const nnh_verify_group *G, nnh_bounds *b, const nnh_veri
 
 /* LP (lp1d / hull) on the rows of open cases that crown left close to a
  * proof: one context on the last layer over crown's earlier bounds. */
-static int escalate(const nnh_verify_group *G, nnh_bounds *b, const nnh_region *R,
+static int escalate(const nnh_verify_group *G, nnh_bounds *b, const nnh_bab_region *R,
                     const nnh_verify_opts *o, double deadline, double *lbs,
                     nnh_region_result *res, nnh_error *err)
 {
@@ -181,7 +181,7 @@ static int escalate(const nnh_verify_group *G, nnh_bounds *b, const nnh_region *
     return rc;
 }
 
-static int can_split(const nnh_region *R, int j)
+static int can_split(const nnh_bab_region *R, int j)
 {
     double m = 0.5 * R->lo[j] + 0.5 * R->hi[j];
     return isfinite(m) && m > R->lo[j] && m < R->hi[j];
@@ -191,7 +191,7 @@ static int can_split(const nnh_region *R, int j)
  * row closest to a proof, its gradient taken at the center and at the best
  * falsification point. -1 when no edge can be halved. */
 static int choose_split(const nnh_verify_problem *P, const nnh_verify_group *G,
-                        const nnh_region *R, const double *lbs, const nnh_region_result *res)
+                        const nnh_bab_region *R, const double *lbs, const nnh_region_result *res)
 {
     int n = P->n_in, row = -1;
     for (int c = 0; c < G->n_cases; c++)
@@ -232,7 +232,7 @@ static int choose_split(const nnh_verify_problem *P, const nnh_verify_group *G,
     return bs > 0 ? best : widest;
 }
 
-static int bound_region(const nnh_verify_problem *P, const nnh_region *R, const nnh_verify_opts *o,
+static int bound_region(const nnh_verify_problem *P, const nnh_bab_region *R, const nnh_verify_opts *o,
                         double deadline, nnh_region_result *res, nnh_error *err)
 {
     const nnh_verify_group *G = &P->groups[R->group];
@@ -263,7 +263,7 @@ static int bound_region(const nnh_verify_problem *P, const nnh_region *R, const 
     return rc;
 }
 
-int nnh_verify_region(const nnh_verify_problem *P, const nnh_region *R, const nnh_verify_opts *o,
+int nnh_verify_region(const nnh_verify_problem *P, const nnh_bab_region *R, const nnh_verify_opts *o,
                       double deadline, nnh_region_result *res, nnh_error *err)
 {
     const nnh_verify_group *G = &P->groups[R->group];
@@ -288,7 +288,7 @@ int nnh_verify_region(const nnh_verify_problem *P, const nnh_region *R, const nn
     return rc;
 }
 
-int nnh_verify_falsify(const nnh_verify_problem *P, const nnh_region *R,
+int nnh_verify_falsify(const nnh_verify_problem *P, const nnh_bab_region *R,
                        const nnh_verify_opts *o, double deadline, nnh_region_result *res,
                        nnh_error *err)
 {
