@@ -10,8 +10,18 @@ typedef struct nnh_load_opts {
     int strip_softmax;      /* drop a trailing Softmax instead of refusing it */
     int nnet_normalized;    /* .nnet: do not fold the input normalisation and
                                output scaling (evaluate on normalised values,
-                               as VNN-COMP's ACAS Xu properties expect) */
-    int nnet_output_relu;   /* .nnet: apply ReLU on the output layer too */
+                               as VNN-COMP's ACAS Xu properties expect). The
+                               input domain is then the normalised header box
+                               ((min - mean) / range, (max - mean) / range) and
+                               evaluation clamps to it. VNN-COMP's ACAS Xu ONNX
+                               files have no clamp: nnet(x) == onnx(clamp(x)),
+                               so they agree only inside that box. Default (0):
+                               raw inputs, clamped to the header's min/max, then
+                               (x - mean) / range and y * range_out + mean_out,
+                               both folded into the first and last layers. */
+    int nnet_output_relu;   /* .nnet: apply ReLU on the output layer too (in raw
+                               mode the output scaling then follows the ReLU as
+                               an extra diagonal affine layer) */
 } nnh_load_opts;
 
 void nnh_load_opts_init(nnh_load_opts *o);
