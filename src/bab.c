@@ -60,7 +60,7 @@ static nnh_bab_region *heap_pop(heap *h)
     return top;
 }
 
-/* One allocation holds the region and its arrays. */
+/* One allocation holds the region and its arrays (free() releases it). */
 static nnh_bab_region *region_new(int n_in, int n_cases)
 {
     size_t sz = sizeof(nnh_bab_region) + 2 * (size_t)n_in * sizeof(double) + (size_t)n_cases;
@@ -73,16 +73,38 @@ static nnh_bab_region *region_new(int n_in, int n_cases)
     return r;
 }
 
-/* Halves of R along res->split_dim; cases closed on R stay closed. */
-static int split(const nnh_verify_problem *P, const nnh_bab_region *R, const nnh_region_result *res,
-                 heap *h)
+nnh_bab_region *nnh_bab_root(const nnh_verify_problem *P, int g)
+{
+    int nc = nnh_verify_group_cases(P, g);
+    nnh_bab_region *r = region_new(P->n_in, nc);
+    if (!r)
+        return NULL;
+    const double *lo, *hi;
+    nnh_verify_group_box(P, g, &lo, &hi);
+    r->group = g;
+    memcpy(r->lo, lo, (size_t)P->n_in * sizeof(double));
+    memcpy(r->hi, hi, (size_t)P->n_in * sizeof(double));
+    memset(r->active, 1, (size_t)nc);
+    return r;
+}
+
+void nnh_bab_region_free(nnh_bab_region *r) { free(r); }
+
+int nnh_bab_split(const nnh_verify_problem *P, const nnh_bab_region *R,
+                  const nnh_region_result *res, nnh_bab_region *half[2])
 {
     int n = P->n_in, nc = nnh_verify_group_cases(P, R->group), j = res->split_dim;
     double mid = 0.5 * R->lo[j] + 0.5 * R->hi[j];
+    half[0] = region_new(n, nc);
+    half[1] = region_new(n, nc);
+    if (!half[0] || !half[1]) {
+        free(half[0]);
+        free(half[1]);
+        half[0] = half[1] = NULL;
+        return NNH_ENOMEM;
+    }
     for (int side = 0; side < 2; side++) {
-        nnh_bab_region *c = region_new(n, nc);
-        if (!c)
-            return NNH_ENOMEM;
+        nnh_bab_region *c = half[side];
         c->group = R->group;
         c->depth = R->depth + 1;
         c->priority = res->min_margin;
@@ -94,10 +116,24 @@ static int split(const nnh_verify_problem *P, const nnh_bab_region *R, const nnh
             c->lo[j] = mid;
         for (int k = 0; k < nc; k++)
             c->active[k] = R->active[k] && !res->closed[k];
-        if (heap_push(h, c)) {
-            free(c);
-            return NNH_ENOMEM;
-        }
+    }
+    return NNH_OK;
+}
+
+static int split(const nnh_verify_problem *P, const nnh_bab_region *R,
+                 const nnh_region_result *res, heap *h)
+{
+    nnh_bab_region *half[2];
+    if (nnh_bab_split(P, R, res, half))
+        return NNH_ENOMEM;
+    if (heap_push(h, half[0])) {
+        free(half[0]);
+        free(half[1]);
+        return NNH_ENOMEM;
+    }
+    if (heap_push(h, half[1])) {
+        free(half[1]);
+        return NNH_ENOMEM;
     }
     return NNH_OK;
 }
@@ -130,16 +166,9 @@ static int roots(bab *B, nnh_error *err)
 {
     const nnh_verify_problem *P = B->P;
     for (int g = 0; g < nnh_verify_problem_groups(P); g++) {
-        int nc = nnh_verify_group_cases(P, g);
-        nnh_bab_region *r = region_new(P->n_in, nc);
+        nnh_bab_region *r = nnh_bab_root(P, g);
         if (!r)
             return nnh_error_set(err, NNH_ENOMEM, "verify: out of memory");
-        const double *lo, *hi;
-        nnh_verify_group_box(P, g, &lo, &hi);
-        r->group = g;
-        memcpy(r->lo, lo, (size_t)P->n_in * sizeof(double));
-        memcpy(r->hi, hi, (size_t)P->n_in * sizeof(double));
-        memset(r->active, 1, (size_t)nc);
         int rc = nnh_verify_falsify(P, r, B->o, B->deadline, &B->rr, err);
         B->res->seconds_falsify += B->rr.seconds_falsify;
         r->priority = B->rr.min_margin;

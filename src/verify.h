@@ -66,6 +66,15 @@ typedef struct nnh_bab_region {
     double priority;       /* smaller = explored first (best-first) */
 } nnh_bab_region;
 
+/* The root region of group g (its whole box, every case active); the two
+ * halves of R along res->split_dim (cases closed on R stay closed, depth + 1,
+ * priority = res->min_margin). Regions are freed with nnh_bab_region_free.
+ * These, with nnh_verify_region, are all a distributed scheduler needs: a
+ * region travels as (group, depth, priority, lo, hi, active), a result as
+ * (status, cex_case, x, y, closed, split_dim, min_margin). */
+nnh_bab_region *nnh_bab_root(const nnh_verify_problem *P, int g);
+void nnh_bab_region_free(nnh_bab_region *r);
+
 typedef enum {
     NNH_REGION_UNSAT = 0,  /* every active case proved infeasible on the box */
     NNH_REGION_SAT,        /* counterexample in x, y (case index cex_case) */
@@ -87,6 +96,10 @@ typedef struct nnh_region_result {
 
 int nnh_region_result_init(const nnh_verify_problem *P, nnh_region_result *r, nnh_error *err);
 void nnh_region_result_free(nnh_region_result *r);
+
+/* Halves of R along res->split_dim (res OPEN), see nnh_bab_root: 0 or NNH_ENOMEM. */
+int nnh_bab_split(const nnh_verify_problem *P, const nnh_bab_region *R,
+                  const nnh_region_result *res, nnh_bab_region *half[2]);
 
 /* Decide one region (the unit of work of branch and bound): falsify, then
  * bound with crown (ibp when o->method is ibp), then escalate to the LP of
