@@ -88,7 +88,12 @@ nnh_bab_region *nnh_bab_root(const nnh_verify_problem *P, int g)
     return r;
 }
 
-void nnh_bab_region_free(nnh_bab_region *r) { free(r); }
+void nnh_bab_region_free(nnh_bab_region *r)
+{
+    if (r)
+        nnh_bounds_free(r->hint);
+    free(r);
+}
 
 int nnh_bab_split(const nnh_verify_problem *P, const nnh_bab_region *R,
                   const nnh_region_result *res, nnh_bab_region *half[2])
@@ -116,6 +121,9 @@ int nnh_bab_split(const nnh_verify_problem *P, const nnh_bab_region *R,
             c->lo[j] = mid;
         for (int k = 0; k < nc; k++)
             c->active[k] = R->active[k] && !res->closed[k];
+        /* the parent's bounds hold on each half; without memory, go on without */
+        if (res->bounds && nnh_bounds_copy(res->bounds, &c->hint, NULL))
+            c->hint = NULL;
     }
     return NNH_OK;
 }
@@ -127,12 +135,12 @@ static int split(const nnh_verify_problem *P, const nnh_bab_region *R,
     if (nnh_bab_split(P, R, res, half))
         return NNH_ENOMEM;
     if (heap_push(h, half[0])) {
-        free(half[0]);
-        free(half[1]);
+        nnh_bab_region_free(half[0]);
+        nnh_bab_region_free(half[1]);
         return NNH_ENOMEM;
     }
     if (heap_push(h, half[1])) {
-        free(half[1]);
+        nnh_bab_region_free(half[1]);
         return NNH_ENOMEM;
     }
     return NNH_OK;
@@ -173,7 +181,7 @@ static int roots(bab *B, nnh_error *err)
         B->res->seconds_falsify += B->rr.seconds_falsify;
         r->priority = B->rr.min_margin;
         if (rc || heap_push(&B->h, r)) {
-            free(r);
+            nnh_bab_region_free(r);
             return rc ? rc : nnh_error_set(err, NNH_ENOMEM, "verify: out of memory");
         }
         if (B->rr.status == NNH_REGION_SAT)
@@ -220,7 +228,7 @@ static int loop(bab *B, nnh_verify_progress_fn progress, void *arg, nnh_error *e
             if (rc)
                 nnh_error_set(err, rc, "verify: out of memory");
         }
-        free(R);
+        nnh_bab_region_free(R);
         if (B->h.n > res->max_queue)
             res->max_queue = B->h.n;
         if (progress && (res->regions & 255) == 0)
@@ -253,7 +261,7 @@ int nnh_verify(const nnh_network *net, const nnh_spec *spec, const nnh_verify_op
     if (!rc && res->verdict != NNH_VERDICT_SAT)
         rc = loop(&B, progress, progress_arg, err);
     while (B.h.n > 0)
-        free(heap_pop(&B.h));
+        nnh_bab_region_free(heap_pop(&B.h));
     free(B.h.a);
     nnh_region_result_free(&B.rr);
     nnh_verify_problem_free(P);

@@ -6,6 +6,7 @@
 #ifndef NNH_VERIFY_H
 #define NNH_VERIFY_H
 
+#include "bounds.h"
 #include "engine.h"
 #include "network.h"
 #include "nnh_error.h"
@@ -64,6 +65,9 @@ typedef struct nnh_bab_region {
     double *lo, *hi;       /* n_in */
     unsigned char *active; /* group's n_cases */
     double priority;       /* smaller = explored first (best-first) */
+    nnh_bounds *hint;      /* rigorous bounds of the folded network over a box
+                              containing this one (the parent's), or NULL: the
+                              engines intersect with them; owned by the region */
 } nnh_bab_region;
 
 /* The root region of group g (its whole box, every case active); the two
@@ -92,6 +96,7 @@ typedef struct nnh_region_result {
     double best_lb;         /* largest certified lower bound of an open row */
     int escalated;          /* an LP was solved on this region */
     double seconds_falsify, seconds_bounds;
+    nnh_bounds *bounds;     /* OPEN: the region's bounds, passed on to the halves */
 } nnh_region_result;
 
 int nnh_region_result_init(const nnh_verify_problem *P, nnh_region_result *r, nnh_error *err);

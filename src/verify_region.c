@@ -57,6 +57,8 @@ int nnh_region_result_init(const nnh_verify_problem *P, nnh_region_result *r, nn
 
 void nnh_region_result_free(nnh_region_result *r)
 {
+    nnh_bounds_free(r->bounds);
+    r->bounds = NULL;
     free(r->x);
     free(r->y);
     free(r->closed);
@@ -368,6 +370,22 @@ static int decide(const nnh_verify_problem *P, const nnh_bab_region *R, const nn
     return rc;
 }
 
+/* Bounds to start from: the region's hint (the parent's bounds, valid on
+ * this sub-box, so the engines' intersections only tighten) or nothing. */
+static int start_bounds(const nnh_verify_problem *P, const nnh_bab_region *R, nnh_bounds **b,
+                        nnh_error *err)
+{
+    const nnh_verify_group *G = &P->groups[R->group];
+    if (!R->hint)
+        return nnh_bounds_create(G->folded, R->lo, R->hi, b, err);
+    int rc = nnh_bounds_copy(R->hint, b, err);
+    if (!rc) {
+        memcpy((*b)->in_lo, R->lo, (size_t)P->n_in * sizeof(double));
+        memcpy((*b)->in_hi, R->hi, (size_t)P->n_in * sizeof(double));
+    }
+    return rc;
+}
+
 int nnh_verify_region(const nnh_verify_problem *P, const nnh_bab_region *R, const nnh_verify_opts *o,
                       double deadline, nnh_region_result *res, nnh_error *err)
 {
@@ -383,11 +401,16 @@ int nnh_verify_region(const nnh_verify_problem *P, const nnh_bab_region *R, cons
         res->x[j] = 0.5 * R->lo[j] + 0.5 * R->hi[j];
     nnh_bounds *b = NULL;
     double *lbs = malloc((size_t)G->n_rows * sizeof(double));
-    int rc = lbs ? nnh_bounds_create(G->folded, R->lo, R->hi, &b, err)
+    int rc = lbs ? start_bounds(P, R, &b, err)
                  : nnh_error_set(err, NNH_ENOMEM, "verify: out of memory");
     if (!rc)
         rc = decide(P, R, o, deadline, b, lbs, res, err);
-    nnh_bounds_free(b);
+    nnh_bounds_free(res->bounds);
+    res->bounds = NULL;
+    if (!rc && res->status == NNH_REGION_OPEN)
+        res->bounds = b;
+    else
+        nnh_bounds_free(b);
     free(lbs);
     return rc;
 }
