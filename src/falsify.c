@@ -16,28 +16,41 @@ typedef struct fz_ctx {
     const nnh_verify_group *G;
     const nnh_bab_region *R;
     double *flo, *fhi;  /* finite stand-ins for the box (sampling and step sizes) */
-    double *z, *g, *unit, *work, *y;
+    double *g, *unit, *work, *y, *evalbuf;
     int best_row;       /* row whose gradient descends the margin at the last point */
     nnh_region_result *res;
 } fz_ctx;
 
-/* Margin of x (smaller is better, <= 0 means a candidate); sets best_row. */
+/* Margin of x (smaller is better, <= 0 means a candidate): the original
+ * network's double forward pass and the rows summed as nnh_spec_case_holds
+ * does, so that screening agrees with the re-check (the folded network may
+ * round differently). Sets best_row, the folded row to descend on. */
 static double margin(fz_ctx *F, const double *x)
 {
     const nnh_verify_group *G = F->G;
-    nnh_network_eval(G->folded, x, F->z, F->work);
+    const nnh_spec *s = F->P->spec;
+    int n_out = F->P->n_out;
+    nnh_network_eval(F->P->net, x, F->y, F->evalbuf);
     double best = INFINITY;
     F->best_row = 0;
     for (int c = 0; c < G->n_cases; c++) {
         if (!F->R->active[c])
             continue;
+        const nnh_spec_case *sc = &s->cases[G->cases[c]];
         double m = -INFINITY;
         int mr = -1;
-        for (int r = G->row0[c]; r < G->row0[c + 1]; r++)
-            if (!(F->z[r] <= m)) { /* NaN counts as a violation */
-                m = isnan(F->z[r]) ? INFINITY : F->z[r];
-                mr = r;
+        for (int r = 0; r < sc->n_ineq; r++) {
+            const double *row = sc->C + (size_t)r * n_out;
+            double v = 0.0;
+            for (int j = 0; j < n_out; j++)
+                if (row[j] != 0.0)
+                    v += row[j] * F->y[j];
+            double z = v - sc->d[r];
+            if (!(z <= m)) { /* NaN counts as a violation */
+                m = isnan(z) ? INFINITY : z;
+                mr = G->row0[c] + r;
             }
+        }
         if (m < best) {
             best = m;
             F->best_row = mr;
@@ -50,7 +63,7 @@ static double margin(fz_ctx *F, const double *x)
 static int try_accept(fz_ctx *F, const double *x, double m)
 {
     const nnh_verify_group *G = F->G;
-    if (!(m <= 1e-9))
+    if (!(m <= 0.0))
         return 0;
     for (int c = 0; c < G->n_cases; c++) {
         if (!F->R->active[c])
@@ -177,8 +190,9 @@ int nnh_falsify_region(const nnh_verify_problem *P, const nnh_bab_region *R, int
     const nnh_verify_group *G = &P->groups[R->group];
     int n = P->n_in, ns = starts > 0 ? starts : 1;
     fz_ctx F = {.P = P, .G = G, .R = R, .res = res};
-    size_t need = 4 * (size_t)n + (size_t)G->n_rows * 2 + P->grad_work + (size_t)P->n_out +
-                  (size_t)ns * (n + 1) + (size_t)n;
+    size_t ew = 2 * (size_t)nnh_network_max_width(P->net);
+    size_t need = 4 * (size_t)n + (size_t)G->n_rows + P->grad_work + (size_t)P->n_out +
+                  (size_t)ns * (n + 1) + (size_t)n + ew;
     double *buf = calloc(need, sizeof(double));
     if (!buf)
         return nnh_error_set(err, NNH_ENOMEM, "verify: out of memory in falsification");
@@ -186,11 +200,11 @@ int nnh_falsify_region(const nnh_verify_problem *P, const nnh_bab_region *R, int
     F.fhi = F.flo + n;
     F.g = F.fhi + n;
     double *x = F.g + n;
-    F.z = x + n;
-    F.unit = F.z + G->n_rows;
+    F.unit = x + n;
     F.work = F.unit + G->n_rows;
     F.y = F.work + P->grad_work;
     double *pts = F.y + P->n_out, *pm = pts + (size_t)ns * n;
+    F.evalbuf = pm + ns;
     finite_box(R, n, F.flo, F.fhi);
     double best = INFINITY;
     int np = 0, found = scan(&F, samples, corners, &seed, deadline, pts, pm, ns, &np, &best, x);

@@ -261,6 +261,30 @@ START_TEST(test_large_weights_tie)
 }
 END_TEST
 
+START_TEST(test_fold_rounding_error)
+{
+    /* y = (1e16, -1e16, 0.5) whatever the input; row y0 + y1 + y2 <= 0.75 holds
+     * (0.5 <= 0.75), but folding it into the last layer computes the bias
+     * -0.75 + 1e16 - 1e16 + 0.5 = 0.5 in double: without the fold's error
+     * bound, crown would "prove" the row infeasible (lower bound 0.5 > 0). */
+    int sizes[3] = {1, 1, 3};
+    nnh_network *net;
+    nnh_error err;
+    ck_assert_int_eq(nnh_network_create(&net, 2, sizes, &err), 0);
+    net->layers[0].W[0] = 1;
+    nnh_act_default(&net->layers[0].act, NNH_ACT_RELU);
+    net->layers[1].b[0] = 1e16;
+    net->layers[1].b[1] = -1e16;
+    net->layers[1].b[2] = 0.5;
+    const char *t = "(declare-const X_0 Real)(declare-const Y_0 Real)(declare-const Y_1 Real)"
+                    "(declare-const Y_2 Real)(assert (>= X_0 0))(assert (<= X_0 1))"
+                    "(assert (<= (+ Y_0 Y_1 Y_2) 0.75))";
+    ck_assert_int_eq(verdict_of(net, t, NNH_METHOD_CROWN), NNH_VERDICT_SAT);
+    ck_assert_int_eq(verdict_of(net, t, NNH_METHOD_LP1D), NNH_VERDICT_SAT);
+    nnh_network_free(net);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("verify");
@@ -273,6 +297,7 @@ int main(void)
     tcase_add_test(tc, test_tanh_needs_splitting);
     tcase_add_test(tc, test_timeout_and_empty);
     tcase_add_test(tc, test_large_weights_tie);
+    tcase_add_test(tc, test_fold_rounding_error);
     suite_add_tcase(s, tc);
     return nnh_run_suite(s);
 }
