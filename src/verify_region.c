@@ -78,6 +78,27 @@ static void result_reset(const nnh_verify_group *G, nnh_region_result *res)
     memset(res->closed, 0, (size_t)G->n_cases);
 }
 
+/* Largest |a_j| of input j of the folded layer over the region: the layer
+ * before it, or the input box after the network's domain clamp (clamping is
+ * monotone, so the clamped ends enclose every clamped input). */
+static double input_magnitude(const nnh_verify_group *G, const nnh_bounds *b,
+                              const nnh_bab_region *R, int j)
+{
+    if (G->fold_k >= 0)
+        return fmax(fabs(b->layers[G->fold_k].post_lo[j]), fabs(b->layers[G->fold_k].post_hi[j]));
+    const nnh_network *N = G->folded;
+    double lo = R->lo[j], hi = R->hi[j];
+    if (N->in_min) {
+        lo = fmax(lo, N->in_min[j]);
+        hi = fmax(hi, N->in_min[j]);
+    }
+    if (N->in_max) {
+        lo = fmin(lo, N->in_max[j]);
+        hi = fmin(hi, N->in_max[j]);
+    }
+    return fmax(fabs(lo), fabs(hi));
+}
+
 /* Rounding error of the fold for row r over the region: sum_j E_rj max|a_j| + e_r,
  * with a_j the inputs of the folded layer, rounded up. */
 static double fold_error(const nnh_verify_group *G, const nnh_bounds *b, const nnh_bab_region *R,
@@ -86,13 +107,9 @@ static double fold_error(const nnh_verify_group *G, const nnh_bounds *b, const n
     if (!G->E)
         return 0.0;
     const nnh_layer *L = &G->folded->layers[G->folded->n_layers - 1];
-    const double *lo = G->fold_k < 0 ? R->lo : b->layers[G->fold_k].post_lo;
-    const double *hi = G->fold_k < 0 ? R->hi : b->layers[G->fold_k].post_hi;
     double s = G->e[r];
-    for (int j = 0; j < L->n_in; j++) {
-        double m = fmax(fabs(lo[j]), fabs(hi[j]));
-        s = nnh_up(s + nnh_up(G->E[(size_t)r * L->n_in + j] * m));
-    }
+    for (int j = 0; j < L->n_in; j++)
+        s = nnh_up(s + nnh_up(G->E[(size_t)r * L->n_in + j] * input_magnitude(G, b, R, j)));
     return isnan(s) ? INFINITY : s;
 }
 
