@@ -18,6 +18,8 @@ typedef struct fz_ctx {
     double *flo, *fhi;  /* finite stand-ins for the box (sampling and step sizes) */
     double *g, *unit, *work, *y, *evalbuf;
     int best_row;       /* row whose gradient descends the margin at the last point */
+    int best_case;      /* group case of that row (-1: none) */
+    double *zr;         /* n_rows: row values c_r^T y - d_r at the last point */
     nnh_region_result *res;
 } fz_ctx;
 
@@ -32,7 +34,8 @@ static double margin(fz_ctx *F, const double *x)
     int n_out = F->P->n_out;
     nnh_network_eval(F->P->net, x, F->y, F->evalbuf);
     double best = INFINITY;
-    F->best_row = 0;
+    F->best_row = -1;
+    F->best_case = -1;
     for (int c = 0; c < G->n_cases; c++) {
         if (!F->R->active[c])
             continue;
@@ -46,6 +49,7 @@ static double margin(fz_ctx *F, const double *x)
                 if (row[j] != 0.0)
                     v += row[j] * F->y[j];
             double z = v - sc->d[r];
+            F->zr[G->row0[c] + r] = z;
             if (!(z <= m)) { /* NaN counts as a violation */
                 m = isnan(z) ? INFINITY : z;
                 mr = G->row0[c] + r;
@@ -54,6 +58,7 @@ static double margin(fz_ctx *F, const double *x)
         if (m < best) {
             best = m;
             F->best_row = mr;
+            F->best_case = c;
         }
     }
     return best;
@@ -111,6 +116,26 @@ static void project(const nnh_bab_region *R, double *x, int n)
     }
 }
 
+/* Direction weights on the rows of the case being descended: a softmax of
+ * the row values (temperature 5% of the margin) rather than the single
+ * largest row, so that near-tied rows of a max are pushed down together
+ * instead of in turns. set = 0 clears them again. */
+static void descent_weights(fz_ctx *F, int set)
+{
+    const nnh_verify_group *G = F->G;
+    int c = F->best_case;
+    if (c < 0)
+        return;
+    double m = F->zr[F->best_row], tau = fmax(0.05 * fabs(m), 1e-9), sum = 0.0;
+    for (int r = G->row0[c]; r < G->row0[c + 1]; r++) {
+        double w = set && isfinite(F->zr[r]) ? exp((F->zr[r] - m) / tau) : 0.0;
+        F->unit[r] = w;
+        sum += w;
+    }
+    if (set && !(sum > 0.0))
+        F->unit[F->best_row] = 1.0;
+}
+
 /* Projected sign-gradient descent from x (modified in place) with a step that
  * shrinks geometrically from 20% to 0.1% of each edge. Returns 1 on a
  * re-checked counterexample; *best gets the smallest margin seen. */
@@ -128,9 +153,9 @@ static int descend(fz_ctx *F, double *x, int steps, double deadline, double *bes
             return 1;
         if (F->best_row < 0 || (deadline > 0 && (t & 7) == 7 && nnh_verify_now() > deadline))
             return 0;
-        F->unit[F->best_row] = 1.0;
+        descent_weights(F, 1);
         nnh_network_grad(F->G->folded, x, F->unit, NULL, F->g, F->work);
-        F->unit[F->best_row] = 0.0;
+        descent_weights(F, 0);
         for (int j = 0; j < n; j++) {
             double s = F->g[j] > 0 ? 1.0 : (F->g[j] < 0 ? -1.0 : 0.0);
             x[j] -= a * (F->fhi[j] - F->flo[j]) * s;
@@ -191,7 +216,7 @@ int nnh_falsify_region(const nnh_verify_problem *P, const nnh_bab_region *R, int
     int n = P->n_in, ns = starts > 0 ? starts : 1;
     fz_ctx F = {.P = P, .G = G, .R = R, .res = res};
     size_t ew = 2 * (size_t)nnh_network_max_width(P->net);
-    size_t need = 4 * (size_t)n + (size_t)G->n_rows + P->grad_work + (size_t)P->n_out +
+    size_t need = 4 * (size_t)n + 2 * (size_t)G->n_rows + P->grad_work + (size_t)P->n_out +
                   (size_t)ns * (n + 1) + (size_t)n + ew;
     double *buf = calloc(need, sizeof(double));
     if (!buf)
@@ -205,6 +230,7 @@ int nnh_falsify_region(const nnh_verify_problem *P, const nnh_bab_region *R, int
     F.y = F.work + P->grad_work;
     double *pts = F.y + P->n_out, *pm = pts + (size_t)ns * n;
     F.evalbuf = pm + ns;
+    F.zr = F.evalbuf + ew;
     finite_box(R, n, F.flo, F.fhi);
     double best = INFINITY;
     int np = 0, found = scan(&F, samples, corners, &seed, deadline, pts, pm, ns, &np, &best, x);
