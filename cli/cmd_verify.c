@@ -1,0 +1,252 @@
+/* `nnhull verify NET SPEC`: falsification, certified bounds and input
+ * splitting (src/verify.h) on a VNNLIB property; prints statistics and the
+ * verdict (unsat / sat / unknown / timeout) as the last line of stdout, and
+ * optionally writes the counterexample (VNN-COMP format) and an HDF5 file. */
+#include "cli_common.h"
+#include "commands.h"
+#include "verify.h"
+#include "verify_out.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static void print_usage(void)
+{
+    fputs("usage: nnhull verify NET SPEC.vnnlib [--timeout S] [--max-regions N] [--method M]\n"
+          "                     [--out F.h5] [--cex F] [options]\n"
+          "Decide a property given as its counterexample region (VNNLIB): is there an\n"
+          "input in the box whose output meets the output constraints? The last line\n"
+          "of stdout is the verdict:\n"
+          "  unsat    proved: no such input (the property holds); the proof uses only\n"
+          "           certified bounds (a lower bound of exactly 0 is never a proof)\n"
+          "  sat      a counterexample, re-checked by a double-precision forward pass\n"
+          "           (inside the box, every output row met with tolerance 0)\n"
+          "  unknown  --max-regions reached, or a region too small to split stayed open\n"
+          "  timeout  --timeout reached\n"
+          "Exit status 0 for every verdict (also unknown and timeout), 1 on errors\n"
+          "(unreadable files, shape mismatch), 2 on usage errors.\n\n"
+          "How: random points, the box corners (few inputs) and projected gradient\n"
+          "descent on the violation margin look for a counterexample; then the box is\n"
+          "split (branch and bound, best-first by that margin) along the input with the\n"
+          "largest edge x gradient of the row closest to a proof, each region bounded by\n"
+          "crown with the property rows folded into the last layer, and by an LP on\n"
+          "those rows (lp1d/hull) when crown comes close.\n\n"
+          "options:\n"
+          "  --timeout S          wall-clock limit in seconds (default: none)\n"
+          "  --max-regions N      regions of branch and bound at most (default: none)\n"
+          "  --method M           ibp | crown (default) | lp1d | hull: strongest engine;\n"
+          "                       lp1d/hull are used on regions where crown came close\n"
+          "  --escalate-gap G     LP when a row's crown lower bound is within G times its\n"
+          "                       bound width of 0 (default 0.1)\n"
+          "  --cex F              write the counterexample (when sat) in VNN-COMP format:\n"
+          "                       '(', then '(X_i v)' and '(Y_j v)' lines, then ')'\n"
+          "  --out F.h5           bound file: crown (or --method) bounds of every layer\n"
+          "                       over each input box, and /verdict (result, statistics,\n"
+          "                       counterexample datasets when sat)\n"
+          "  --seed N             random seed (default fixed: runs are reproducible)\n"
+          "  --quiet              print only the verdict\n"
+          "  --verbose            progress on stderr\n" CLI_LOAD_HELP
+          "  -h, --help           this help\n\n"
+          "example:\n"
+          "  nnhull verify ACASXU_run2a_1_1_batch_2000.onnx prop_1.vnnlib --timeout 60 \\\n"
+          "      --cex cex.txt\n",
+          stdout);
+}
+
+typedef struct verify_args {
+    const char *net, *spec, *out, *cex;
+    int quiet, verbose;
+    nnh_load_opts load;
+    nnh_verify_opts o;
+} verify_args;
+
+enum { O_TIMEOUT = 1, O_MAXREG, O_METHOD, O_OUT, O_CEX, O_SEED, O_QUIET, O_VERBOSE, O_GAP };
+
+static int parse_number(const char *v, double lo, double *out)
+{
+    char *end;
+    errno = 0;
+    double d = strtod(v, &end);
+    if (errno || end == v || *end || !(d >= lo) || !isfinite(d))
+        return -1;
+    *out = d;
+    return 0;
+}
+
+static int set_option(verify_args *a, int id, const char *v)
+{
+    double d;
+    switch (id) {
+    case O_TIMEOUT:
+        if (parse_number(v, 0, &a->o.timeout))
+            return cli_usage("verify", "--timeout needs seconds >= 0, got '%s'", v);
+        return CLI_OK;
+    case O_MAXREG:
+        if (parse_number(v, 0, &d) || d != floor(d) || d > 1e15)
+            return cli_usage("verify", "--max-regions needs an integer >= 0, got '%s'", v);
+        a->o.max_regions = (long)d;
+        return CLI_OK;
+    case O_METHOD:
+        if (nnh_method_parse(v, &a->o.method))
+            return cli_usage("verify", "unknown method '%s' (ibp, crown, lp1d, hull)", v);
+        return CLI_OK;
+    case O_GAP:
+        if (parse_number(v, 0, &a->o.escalate_gap))
+            return cli_usage("verify", "--escalate-gap needs a number >= 0, got '%s'", v);
+        return CLI_OK;
+    case O_SEED:
+        if (parse_number(v, 0, &d) || d != floor(d) || d > 9e15)
+            return cli_usage("verify", "--seed needs an integer >= 0, got '%s'", v);
+        a->o.seed = (unsigned long long)d;
+        return CLI_OK;
+    case O_OUT: a->out = v; return CLI_OK;
+    case O_CEX: a->cex = v; return CLI_OK;
+    case O_QUIET: a->quiet = 1; return CLI_OK;
+    case O_VERBOSE: a->verbose = 1; return CLI_OK;
+    }
+    return cli_load_option(id, &a->load) ? CLI_OK : cli_usage("verify", "unhandled option");
+}
+
+/* CLI_OK, CLI_USAGE (message printed), or -1 when --help was printed */
+static int parse_args(int argc, char **argv, verify_args *a)
+{
+    static const cli_opt opts[] = {
+        {"timeout", 1, O_TIMEOUT}, {"max-regions", 1, O_MAXREG}, {"method", 1, O_METHOD},
+        {"out", 1, O_OUT},         {"cex", 1, O_CEX},            {"seed", 1, O_SEED},
+        {"quiet", 0, O_QUIET},     {"verbose", 0, O_VERBOSE},    {"escalate-gap", 1, O_GAP},
+        CLI_LOAD_OPTS,             {NULL, 0, 0}};
+    memset(a, 0, sizeof *a);
+    nnh_load_opts_init(&a->load);
+    nnh_verify_opts_init(&a->o);
+    cli_parser p;
+    cli_parser_init(&p, "verify", argc, argv, opts);
+    const char *v;
+    int id, n_pos = 0;
+    while ((id = cli_next(&p, &v)) != CLI_END) {
+        if (id == CLI_ERR)
+            return CLI_USAGE;
+        if (id == CLI_HELP) {
+            print_usage();
+            return -1;
+        }
+        if (id == CLI_POS) {
+            if (n_pos >= 2)
+                return cli_usage("verify", "unexpected argument '%s'", v);
+            *(n_pos++ ? &a->spec : &a->net) = v;
+            continue;
+        }
+        int rc = set_option(a, id, v);
+        if (rc)
+            return rc;
+    }
+    if (!a->net || !a->spec)
+        return cli_usage("verify", "needs NET and SPEC");
+    return CLI_OK;
+}
+
+/* The counterexample in VNN-COMP's format, written to a temporary name and
+ * renamed when complete. */
+static int write_cex(const char *path, const nnh_verify_result *r, int n_in, int n_out)
+{
+    size_t len = strlen(path) + 32;
+    char *tmp = malloc(len);
+    if (!tmp)
+        return cli_fail("out of memory");
+    snprintf(tmp, len, "%s.tmp.%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "w");
+    if (!f) {
+        free(tmp);
+        return cli_fail("%s: cannot write: %s", path, strerror(errno));
+    }
+    fprintf(f, "(\n");
+    for (int i = 0; i < n_in; i++)
+        fprintf(f, "(X_%d %.17g)\n", i, r->cex_x[i]);
+    for (int j = 0; j < n_out; j++)
+        fprintf(f, "(Y_%d %.17g)\n", j, r->cex_y[j]);
+    fprintf(f, ")\n");
+    int bad = ferror(f) | fclose(f);
+    if (bad || rename(tmp, path)) {
+        remove(tmp);
+        free(tmp);
+        return cli_fail("%s: cannot write the counterexample", path);
+    }
+    free(tmp);
+    return CLI_OK;
+}
+
+static void progress(void *arg, long regions, long queued, double elapsed)
+{
+    (void)arg;
+    fprintf(stderr, "nnhull verify: %ld regions decided, %ld queued, %.1f s\n", regions, queued,
+            elapsed);
+}
+
+static void print_result(const verify_args *a, const nnh_verify_result *r, int n_in, int n_out)
+{
+    if (!a->quiet) {
+        printf("regions: %ld decided, %ld proved, %ld stuck, max depth %d, max queue %ld, "
+               "LP escalations %ld\n",
+               r->regions, r->regions_unsat, r->regions_stuck, r->max_depth, r->max_queue,
+               r->escalations);
+        printf("seconds: %.3f (falsification %.3f, bounds %.3f)\n", r->seconds,
+               r->seconds_falsify, r->seconds_bounds);
+        if (r->verdict == NNH_VERDICT_SAT) {
+            printf("counterexample (case %d):\n  x =", r->cex_case);
+            for (int i = 0; i < n_in; i++)
+                printf(" %.17g", r->cex_x[i]);
+            printf("\n  y =");
+            for (int j = 0; j < n_out; j++)
+                printf(" %.17g", r->cex_y[j]);
+            printf("\n");
+        }
+    }
+    printf("%s\n", nnh_verdict_name(r->verdict));
+}
+
+static int run(const verify_args *a, const nnh_network *net, const nnh_spec *spec)
+{
+    nnh_verify_result r;
+    nnh_error err;
+    if (nnh_verify(net, spec, &a->o, &r, a->verbose ? progress : NULL, NULL, &err)) {
+        nnh_verify_result_free(&r);
+        return cli_fail("verify: %s", err.msg);
+    }
+    int rc = CLI_OK, n_out = nnh_network_n_outputs(net);
+    if (a->cex && r.verdict == NNH_VERDICT_SAT)
+        rc = write_cex(a->cex, &r, net->n_inputs, n_out);
+    if (!rc && a->out)
+        rc = nnh_verify_write_h5(a->out, a->net, a->spec, net, spec, &a->o, &r);
+    if (!rc)
+        print_result(a, &r, net->n_inputs, n_out);
+    nnh_verify_result_free(&r);
+    return rc;
+}
+
+int cmd_verify(int argc, char **argv)
+{
+    verify_args a;
+    int rc = parse_args(argc, argv, &a);
+    if (rc)
+        return rc < 0 ? CLI_OK : rc;
+    nnh_network *net = NULL;
+    if (cli_load_network(a.net, &a.load, &net))
+        return CLI_FAIL;
+    nnh_spec *spec = NULL;
+    nnh_error err;
+    if (nnh_load_vnnlib(a.spec, &spec, &err)) {
+        nnh_network_free(net);
+        return cli_fail("%s", err.msg);
+    }
+    if (spec->n_in != net->n_inputs || spec->n_out != nnh_network_n_outputs(net))
+        rc = cli_fail("%s declares %d inputs and %d outputs, but %s has %d and %d", a.spec,
+                      spec->n_in, spec->n_out, a.net, net->n_inputs, nnh_network_n_outputs(net));
+    else
+        rc = run(&a, net, spec);
+    nnh_spec_free(spec);
+    nnh_network_free(net);
+    return rc;
+}

@@ -1,0 +1,17 @@
+/* HDF5 output of `nnhull verify --out`: the bound file of the property's
+ * input boxes plus a /verdict group (to move into io/h5bounds.c as an
+ * nnh_h5 writer call once that API grows one). */
+#ifndef NNH_VERIFY_OUT_H
+#define NNH_VERIFY_OUT_H
+
+#include "nnhull.h"
+#include "verify.h"
+
+/* Bounds of every layer of net over each distinct input box of spec (engine
+ * o->method), then /verdict; written under a temporary name and renamed.
+ * Prints the reason and returns 1 on failure, 0 on success. */
+int nnh_verify_write_h5(const char *path, const char *net_path, const char *spec_path,
+                        const nnh_network *net, const nnh_spec *spec, const nnh_verify_opts *o,
+                        const nnh_verify_result *r);
+
+#endif

@@ -1,0 +1,277 @@
+/* Serial branch and bound of `verify`: falsify every case group first, then
+ * decide regions best-first (smallest falsification margin first), halving
+ * open regions along the input nnh_verify_region chose. A scheduler for MPI
+ * replaces only this loop: it hands (region, options) to workers and pushes
+ * the halves they return. */
+#include "verify_internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct heap {
+    nnh_bab_region **a;
+    long n, cap;
+} heap;
+
+static int before(const nnh_bab_region *x, const nnh_bab_region *y)
+{
+    if (x->priority != y->priority)
+        return x->priority < y->priority;
+    return x->depth > y->depth; /* deeper first on ties: finishes subtrees */
+}
+
+static int heap_push(heap *h, nnh_bab_region *r)
+{
+    if (h->n == h->cap) {
+        long cap = h->cap ? 2 * h->cap : 64;
+        nnh_bab_region **a = realloc(h->a, (size_t)cap * sizeof *a);
+        if (!a)
+            return NNH_ENOMEM;
+        h->a = a;
+        h->cap = cap;
+    }
+    long i = h->n++;
+    while (i > 0 && before(r, h->a[(i - 1) / 2])) {
+        h->a[i] = h->a[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    h->a[i] = r;
+    return NNH_OK;
+}
+
+static nnh_bab_region *heap_pop(heap *h)
+{
+    nnh_bab_region *top = h->a[0], *last = h->a[--h->n];
+    long i = 0;
+    for (;;) {
+        long c = 2 * i + 1;
+        if (c >= h->n)
+            break;
+        if (c + 1 < h->n && before(h->a[c + 1], h->a[c]))
+            c++;
+        if (!before(h->a[c], last))
+            break;
+        h->a[i] = h->a[c];
+        i = c;
+    }
+    if (h->n > 0)
+        h->a[i] = last;
+    return top;
+}
+
+/* One allocation holds the region and its arrays (free() releases it). */
+static nnh_bab_region *region_new(int n_in, int n_cases)
+{
+    size_t sz = sizeof(nnh_bab_region) + 2 * (size_t)n_in * sizeof(double) + (size_t)n_cases;
+    nnh_bab_region *r = calloc(1, sz);
+    if (!r)
+        return NULL;
+    r->lo = (double *)(r + 1);
+    r->hi = r->lo + n_in;
+    r->active = (unsigned char *)(r->hi + n_in);
+    return r;
+}
+
+nnh_bab_region *nnh_bab_root(const nnh_verify_problem *P, int g)
+{
+    int nc = nnh_verify_group_cases(P, g);
+    nnh_bab_region *r = region_new(P->n_in, nc);
+    if (!r)
+        return NULL;
+    const double *lo, *hi;
+    nnh_verify_group_box(P, g, &lo, &hi);
+    r->group = g;
+    memcpy(r->lo, lo, (size_t)P->n_in * sizeof(double));
+    memcpy(r->hi, hi, (size_t)P->n_in * sizeof(double));
+    memset(r->active, 1, (size_t)nc);
+    return r;
+}
+
+void nnh_bab_region_free(nnh_bab_region *r)
+{
+    if (r)
+        nnh_bounds_free(r->hint);
+    free(r);
+}
+
+int nnh_bab_split(const nnh_verify_problem *P, const nnh_bab_region *R,
+                  const nnh_region_result *res, nnh_bab_region *half[2])
+{
+    int n = P->n_in, nc = nnh_verify_group_cases(P, R->group), j = res->split_dim;
+    double mid = 0.5 * R->lo[j] + 0.5 * R->hi[j];
+    half[0] = region_new(n, nc);
+    half[1] = region_new(n, nc);
+    if (!half[0] || !half[1]) {
+        free(half[0]);
+        free(half[1]);
+        half[0] = half[1] = NULL;
+        return NNH_ENOMEM;
+    }
+    for (int side = 0; side < 2; side++) {
+        nnh_bab_region *c = half[side];
+        c->group = R->group;
+        c->depth = R->depth + 1;
+        c->priority = res->min_margin;
+        memcpy(c->lo, R->lo, (size_t)n * sizeof(double));
+        memcpy(c->hi, R->hi, (size_t)n * sizeof(double));
+        if (side == 0)
+            c->hi[j] = mid;
+        else
+            c->lo[j] = mid;
+        for (int k = 0; k < nc; k++)
+            c->active[k] = R->active[k] && !res->closed[k];
+        /* the parent's bounds hold on each half; without memory, go on without */
+        if (res->bounds && nnh_bounds_copy(res->bounds, &c->hint, NULL))
+            c->hint = NULL;
+    }
+    return NNH_OK;
+}
+
+static int split(const nnh_verify_problem *P, const nnh_bab_region *R,
+                 const nnh_region_result *res, heap *h)
+{
+    nnh_bab_region *half[2];
+    if (nnh_bab_split(P, R, res, half))
+        return NNH_ENOMEM;
+    if (heap_push(h, half[0])) {
+        nnh_bab_region_free(half[0]);
+        nnh_bab_region_free(half[1]);
+        return NNH_ENOMEM;
+    }
+    if (heap_push(h, half[1])) {
+        nnh_bab_region_free(half[1]);
+        return NNH_ENOMEM;
+    }
+    return NNH_OK;
+}
+
+static int record_cex(const nnh_verify_problem *P, const nnh_region_result *rr,
+                      nnh_verify_result *res)
+{
+    res->cex_x = malloc((size_t)P->n_in * sizeof(double));
+    res->cex_y = malloc((size_t)P->n_out * sizeof(double));
+    if (!res->cex_x || !res->cex_y)
+        return NNH_ENOMEM;
+    memcpy(res->cex_x, rr->x, (size_t)P->n_in * sizeof(double));
+    memcpy(res->cex_y, rr->y, (size_t)P->n_out * sizeof(double));
+    res->cex_case = rr->cex_case;
+    res->verdict = NNH_VERDICT_SAT;
+    return NNH_OK;
+}
+
+typedef struct bab {
+    const nnh_verify_problem *P;
+    const nnh_verify_opts *o;
+    double t0, deadline;
+    heap h;
+    nnh_region_result rr;
+    nnh_verify_result *res;
+} bab;
+
+/* Roots: one region per case group, falsified with the large budget. */
+static int roots(bab *B, nnh_error *err)
+{
+    const nnh_verify_problem *P = B->P;
+    for (int g = 0; g < nnh_verify_problem_groups(P); g++) {
+        nnh_bab_region *r = nnh_bab_root(P, g);
+        if (!r)
+            return nnh_error_set(err, NNH_ENOMEM, "verify: out of memory");
+        int rc = nnh_verify_falsify(P, r, B->o, B->deadline, &B->rr, err);
+        B->res->seconds_falsify += B->rr.seconds_falsify;
+        r->priority = B->rr.min_margin;
+        if (rc || heap_push(&B->h, r)) {
+            nnh_bab_region_free(r);
+            return rc ? rc : nnh_error_set(err, NNH_ENOMEM, "verify: out of memory");
+        }
+        if (B->rr.status == NNH_REGION_SAT)
+            return record_cex(P, &B->rr, B->res) ? nnh_error_set(err, NNH_ENOMEM, "out of memory")
+                                                 : NNH_OK;
+    }
+    return NNH_OK;
+}
+
+static void account(nnh_verify_result *res, const nnh_bab_region *R, const nnh_region_result *rr)
+{
+    res->regions++;
+    res->seconds_falsify += rr->seconds_falsify;
+    res->seconds_bounds += rr->seconds_bounds;
+    res->escalations += rr->escalated;
+    if (R->depth > res->max_depth)
+        res->max_depth = R->depth;
+    if (rr->status == NNH_REGION_UNSAT)
+        res->regions_unsat++;
+    if (rr->status == NNH_REGION_STUCK)
+        res->regions_stuck++;
+}
+
+static int loop(bab *B, nnh_verify_progress_fn progress, void *arg, nnh_error *err)
+{
+    nnh_verify_result *res = B->res;
+    while (B->h.n > 0) {
+        if (B->deadline > 0 && nnh_verify_now() > B->deadline) {
+            res->verdict = NNH_VERDICT_TIMEOUT;
+            return NNH_OK;
+        }
+        if (B->o->max_regions > 0 && res->regions >= B->o->max_regions) {
+            res->verdict = NNH_VERDICT_UNKNOWN;
+            return NNH_OK;
+        }
+        nnh_bab_region *R = heap_pop(&B->h);
+        int rc = nnh_verify_region(B->P, R, B->o, B->deadline, &B->rr, err);
+        if (!rc) {
+            account(res, R, &B->rr);
+            if (B->rr.status == NNH_REGION_SAT)
+                rc = record_cex(B->P, &B->rr, res);
+            else if (B->rr.status == NNH_REGION_OPEN)
+                rc = split(B->P, R, &B->rr, &B->h);
+            if (rc)
+                nnh_error_set(err, rc, "verify: out of memory");
+        }
+        nnh_bab_region_free(R);
+        if (B->h.n > res->max_queue)
+            res->max_queue = B->h.n;
+        if (progress && (res->regions & 255) == 0)
+            progress(arg, res->regions, B->h.n, nnh_verify_now() - B->t0);
+        if (rc || res->verdict == NNH_VERDICT_SAT)
+            return rc;
+    }
+    res->verdict = res->regions_stuck ? NNH_VERDICT_UNKNOWN : NNH_VERDICT_UNSAT;
+    return NNH_OK;
+}
+
+int nnh_verify(const nnh_network *net, const nnh_spec *spec, const nnh_verify_opts *o,
+               nnh_verify_result *res, nnh_verify_progress_fn progress, void *progress_arg,
+               nnh_error *err)
+{
+    nnh_error_clear(err);
+    memset(res, 0, sizeof *res);
+    res->verdict = NNH_VERDICT_UNKNOWN;
+    res->cex_case = -1;
+    bab B = {.o = o, .res = res, .t0 = nnh_verify_now()};
+    B.deadline = o->timeout > 0 ? B.t0 + o->timeout : 0;
+    nnh_verify_problem *P = NULL;
+    int rc = nnh_verify_problem_create(net, spec, &P, err);
+    if (rc)
+        return rc;
+    B.P = P;
+    rc = nnh_region_result_init(P, &B.rr, err);
+    if (!rc)
+        rc = roots(&B, err);
+    if (!rc && res->verdict != NNH_VERDICT_SAT)
+        rc = loop(&B, progress, progress_arg, err);
+    while (B.h.n > 0)
+        nnh_bab_region_free(heap_pop(&B.h));
+    free(B.h.a);
+    nnh_region_result_free(&B.rr);
+    nnh_verify_problem_free(P);
+    res->seconds = nnh_verify_now() - B.t0;
+    return rc;
+}
+
+void nnh_verify_result_free(nnh_verify_result *r)
+{
+    free(r->cex_x);
+    free(r->cex_y);
+    r->cex_x = r->cex_y = NULL;
+}

@@ -1,0 +1,153 @@
+/* Property verification (`nnhull verify`): falsification by sampling and
+ * projected gradient, proofs by certified bounds on the property rows folded
+ * into the network, and branch and bound on the input region whose unit of
+ * work, nnh_verify_region, is a pure function of (problem, region, options)
+ * that a scheduler (serial here, MPI later) can hand to any process. */
+#ifndef NNH_VERIFY_H
+#define NNH_VERIFY_H
+
+#include "bounds.h"
+#include "engine.h"
+#include "network.h"
+#include "nnh_error.h"
+#include "spec.h"
+
+typedef enum {
+    NNH_VERDICT_UNSAT = 0, /* proved: no input of the region meets the output condition */
+    NNH_VERDICT_SAT,       /* counterexample found and re-checked in double precision */
+    NNH_VERDICT_UNKNOWN,   /* --max-regions exhausted, or a region could not be split */
+    NNH_VERDICT_TIMEOUT
+} nnh_verdict;
+
+/* "unsat", "sat", "unknown", "timeout". */
+const char *nnh_verdict_name(nnh_verdict v);
+
+typedef struct nnh_verify_opts {
+    nnh_method method;     /* strongest engine: ibp, crown, or lp1d/hull as escalation */
+    double timeout;        /* wall-clock seconds for the whole run (0 = none) */
+    long max_regions;      /* regions decided at most (0 = no limit) -> unknown */
+    int samples;           /* random samples per case before branch and bound */
+    int starts;            /* gradient starts per case before branch and bound */
+    int steps;             /* projected-gradient steps per start */
+    int region_samples;    /* the same, for each region of branch and bound */
+    int region_starts;
+    int region_steps;
+    int max_corners_dim;   /* box corners are tried when n_in <= this */
+    double escalate_gap;   /* LP on the property rows when a row's crown lower
+                              bound is within escalate_gap * (its width) of 0 */
+    unsigned long long seed;
+    nnh_bound_opts bound;  /* engine options (method is overridden per step) */
+} nnh_verify_opts;
+
+void nnh_verify_opts_init(nnh_verify_opts *o);
+
+/* The property prepared for bounding: the cases grouped by input box, and per
+ * group a copy of the network whose outputs are the rows C y - d of all its
+ * cases (folded into the last affine layer when it has no activation, with a
+ * rigorous bound on the rounding error of the fold; appended as a layer
+ * otherwise). Read-only once created; shared by every region. */
+typedef struct nnh_verify_problem nnh_verify_problem;
+
+int nnh_verify_problem_create(const nnh_network *net, const nnh_spec *spec,
+                              nnh_verify_problem **out, nnh_error *err);
+void nnh_verify_problem_free(nnh_verify_problem *P);
+int nnh_verify_problem_groups(const nnh_verify_problem *P);
+/* Number of cases in group g and the box of the group (borrowed pointers). */
+int nnh_verify_group_cases(const nnh_verify_problem *P, int g);
+void nnh_verify_group_box(const nnh_verify_problem *P, int g, const double **lo,
+                          const double **hi);
+
+/* One region of branch and bound: a sub-box of group g's box and the cases
+ * of the group still open on it (active[c] != 0, c < group's cases). */
+typedef struct nnh_bab_region {
+    int group;
+    int depth;
+    double *lo, *hi;       /* n_in */
+    unsigned char *active; /* group's n_cases */
+    double priority;       /* smaller = explored first (best-first) */
+    nnh_bounds *hint;      /* rigorous bounds of the folded network over a box
+                              containing this one (the parent's), or NULL: the
+                              engines intersect with them; owned by the region */
+} nnh_bab_region;
+
+/* The root region of group g (its whole box, every case active); the two
+ * halves of R along res->split_dim (cases closed on R stay closed, depth + 1,
+ * priority = res->min_margin). Regions are freed with nnh_bab_region_free.
+ * These, with nnh_verify_region, are all a distributed scheduler needs: a
+ * region travels as (group, depth, priority, lo, hi, active), a result as
+ * (status, cex_case, x, y, closed, split_dim, min_margin). */
+nnh_bab_region *nnh_bab_root(const nnh_verify_problem *P, int g);
+void nnh_bab_region_free(nnh_bab_region *r);
+
+typedef enum {
+    NNH_REGION_UNSAT = 0,  /* every active case proved infeasible on the box */
+    NNH_REGION_SAT,        /* counterexample in x, y (case index cex_case) */
+    NNH_REGION_OPEN,       /* split along split_dim and decide the halves */
+    NNH_REGION_STUCK       /* undecided and too small to split (a point) */
+} nnh_region_status;
+
+typedef struct nnh_region_result {
+    nnh_region_status status;
+    int cex_case;           /* spec case index of the counterexample */
+    double *x, *y;          /* n_in, n_out (allocated by nnh_region_result_init) */
+    unsigned char *closed;  /* per group case: proved infeasible on this box */
+    int split_dim;
+    double min_margin;      /* best falsification objective seen (> 0 when no cex) */
+    double best_lb;         /* largest certified lower bound of an open row */
+    int escalated;          /* an LP was solved on this region */
+    double seconds_falsify, seconds_bounds;
+    nnh_bounds *bounds;     /* OPEN: the region's bounds, passed on to the halves */
+} nnh_region_result;
+
+int nnh_region_result_init(const nnh_verify_problem *P, nnh_region_result *r, nnh_error *err);
+void nnh_region_result_free(nnh_region_result *r);
+
+/* Halves of R along res->split_dim (res OPEN), see nnh_bab_root: 0 or NNH_ENOMEM. */
+int nnh_bab_split(const nnh_verify_problem *P, const nnh_bab_region *R,
+                  const nnh_region_result *res, nnh_bab_region *half[2]);
+
+/* Decide one region (the unit of work of branch and bound): falsify, then
+ * bound with crown (ibp when o->method is ibp), then escalate to the LP of
+ * o->method on the property rows when crown came close. Pure: the result
+ * depends only on (P, R, o) - random points are seeded from o->seed and the
+ * region itself - except that work stops at the absolute monotonic time
+ * `deadline` (seconds, nnh_verify_now(); 0 = none), which may leave it OPEN. */
+int nnh_verify_region(const nnh_verify_problem *P, const nnh_bab_region *R, const nnh_verify_opts *o,
+                      double deadline, nnh_region_result *res, nnh_error *err);
+
+/* Falsification only (the first pass before branch and bound), with the
+ * larger per-case budget of o (samples, starts, steps, corners). */
+int nnh_verify_falsify(const nnh_verify_problem *P, const nnh_bab_region *R,
+                       const nnh_verify_opts *o, double deadline, nnh_region_result *res,
+                       nnh_error *err);
+
+/* Monotonic clock in seconds. */
+double nnh_verify_now(void);
+
+typedef struct nnh_verify_result {
+    nnh_verdict verdict;
+    int cex_case;              /* when sat */
+    double *cex_x, *cex_y;     /* when sat: n_in and n_out entries (owned) */
+    long regions;              /* regions decided */
+    long regions_unsat;
+    long regions_stuck;
+    long escalations;
+    int max_depth;
+    long max_queue;
+    double seconds, seconds_falsify, seconds_bounds;
+} nnh_verify_result;
+
+void nnh_verify_result_free(nnh_verify_result *r);
+
+/* Progress callback: regions decided so far, queue length, elapsed seconds. */
+typedef void (*nnh_verify_progress_fn)(void *arg, long regions, long queued, double elapsed);
+
+/* Serial driver: falsification of every case, then best-first branch and
+ * bound (regions with the smallest falsification margin first, so a
+ * counterexample is met early; for a proof every leaf must be closed anyway,
+ * so the order costs nothing there). */
+int nnh_verify(const nnh_network *net, const nnh_spec *spec, const nnh_verify_opts *o,
+               nnh_verify_result *res, nnh_verify_progress_fn progress, void *progress_arg,
+               nnh_error *err);
+
+#endif

@@ -1,0 +1,303 @@
+/* Unit tests of property verification (src/verify*.c, falsify.c, bab.c) on
+ * hand-made networks and VNNLIB text with known answers: unsat, sat with a
+ * re-checked counterexample, input bounds inside `or`, several output
+ * disjuncts, point regions, regions that need splitting, limits, and the
+ * rounding-error term of folding the property into the last layer. */
+#include "nnh_io.h"
+#include "nnh_test.h"
+#include "nnhull.h"
+#include "verify.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DECL2_1 "(declare-const X_0 Real)(declare-const X_1 Real)(declare-const Y_0 Real)\n"
+#define DECL1_2 "(declare-const X_0 Real)(declare-const Y_0 Real)(declare-const Y_1 Real)\n"
+
+/* y = x0 - x1 (one affine layer). */
+static nnh_network *net_diff(void)
+{
+    int sizes[2] = {2, 1};
+    nnh_network *net;
+    nnh_error err;
+    ck_assert_int_eq(nnh_network_create(&net, 1, sizes, &err), 0);
+    net->layers[0].W[0] = 1;
+    net->layers[0].W[1] = -1;
+    return net;
+}
+
+/* y0 = |x0| = relu(x0) + relu(-x0), y1 = relu(x0) (x0 scalar). */
+static nnh_network *net_abs(void)
+{
+    int sizes[3] = {1, 2, 2};
+    nnh_network *net;
+    nnh_error err;
+    ck_assert_int_eq(nnh_network_create(&net, 2, sizes, &err), 0);
+    net->layers[0].W[0] = 1;
+    net->layers[0].W[1] = -1;
+    nnh_act_default(&net->layers[0].act, NNH_ACT_RELU);
+    double W1[4] = {1, 1, 1, 0};
+    memcpy(net->layers[1].W, W1, sizeof W1);
+    return net;
+}
+
+/* Random 2-16-16-1 tanh network (smooth, needs splitting near its minimum). */
+static nnh_network *net_tanh(unsigned long long seed)
+{
+    int sizes[4] = {2, 16, 16, 1};
+    nnh_network *net;
+    nnh_error err;
+    ck_assert_int_eq(nnh_network_create(&net, 3, sizes, &err), 0);
+    for (int k = 0; k < 3; k++) {
+        nnh_layer *L = &net->layers[k];
+        for (int i = 0; i < L->n_in * L->n_out; i++)
+            L->W[i] = 3 * nnh_test_rand(&seed) - 1.5;
+        for (int i = 0; i < L->n_out; i++)
+            L->b[i] = nnh_test_rand(&seed) - 0.5;
+        if (k < 2)
+            nnh_act_default(&L->act, NNH_ACT_TANH);
+    }
+    return net;
+}
+
+static nnh_verdict run(const nnh_network *net, const char *vnnlib, nnh_verify_opts *o,
+                       nnh_verify_result *res)
+{
+    nnh_spec *spec;
+    nnh_error err;
+    ck_assert_msg(nnh_parse_vnnlib(vnnlib, "t", &spec, &err) == 0, "%s", err.msg);
+    int rc = nnh_verify(net, spec, o, res, NULL, NULL, &err);
+    ck_assert_msg(rc == 0, "verify failed: %s", err.msg);
+    if (res->verdict == NNH_VERDICT_SAT) {
+        /* the counterexample must satisfy the case exactly, independently re-evaluated */
+        double y[4];
+        ck_assert_ptr_nonnull(res->cex_x);
+        nnh_network_eval(net, res->cex_x, y, NULL);
+        for (int j = 0; j < spec->n_out; j++)
+            ck_assert(y[j] == res->cex_y[j]);
+        ck_assert(nnh_spec_case_holds(spec, res->cex_case, res->cex_x, y, 0.0));
+    }
+    nnh_spec_free(spec);
+    return res->verdict;
+}
+
+static nnh_verdict verdict_of(const nnh_network *net, const char *vnnlib, nnh_method m)
+{
+    nnh_verify_opts o;
+    nnh_verify_opts_init(&o);
+    o.method = m;
+    o.max_regions = 20000;
+    nnh_verify_result res;
+    nnh_verdict v = run(net, vnnlib, &o, &res);
+    nnh_verify_result_free(&res);
+    return v;
+}
+
+START_TEST(test_affine_unsat_sat)
+{
+    nnh_network *net = net_diff();
+    const char *box = "(assert (>= X_0 0))(assert (<= X_0 1))(assert (>= X_1 0))(assert (<= X_1 1))";
+    char t[512];
+    snprintf(t, sizeof t, DECL2_1 "%s(assert (>= Y_0 1.5))", box);
+    ck_assert_int_eq(verdict_of(net, t, NNH_METHOD_CROWN), NNH_VERDICT_UNSAT);
+    snprintf(t, sizeof t, DECL2_1 "%s(assert (>= Y_0 0.9))", box);
+    ck_assert_int_eq(verdict_of(net, t, NNH_METHOD_CROWN), NNH_VERDICT_SAT);
+    /* the maximum 1 is reached only at the corner (1, 0): still sat */
+    snprintf(t, sizeof t, DECL2_1 "%s(assert (>= Y_0 1))", box);
+    ck_assert_int_eq(verdict_of(net, t, NNH_METHOD_CROWN), NNH_VERDICT_SAT);
+    /* just above the maximum: a tie is never a proof, but 1 + 1e-9 is */
+    snprintf(t, sizeof t, DECL2_1 "%s(assert (>= Y_0 1.000000001))", box);
+    ck_assert_int_eq(verdict_of(net, t, NNH_METHOD_IBP), NNH_VERDICT_UNSAT);
+    nnh_network_free(net);
+}
+END_TEST
+
+START_TEST(test_relu_split_and_or_inputs)
+{
+    nnh_network *net = net_abs();
+    /* |x| >= 0.2 on both pieces of an `or` of input boxes: cex y0 <= 0.19 is unsat */
+    const char *t = DECL1_2 "(assert (or (and (>= X_0 -1) (<= X_0 -0.2))"
+                            "            (and (>= X_0 0.2) (<= X_0 1))))"
+                            "(assert (<= Y_0 0.19))";
+    ck_assert_int_eq(verdict_of(net, t, NNH_METHOD_CROWN), NNH_VERDICT_UNSAT);
+    /* on [-1, 1] it is sat (at 0), and y0 <= -0.01 is unsat (needs no split) */
+    const char *s = DECL1_2 "(assert (>= X_0 -1))(assert (<= X_0 1))(assert (<= Y_0 0.05))";
+    ck_assert_int_eq(verdict_of(net, s, NNH_METHOD_CROWN), NNH_VERDICT_SAT);
+    const char *u = DECL1_2 "(assert (>= X_0 -1))(assert (<= X_0 1))(assert (<= Y_0 -0.01))";
+    ck_assert_int_eq(verdict_of(net, u, NNH_METHOD_CROWN), NNH_VERDICT_UNSAT);
+    /* y0 - y1 = relu(-x) <= -0.01 is unsat; y0 >= y1 + 0.5 and x >= 0.3 is unsat
+     * only after splitting at the kink is irrelevant: both linear pieces */
+    const char *u2 = DECL1_2 "(assert (>= X_0 -1))(assert (<= X_0 2))"
+                             "(assert (<= (- Y_0 Y_1) -0.01))";
+    ck_assert_int_eq(verdict_of(net, u2, NNH_METHOD_CROWN), NNH_VERDICT_UNSAT);
+    nnh_network_free(net);
+}
+END_TEST
+
+START_TEST(test_output_disjuncts)
+{
+    nnh_network *net = net_abs();
+    const char *box = "(assert (>= X_0 0.5))(assert (<= X_0 1))";
+    char t[512];
+    /* y0 >= 2 (impossible) or y1 <= 0.6 (x in [0.5, 0.6]): sat through case 2 */
+    snprintf(t, sizeof t, DECL1_2 "%s(assert (or (>= Y_0 2) (<= Y_1 0.6)))", box);
+    nnh_verify_opts o;
+    nnh_verify_opts_init(&o);
+    nnh_verify_result res;
+    ck_assert_int_eq(run(net, t, &o, &res), NNH_VERDICT_SAT);
+    ck_assert_int_eq(res.cex_case, 1);
+    ck_assert(res.cex_x[0] >= 0.5 && res.cex_x[0] <= 0.6);
+    nnh_verify_result_free(&res);
+    /* both disjuncts impossible: unsat */
+    snprintf(t, sizeof t, DECL1_2 "%s(assert (or (>= Y_0 2) (<= Y_1 0.45)))", box);
+    ck_assert_int_eq(verdict_of(net, t, NNH_METHOD_CROWN), NNH_VERDICT_UNSAT);
+    nnh_network_free(net);
+}
+END_TEST
+
+START_TEST(test_point_region)
+{
+    nnh_network *net = net_abs();
+    /* x = -0.3 exactly: y0 = 0.3, y1 = 0 */
+    const char *s = DECL1_2 "(assert (= X_0 -0.3))(assert (>= Y_0 0.29))(assert (<= Y_1 0))";
+    ck_assert_int_eq(verdict_of(net, s, NNH_METHOD_CROWN), NNH_VERDICT_SAT);
+    const char *u = DECL1_2 "(assert (= X_0 -0.3))(assert (>= Y_0 0.31))";
+    ck_assert_int_eq(verdict_of(net, u, NNH_METHOD_CROWN), NNH_VERDICT_UNSAT);
+    ck_assert_int_eq(verdict_of(net, u, NNH_METHOD_IBP), NNH_VERDICT_UNSAT);
+    /* a tie at a point (y0 >= 0.3 exactly) is reached: sat, never unsat */
+    const char *tie = DECL1_2 "(assert (= X_0 -0.25))(assert (>= Y_0 0.25))";
+    ck_assert_int_eq(verdict_of(net, tie, NNH_METHOD_CROWN), NNH_VERDICT_SAT);
+    nnh_network_free(net);
+}
+END_TEST
+
+/* Smallest output of the tanh net on [-1,1]^2 over a fine grid. */
+static double grid_min(const nnh_network *net)
+{
+    double m = INFINITY;
+    for (int i = 0; i <= 400; i++)
+        for (int j = 0; j <= 400; j++) {
+            double x[2] = {-1 + i / 200.0, -1 + j / 200.0}, y;
+            nnh_network_eval(net, x, &y, NULL);
+            m = fmin(m, y);
+        }
+    return m;
+}
+
+START_TEST(test_tanh_needs_splitting)
+{
+    nnh_network *net = net_tanh(77);
+    double m = grid_min(net);
+    char t[512];
+    const char *box = "(assert (>= X_0 -1))(assert (<= X_0 1))(assert (>= X_1 -1))(assert (<= X_1 1))";
+    nnh_verify_opts o;
+    nnh_verify_opts_init(&o);
+    o.max_regions = 50000;
+    nnh_verify_result res;
+    snprintf(t, sizeof t, DECL2_1 "%s(assert (<= Y_0 %.17g))", box, m - 0.02);
+    ck_assert_int_eq(run(net, t, &o, &res), NNH_VERDICT_UNSAT);
+    ck_assert_int_gt(res.regions, 1); /* crown alone cannot prove it on the whole box */
+    long regions = res.regions;
+    nnh_verify_result_free(&res);
+    snprintf(t, sizeof t, DECL2_1 "%s(assert (<= Y_0 %.17g))", box, m + 0.005);
+    ck_assert_int_eq(run(net, t, &o, &res), NNH_VERDICT_SAT);
+    nnh_verify_result_free(&res);
+    /* region limit: unknown, never a wrong answer */
+    o.max_regions = 1;
+    snprintf(t, sizeof t, DECL2_1 "%s(assert (<= Y_0 %.17g))", box, m - 0.02);
+    ck_assert_int_eq(run(net, t, &o, &res), NNH_VERDICT_UNKNOWN);
+    ck_assert_int_eq(res.regions, 1);
+    nnh_verify_result_free(&res);
+    /* the LP escalation proves it too, with no more regions than crown */
+    o.max_regions = 50000;
+    o.method = NNH_METHOD_LP1D;
+    o.escalate_gap = 1.0;
+    ck_assert_int_eq(run(net, t, &o, &res), NNH_VERDICT_UNSAT);
+    ck_assert_int_le(res.regions, regions);
+    nnh_verify_result_free(&res);
+    nnh_network_free(net);
+}
+END_TEST
+
+START_TEST(test_timeout_and_empty)
+{
+    nnh_network *net = net_tanh(78);
+    double m = grid_min(net);
+    char t[512];
+    snprintf(t, sizeof t, DECL2_1 "(assert (>= X_0 -1))(assert (<= X_0 1))(assert (>= X_1 -1))"
+             "(assert (<= X_1 1))(assert (<= Y_0 %.17g))", m - 1e-4);
+    nnh_verify_opts o;
+    nnh_verify_opts_init(&o);
+    o.timeout = 1e-9;
+    nnh_verify_result res;
+    ck_assert_int_eq(run(net, t, &o, &res), NNH_VERDICT_TIMEOUT);
+    nnh_verify_result_free(&res);
+    /* a contradictory input box: no input at all, the property holds */
+    const char *e = DECL2_1 "(assert (>= X_0 1))(assert (<= X_0 0))(assert (<= Y_0 100))";
+    ck_assert_int_eq(verdict_of(net, e, NNH_METHOD_CROWN), NNH_VERDICT_UNSAT);
+    nnh_network_free(net);
+}
+END_TEST
+
+START_TEST(test_large_weights_tie)
+{
+    /* weights near 1e16 (spacing 2): the row y1 - y0 <= 1.9 is met with
+     * equality in exact arithmetic at x = 1, so no rounding of the forward
+     * pass or of the fold may turn it into a proof. */
+    int sizes[3] = {1, 2, 2};
+    nnh_network *net;
+    nnh_error err;
+    ck_assert_int_eq(nnh_network_create(&net, 2, sizes, &err), 0);
+    net->layers[0].W[0] = 1;
+    net->layers[0].W[1] = 1;
+    nnh_act_default(&net->layers[0].act, NNH_ACT_RELU);
+    double W1[4] = {1e16, 0, 1e16 + 2, 0};
+    memcpy(net->layers[1].W, W1, sizeof W1);
+    net->layers[1].b[0] = 0.1;
+    const char *t = DECL1_2 "(assert (= X_0 1))(assert (<= (- Y_1 Y_0) 1.9))";
+    ck_assert_int_ne(verdict_of(net, t, NNH_METHOD_CROWN), NNH_VERDICT_UNSAT);
+    nnh_network_free(net);
+}
+END_TEST
+
+START_TEST(test_fold_rounding_error)
+{
+    /* y = (1e16, -1e16, 0.5) whatever the input; row y0 + y1 + y2 <= 0.75 holds
+     * (0.5 <= 0.75), but folding it into the last layer computes the bias
+     * -0.75 + 1e16 - 1e16 + 0.5 = 0.5 in double: without the fold's error
+     * bound, crown would "prove" the row infeasible (lower bound 0.5 > 0). */
+    int sizes[3] = {1, 1, 3};
+    nnh_network *net;
+    nnh_error err;
+    ck_assert_int_eq(nnh_network_create(&net, 2, sizes, &err), 0);
+    net->layers[0].W[0] = 1;
+    nnh_act_default(&net->layers[0].act, NNH_ACT_RELU);
+    net->layers[1].b[0] = 1e16;
+    net->layers[1].b[1] = -1e16;
+    net->layers[1].b[2] = 0.5;
+    const char *t = "(declare-const X_0 Real)(declare-const Y_0 Real)(declare-const Y_1 Real)"
+                    "(declare-const Y_2 Real)(assert (>= X_0 0))(assert (<= X_0 1))"
+                    "(assert (<= (+ Y_0 Y_1 Y_2) 0.75))";
+    ck_assert_int_eq(verdict_of(net, t, NNH_METHOD_CROWN), NNH_VERDICT_SAT);
+    ck_assert_int_eq(verdict_of(net, t, NNH_METHOD_LP1D), NNH_VERDICT_SAT);
+    nnh_network_free(net);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("verify");
+    TCase *tc = tcase_create("verify");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, test_affine_unsat_sat);
+    tcase_add_test(tc, test_relu_split_and_or_inputs);
+    tcase_add_test(tc, test_output_disjuncts);
+    tcase_add_test(tc, test_point_region);
+    tcase_add_test(tc, test_tanh_needs_splitting);
+    tcase_add_test(tc, test_timeout_and_empty);
+    tcase_add_test(tc, test_large_weights_tie);
+    tcase_add_test(tc, test_fold_rounding_error);
+    suite_add_tcase(s, tc);
+    return nnh_run_suite(s);
+}
