@@ -4,6 +4,7 @@
  * replaces only this loop: it hands (region, options) to workers and pushes
  * the halves they return. */
 #include "verify_internal.h"
+#include "nnh_round.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -82,8 +83,13 @@ nnh_bab_region *nnh_bab_root(const nnh_verify_problem *P, int g)
     const double *lo, *hi;
     nnh_verify_group_box(P, g, &lo, &hi);
     r->group = g;
-    memcpy(r->lo, lo, (size_t)P->n_in * sizeof(double));
-    memcpy(r->hi, hi, (size_t)P->n_in * sizeof(double));
+    /* Box literals were rounded to nearest by the reader: widen by one ulp so
+     * that a proof covers the exact decimal box (counterexamples are still
+     * re-checked against the box as read). */
+    for (int j = 0; j < P->n_in; j++) {
+        r->lo[j] = isfinite(lo[j]) ? nnh_down(lo[j]) : lo[j];
+        r->hi[j] = isfinite(hi[j]) ? nnh_up(hi[j]) : hi[j];
+    }
     memset(r->active, 1, (size_t)nc);
     return r;
 }

@@ -111,6 +111,10 @@ static int build_group_net(const nnh_verify_problem *P, nnh_verify_group *G, nnh
     int rc = (!C || !d) ? nnh_error_set(err, NNH_ENOMEM, "verify: out of memory") : 0;
     if (!rc) {
         stack_rows(P->spec, G, C, d);
+        /* The reader rounds a decimal literal to the nearest double; one ulp
+         * up enlarges the proven region c^T y <= d past the exact decimal. */
+        for (int r = 0; r < G->n_rows; r++)
+            d[r] = nnh_up(d[r]);
         G->n_rows = rows; /* a group without rows gets one zero row no case owns */
         rc = nnh_network_copy(P->net, &G->folded, err);
     }
