@@ -168,7 +168,7 @@ int dist_resume(dist_master *m, int *complete)
 {
     *complete = 0;
     nnh_h5_file *f = NULL;
-    int rc;
+    int rc = NNH_OK;
     if (access(m->ckpt, F_OK) == 0) {
         if ((rc = nnh_h5_read(m->ckpt, &f, m->err)))
             return nnh_error_prefix(m->err, "--resume: ");

@@ -142,8 +142,9 @@ int dist_recv(nnh_dist *d, int src, int block, volatile int *stop, int *from, in
 
 int dist_bcast_job(nnh_dist *d, int status, nnh_pack *job)
 {
-    if (!d->mpi || d->size == 1)
+    if (!d->mpi || d->size == 1 || d->job_sent)
         return NNH_OK;
+    d->job_sent = 1;
     long hdr[2] = {status, job ? (long)job->len : 0};
     MPI_Bcast(hdr, 2, MPI_LONG, 0, MPI_COMM_WORLD);
     if (status == 0 && hdr[1] > 0)
@@ -154,14 +155,15 @@ int dist_bcast_job(nnh_dist *d, int status, nnh_pack *job)
 int dist_recv_job(nnh_dist *d, unsigned char **job, int *len)
 {
     long hdr[2];
+    (void)d;
     MPI_Bcast(hdr, 2, MPI_LONG, 0, MPI_COMM_WORLD);
     *job = NULL;
     *len = 0;
     if (hdr[0] != 0)
         return (int)hdr[0];
     *job = malloc(hdr[1] > 0 ? (size_t)hdr[1] : 1);
-    if (!*job)
-        return 1;
+    if (!*job) /* the broadcast is collective: nobody can go on without us */
+        MPI_Abort(MPI_COMM_WORLD, 1);
     MPI_Bcast(*job, (int)hdr[1], MPI_BYTE, 0, MPI_COMM_WORLD);
     *len = (int)hdr[1];
     return 0;

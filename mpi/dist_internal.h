@@ -29,6 +29,7 @@ struct nnh_dist {
     outmsg *out;      /* master's sends in flight */
     int n_out, cap_out;
     long messages;    /* sent + received */
+    int job_sent;     /* the job (or a cancel) was broadcast */
 };
 
 /* Send p's bytes to dest (p is emptied: the buffer travels with the send). */

@@ -11,6 +11,7 @@
 
 #include <math.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -570,8 +571,7 @@ int nnh_dist_run(nnh_dist *d, const nnh_network *net, int n_regions, const doubl
         catch_signals(1);
         rc = run_master(&m, report);
         catch_signals(0);
-    } else if (d->mpi && d->size > 1)
-        ; /* workers were cancelled by the broadcast */
+    }
     master_free(&m);
     return rc;
 }

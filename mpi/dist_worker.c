@@ -28,7 +28,7 @@ static double now(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-static void send_error(worker *w, int r, int k, int t, int code, const char *msg)
+static void send_error(int r, int k, int t, int code, const char *msg)
 {
     nnh_pack p;
     nnh_pack_init(&p);
@@ -59,7 +59,7 @@ static void on_unit(worker *w, nnh_unpack *u)
     if (!rc)
         rc = nnh_lp_layer_create(w->net, w->b, w->k, &w->opts, &w->ctx, &err);
     if (rc)
-        send_error(w, w->r, w->k, -1, rc, err.msg);
+        send_error(w->r, w->k, -1, rc, err.msg);
 }
 
 /* one task; the fault hooks let tests check that failures reach the master */
@@ -81,7 +81,7 @@ static void on_tasks(worker *w, nnh_unpack *u)
     int r = nnh_unpack_int(u), k = nnh_unpack_int(u), n = nnh_unpack_int(u);
     if (u->failed || n < 0 || r != w->r || k != w->k || !w->ctx) {
         if (w->ctx || u->failed || n < 0) /* a failed context was reported already */
-            send_error(w, r, k, -1, NNH_EINVAL, "tasks for a unit this worker has no LP "
+            send_error(r, k, -1, NNH_EINVAL, "tasks for a unit this worker has no LP "
                                                 "context for");
         return;
     }
@@ -100,7 +100,7 @@ static void on_tasks(worker *w, nnh_unpack *u)
         int rc = u->failed ? nnh_error_set(&err, NNH_EINVAL, "truncated task message")
                            : run_task(w, t, &v, &st, &err);
         if (rc) {
-            send_error(w, r, k, t, rc, err.msg);
+            send_error(r, k, t, rc, err.msg);
             nnh_pack_free(&p);
             return;
         }
@@ -114,7 +114,7 @@ static void on_tasks(worker *w, nnh_unpack *u)
     nnh_pack_double(&p, w->wait);
     w->wait = 0;
     if (p.failed)
-        send_error(w, r, k, -1, NNH_ENOMEM, "out of memory packing results");
+        send_error(r, k, -1, NNH_ENOMEM, "out of memory packing results");
     else
         MPI_Send(p.data, (int)p.len, MPI_BYTE, 0, TAG_RESULT, MPI_COMM_WORLD);
     nnh_pack_free(&p);
@@ -163,7 +163,7 @@ int nnh_dist_worker(nnh_dist *d)
         rc = nnh_bounds_create(w.net, NULL, NULL, &w.b, &err);
     free(job);
     if (rc) /* the master hears of it at its first chunk and stops everyone */
-        send_error(&w, -1, -1, -1, rc, err.msg);
+        send_error(-1, -1, -1, rc, err.msg);
     serve(&w);
     nnh_lp_layer_free(w.ctx);
     nnh_bounds_free(w.b);

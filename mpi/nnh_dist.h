@@ -26,7 +26,9 @@ void nnh_dist_end(nnh_dist *d, int clean);
  * master's, when it gave up before the job started). Prints nothing. */
 int nnh_dist_worker(nnh_dist *d);
 /* Master: the inputs could not be read; tell the workers to exit with
- * status (so that only the master prints the one message). */
+ * status (so that only the master prints the one message). Does nothing
+ * once nnh_dist_run has handed out the job, so callers may always call it
+ * before nnh_dist_end. */
 void nnh_dist_cancel(nnh_dist *d, int status);
 
 /* Options of a distributed run (nnh_dist_opts_init sets the defaults). */

@@ -1,0 +1,211 @@
+/* `nnhull bounds` over MPI ranks, command side: which rank does what, the
+ * engine options, progress lines (master only) and the --stats table. The
+ * scheduling itself is in mpi/. */
+#include "bounds_dist.h"
+#include "cli_common.h"
+#include "regions.h"
+
+#include <cJSON.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static nnh_dist *g_dist; /* this process's rank context during cmd_bounds */
+
+int cli_bounds_mpi_main(int argc, char **argv, int (*master)(int argc, char **argv))
+{
+    g_dist = nnh_dist_start(&argc, &argv);
+    if (!g_dist)
+        return cli_fail("out of memory");
+    int rc;
+    if (nnh_dist_rank(g_dist) > 0)
+        rc = nnh_dist_worker(g_dist);
+    else {
+        rc = master(argc, argv);
+        nnh_dist_cancel(g_dist, rc ? rc : CLI_FAIL); /* no-op once the job started */
+    }
+    /* after an interruption other ranks may be gone: do not wait for them */
+    nnh_dist_end(g_dist, rc != 130);
+    g_dist = NULL;
+    return rc == 130 ? CLI_FAIL : rc;
+}
+
+/* ---- engine options ---- */
+
+static int opt_number(cJSON *it, double lo, double *v, nnh_error *err)
+{
+    if (!cJSON_IsNumber(it) || !(it->valuedouble >= lo) || !isfinite(it->valuedouble))
+        return nnh_error_set(err, NNH_EINVAL, "--engine-opts: %s must be a number >= %g",
+                             it->string, lo);
+    *v = it->valuedouble;
+    return NNH_OK;
+}
+
+static int opt_int(cJSON *it, int *v, nnh_error *err)
+{
+    double d = 0;
+    int rc = opt_number(it, 0, &d, err);
+    if (!rc && (d != floor(d) || d > 1e9))
+        rc = nnh_error_set(err, NNH_EINVAL, "--engine-opts: %s must be a whole number",
+                           it->string);
+    if (!rc)
+        *v = (int)d;
+    return rc;
+}
+
+static int opt_key(cJSON *it, nnh_bound_opts *o, nnh_error *err)
+{
+    const char *k = it->string;
+    if (!strcmp(k, "max_rounds"))
+        return opt_int(it, &o->max_rounds, err);
+    if (!strcmp(k, "max_cuts_per_round"))
+        return opt_int(it, &o->max_cuts_per_round, err);
+    if (!strcmp(k, "cut_tol"))
+        return opt_number(it, 0, &o->cut_tol, err);
+    if (!strcmp(k, "lp_time_limit"))
+        return opt_number(it, 0, &o->lp_time_limit, err);
+    if (!strcmp(k, "time_limit"))
+        return opt_number(it, 0, &o->time_limit, err);
+    return nnh_error_set(err, NNH_EINVAL, "--engine-opts: unknown key '%s' (valid: max_rounds, "
+                         "max_cuts_per_round, cut_tol, lp_time_limit, time_limit)", k);
+}
+
+int cli_bound_opts_parse(const char *method, const char *json, nnh_bound_opts *o,
+                         nnh_error *err)
+{
+    nnh_bound_opts_init(o);
+    if (nnh_method_parse(method, &o->method))
+        return nnh_error_set(err, NNH_EINVAL, "unknown method '%s'", method);
+    cJSON *j = cJSON_Parse(json ? json : "{}");
+    int rc = j && cJSON_IsObject(j) ? NNH_OK
+                                    : nnh_error_set(err, NNH_EINVAL, "--engine-opts: not a JSON "
+                                                    "object");
+    if (!rc && o->method < NNH_METHOD_LP1D && j->child)
+        rc = nnh_error_set(err, NNH_EINVAL, "method %s takes no engine options (got %.200s)",
+                           method, json);
+    for (cJSON *it = j ? j->child : NULL; it && !rc; it = it->next)
+        rc = opt_key(it, o, err);
+    cJSON_Delete(j);
+    return rc;
+}
+
+/* ---- progress and statistics (the master prints, nobody else) ---- */
+
+typedef struct progress_state {
+    int quiet;
+    double last;
+} progress_state;
+
+static void on_progress(void *arg, int region, int n_regions, int layer, int n_layers,
+                        int units_done, int units_total, double elapsed)
+{
+    progress_state *p = arg;
+    if (p->quiet)
+        return;
+    if (n_regions == 1)
+        fprintf(stderr, "layer %d/%d done (%.2f s)\n", layer + 1, n_layers, elapsed);
+    else if (elapsed - p->last >= 2.0 || units_done == units_total) {
+        fprintf(stderr, "%d of %d (region, layer) units done, last region %d layer %d "
+                "(%.1f s)\n", units_done, units_total, region, layer, elapsed);
+        p->last = elapsed;
+    }
+}
+
+static void print_stats(const nnh_dist_report *r, const nnh_network *net)
+{
+    double busy = r->master_busy, wall = r->wall > 0 ? r->wall : 1e-9;
+    printf("scheduler: %d rank%s, %d region%s, %d units (%d resumed), wall %.3f s\n", r->ranks,
+           r->ranks == 1 ? "" : "s", r->n_regions, r->n_regions == 1 ? "" : "s", r->units_total,
+           r->units_resumed, r->wall);
+    printf("master: computing %.3f s, idle %.3f s (idle fraction %.3f), %ld messages "
+           "(%.1f per second)\n", busy, r->master_idle, r->master_idle / wall, r->messages,
+           (double)r->messages / wall);
+    printf("layer  width   LP tasks  longest task (s)  mean task (s)  fallbacks\n");
+    for (int k = 0; k < net->n_layers; k++) {
+        const nnh_dist_layer_sched *s = &r->layer[k];
+        printf("%5d  %5d  %9ld  %16.4f  %13.5f  %9ld\n", k, net->layers[k].n_out, s->tasks,
+               s->longest_task, s->tasks ? s->task_seconds / (double)s->tasks : 0.0,
+               r->stats[k].fallbacks);
+    }
+}
+
+static double mean_width(const nnh_layer_bounds *L)
+{
+    double s = 0;
+    for (int i = 0; i < L->width; i++)
+        s += L->pre_hi[i] - L->pre_lo[i];
+    return L->width ? s / L->width : 0;
+}
+
+static void print_layers(const nnh_network *net, const nnh_dist_report *rep)
+{
+    for (int k = 0; k < net->n_layers; k++) {
+        double m = 0;
+        for (int r = 0; r < rep->n_regions; r++)
+            m += mean_width(&rep->bounds[r]->layers[k]);
+        printf("layer %3d  width %5d  %-10s  mean pre-activation width %.6g\n", k,
+               net->layers[k].n_out, nnh_act_name(net->layers[k].act.kind),
+               m / rep->n_regions);
+    }
+}
+
+/* ---- the run ---- */
+
+static int split_regions(int split, int n, int *R, double **lo, double **hi, const double *lo0,
+                         const double *hi0)
+{
+    size_t sz = (size_t)*R * (size_t)n * sizeof(double);
+    *lo = malloc(sz);
+    *hi = malloc(sz);
+    if (!*lo || !*hi)
+        return cli_fail("out of memory");
+    memcpy(*lo, lo0, sz);
+    memcpy(*hi, hi0, sz);
+    nnh_error err;
+    nnh_error_clear(&err);
+    if (split > 0 && nnh_regions_split(R, n, lo, hi, split, &err))
+        return cli_fail("%s", err.msg);
+    return CLI_OK;
+}
+
+int cli_bounds_dist_run(const cli_dist_args *a, const nnh_network *net, int R, const double *lo0,
+                        const double *hi0)
+{
+    nnh_dist_opts o;
+    nnh_dist_opts_init(&o);
+    nnh_error err;
+    nnh_error_clear(&err);
+    if (cli_bound_opts_parse(a->method, a->engine_opts, &o.bound, &err))
+        return cli_usage("bounds", "%s", err.msg);
+    o.split = a->split;
+    o.resume = a->resume;
+    o.checkpoint_every = a->checkpoint_every;
+    o.meta = a->meta;
+    double *lo = NULL, *hi = NULL;
+    int rc = split_regions(a->split, net->n_inputs, &R, &lo, &hi, lo0, hi0);
+    nnh_dist_report rep;
+    memset(&rep, 0, sizeof rep);
+    progress_state ps = {a->quiet, 0};
+    if (!rc) {
+        rc = nnh_dist_run(g_dist, net, R, lo, hi, a->out, &o, on_progress, &ps, &rep, &err);
+        if (rc == NNH_EINTERRUPTED) {
+            cli_fail("%s", err.msg);
+            rc = 130; /* tells cli_bounds_mpi_main not to finalise */
+        } else if (rc)
+            rc = cli_fail("%s", err.msg);
+    }
+    if (!rc && !a->quiet && rep.bounds) {
+        print_layers(net, &rep);
+        printf("wrote %s: %d region%s, %d layers, %d rank%s, status complete (%.3f s)\n", a->out,
+               R, R == 1 ? "" : "s", net->n_layers, rep.ranks, rep.ranks == 1 ? "" : "s",
+               rep.wall);
+    }
+    if (!rc && a->stats)
+        print_stats(&rep, net);
+    nnh_dist_report_free(&rep, net->n_layers);
+    free(lo);
+    free(hi);
+    return rc;
+}

@@ -1,0 +1,32 @@
+/* The MPI side of `nnhull bounds` as the command sees it: rank dispatch
+ * (workers never parse arguments or print), engine options from JSON, and
+ * the distributed run with its progress lines and --stats table. */
+#ifndef NNH_BOUNDS_DIST_H
+#define NNH_BOUNDS_DIST_H
+
+#include "nnh_dist.h"
+
+/* Start MPI when launched by mpirun/srun; workers serve and return their
+ * exit status, the master runs master(argc, argv); the workers learn the
+ * master's failure when it stops before the job starts. */
+int cli_bounds_mpi_main(int argc, char **argv, int (*master)(int argc, char **argv));
+
+/* Engine options of --engine-opts for an nnh_method: the keys max_rounds,
+ * max_cuts_per_round, cut_tol, lp_time_limit, time_limit (unknown keys and
+ * options of LP methods given to ibp/crown are errors). */
+int cli_bound_opts_parse(const char *method, const char *json, nnh_bound_opts *o,
+                         nnh_error *err);
+
+typedef struct cli_dist_args {
+    const char *method, *engine_opts, *out;
+    int split, resume, stats, quiet;
+    double checkpoint_every;
+    nnh_h5_meta meta;
+} cli_dist_args;
+
+/* Run on the regions (R x n_inputs boxes lo/hi; --split applied here) and
+ * print the summary. Returns a CLI exit status (message printed). */
+int cli_bounds_dist_run(const cli_dist_args *a, const nnh_network *net, int R, const double *lo,
+                        const double *hi);
+
+#endif
