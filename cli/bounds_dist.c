@@ -26,10 +26,9 @@ int cli_bounds_mpi_main(int argc, char **argv, int (*master)(int argc, char **ar
         rc = master(argc, argv);
         nnh_dist_cancel(g_dist, rc ? rc : CLI_FAIL); /* no-op once the job started */
     }
-    /* after an interruption other ranks may be gone: do not wait for them */
-    nnh_dist_end(g_dist, rc != 130);
+    nnh_dist_end(g_dist, 1);
     g_dist = NULL;
-    return rc == 130 ? CLI_FAIL : rc;
+    return rc;
 }
 
 /* ---- engine options ---- */
@@ -190,10 +189,7 @@ int cli_bounds_dist_run(const cli_dist_args *a, const nnh_network *net, int R, c
     progress_state ps = {a->quiet, 0};
     if (!rc) {
         rc = nnh_dist_run(g_dist, net, R, lo, hi, a->out, &o, on_progress, &ps, &rep, &err);
-        if (rc == NNH_EINTERRUPTED) {
-            cli_fail("%s", err.msg);
-            rc = 130; /* tells cli_bounds_mpi_main not to finalise */
-        } else if (rc)
+        if (rc)
             rc = cli_fail("%s", err.msg);
     }
     if (!rc && !a->quiet && rep.bounds) {

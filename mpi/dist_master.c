@@ -352,7 +352,9 @@ static int on_error(dist_master *m, int from, nnh_unpack *u)
     char *msg = nnh_unpack_str(u);
     if (code >= 0 || code < NNH_EINTERRUPTED)
         code = NNH_EINVAL;
-    if (r < 0)
+    if (code == NNH_EINTERRUPTED)
+        nnh_error_set(m->err, code, "rank %d %s", from, msg ? msg : "was interrupted");
+    else if (r < 0)
         nnh_error_set(m->err, code, "rank %d: %s", from, msg ? msg : "(no message)");
     else if (t < 0)
         nnh_error_set(m->err, code, "rank %d: region %d, layer %d: %s", from, r, k,
@@ -514,17 +516,21 @@ static int run_master(dist_master *m, nnh_dist_report *report)
         rc = dist_resume(m, &complete);
     if (!rc && !complete)
         rc = schedule(m);
-    if (rc == NNH_EINTERRUPTED) {
-        int sig = (int)g_signal;
-        int wrc = dist_write_file(m, m->ckpt, 0);
-        nnh_error_set(m->err, NNH_EINTERRUPTED,
-                      "interrupted by signal %d: %s holds %d of %d (region, layer) units%s; "
-                      "rerun with --resume to continue", sig, m->ckpt, m->units_done,
-                      m->units_total, wrc ? " (but writing it failed)" : "");
-        return rc;
-    }
     if (m->d->mpi && m->d->size > 1)
         stop_workers(m);
+    if (rc == NNH_EINTERRUPTED) {
+        char why[NNH_ERRMSG_LEN];
+        if (g_signal)
+            snprintf(why, sizeof why, "interrupted by signal %d", (int)g_signal);
+        else
+            snprintf(why, sizeof why, "%s", m->err->msg);
+        int wrc = dist_write_file(m, m->ckpt, 0);
+        nnh_error_set(m->err, NNH_EINTERRUPTED,
+                      "%s: %s holds %d of %d (region, layer) units%s; rerun with --resume to "
+                      "continue", why, m->ckpt, m->units_done, m->units_total,
+                      wrc ? " (but writing it failed)" : "");
+        return rc;
+    }
     if (!rc && !complete)
         rc = dist_write_file(m, m->out, 1);
     if (!rc)

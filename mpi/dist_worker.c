@@ -6,9 +6,30 @@
 #include "dist_internal.h"
 #include "engine_steps.h"
 
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+/* SIGTERM from mpirun reaches every rank; the master must get its second to
+ * write the checkpoint, so a worker only drops its work and waits for the
+ * master's stop (mpirun's SIGKILL follows if the master is gone). */
+static volatile sig_atomic_t g_worker_signal;
+
+static void on_signal(int sig) { g_worker_signal = sig; }
+
+static void catch_signals(void)
+{
+    int sigs[3] = {SIGINT, SIGTERM, SIGHUP};
+    for (int i = 0; i < 3; i++) {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_signal;
+        sigemptyset(&sa.sa_mask);
+        sigaction(sigs[i], &sa, NULL);
+    }
+}
 
 typedef struct worker {
     nnh_dist *d;
@@ -19,6 +40,7 @@ typedef struct worker {
     int r, k;
     double wait;       /* seconds spent waiting for messages since the last result */
     int faulted;
+    int interrupted;   /* a signal arrived and the master was told */
 } worker;
 
 static double now(void)
@@ -93,6 +115,10 @@ static void on_tasks(worker *w, nnh_unpack *u)
     nnh_layer_stats st;
     memset(&st, 0, sizeof st);
     for (int i = 0; i < n; i++) {
+        if (g_worker_signal) { /* drop the chunk: the master is stopping */
+            nnh_pack_free(&p);
+            return;
+        }
         int t = nnh_unpack_int(u);
         double v = 0, t0 = now();
         nnh_error err;
@@ -120,20 +146,35 @@ static void on_tasks(worker *w, nnh_unpack *u)
     nnh_pack_free(&p);
 }
 
+/* after a signal: tell the master once, then only wait for its stop */
+static void check_signal(worker *w)
+{
+    if (!g_worker_signal || w->interrupted)
+        return;
+    w->interrupted = 1;
+    char msg[64];
+    snprintf(msg, sizeof msg, "interrupted by signal %d", (int)g_worker_signal);
+    send_error(-1, -1, -1, NNH_EINTERRUPTED, msg);
+}
+
 static void serve(worker *w)
 {
     for (;;) {
         unsigned char *buf;
         int from, tag, len;
         double t0 = now();
-        if (dist_recv(w->d, 0, 1, NULL, &from, &tag, &buf, &len) != NNH_OK)
+        check_signal(w);
+        volatile int *stop = w->interrupted ? NULL : (volatile int *)&g_worker_signal;
+        if (dist_recv(w->d, 0, 1, stop, &from, &tag, &buf, &len) != NNH_OK)
             MPI_Abort(MPI_COMM_WORLD, 1);
         w->wait += now() - t0;
+        if (!buf)
+            continue;
         nnh_unpack u;
         nnh_unpack_init(&u, buf, (size_t)len);
-        if (tag == TAG_UNIT)
+        if (tag == TAG_UNIT && !g_worker_signal)
             on_unit(w, &u);
-        else if (tag == TAG_TASKS)
+        else if (tag == TAG_TASKS && !g_worker_signal)
             on_tasks(w, &u);
         free(buf);
         if (tag == TAG_STOP)
@@ -143,6 +184,7 @@ static void serve(worker *w)
 
 int nnh_dist_worker(nnh_dist *d)
 {
+    catch_signals();
     unsigned char *job;
     int len;
     int status = dist_recv_job(d, &job, &len);
