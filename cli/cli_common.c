@@ -1,0 +1,193 @@
+/* Implementation of the shared command-line helpers (see cli_common.h). */
+#include "cli_common.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+void cli_parser_init(cli_parser *p, const char *cmd, int argc, char **argv, const cli_opt *opts)
+{
+    p->cmd = cmd;
+    p->argc = argc;
+    p->argv = argv;
+    p->i = 1;
+    p->opts = opts;
+    p->only_positional = 0;
+}
+
+/* "-0.5", "-.5", "-inf": numbers are positional arguments, not options */
+static int looks_numeric(const char *a)
+{
+    return a[0] == '-' && (isdigit((unsigned char)a[1]) || a[1] == '.' || a[1] == 'i' ||
+                           a[1] == 'I');
+}
+
+int cli_next(cli_parser *p, const char **val)
+{
+    *val = NULL;
+    if (p->i >= p->argc)
+        return CLI_END;
+    const char *a = p->argv[p->i++];
+    if (p->only_positional || a[0] != '-' || a[1] == '\0' || looks_numeric(a)) {
+        *val = a;
+        return CLI_POS;
+    }
+    if (!strcmp(a, "--")) {
+        p->only_positional = 1;
+        return cli_next(p, val);
+    }
+    if (!strcmp(a, "-h") || !strcmp(a, "--help"))
+        return CLI_HELP;
+    if (a[1] != '-') {
+        cli_usage(p->cmd, "unknown option '%s'", a);
+        return CLI_ERR;
+    }
+    const char *name = a + 2, *eq = strchr(name, '=');
+    size_t len = eq ? (size_t)(eq - name) : strlen(name);
+    for (const cli_opt *o = p->opts; o && o->name; o++) {
+        if (strlen(o->name) != len || strncmp(o->name, name, len) != 0)
+            continue;
+        if (!o->has_arg) {
+            if (eq) {
+                cli_usage(p->cmd, "option '--%s' takes no value", o->name);
+                return CLI_ERR;
+            }
+            return o->id;
+        }
+        if (eq)
+            *val = eq + 1;
+        else if (p->i < p->argc)
+            *val = p->argv[p->i++];
+        else {
+            cli_usage(p->cmd, "option '--%s' needs a value", o->name);
+            return CLI_ERR;
+        }
+        return o->id;
+    }
+    cli_usage(p->cmd, "unknown option '%.*s'", (int)(len + 2), a);
+    return CLI_ERR;
+}
+
+int cli_load_option(int id, nnh_load_opts *o)
+{
+    switch (id) {
+    case CLI_OPT_STRIP_SOFTMAX: o->strip_softmax = 1; return 1;
+    case CLI_OPT_NNET_NORMALIZED: o->nnet_normalized = 1; return 1;
+    case CLI_OPT_NNET_OUTPUT_RELU: o->nnet_output_relu = 1; return 1;
+    default: return 0;
+    }
+}
+
+int cli_fail(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("nnhull: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    return CLI_FAIL;
+}
+
+int cli_usage(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "nnhull: %s: ", cmd);
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\nTry 'nnhull %s --help'.\n", cmd);
+    va_end(ap);
+    return CLI_USAGE;
+}
+
+int cli_parse_numbers(const char *text, double **v, int *n, char *bad, size_t badlen)
+{
+    int cap = 16, cnt = 0;
+    double *a = malloc((size_t)cap * sizeof *a);
+    if (!a) {
+        snprintf(bad, badlen, "(out of memory)");
+        return -1;
+    }
+    const char *s = text;
+    for (;;) {
+        while (*s && (isspace((unsigned char)*s) || *s == ','))
+            s++;
+        if (!*s)
+            break;
+        const char *tok = s;
+        while (*s && !isspace((unsigned char)*s) && *s != ',')
+            s++;
+        char *end;
+        double x = strtod(tok, &end);
+        if (end != s || isnan(x)) {
+            snprintf(bad, badlen, "%.*s", (int)(s - tok) > 60 ? 60 : (int)(s - tok), tok);
+            free(a);
+            return -1;
+        }
+        if (cnt == cap) {
+            double *b = realloc(a, (size_t)(cap *= 2) * sizeof *a);
+            if (!b) {
+                free(a);
+                snprintf(bad, badlen, "(out of memory)");
+                return -1;
+            }
+            a = b;
+        }
+        a[cnt++] = x;
+    }
+    *v = a;
+    *n = cnt;
+    return 0;
+}
+
+char *cli_read_file(const char *path, nnh_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        nnh_error_set(err, NNH_EIO, "%s: cannot open: %s", path, strerror(errno));
+        return NULL;
+    }
+    size_t cap = 4096, n = 0, got;
+    char *buf = malloc(cap);
+    while (buf && (got = fread(buf + n, 1, cap - n - 1, f)) > 0) {
+        n += got;
+        if (cap - n - 1 == 0) {
+            char *b = realloc(buf, cap *= 2);
+            if (!b) {
+                free(buf);
+                buf = NULL;
+            }
+            buf = b;
+        }
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (!buf || bad) {
+        free(buf);
+        nnh_error_set(err, NNH_EIO, "%s: %s", path, bad ? "read error" : "out of memory");
+        return NULL;
+    }
+    buf[n] = '\0';
+    return buf;
+}
+
+int cli_load_network(const char *path, const nnh_load_opts *o, nnh_network **net)
+{
+    nnh_error err;
+    nnh_error_clear(&err);
+    if (nnh_load_network(path, o, net, &err) != 0)
+        return cli_fail("%s", err.msg);
+    return CLI_OK;
+}
+
+double cli_now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}

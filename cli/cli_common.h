@@ -1,0 +1,68 @@
+/* Helpers shared by the nnhull subcommands: a small option parser (long
+ * options, negative numbers stay positional), number lists, network loading
+ * with the common load options, and `nnhull: <reason>` messages with the exit
+ * codes 0 ok / 1 failure / 2 usage. */
+#ifndef NNH_CLI_COMMON_H
+#define NNH_CLI_COMMON_H
+
+#include "nnh_io.h"
+#include "nnhull.h"
+
+#include <stddef.h>
+
+enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
+
+/* One long option "--name" (has_arg: takes a value as "--name V" or "--name=V"). */
+typedef struct cli_opt {
+    const char *name;
+    int has_arg;
+    int id; /* > 0, returned by cli_next */
+} cli_opt;
+
+/* cli_next results besides option ids */
+enum { CLI_END = 0, CLI_POS = -1, CLI_ERR = -2, CLI_HELP = -3 };
+
+typedef struct cli_parser {
+    const char *cmd;     /* command name, for messages */
+    int argc, i;
+    char **argv;         /* argv[0] is the command name */
+    const cli_opt *opts; /* terminated by {NULL, 0, 0} */
+    int only_positional; /* after "--" */
+} cli_parser;
+
+void cli_parser_init(cli_parser *p, const char *cmd, int argc, char **argv, const cli_opt *opts);
+/* Next option id, CLI_POS (*val = the argument), CLI_HELP (-h/--help),
+ * CLI_END, or CLI_ERR (usage message already printed: return CLI_USAGE). */
+int cli_next(cli_parser *p, const char **val);
+
+/* Load options shared by info, eval and bounds. */
+enum { CLI_OPT_STRIP_SOFTMAX = 1000, CLI_OPT_NNET_NORMALIZED, CLI_OPT_NNET_OUTPUT_RELU };
+#define CLI_LOAD_OPTS                                                                          \
+    {"strip-softmax", 0, CLI_OPT_STRIP_SOFTMAX}, {"nnet-normalized", 0, CLI_OPT_NNET_NORMALIZED}, \
+        {"nnet-output-relu", 0, CLI_OPT_NNET_OUTPUT_RELU}
+#define CLI_LOAD_HELP                                                                          \
+    "  --strip-softmax      drop a trailing Softmax (sound only for properties comparing\n"      \
+    "                       outputs with each other)\n"                                         \
+    "  --nnet-normalized    .nnet: evaluate on normalised inputs/outputs (VNN-COMP ACAS Xu)\n" \
+    "  --nnet-output-relu   .nnet: apply ReLU on the output layer too\n"
+/* 1 when id is a load option (applied to o), else 0. */
+int cli_load_option(int id, nnh_load_opts *o);
+
+/* Print "nnhull: <message>" on stderr; return CLI_FAIL. */
+int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Print "nnhull: <cmd>: <message>" and a pointer to --help; return CLI_USAGE. */
+int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Numbers separated by commas and/or white space. Returns 0, or -1 with the
+ * offending token copied to bad (NaN is refused). *v is malloc'd (free it). */
+int cli_parse_numbers(const char *text, double **v, int *n, char *bad, size_t badlen);
+/* Read a whole text file (NUL-terminated, malloc'd); NULL with err set. */
+char *cli_read_file(const char *path, nnh_error *err);
+
+/* Load a network; prints the reason and returns CLI_FAIL on error. */
+int cli_load_network(const char *path, const nnh_load_opts *o, nnh_network **net);
+
+/* Seconds from a monotonic clock. */
+double cli_now(void);
+
+#endif

@@ -1,0 +1,533 @@
+/* `nnhull bounds`: certified per-neuron bounds of every layer over input
+ * regions (a VNNLIB property's boxes, a box file, or center +/- eps), by the
+ * engine chosen from the method table below, written to an HDF5 bound file. */
+#include "cli_common.h"
+#include "commands.h"
+#include "nnh_round.h"
+
+#include <cJSON.h>
+
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* ---- engines ---- */
+
+/* IBP, layer by layer so that each layer's time is recorded */
+static int engine_ibp(const nnh_network *net, nnh_bounds *b, nnh_layer_stats *stats,
+                      const char *options_json, nnh_error *err)
+{
+    cJSON *o = cJSON_Parse(options_json ? options_json : "{}");
+    int empty_object = o && cJSON_IsObject(o) && !o->child;
+    cJSON_Delete(o);
+    if (!empty_object)
+        return nnh_error_set(err, NNH_EINVAL, "method ibp takes no engine options (got %.200s)",
+                             options_json);
+    if (b->n_layers != net->n_layers || b->n_in != net->n_inputs)
+        return nnh_error_set(err, NNH_EINVAL, "bounds do not match the network's shape");
+    for (int j = 0; j < b->n_in; j++)
+        if (!(b->in_lo[j] <= b->in_hi[j]))
+            return nnh_error_set(err, NNH_EINVAL, "input %d: empty interval [%g, %g]", j,
+                                 b->in_lo[j], b->in_hi[j]);
+    for (int k = 0; k < net->n_layers; k++) {
+        double t0 = cli_now();
+        nnh_bounds_ibp_layer(net, b, k);
+        stats[k].seconds += cli_now() - t0;
+    }
+    return NNH_OK;
+}
+
+/* The methods of --method: add an engine with one line here. */
+static const struct bounds_method {
+    const char *name;
+    nnh_engine_fn run;
+    const char *summary;
+} methods[] = {
+    {"ibp", engine_ibp, "interval bound propagation, outward rounded (fast, loosest)"},
+};
+static const int n_methods = (int)(sizeof methods / sizeof methods[0]);
+
+static const struct bounds_method *find_method(const char *name)
+{
+    for (int i = 0; i < n_methods; i++)
+        if (!strcmp(methods[i].name, name))
+            return &methods[i];
+    return NULL;
+}
+
+static void method_list(char *buf, size_t len)
+{
+    buf[0] = '\0';
+    for (int i = 0; i < n_methods; i++)
+        snprintf(buf + strlen(buf), len - strlen(buf), "%s%s", i ? ", " : "", methods[i].name);
+}
+
+static void print_usage(void)
+{
+    fputs("usage: nnhull bounds NET (--spec F.vnnlib | --box F | --center X --eps E)\n"
+          "                     --method M --out F.h5 [options]\n"
+          "Certified bounds of every neuron of every layer (before and after its\n"
+          "activation) over one or more input regions, written to an HDF5 file\n"
+          "(format nnhull-bounds v1; see `nnhull report`). The file is written under\n"
+          "F.h5.tmp.<pid> and renamed to F.h5 only when complete.\n\n"
+          "input region (exactly one):\n"
+          "  --spec F.vnnlib      the input boxes of a VNNLIB property (one region per\n"
+          "                       distinct box)\n"
+          "  --box F              text file, one 'lo hi' line per input (# comments)\n"
+          "  --center X --eps E   the L-infinity ball of radius E around X (X: comma-\n"
+          "                       separated numbers, or a file of numbers); its ends are\n"
+          "                       rounded outward\n"
+          "  --clip LO,HI         intersect the region with [LO, HI] in every input\n"
+          "                       (e.g. --clip 0,1 for images)\n\n"
+          "bounding:\n"
+          "  --method M           bound engine:\n",
+          stdout);
+    for (int i = 0; i < n_methods; i++)
+        printf("                         %-8s %s\n", methods[i].name, methods[i].summary);
+    fputs("  --engine-opts JSON   engine options as a JSON object (default {})\n"
+          "  --out F.h5           output file (required)\n"
+          "  --quiet              print nothing on success (default: one line per layer)\n\n"
+          "network loading:\n" CLI_LOAD_HELP
+          "  -h, --help           this help\n\n"
+          "example:\n"
+          "  nnhull bounds examples/digits_sigmoid_64x10x10x10x10x10.onnx --method ibp \\\n"
+          "      --center \"$(sed -n 2p examples/digits_test_inputs.csv | cut -d, -f2-)\" \\\n"
+          "      --eps 0.05 --clip 0,1 --out out.h5\n",
+          stdout);
+}
+
+/* ---- arguments ---- */
+
+typedef struct bounds_args {
+    const char *net, *spec, *box, *center, *eps, *clip, *method, *out, *engine_opts;
+    int quiet;
+    nnh_load_opts load;
+} bounds_args;
+
+enum { O_SPEC = 1, O_BOX, O_CENTER, O_EPS, O_CLIP, O_METHOD, O_OUT, O_QUIET, O_EOPTS };
+
+/* CLI_OK, CLI_USAGE (message printed), or -1 when --help was printed */
+static int parse_args(int argc, char **argv, bounds_args *a)
+{
+    static const cli_opt opts[] = {
+        {"spec", 1, O_SPEC},     {"box", 1, O_BOX},     {"center", 1, O_CENTER},
+        {"eps", 1, O_EPS},       {"clip", 1, O_CLIP},   {"method", 1, O_METHOD},
+        {"out", 1, O_OUT},       {"quiet", 0, O_QUIET}, {"engine-opts", 1, O_EOPTS},
+        CLI_LOAD_OPTS,           {NULL, 0, 0}};
+    memset(a, 0, sizeof *a);
+    nnh_load_opts_init(&a->load);
+    cli_parser p;
+    cli_parser_init(&p, "bounds", argc, argv, opts);
+    const char *v;
+    int id;
+    while ((id = cli_next(&p, &v)) != CLI_END) {
+        const char **slot = NULL;
+        switch (id) {
+        case CLI_ERR: return CLI_USAGE;
+        case CLI_HELP: print_usage(); return -1;
+        case CLI_POS:
+            if (a->net)
+                return cli_usage("bounds", "unexpected argument '%s'", v);
+            a->net = v;
+            continue;
+        case O_SPEC: slot = &a->spec; break;
+        case O_BOX: slot = &a->box; break;
+        case O_CENTER: slot = &a->center; break;
+        case O_EPS: slot = &a->eps; break;
+        case O_CLIP: slot = &a->clip; break;
+        case O_METHOD: slot = &a->method; break;
+        case O_OUT: slot = &a->out; break;
+        case O_EOPTS: slot = &a->engine_opts; break;
+        case O_QUIET: a->quiet = 1; continue;
+        default: cli_load_option(id, &a->load); continue;
+        }
+        *slot = v;
+    }
+    return CLI_OK;
+}
+
+static int check_args(const bounds_args *a)
+{
+    if (!a->net)
+        return cli_usage("bounds", "missing NET (a .onnx or .nnet file)");
+    int n_src = !!a->spec + !!a->box + !!(a->center || a->eps);
+    if (n_src != 1)
+        return cli_usage("bounds", "give exactly one input region: --spec F, --box F, or "
+                                   "--center X --eps E");
+    if ((a->center != NULL) != (a->eps != NULL))
+        return cli_usage("bounds", "--center and --eps go together");
+    if (!a->method) {
+        char list[256];
+        method_list(list, sizeof list);
+        return cli_usage("bounds", "missing --method (one of: %s)", list);
+    }
+    if (!find_method(a->method)) {
+        char list[256];
+        method_list(list, sizeof list);
+        return cli_usage("bounds", "unknown method '%s' (valid: %s)", a->method, list);
+    }
+    if (!a->out)
+        return cli_usage("bounds", "missing --out F.h5");
+    if (a->engine_opts) {
+        cJSON *o = cJSON_Parse(a->engine_opts);
+        int ok = o && cJSON_IsObject(o);
+        cJSON_Delete(o);
+        if (!ok)
+            return cli_usage("bounds", "--engine-opts: not a JSON object: %s", a->engine_opts);
+    }
+    return CLI_OK;
+}
+
+/* ---- regions: R boxes of n inputs, row-major ---- */
+
+typedef struct regions {
+    int R, n;
+    double *lo, *hi;
+} regions;
+
+static int regions_alloc(regions *g, int R, int n)
+{
+    g->R = R;
+    g->n = n;
+    g->lo = malloc((size_t)R * (size_t)n * sizeof(double));
+    g->hi = malloc((size_t)R * (size_t)n * sizeof(double));
+    return g->lo && g->hi ? CLI_OK : cli_fail("out of memory");
+}
+
+/* strip "# ..." comments in place */
+static void strip_comment(char *line)
+{
+    char *h = strchr(line, '#');
+    if (h)
+        *h = '\0';
+}
+
+static int box_line(const char *path, int lineno, char *line, regions *g, int *count)
+{
+    double *v;
+    int n;
+    char bad[64];
+    strip_comment(line);
+    if (cli_parse_numbers(line, &v, &n, bad, sizeof bad) != 0)
+        return cli_fail("%s:%d: bad number '%s'", path, lineno, bad);
+    int rc = CLI_OK;
+    if (n == 0)
+        ;
+    else if (n != 2)
+        rc = cli_fail("%s:%d: expected two numbers 'lo hi', got %d", path, lineno, n);
+    else if (!(v[0] <= v[1]))
+        rc = cli_fail("%s:%d: lower bound %.17g is above upper bound %.17g", path, lineno, v[0],
+                      v[1]);
+    else {
+        if (*count < g->n) {
+            g->lo[*count] = v[0];
+            g->hi[*count] = v[1];
+        }
+        ++*count;
+    }
+    free(v);
+    return rc;
+}
+
+static int regions_from_box(const char *path, const nnh_network *net, const char *net_path,
+                            regions *g)
+{
+    nnh_error err;
+    char *text = cli_read_file(path, &err);
+    if (!text)
+        return cli_fail("%s", err.msg);
+    int rc = regions_alloc(g, 1, net->n_inputs), count = 0, lineno = 0;
+    for (char *line = text, *next; !rc && line; line = next) {
+        next = strchr(line, '\n');
+        if (next)
+            *next++ = '\0';
+        lineno++;
+        rc = box_line(path, lineno, line, g, &count);
+    }
+    free(text);
+    if (!rc && count != net->n_inputs)
+        rc = cli_fail("%s: %d intervals, but %s has %d inputs", path, count, net_path,
+                      net->n_inputs);
+    return rc;
+}
+
+/* --center: a file of numbers when such a file exists, else the list itself */
+static int read_center(const char *arg, double **c, int *n, const char **label)
+{
+    struct stat st;
+    char bad[64];
+    if (stat(arg, &st) == 0 && S_ISREG(st.st_mode)) {
+        nnh_error err;
+        char *text = cli_read_file(arg, &err);
+        if (!text)
+            return cli_fail("%s", err.msg);
+        for (char *h = strchr(text, '#'); h; h = strchr(h, '#'))
+            while (*h && *h != '\n')
+                *h++ = ' ';
+        int bad_rc = cli_parse_numbers(text, c, n, bad, sizeof bad);
+        free(text);
+        *label = arg;
+        return bad_rc ? cli_fail("%s: bad number '%s'", arg, bad) : CLI_OK;
+    }
+    *label = "--center";
+    if (cli_parse_numbers(arg, c, n, bad, sizeof bad) != 0)
+        return cli_fail("--center: '%.60s%s' is neither a readable file nor a list of numbers "
+                        "(bad number '%s')", arg, strlen(arg) > 60 ? "..." : "", bad);
+    return CLI_OK;
+}
+
+static int regions_from_center(const bounds_args *a, const nnh_network *net, regions *g)
+{
+    char *end;
+    double eps = strtod(a->eps, &end);
+    if (end == a->eps || *end || !isfinite(eps) || eps < 0)
+        return cli_fail("--eps: '%s' is not a finite number >= 0", a->eps);
+    double *c = NULL;
+    int n;
+    const char *label = "--center";
+    if (read_center(a->center, &c, &n, &label))
+        return CLI_FAIL;
+    int rc = CLI_OK;
+    if (n != net->n_inputs)
+        rc = cli_fail("%s: %d numbers, but %s has %d inputs", label, n, a->net, net->n_inputs);
+    for (int j = 0; !rc && j < n; j++)
+        if (!isfinite(c[j]))
+            rc = cli_fail("%s: entry %d is not finite", label, j);
+    if (!rc)
+        rc = regions_alloc(g, 1, n);
+    /* round the ends outward so the box contains the exact ball */
+    for (int j = 0; !rc && j < n; j++) {
+        g->lo[j] = eps > 0 ? nnh_down(c[j] - eps) : c[j];
+        g->hi[j] = eps > 0 ? nnh_up(c[j] + eps) : c[j];
+    }
+    free(c);
+    return rc;
+}
+
+static int regions_from_spec(const bounds_args *a, const nnh_network *net, regions *g)
+{
+    nnh_error err;
+    nnh_error_clear(&err);
+    nnh_spec *s;
+    if (nnh_load_vnnlib(a->spec, &s, &err))
+        return cli_fail("%s", err.msg);
+    int rc = CLI_OK, *box_of_case = NULL;
+    if (s->n_in != net->n_inputs || s->n_out != nnh_network_n_outputs(net))
+        rc = cli_fail("%s: declares %d inputs and %d outputs, but %s has %d and %d", a->spec,
+                      s->n_in, s->n_out, a->net, net->n_inputs, nnh_network_n_outputs(net));
+    else if (nnh_spec_boxes(s, &g->R, &g->lo, &g->hi, &box_of_case, &err))
+        rc = cli_fail("%s", err.msg);
+    else
+        g->n = s->n_in;
+    free(box_of_case);
+    nnh_spec_free(s);
+    return rc;
+}
+
+static int apply_clip(const char *clip, regions *g)
+{
+    double *v;
+    int n;
+    char bad[64];
+    if (cli_parse_numbers(clip, &v, &n, bad, sizeof bad) != 0)
+        return cli_usage("bounds", "--clip: bad number '%s'", bad);
+    if (n != 2 || !(v[0] <= v[1])) {
+        free(v);
+        return cli_usage("bounds", "--clip: expected LO,HI with LO <= HI, got '%s'", clip);
+    }
+    int rc = CLI_OK;
+    for (int r = 0; r < g->R && !rc; r++)
+        for (int j = 0; j < g->n && !rc; j++) {
+            size_t i = (size_t)r * g->n + j;
+            double lo = fmax(g->lo[i], v[0]), hi = fmin(g->hi[i], v[1]);
+            if (!(lo <= hi))
+                rc = cli_fail("region %d, input %d: [%.17g, %.17g] does not meet --clip [%g, %g]",
+                              r, j, g->lo[i], g->hi[i], v[0], v[1]);
+            g->lo[i] = lo;
+            g->hi[i] = hi;
+        }
+    free(v);
+    return rc;
+}
+
+static int build_regions(const bounds_args *a, const nnh_network *net, regions *g)
+{
+    int rc = a->spec ? regions_from_spec(a, net, g)
+             : a->box ? regions_from_box(a->box, net, a->net, g)
+                      : regions_from_center(a, net, g);
+    if (!rc && a->clip)
+        rc = apply_clip(a->clip, g);
+    return rc;
+}
+
+/* ---- provenance: the run's options as one JSON object ---- */
+
+static char *options_json(const bounds_args *a)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (!o)
+        return NULL;
+    cJSON_AddStringToObject(o, "method", a->method);
+    cJSON_AddStringToObject(o, "region", a->spec ? "spec" : a->box ? "box" : "center");
+    if (a->box)
+        cJSON_AddStringToObject(o, "box", a->box);
+    if (a->center) {
+        cJSON_AddStringToObject(o, "center", a->center);
+        cJSON_AddNumberToObject(o, "eps", strtod(a->eps, NULL));
+    }
+    if (a->clip)
+        cJSON_AddStringToObject(o, "clip", a->clip);
+    cJSON_AddBoolToObject(o, "strip_softmax", a->load.strip_softmax);
+    cJSON_AddBoolToObject(o, "nnet_normalized", a->load.nnet_normalized);
+    cJSON_AddBoolToObject(o, "nnet_output_relu", a->load.nnet_output_relu);
+    cJSON *eo = cJSON_Parse(a->engine_opts ? a->engine_opts : "{}");
+    if (eo)
+        cJSON_AddItemToObject(o, "engine_options", eo);
+    char *s = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    return s;
+}
+
+/* ---- interruption: remove the temporary file on SIGINT/SIGTERM/SIGHUP ---- */
+
+static char temp_path[4096];
+
+static void on_signal(int sig)
+{
+    if (temp_path[0])
+        unlink(temp_path);
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static void guard_temp(const char *path)
+{
+    snprintf(temp_path, sizeof temp_path, "%s", path ? path : "");
+    int sigs[3] = {SIGINT, SIGTERM, SIGHUP};
+    for (int i = 0; i < 3; i++) {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = path ? on_signal : SIG_DFL;
+        sigemptyset(&sa.sa_mask);
+        sigaction(sigs[i], &sa, NULL);
+    }
+}
+
+/* ---- the run ---- */
+
+static double mean_width(const double *lo, const double *hi, int n)
+{
+    double s = 0;
+    for (int i = 0; i < n; i++)
+        s += hi[i] - lo[i];
+    return n ? s / n : 0;
+}
+
+static void print_layers(const nnh_network *net, nnh_bounds **b, int R)
+{
+    for (int k = 0; k < net->n_layers; k++) {
+        double m = 0;
+        for (int r = 0; r < R; r++)
+            m += mean_width(b[r]->layers[k].pre_lo, b[r]->layers[k].pre_hi,
+                            b[r]->layers[k].width);
+        printf("layer %3d  width %5d  %-10s  mean pre-activation width %.6g\n", k,
+               net->layers[k].n_out, nnh_act_name(net->layers[k].act.kind), m / R);
+    }
+}
+
+/* run the engine on every region and store the file; b[r] are allocated here */
+static int compute_and_write(const bounds_args *a, const nnh_network *net, const regions *g,
+                             nnh_h5_writer *w, nnh_bounds **b, nnh_layer_stats *stats)
+{
+    const struct bounds_method *m = find_method(a->method);
+    const char *eo = a->engine_opts ? a->engine_opts : "{}";
+    nnh_error err;
+    nnh_error_clear(&err);
+    for (int r = 0; r < g->R; r++) {
+        size_t off = (size_t)r * g->n;
+        if (nnh_bounds_create(net, g->lo + off, g->hi + off, &b[r], &err) ||
+            m->run(net, b[r], stats, eo, &err)) {
+            nnh_h5_abort(w);
+            return g->R > 1 ? cli_fail("%s: region %d: %s", a->method, r, err.msg)
+                            : cli_fail("%s: %s", a->method, err.msg);
+        }
+    }
+    int rc = NNH_OK;
+    for (int k = 0; k < net->n_layers && !rc; k++)
+        rc = nnh_h5_write_layer(w, k, b, &err);
+    if (!rc)
+        rc = nnh_h5_write_stats(w, stats, &err);
+    if (rc) {
+        nnh_h5_abort(w);
+        return cli_fail("%s", err.msg);
+    }
+    if (nnh_h5_finish(w, 1, &err))
+        return cli_fail("%s", err.msg);
+    return CLI_OK;
+}
+
+static int run(const bounds_args *a, const nnh_network *net, const regions *g)
+{
+    char *opts = options_json(a);
+    if (!opts)
+        return cli_fail("out of memory");
+    nnh_h5_meta meta;
+    nnh_h5_meta_init(&meta);
+    meta.network_path = a->net;
+    meta.spec_path = a->spec;
+    meta.method = a->method;
+    meta.options_json = opts;
+    nnh_error err;
+    nnh_error_clear(&err);
+    nnh_h5_writer *w;
+    /* created before the work, so an unwritable output fails at once */
+    int rc = nnh_h5_create(a->out, net, &meta, g->R, g->lo, g->hi, &w, &err);
+    free(opts);
+    if (rc)
+        return cli_fail("%s", err.msg);
+    guard_temp(nnh_h5_temp_path(w));
+    nnh_bounds **b = calloc((size_t)g->R, sizeof *b);
+    nnh_layer_stats *stats = calloc((size_t)net->n_layers, sizeof *stats);
+    double t0 = cli_now();
+    if (!b || !stats) {
+        nnh_h5_abort(w);
+        rc = cli_fail("out of memory");
+    } else
+        rc = compute_and_write(a, net, g, w, b, stats);
+    guard_temp(NULL);
+    if (!rc && !a->quiet) {
+        print_layers(net, b, g->R);
+        printf("wrote %s: %d region%s, %d layers, status complete (%.3f s)\n", a->out, g->R,
+               g->R == 1 ? "" : "s", net->n_layers, cli_now() - t0);
+    }
+    for (int r = 0; b && r < g->R; r++)
+        nnh_bounds_free(b[r]);
+    free(b);
+    free(stats);
+    return rc;
+}
+
+int cmd_bounds(int argc, char **argv)
+{
+    bounds_args a;
+    int rc = parse_args(argc, argv, &a);
+    if (rc)
+        return rc < 0 ? CLI_OK : rc;
+    if ((rc = check_args(&a)))
+        return rc;
+    nnh_network *net;
+    if (cli_load_network(a.net, &a.load, &net))
+        return CLI_FAIL;
+    regions g = {0, 0, NULL, NULL};
+    rc = build_regions(&a, net, &g);
+    if (!rc)
+        rc = run(&a, net, &g);
+    free(g.lo);
+    free(g.hi);
+    nnh_network_free(net);
+    return rc;
+}
