@@ -1,6 +1,7 @@
 /* `nnhull bounds`: certified per-neuron bounds of every layer over input
  * regions (a VNNLIB property's boxes, a box file, or center +/- eps), by the
  * engine chosen from the method table below, written to an HDF5 bound file. */
+#include "bounds_dist.h"
 #include "cli_common.h"
 #include "commands.h"
 #include "nnh_round.h"
@@ -88,7 +89,21 @@ static void print_usage(void)
           stdout);
     for (int i = 0; i < n_methods; i++)
         printf("                         %-8s %s\n", methods[i].name, methods[i].summary);
-    fputs("  --engine-opts JSON   engine options as a JSON object (default {})\n"
+    fputs("                         crown    linear back-substitution (CROWN) on top of ibp\n"
+          "                         lp1d     LP bound tightening with 1-D envelope cuts\n"
+          "                         hull     lp1d + multivariate convex-hull cuts (the paper)\n"
+          "  --engine-opts JSON   engine options as a JSON object (default {}); lp1d/hull:\n"
+          "                       max_rounds, max_cuts_per_round, cut_tol, lp_time_limit,\n"
+          "                       time_limit\n"
+          "  --split K            bisect the input region(s) into K regions (longest edge\n"
+          "                       first); one row per region in the file\n\n"
+          "runs and MPI (see README):\n"
+          "  mpirun -np N nnhull bounds ...   spread the LP problems over N ranks; the\n"
+          "                       numbers do not depend on N\n"
+          "  --checkpoint-every S write finished work to F.partial.h5 at most every S\n"
+          "                       seconds (default 1; 0 = after every layer of a region)\n"
+          "  --resume             continue an interrupted run from F.partial.h5\n"
+          "  --stats              print scheduler statistics (idle time, messages, tasks)\n"
           "  --out F.h5           output file (required)\n"
           "  --quiet              print nothing on success (default: one line per layer)\n\n"
           "network loading:\n" CLI_LOAD_HELP
@@ -105,10 +120,13 @@ static void print_usage(void)
 typedef struct bounds_args {
     const char *net, *spec, *box, *center, *eps, *clip, *method, *out, *engine_opts;
     int quiet;
+    int split, resume, stats;   /* --split K, --resume, --stats (bounds_dist.c) */
+    double checkpoint_every;
     nnh_load_opts load;
 } bounds_args;
 
-enum { O_SPEC = 1, O_BOX, O_CENTER, O_EPS, O_CLIP, O_METHOD, O_OUT, O_QUIET, O_EOPTS };
+enum { O_SPEC = 1, O_BOX, O_CENTER, O_EPS, O_CLIP, O_METHOD, O_OUT, O_QUIET, O_EOPTS, O_SPLIT,
+       O_RESUME, O_CKPT, O_STATS };
 
 /* CLI_OK, CLI_USAGE (message printed), or -1 when --help was printed */
 static int parse_args(int argc, char **argv, bounds_args *a)
@@ -117,8 +135,11 @@ static int parse_args(int argc, char **argv, bounds_args *a)
         {"spec", 1, O_SPEC},     {"box", 1, O_BOX},     {"center", 1, O_CENTER},
         {"eps", 1, O_EPS},       {"clip", 1, O_CLIP},   {"method", 1, O_METHOD},
         {"out", 1, O_OUT},       {"quiet", 0, O_QUIET}, {"engine-opts", 1, O_EOPTS},
+        {"split", 1, O_SPLIT},   {"resume", 0, O_RESUME}, {"checkpoint-every", 1, O_CKPT},
+        {"stats", 0, O_STATS},
         CLI_LOAD_OPTS,           {NULL, 0, 0}};
     memset(a, 0, sizeof *a);
+    a->checkpoint_every = 1.0;
     nnh_load_opts_init(&a->load);
     cli_parser p;
     cli_parser_init(&p, "bounds", argc, argv, opts);
@@ -143,6 +164,22 @@ static int parse_args(int argc, char **argv, bounds_args *a)
         case O_OUT: slot = &a->out; break;
         case O_EOPTS: slot = &a->engine_opts; break;
         case O_QUIET: a->quiet = 1; continue;
+        case O_RESUME: a->resume = 1; continue;
+        case O_STATS: a->stats = 1; continue;
+        case O_SPLIT:
+        case O_CKPT: {
+            char *end;
+            double x = strtod(v, &end);
+            if (end == v || *end || !(x >= 0) || (id == O_SPLIT && (x != floor(x) || x > 1e7)))
+                return cli_usage("bounds", "--%s: '%s' is not a %s", id == O_SPLIT ? "split"
+                                 : "checkpoint-every", v, id == O_SPLIT ? "region count" :
+                                 "number of seconds >= 0");
+            if (id == O_SPLIT)
+                a->split = (int)x;
+            else
+                a->checkpoint_every = x;
+            continue;
+        }
         default: cli_load_option(id, &a->load); continue;
         }
         *slot = v;
@@ -165,7 +202,8 @@ static int check_args(const bounds_args *a)
         method_list(list, sizeof list);
         return cli_usage("bounds", "missing --method (one of: %s)", list);
     }
-    if (!find_method(a->method)) {
+    nnh_method em;
+    if (!find_method(a->method) && nnh_method_parse(a->method, &em) != 0) {
         char list[256];
         method_list(list, sizeof list);
         return cli_usage("bounds", "unknown method '%s' (valid: %s)", a->method, list);
@@ -381,6 +419,8 @@ static char *options_json(const bounds_args *a)
     }
     if (a->clip)
         cJSON_AddStringToObject(o, "clip", a->clip);
+    if (a->split > 0)
+        cJSON_AddNumberToObject(o, "split", a->split);
     cJSON_AddBoolToObject(o, "strip_softmax", a->load.strip_softmax);
     cJSON_AddBoolToObject(o, "nnet_normalized", a->load.nnet_normalized);
     cJSON_AddBoolToObject(o, "nnet_output_relu", a->load.nnet_output_relu);
@@ -475,6 +515,20 @@ static int run(const bounds_args *a, const nnh_network *net, const regions *g)
     char *opts = options_json(a);
     if (!opts)
         return cli_fail("out of memory");
+    nnh_method em;
+    if (nnh_method_parse(a->method, &em) == 0) {
+        /* the engines of src/engine.h run through the (MPI) scheduler */
+        cli_dist_args d = {a->method, a->engine_opts, a->out, a->split, a->resume, a->stats,
+                           a->quiet, a->checkpoint_every, {0}};
+        nnh_h5_meta_init(&d.meta);
+        d.meta.network_path = a->net;
+        d.meta.spec_path = a->spec;
+        d.meta.method = a->method;
+        d.meta.options_json = opts;
+        int rc = cli_bounds_dist_run(&d, net, g->R, g->lo, g->hi);
+        free(opts);
+        return rc;
+    }
     nnh_h5_meta meta;
     nnh_h5_meta_init(&meta);
     meta.network_path = a->net;
@@ -511,7 +565,7 @@ static int run(const bounds_args *a, const nnh_network *net, const regions *g)
     return rc;
 }
 
-int cmd_bounds(int argc, char **argv)
+static int bounds_master(int argc, char **argv)
 {
     bounds_args a;
     int rc = parse_args(argc, argv, &a);
@@ -531,3 +585,6 @@ int cmd_bounds(int argc, char **argv)
     nnh_network_free(net);
     return rc;
 }
+
+/* every rank enters here; only rank 0 parses the arguments and reads files */
+int cmd_bounds(int argc, char **argv) { return cli_bounds_mpi_main(argc, argv, bounds_master); }
