@@ -6,7 +6,10 @@
  * back after checking that it is the same job. */
 #include "dist_internal.h"
 
+#include <errno.h>
+#include <glob.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -164,8 +167,28 @@ static int restore(dist_master *m, const nnh_h5_file *f, const char *path)
     return rc;
 }
 
+/* a run killed while writing leaves <ckpt>.tmp.<pid>: remove those of dead
+ * processes (the checkpoint itself is only ever replaced by a rename) */
+static void remove_stale_temps(const char *ckpt)
+{
+    char pat[4200];
+    snprintf(pat, sizeof pat, "%s.tmp.*", ckpt);
+    glob_t g;
+    if (glob(pat, GLOB_NOSORT, NULL, &g) != 0)
+        return;
+    size_t plen = strlen(pat) - 1;
+    for (size_t i = 0; i < g.gl_pathc; i++) {
+        char *end;
+        long pid = strtol(g.gl_pathv[i] + plen, &end, 10);
+        if (*end == '\0' && pid > 0 && kill((pid_t)pid, 0) != 0 && errno == ESRCH)
+            unlink(g.gl_pathv[i]);
+    }
+    globfree(&g);
+}
+
 int dist_resume(dist_master *m, int *complete)
 {
+    remove_stale_temps(m->ckpt);
     *complete = 0;
     nnh_h5_file *f = NULL;
     int rc = NNH_OK;

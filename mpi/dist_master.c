@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static volatile sig_atomic_t g_signal;
 
@@ -422,7 +423,7 @@ static int schedule(dist_master *m)
         if (m->units_done == m->units_total)
             break;
         int did;
-        if ((rc = master_task(m, &did)) || did)
+        if ((rc = master_task(m, &did)) || did || m->units_done == m->units_total)
             continue;
         if (!multi) /* nothing left to do alone, yet units remain: a bug */
             return nnh_error_set(m->err, NNH_EINVAL, "scheduler stalled with %d of %d units "
@@ -512,8 +513,15 @@ static int job_broadcast(dist_master *m)
 static int run_master(dist_master *m, nnh_dist_report *report)
 {
     int complete = 0, rc = master_alloc(m);
+    if (!rc && !m->o->resume && access(m->ckpt, F_OK) == 0)
+        rc = nnh_error_set(m->err, NNH_EINVAL, "%s exists (an interrupted run): continue it "
+                           "with --resume, or delete it", m->ckpt);
     if (!rc && m->o->resume)
         rc = dist_resume(m, &complete);
+    /* written at once: an unwritable output fails before any work */
+    int wrote = 0;
+    if (!rc && !complete)
+        wrote = !(rc = dist_write_file(m, m->ckpt, 0));
     if (!rc && !complete)
         rc = schedule(m);
     if (m->d->mpi && m->d->size > 1)
@@ -533,8 +541,14 @@ static int run_master(dist_master *m, nnh_dist_report *report)
     }
     if (!rc && !complete)
         rc = dist_write_file(m, m->out, 1);
-    if (!rc)
-        remove(m->ckpt);
+    if (!rc || (wrote && m->units_done == 0))
+        remove(m->ckpt); /* done, or nothing worth keeping */
+    else if (wrote) {
+        char msg[NNH_ERRMSG_LEN];
+        snprintf(msg, sizeof msg, "%s", m->err->msg);
+        nnh_error_set(m->err, rc, "%.700s (finished work is kept in %.200s; --resume continues "
+                      "it)", msg, m->ckpt);
+    }
     if (!rc && report)
         fill_report(m, report);
     return rc;
