@@ -65,13 +65,17 @@ typedef struct nnh_neuron {
     double b;
 } nnh_neuron;
 
-/* Caller-owned scratch for inputs of up to n_max coordinates. */
+/* Caller-owned scratch for inputs of up to n_max coordinates (8 n_max + 1
+ * doubles, 3 n_max ints); calls with it allocate nothing. One workspace per
+ * thread: calls write into it. */
 typedef struct nnh_env_ws {
     int n_max;
     double *dbuf;
     int *ibuf;
 } nnh_env_ws;
 
+/* Allocate for n_max >= 0 coordinates: 0, NNH_EINVAL or NNH_ENOMEM (ws is
+ * then empty, and nnh_env_ws_free on it is harmless). */
 int nnh_env_ws_init(nnh_env_ws *ws, int n_max, nnh_error *err);
 void nnh_env_ws_free(nnh_env_ws *ws);
 
@@ -82,10 +86,17 @@ typedef struct nnh_env_point {
 } nnh_env_point;
 
 /* Concave envelope of f over the box at x (x is clamped to the box); grad
- * (n entries, may be NULL) receives a supergradient in original coordinates. */
+ * (n entries, may be NULL) receives a supergradient in original coordinates
+ * (0 for coordinates with w_i = 0 or l_i = u_i, which are dropped exactly).
+ * Sort-once walk of convexification.md Section 2.4: O(n log n) with one
+ * tie-point solve per call. Accurate to about 1e-14 relative; the value is
+ * not a certified bound (nnh_separate's cuts are).
+ * Returns 0, or NNH_EINVAL for n > ws->n_max, l_i > u_i, NaN or infinite
+ * data, or an uninitialized workspace. */
 int nnh_cav(const nnh_neuron *nr, const double *x, double *grad, nnh_env_point *res,
             nnh_env_ws *ws);
-/* Convex envelope (by reflection), grad a subgradient. */
+/* Convex envelope (by reflection tau(z) = -sigma(-z)), grad a subgradient.
+ * For convex sigma it is f itself (region F, grad = sigma'(z) w). */
 int nnh_vex(const nnh_neuron *nr, const double *x, double *grad, nnh_env_point *res,
             nnh_env_ws *ws);
 
@@ -98,10 +109,19 @@ typedef struct nnh_cut {
     int level;
 } nnh_cut;
 
-/* Separation: if (x*, y*) is outside conv(S) by more than tol, write the most
- * violated valid cut (coefficients into a[n], the rest into *cut); otherwise
- * cut->sense = 0. Cuts are valid on the whole box in exact arithmetic: the
- * intercept carries a margin for the rounding error of its computation. */
+/* Separation: if (x*, y*) is outside conv(S) by more than tol (y* > cav(x*) +
+ * tol or y* < vex(x*) - tol, x* clamped to the box), write the most violated
+ * valid cut, the tangent plane of the envelope at x* (coefficients into a[n],
+ * the rest into *cut); otherwise cut->sense = 0 (a[] is scratch then).
+ * Validity: every returned cut holds for all x in the box in exact arithmetic
+ * (f(x) <= a^T x + c for sense +1, >= for -1), whatever the rounding in the
+ * envelope or the tie point. After computing (a, c) the oracle bounds
+ * max_{x in box} f(x) - a^T x - c by a parametric continuous knapsack along z
+ * (O(n log n): the box vertices on the knapsack path plus the inflection/kink
+ * and the concave-part stationary point on each edge), adds a bound on the
+ * rounding of that computation, and relaxes c outward by the positive part.
+ * The reported violation is computed with the relaxed cut (it is returned
+ * only when still positive). tol >= 0. Errors as nnh_cav. */
 int nnh_separate(const nnh_neuron *nr, const double *x, double y, double tol, double *a,
                  nnh_cut *cut, nnh_env_ws *ws);
 

@@ -1,0 +1,333 @@
+/* `nnhull envelope`: one neuron per JSON line on stdin -> f, the multivariate
+ * cav/vex with supergradients and regions, the 1-D envelopes and (given y)
+ * the separating cut, one JSON line per input on stdout. */
+#include "nnhull.h"
+
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int cmd_envelope(int argc, char **argv);
+
+static void envelope_help(FILE *out)
+{
+    fprintf(out,
+            "usage: nnhull envelope [--tol T] < neurons.jsonl\n"
+            "Envelopes of f(x) = act(w^T x + b) over the box [l,u] at x (Carrasco & Munoz).\n"
+            "One JSON object per input line:\n"
+            "  {\"act\":\"sigmoid\",\"w\":[..],\"b\":..,\"l\":[..],\"u\":[..],\"x\":[..],\"y\":..}\n"
+            "  act: relu, leaky_relu, sigmoid, tanh, softplus, elu, selu, identity;\n"
+            "  \"alpha\" only for leaky_relu, elu, selu; \"b\" defaults to 0; \"y\" optional.\n"
+            "One JSON line out per input line (x is clamped to the box):\n"
+            "  {\"f\",\"cav\",\"cav_grad\",\"cav_region\",\"vex\",\"vex_grad\",\"vex_region\",\n"
+            "   \"cav1d\",\"vex1d\"}  region: f (cav = f), l (secant piece), i (multivariate);\n"
+            "  with y: \"cut\":{\"sense\":\"<=\"|\">=\",\"a\":[..],\"c\":..,\"violation\":..}, the\n"
+            "  most violated valid cut y <= a^T x + c (or >=; also \"region\" and \"level\"\n"
+            "  of the envelope piece it comes from), or \"cut\":null when (x, y)\n"
+            "  is within T of the hull. Cuts hold on the whole box in exact arithmetic.\n"
+            "  A bad line gives {\"error\":\"line N: ...\"} and processing continues.\n"
+            "options:\n"
+            "  --tol T   separation tolerance (default 1e-9)\n"
+            "Exit status: 0 all lines processed, 1 some line was bad, 2 usage error.\n");
+}
+
+/* One parsed input line; arrays point into buf (4 n doubles). */
+typedef struct env_line {
+    nnh_activation act;
+    nnh_neuron nr;
+    double *w, *l, *u, *x;
+    double y;
+    int has_y;
+} env_line;
+
+static int get_array(const cJSON *root, const char *key, double *dst, int n, char *msg,
+                     size_t len)
+{
+    const cJSON *a = cJSON_GetObjectItemCaseSensitive(root, key);
+    int k = 0;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, a)
+    {
+        if (!cJSON_IsNumber(e)) {
+            snprintf(msg, len, "\"%s\"[%d] is not a number", key, k);
+            return -1;
+        }
+        dst[k++] = e->valuedouble;
+    }
+    (void)n;
+    return 0;
+}
+
+/* Array length of key, or -1 (with msg) when missing or not an array. */
+static int array_len(const cJSON *root, const char *key, char *msg, size_t len)
+{
+    const cJSON *a = cJSON_GetObjectItemCaseSensitive(root, key);
+    if (!cJSON_IsArray(a)) {
+        snprintf(msg, len, "\"%s\" must be an array of numbers", key);
+        return -1;
+    }
+    return cJSON_GetArraySize(a);
+}
+
+/* Parse one line into L (growing *buf / *cap as needed); 0 or -1 with msg. */
+static int parse_line(const char *text, env_line *L, double **buf, int *cap, char *msg,
+                      size_t len)
+{
+    cJSON *root = cJSON_Parse(text);
+    int rc = -1;
+    if (!cJSON_IsObject(root)) {
+        snprintf(msg, len, "not a JSON object");
+        goto done;
+    }
+    const cJSON *act = cJSON_GetObjectItemCaseSensitive(root, "act");
+    nnh_act_kind kind;
+    if (!cJSON_IsString(act)) {
+        snprintf(msg, len, "missing \"act\" (activation name)");
+        goto done;
+    }
+    if (nnh_act_parse(act->valuestring, &kind) != NNH_OK) {
+        snprintf(msg, len, "unknown activation \"%s\"", act->valuestring);
+        goto done;
+    }
+    nnh_act_default(&L->act, kind);
+    const cJSON *al = cJSON_GetObjectItemCaseSensitive(root, "alpha");
+    if (al) {
+        if (kind != NNH_ACT_LEAKY_RELU && kind != NNH_ACT_ELU && kind != NNH_ACT_SELU) {
+            snprintf(msg, len, "\"alpha\" is only for leaky_relu, elu and selu");
+            goto done;
+        }
+        if (!cJSON_IsNumber(al)) {
+            snprintf(msg, len, "\"alpha\" is not a number");
+            goto done;
+        }
+        L->act.alpha = al->valuedouble;
+    }
+    nnh_error err;
+    if (nnh_act_check(&L->act, &err) != NNH_OK) {
+        snprintf(msg, len, "%s", err.msg);
+        goto done;
+    }
+    const char *keys[4] = {"w", "l", "u", "x"};
+    int n = -1;
+    for (int k = 0; k < 4; k++) {
+        int m = array_len(root, keys[k], msg, len);
+        if (m < 0)
+            goto done;
+        if (n >= 0 && m != n) {
+            snprintf(msg, len, "\"%s\" has %d entries, \"w\" has %d", keys[k], m, n);
+            goto done;
+        }
+        n = m;
+    }
+    if (4 * n > *cap) {
+        double *nb = realloc(*buf, (size_t)(4 * n) * sizeof(double));
+        if (!nb) {
+            snprintf(msg, len, "out of memory for n=%d", n);
+            goto done;
+        }
+        *buf = nb;
+        *cap = 4 * n;
+    }
+    L->w = *buf;
+    L->l = L->w + n;
+    L->u = L->l + n;
+    L->x = L->u + n;
+    double *dst[4] = {L->w, L->l, L->u, L->x};
+    for (int k = 0; k < 4; k++)
+        if (get_array(root, keys[k], dst[k], n, msg, len))
+            goto done;
+    for (int i = 0; i < n; i++)
+        if (!(L->l[i] <= L->u[i])) {
+            snprintf(msg, len, "box coordinate %d: l=%g > u=%g", i, L->l[i], L->u[i]);
+            goto done;
+        }
+    const cJSON *b = cJSON_GetObjectItemCaseSensitive(root, "b");
+    if (b && !cJSON_IsNumber(b)) {
+        snprintf(msg, len, "\"b\" is not a number");
+        goto done;
+    }
+    const cJSON *y = cJSON_GetObjectItemCaseSensitive(root, "y");
+    if (y && !cJSON_IsNumber(y) && !cJSON_IsNull(y)) {
+        snprintf(msg, len, "\"y\" is not a number");
+        goto done;
+    }
+    L->has_y = cJSON_IsNumber(y);
+    L->y = L->has_y ? y->valuedouble : 0.0;
+    L->nr = (nnh_neuron){&L->act, n, L->w, L->l, L->u, b ? b->valuedouble : 0.0};
+    rc = 0;
+done:
+    cJSON_Delete(root);
+    return rc;
+}
+
+static void put_num(double v)
+{
+    if (isfinite(v))
+        printf("%.17g", v);
+    else
+        printf("null"); /* JSON has no inf/nan */
+}
+
+static void put_vec(const double *v, int n)
+{
+    putchar('[');
+    for (int i = 0; i < n; i++) {
+        if (i)
+            putchar(',');
+        put_num(v[i]);
+    }
+    putchar(']');
+}
+
+static const char *region_name(nnh_region r)
+{
+    return r == NNH_REGION_F ? "f" : (r == NNH_REGION_L ? "l" : "i");
+}
+
+/* JSON string body with quotes and backslashes escaped (messages only). */
+static void put_escaped(const char *s)
+{
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\')
+            putchar('\\');
+        if ((unsigned char)*s >= 0x20)
+            putchar(*s);
+    }
+}
+
+/* Evaluate and print one parsed line; 0 or -1 with msg. */
+static int run_line(env_line *L, double tol, nnh_env_ws *ws, double **gbuf, int *gcap, char *msg,
+                    size_t len)
+{
+    int n = L->nr.n;
+    if (n > ws->n_max) {
+        nnh_env_ws_free(ws);
+        nnh_error err;
+        if (nnh_env_ws_init(ws, n, &err)) {
+            snprintf(msg, len, "%s", err.msg);
+            return -1;
+        }
+    }
+    if (3 * n > *gcap) {
+        double *nb = realloc(*gbuf, (size_t)(3 * n) * sizeof(double));
+        if (!nb) {
+            snprintf(msg, len, "out of memory for n=%d", n);
+            return -1;
+        }
+        *gbuf = nb;
+        *gcap = 3 * n;
+    }
+    double *gc = *gbuf, *gv = gc + n, *a = gv + n;
+    double z = L->nr.b, Lz = L->nr.b, Uz = L->nr.b;
+    for (int i = 0; i < n; i++) {
+        double xi = fmin(fmax(L->x[i], L->l[i]), L->u[i]);
+        z += L->w[i] * xi;
+        Lz += fmin(L->w[i] * L->l[i], L->w[i] * L->u[i]);
+        Uz += fmax(L->w[i] * L->l[i], L->w[i] * L->u[i]);
+    }
+    nnh_env_point pc, pv;
+    nnh_cut cut = {0};
+    if (nnh_cav(&L->nr, L->x, gc, &pc, ws) || nnh_vex(&L->nr, L->x, gv, &pv, ws) ||
+        (L->has_y && nnh_separate(&L->nr, L->x, L->y, tol, a, &cut, ws))) {
+        snprintf(msg, len, "invalid neuron (non-finite numbers?)");
+        return -1;
+    }
+    if (Lz > z)
+        Lz = z; /* rounding of the three sums */
+    if (Uz < z)
+        Uz = z;
+    printf("{\"f\":");
+    put_num(nnh_act_value(&L->act, z));
+    printf(",\"cav\":");
+    put_num(pc.value);
+    printf(",\"cav_grad\":");
+    put_vec(gc, n);
+    printf(",\"cav_region\":\"%s\",\"vex\":", region_name(pc.region));
+    put_num(pv.value);
+    printf(",\"vex_grad\":");
+    put_vec(gv, n);
+    printf(",\"vex_region\":\"%s\",\"cav1d\":", region_name(pv.region));
+    put_num(nnh_env1d_upper(&L->act, Lz, Uz, z, NULL));
+    printf(",\"vex1d\":");
+    put_num(nnh_env1d_lower(&L->act, Lz, Uz, z, NULL));
+    if (L->has_y) {
+        printf(",\"cut\":");
+        if (cut.sense == 0)
+            printf("null");
+        else {
+            printf("{\"sense\":\"%s\",\"a\":", cut.sense > 0 ? "<=" : ">=");
+            put_vec(a, n);
+            printf(",\"c\":");
+            put_num(cut.c);
+            printf(",\"violation\":");
+            put_num(cut.violation);
+            printf(",\"region\":\"%s\",\"level\":%d}", region_name(cut.region), cut.level);
+        }
+    }
+    printf("}\n");
+    return 0;
+}
+
+static int blank(const char *s)
+{
+    for (; *s; s++)
+        if (*s != ' ' && *s != '\t' && *s != '\r' && *s != '\n')
+            return 0;
+    return 1;
+}
+
+int cmd_envelope(int argc, char **argv)
+{
+    double tol = 1e-9;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            envelope_help(stdout);
+            return 0;
+        }
+        const char *v = NULL;
+        if (!strcmp(argv[i], "--tol") && i + 1 < argc)
+            v = argv[++i];
+        else if (!strncmp(argv[i], "--tol=", 6))
+            v = argv[i] + 6;
+        char *end = NULL;
+        if (v)
+            tol = strtod(v, &end);
+        if (!v || end == v || *end || !(tol >= 0.0) || !isfinite(tol)) {
+            fprintf(stderr, "nnhull: envelope: bad argument '%s'\nTry 'nnhull envelope --help'.\n",
+                    v ? v : argv[i]);
+            return 2;
+        }
+    }
+    nnh_env_ws ws;
+    nnh_error err;
+    if (nnh_env_ws_init(&ws, 64, &err)) {
+        fprintf(stderr, "nnhull: envelope: %s\n", err.msg);
+        return 1;
+    }
+    double *buf = NULL, *gbuf = NULL;
+    int cap = 0, gcap = 0, bad = 0;
+    char *line = NULL, msg[NNH_ERRMSG_LEN + 128];
+    size_t lcap = 0;
+    long lineno = 0;
+    while (getline(&line, &lcap, stdin) >= 0) {
+        lineno++;
+        if (blank(line))
+            continue;
+        env_line L;
+        if (parse_line(line, &L, &buf, &cap, msg, sizeof msg) ||
+            run_line(&L, tol, &ws, &gbuf, &gcap, msg, sizeof msg)) {
+            printf("{\"error\":\"line %ld: ", lineno);
+            put_escaped(msg);
+            printf("\"}\n");
+            bad++;
+        }
+        fflush(stdout);
+    }
+    free(line);
+    free(buf);
+    free(gbuf);
+    nnh_env_ws_free(&ws);
+    return bad ? 1 : 0;
+}
