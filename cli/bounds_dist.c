@@ -178,7 +178,6 @@ int cli_bounds_dist_run(const cli_dist_args *a, const nnh_network *net, int R, c
     nnh_error_clear(&err);
     if (cli_bound_opts_parse(a->method, a->engine_opts, &o.bound, &err))
         return cli_usage("bounds", "%s", err.msg);
-    o.split = a->split;
     o.resume = a->resume;
     o.checkpoint_every = a->checkpoint_every;
     o.meta = a->meta;

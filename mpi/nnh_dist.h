@@ -34,7 +34,6 @@ void nnh_dist_cancel(nnh_dist *d, int status);
 /* Options of a distributed run (nnh_dist_opts_init sets the defaults). */
 typedef struct nnh_dist_opts {
     nnh_bound_opts bound;    /* engine and its options */
-    int split;               /* --split K: K regions by longest-edge bisection (0: as given) */
     int resume;              /* continue from the checkpoint file */
     double checkpoint_every; /* seconds between checkpoint writes (0: after every unit) */
     int chunk;               /* most tasks per message to a worker (default 8) */
