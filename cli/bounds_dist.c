@@ -118,15 +118,16 @@ static void print_stats(const nnh_dist_report *r, const nnh_network *net)
     printf("scheduler: %d rank%s, %d region%s, %d units (%d resumed), wall %.3f s\n", r->ranks,
            r->ranks == 1 ? "" : "s", r->n_regions, r->n_regions == 1 ? "" : "s", r->units_total,
            r->units_resumed, r->wall);
-    printf("master: computing %.3f s, idle %.3f s (idle fraction %.3f), %ld messages "
-           "(%.1f per second)\n", busy, r->master_idle, r->master_idle / wall, r->messages,
-           (double)r->messages / wall);
-    printf("layer  width   LP tasks  longest task (s)  mean task (s)  fallbacks\n");
+    printf("master: computing %.3f s (LP contexts %.3f s for %d, layer preparation and "
+           "checkpoints %.3f s), idle %.3f s (idle fraction %.3f), %ld messages (%.1f per "
+           "second)\n", busy, r->master_contexts, r->n_contexts, r->master_prepare,
+           r->master_idle, r->master_idle / wall, r->messages, (double)r->messages / wall);
+    printf("layer  width   LP tasks  longest task (s)  mean task (s)  all tasks (s)  fallbacks\n");
     for (int k = 0; k < net->n_layers; k++) {
         const nnh_dist_layer_sched *s = &r->layer[k];
-        printf("%5d  %5d  %9ld  %16.4f  %13.5f  %9ld\n", k, net->layers[k].n_out, s->tasks,
-               s->longest_task, s->tasks ? s->task_seconds / (double)s->tasks : 0.0,
-               r->stats[k].fallbacks);
+        printf("%5d  %5d  %9ld  %16.4f  %13.5f  %13.3f  %9ld\n", k, net->layers[k].n_out,
+               s->tasks, s->longest_task, s->tasks ? s->task_seconds / (double)s->tasks : 0.0,
+               s->task_seconds, r->stats[k].fallbacks);
     }
 }
 

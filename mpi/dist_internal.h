@@ -94,6 +94,8 @@ typedef struct dist_master {
     nnh_lp_layer *ctx; /* the master's own LP context */
     int ctx_r, ctx_k;
     double t0, busy, idle, last_ckpt;
+    double ctx_seconds, prep_seconds;
+    int n_ctx;
     char *ckpt;
     const char *out;
     nnh_dist_progress_fn progress;

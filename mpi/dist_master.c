@@ -92,11 +92,13 @@ static int unit_done(dist_master *m, int r)
     if (m->progress)
         m->progress(m->progress_arg, r, m->R, u->k, m->L, m->units_done, m->units_total,
                     now() - m->t0);
-    if (m->units_done < m->units_total && now() - m->last_ckpt >= m->o->checkpoint_every) {
+    double t = now();
+    if (m->units_done < m->units_total && t - m->last_ckpt >= m->o->checkpoint_every) {
         int rc = dist_write_file(m, m->ckpt, 0);
         if (rc)
             return rc;
         m->last_ckpt = now();
+        m->prep_seconds += m->last_ckpt - t;
     }
     return NNH_OK;
 }
@@ -123,6 +125,7 @@ static int region_next(dist_master *m, int r)
         }
         double t0 = now();
         int n = nnh_steps_prepare(m->net, g->b, k, g->pass, &m->o->bound, m->err);
+        m->prep_seconds += now() - t0;
         if (n < 0)
             return nnh_error_prefix(m->err, "region %d, layer %d: ", r, k);
         double *res = realloc(u->res, (size_t)(n ? n : 1) * sizeof *res);
@@ -154,8 +157,10 @@ static int region_start(dist_master *m, int r)
     /* the crown pass starts from the input box alone, as in nnh_bounds_compute */
     if (!rc && g->resume_k < m->L)
         rc = nnh_bounds_create(m->net, m->lo + off, m->hi + off, &fresh, m->err);
+    double t0 = now();
     if (!rc && fresh)
         rc = nnh_steps_pass(m->net, fresh, &m->o->bound, &g->pass, m->err);
+    m->prep_seconds += now() - t0;
     nnh_bounds_free(fresh);
     if (rc)
         return nnh_error_prefix(m->err, "region %d: ", r);
@@ -234,8 +239,10 @@ static int master_task(dist_master *m, int *did)
             return nnh_error_prefix(m->err, "region %d, layer %d: ", r, u->k);
         m->ctx_r = r;
         m->ctx_k = u->k;
+        m->n_ctx++;
     }
     double t1 = now();
+    m->ctx_seconds += t1 - t0;
     rc = nnh_lp_layer_bound(m->ctx, nnh_steps_neuron(t), nnh_steps_sense(t), &u->res[t], &u->st,
                             m->err);
     if (rc)
@@ -477,7 +484,10 @@ static void fill_report(dist_master *m, nnh_dist_report *rep)
     rep->units_total = m->units_total;
     rep->units_resumed = m->units_resumed;
     rep->wall = now() - m->t0;
-    rep->master_busy = m->busy;
+    rep->master_busy = m->busy + m->prep_seconds;
+    rep->master_contexts = m->ctx_seconds;
+    rep->master_prepare = m->prep_seconds;
+    rep->n_contexts = m->n_ctx;
     rep->master_idle = m->idle;
     rep->messages = m->d->messages;
     rep->layer = m->sched;

@@ -59,6 +59,9 @@ typedef struct nnh_dist_report {
     int units_total, units_resumed;
     double wall;               /* seconds of the run */
     double master_busy;        /* seconds the master spent computing */
+    double master_contexts;    /* of which building LP contexts */
+    double master_prepare;     /* seconds preparing layers (IBP, CROWN) and checkpointing */
+    int n_contexts;            /* LP contexts the master built */
     double master_idle;        /* seconds the master waited with nothing to do */
     long messages;             /* point-to-point messages sent + received by the master */
     nnh_dist_layer_sched *layer; /* n_layers */
