@@ -3,7 +3,6 @@
  * scheduling itself is in mpi/. */
 #include "bounds_dist.h"
 #include "cli_common.h"
-#include "regions.h"
 
 #include <cJSON.h>
 
@@ -24,7 +23,7 @@ int cli_bounds_mpi_main(int argc, char **argv, int (*master)(int argc, char **ar
         rc = nnh_dist_worker(g_dist);
     else {
         rc = master(argc, argv);
-        nnh_dist_cancel(g_dist, rc ? rc : CLI_FAIL); /* no-op once the job started */
+        nnh_dist_cancel(g_dist, rc); /* no-op once the job started */
     }
     nnh_dist_end(g_dist, 1);
     g_dist = NULL;
@@ -153,45 +152,24 @@ static void print_layers(const nnh_network *net, const nnh_dist_report *rep)
 
 /* ---- the run ---- */
 
-static int split_regions(int split, int n, int *R, double **lo, double **hi, const double *lo0,
-                         const double *hi0)
-{
-    size_t sz = (size_t)*R * (size_t)n * sizeof(double);
-    *lo = malloc(sz);
-    *hi = malloc(sz);
-    if (!*lo || !*hi)
-        return cli_fail("out of memory");
-    memcpy(*lo, lo0, sz);
-    memcpy(*hi, hi0, sz);
-    nnh_error err;
-    nnh_error_clear(&err);
-    if (split > 0 && nnh_regions_split(R, n, lo, hi, split, &err))
-        return cli_fail("%s", err.msg);
-    return CLI_OK;
-}
-
-int cli_bounds_dist_run(const cli_dist_args *a, const nnh_network *net, int R, const double *lo0,
-                        const double *hi0)
+int cli_bounds_dist_run(const cli_dist_args *a, const nnh_network *net, int R, const double *lo,
+                        const double *hi)
 {
     nnh_dist_opts o;
     nnh_dist_opts_init(&o);
     nnh_error err;
     nnh_error_clear(&err);
     if (cli_bound_opts_parse(a->method, a->engine_opts, &o.bound, &err))
-        return cli_usage("bounds", "%s", err.msg);
+        return cli_fail("%s", err.msg);
     o.resume = a->resume;
     o.checkpoint_every = a->checkpoint_every;
     o.meta = a->meta;
-    double *lo = NULL, *hi = NULL;
-    int rc = split_regions(a->split, net->n_inputs, &R, &lo, &hi, lo0, hi0);
     nnh_dist_report rep;
     memset(&rep, 0, sizeof rep);
     progress_state ps = {a->quiet, 0};
-    if (!rc) {
-        rc = nnh_dist_run(g_dist, net, R, lo, hi, a->out, &o, on_progress, &ps, &rep, &err);
-        if (rc)
-            rc = cli_fail("%s", err.msg);
-    }
+    int rc = nnh_dist_run(g_dist, net, R, lo, hi, a->out, &o, on_progress, &ps, &rep, &err);
+    if (rc)
+        rc = cli_fail("%s", err.msg);
     if (!rc && !a->quiet && rep.bounds) {
         print_layers(net, &rep);
         printf("wrote %s: %d region%s, %d layers, %d rank%s, status complete (%.3f s)\n", a->out,
@@ -201,7 +179,5 @@ int cli_bounds_dist_run(const cli_dist_args *a, const nnh_network *net, int R, c
     if (!rc && a->stats)
         print_stats(&rep, net);
     nnh_dist_report_free(&rep, net->n_layers);
-    free(lo);
-    free(hi);
     return rc;
 }

@@ -19,12 +19,12 @@ int cli_bound_opts_parse(const char *method, const char *json, nnh_bound_opts *o
 
 typedef struct cli_dist_args {
     const char *method, *engine_opts, *out;
-    int split, resume, stats, quiet;
+    int resume, stats, quiet;
     double checkpoint_every;
     nnh_h5_meta meta;
 } cli_dist_args;
 
-/* Run on the regions (R x n_inputs boxes lo/hi; --split applied here) and
+/* Run on the regions (R x n_inputs boxes lo/hi, --split already applied) and
  * print the summary. Returns a CLI exit status (message printed). */
 int cli_bounds_dist_run(const cli_dist_args *a, const nnh_network *net, int R, const double *lo,
                         const double *hi);

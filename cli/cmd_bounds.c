@@ -3,6 +3,7 @@
  * engine chosen from the method table below, written to an HDF5 bound file. */
 #include "bounds_dist.h"
 #include "cli_common.h"
+#include "regions.h"
 #include "commands.h"
 #include "nnh_round.h"
 
@@ -212,6 +213,9 @@ static int check_args(const bounds_args *a)
     }
     if (!a->out)
         return cli_usage("bounds", "missing --out F.h5");
+    if (find_method(a->method) && (a->resume || a->stats))
+        return cli_usage("bounds", "--resume and --stats apply to the methods that run through "
+                         "the scheduler (crown, lp1d, hull), not to %s", a->method);
     if (a->engine_opts) {
         cJSON *o = cJSON_Parse(a->engine_opts);
         int ok = o && cJSON_IsObject(o);
@@ -401,6 +405,10 @@ static int build_regions(const bounds_args *a, const nnh_network *net, regions *
                       : regions_from_center(a, net, g);
     if (!rc && a->clip)
         rc = apply_clip(a->clip, g);
+    nnh_error err;
+    nnh_error_clear(&err);
+    if (!rc && a->split > 0 && nnh_regions_split(&g->R, g->n, &g->lo, &g->hi, a->split, &err))
+        rc = cli_fail("%s", err.msg);
     return rc;
 }
 
@@ -518,10 +526,10 @@ static int run(const bounds_args *a, const nnh_network *net, const regions *g)
     if (!opts)
         return cli_fail("out of memory");
     nnh_method em;
-    if (nnh_method_parse(a->method, &em) == 0) {
+    if (!find_method(a->method) && nnh_method_parse(a->method, &em) == 0) {
         /* the engines of src/engine.h run through the (MPI) scheduler */
-        cli_dist_args d = {a->method, a->engine_opts, a->out, a->split, a->resume, a->stats,
-                           a->quiet, a->checkpoint_every, {0}};
+        cli_dist_args d = {a->method, a->engine_opts, a->out, a->resume, a->stats, a->quiet,
+                           a->checkpoint_every, {0}};
         nnh_h5_meta_init(&d.meta);
         d.meta.network_path = a->net;
         d.meta.spec_path = a->spec;

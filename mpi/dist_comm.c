@@ -145,9 +145,10 @@ int dist_bcast_job(nnh_dist *d, int status, nnh_pack *job)
     if (!d->mpi || d->size == 1 || d->job_sent)
         return NNH_OK;
     d->job_sent = 1;
-    long hdr[2] = {status, job ? (long)job->len : 0};
+    /* hdr[0]: -1 = a job follows, else the exit status the workers take */
+    long hdr[2] = {job ? -1 : status, job ? (long)job->len : 0};
     MPI_Bcast(hdr, 2, MPI_LONG, 0, MPI_COMM_WORLD);
-    if (status == 0 && hdr[1] > 0)
+    if (job && hdr[1] > 0)
         MPI_Bcast(job->data, (int)hdr[1], MPI_BYTE, 0, MPI_COMM_WORLD);
     return NNH_OK;
 }
@@ -159,18 +160,19 @@ int dist_recv_job(nnh_dist *d, unsigned char **job, int *len)
     MPI_Bcast(hdr, 2, MPI_LONG, 0, MPI_COMM_WORLD);
     *job = NULL;
     *len = 0;
-    if (hdr[0] != 0)
+    if (hdr[0] >= 0)
         return (int)hdr[0];
     *job = malloc(hdr[1] > 0 ? (size_t)hdr[1] : 1);
     if (!*job) /* the broadcast is collective: nobody can go on without us */
         MPI_Abort(MPI_COMM_WORLD, 1);
-    MPI_Bcast(*job, (int)hdr[1], MPI_BYTE, 0, MPI_COMM_WORLD);
+    if (hdr[1] > 0)
+        MPI_Bcast(*job, (int)hdr[1], MPI_BYTE, 0, MPI_COMM_WORLD);
     *len = (int)hdr[1];
-    return 0;
+    return -1;
 }
 
 void nnh_dist_cancel(nnh_dist *d, int status)
 {
     if (d && d->rank == 0)
-        dist_bcast_job(d, status ? status : 1, NULL);
+        dist_bcast_job(d, status, NULL);
 }

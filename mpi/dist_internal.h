@@ -43,9 +43,10 @@ int dist_recv(nnh_dist *d, int src, int block, volatile int *stop, int *from, in
 /* Complete the master's pending sends (wait != 0: all of them). */
 void dist_flush(nnh_dist *d, int wait);
 
-/* Job broadcast: status (0 = a job follows) then the packed job. */
+/* Job broadcast (once): the packed job, or (job NULL) the exit status the
+ * workers are to take without a job. */
 int dist_bcast_job(nnh_dist *d, int status, nnh_pack *job);
-/* Workers: receive it; returns the status, *job filled when 0. */
+/* Workers: receive it; returns -1 with *job filled, or the exit status. */
 int dist_recv_job(nnh_dist *d, unsigned char **job, int *len);
 
 /* Test hook (tests/it_mpi.sh): NNHULL_FAULT=task-error makes workers fail

@@ -515,7 +515,7 @@ static int job_broadcast(dist_master *m)
         dist_bcast_job(m->d, 1, NULL);
         return nnh_error_set(m->err, NNH_ENOMEM, "out of memory packing the network");
     }
-    dist_bcast_job(m->d, 0, &p);
+    dist_bcast_job(m->d, -1, &p);
     nnh_pack_free(&p);
     return NNH_OK;
 }
@@ -530,8 +530,8 @@ static int run_master(dist_master *m, nnh_dist_report *report)
         rc = dist_resume(m, &complete);
     /* written at once: an unwritable output fails before any work */
     int wrote = 0;
-    if (!rc && !complete)
-        wrote = !(rc = dist_write_file(m, m->ckpt, 0));
+    if (!rc && !complete && !(wrote = !(rc = dist_write_file(m, m->ckpt, 0))))
+        nnh_error_prefix(m->err, "%s: cannot write its checkpoint: ", m->out);
     if (!rc && !complete)
         rc = schedule(m);
     if (m->d->mpi && m->d->size > 1)

@@ -188,7 +188,7 @@ int nnh_dist_worker(nnh_dist *d)
     unsigned char *job;
     int len;
     int status = dist_recv_job(d, &job, &len);
-    if (status)
+    if (status >= 0)
         return status;
     worker w;
     memset(&w, 0, sizeof w);
