@@ -213,7 +213,7 @@ static int check_args(const bounds_args *a)
     }
     if (!a->out)
         return cli_usage("bounds", "missing --out F.h5");
-    if (find_method(a->method) && (a->resume || a->stats))
+    if (!strcmp(a->method, "ibp") && (a->resume || a->stats))
         return cli_usage("bounds", "--resume and --stats apply to the methods that run through "
                          "the scheduler (crown, lp1d, hull), not to %s", a->method);
     if (a->engine_opts) {
@@ -526,8 +526,9 @@ static int run(const bounds_args *a, const nnh_network *net, const regions *g)
     if (!opts)
         return cli_fail("out of memory");
     nnh_method em;
-    if (!find_method(a->method) && nnh_method_parse(a->method, &em) == 0) {
-        /* the engines of src/engine.h run through the (MPI) scheduler */
+    if (nnh_method_parse(a->method, &em) == 0 && em != NNH_METHOD_IBP) {
+        /* the engines of src/engine.h but ibp (instant, no checkpoint needed) run
+         * through the (MPI) scheduler, whatever the table says */
         cli_dist_args d = {a->method, a->engine_opts, a->out, a->resume, a->stats, a->quiet,
                            a->checkpoint_every, {0}};
         nnh_h5_meta_init(&d.meta);
