@@ -45,7 +45,7 @@ void nnh_dist_opts_init(nnh_dist_opts *o)
     memset(o, 0, sizeof *o);
     nnh_bound_opts_init(&o->bound);
     o->checkpoint_every = 1.0;
-    o->chunk = 8;
+    o->chunk = 4;
     nnh_h5_meta_init(&o->meta);
 }
 
@@ -283,7 +283,8 @@ static int send_unit(dist_master *m, int w, int r)
 static int chunk_size(const dist_master *m, int r)
 {
     const dist_unit *u = &m->rg[r].u;
-    int c = (u->n_tasks - u->next) / (3 * m->d->size);
+    /* small at the end of a unit, so that no rank holds many of its last tasks */
+    int c = (u->n_tasks - u->next) / (4 * m->d->size);
     return c < 1 ? 1 : c > m->o->chunk ? m->o->chunk : c;
 }
 

@@ -36,7 +36,7 @@ typedef struct nnh_dist_opts {
     nnh_bound_opts bound;    /* engine and its options */
     int resume;              /* continue from the checkpoint file */
     double checkpoint_every; /* seconds between checkpoint writes (0: after every unit) */
-    int chunk;               /* most tasks per message to a worker (default 8) */
+    int chunk;               /* most tasks per message to a worker (default 4) */
     nnh_h5_meta meta;        /* provenance (mpi_ranks is set by the run) */
 } nnh_dist_opts;
 
