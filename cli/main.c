@@ -11,7 +11,7 @@ static const nnh_cli_command commands[] = {
     {"eval", cmd_eval, "forward pass (arguments, or one input row per stdin line)"},
     {"bounds", cmd_bounds, "certified per-neuron bounds over an input region -> HDF5 file"},
     {"report", cmd_report, "human summary of a bound file"},
-    {"envelope", cmd_envelope, "envelopes of single neurons (JSON lines in, JSON lines out)"},
+    {"envelope", cmd_envelope, "envelopes and cuts of one neuron (JSON lines in, JSON lines out)"},
 };
 static const int n_commands = (int)(sizeof commands / sizeof commands[0]);
 

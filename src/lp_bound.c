@@ -1,0 +1,309 @@
+/* One LP bound task (engine.h, nnh_lp_layer_bound): set the objective,
+ * restart from the layer's starting basis, solve, then separate every
+ * earlier neuron against its exact 1-D envelope (lp1d) and also the
+ * multivariate envelope over the box of its inputs (hull), add the most
+ * violated cuts and re-solve by dual simplex. The bound reported is the safe
+ * dual bound (lp_safe.c); the task's rows are removed before returning so the
+ * result depends only on (i, sense). */
+#include "lp_internal.h"
+#include "nnh_round.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Cuts of the same neuron whose normalised coefficients and intercept agree
+ * to this are duplicates. */
+#define LP_DUP_TOL 1e-9
+
+static void restore_basis(nnh_lp_layer *L)
+{
+    glp_prob *P = L->P;
+    if (L->no_lp)
+        return;
+    int m = glp_get_num_rows(P);
+    if (m > L->base_m) {
+        int n = 0;
+        for (int r = L->base_m + 1; r <= m; r++)
+            L->del_rows[++n] = r;
+        glp_del_rows(P, n, L->del_rows);
+    }
+    for (int r = 1; r <= L->base_m; r++)
+        glp_set_row_stat(P, r, L->row_stat[r]);
+    for (int j = 1; j <= L->n_cols; j++)
+        glp_set_col_stat(P, j, L->col_stat[j]);
+}
+
+/* Objective sgn * w_{k,i}^T a_{k-1} in GLPK and in the dense cost vector. */
+static void set_objective(nnh_lp_layer *L, int i, double sgn)
+{
+    const double *w = L->obj_w + (size_t)i * L->n_obj;
+    for (int t = 0; t < L->n_obj; t++) {
+        double c = sgn * w[t];
+        L->cost[L->obj_col - 1 + t] = c;
+        glp_set_obj_coef(L->P, L->obj_col + t, c);
+    }
+}
+
+static double clampd(double v, double lo, double hi) { return v < lo ? lo : (v > hi ? hi : v); }
+
+/* 1-D separation of (z*, a*) against the envelope of sigma on [L,U]. */
+static int separate_1d(nnh_lp_layer *L, int q, nnh_lp_cut *cd)
+{
+    const nnh_lp_neuron *nq = &L->nr[q];
+    double z = L->xv[nq->zcol], a = L->xv[nq->acol], tol = L->opts.cut_tol;
+    double zc = clampd(z, nq->L, nq->U);
+    int side = 0;
+    if (a > nnh_env1d_upper(nq->env.act, nq->L, nq->U, zc, NULL) + tol)
+        side = +1;
+    else if (a < nnh_env1d_lower(nq->env.act, nq->L, nq->U, zc, NULL) - tol)
+        side = -1;
+    if (!side)
+        return 0;
+    double s, c;
+    nnh_env1d_cut(nq->env.act, nq->L, nq->U, zc, side, &s, &c);
+    double viol = side * (a - (s * z + c));
+    if (!(viol > tol) || !isfinite(s) || !isfinite(c))
+        return 0;
+    *cd = (nnh_lp_cut){.nr = q, .sense = side, .mv = 0, .region = NNH_REGION_F, .c = c,
+                       .viol = viol, .slope = s, .coef = NULL};
+    return 1;
+}
+
+/* Coefficients whose whole range over the box is below this are folded into
+ * the intercept: saturated neurons give gradients of 1e-14 and such entries
+ * make the simplex stall (observed: dual simplex cycling for 20000 steps). */
+#define LP_COEF_DROP 1e-9
+
+/* Fold tiny coefficients into c, keeping the cut valid on the box: for an
+ * upper cut a <= g.x + c, g_t x_t <= max(g_t l_t, g_t u_t); lower: min. */
+static double clean_cut(const nnh_neuron *e, int sense, double *g, double c)
+{
+    for (int t = 0; t < e->n; t++) {
+        double lo = e->l[t], hi = e->u[t];
+        if (g[t] == 0.0 || !(fabs(g[t]) * (hi - lo) <= LP_COEF_DROP))
+            continue;
+        double p1 = g[t] * lo, p2 = g[t] * hi;
+        if (sense > 0)
+            c = nnh_up(c + nnh_up(fmax(p1, p2)));
+        else
+            c = nnh_down(c + nnh_down(fmin(p1, p2)));
+        g[t] = 0.0;
+    }
+    return c;
+}
+
+/* Multivariate separation of (a_{j-1}*, a*) with the paper's oracle. */
+static int separate_mv(nnh_lp_layer *L, int q, nnh_lp_cut *cd)
+{
+    const nnh_lp_neuron *nq = &L->nr[q];
+    const double *x = L->xv + nq->prev_col;
+    double a = L->xv[nq->acol], tol = L->opts.cut_tol;
+    double *g = L->cand_coef + nq->coef_off;
+    nnh_cut cut;
+    if (nnh_separate(&nq->env, x, a, tol, g, &cut, &L->ews) != 0 || cut.sense == 0 ||
+        !isfinite(cut.c))
+        return 0;
+    cut.c = clean_cut(&nq->env, cut.sense, g, cut.c);
+    double dot = 0.0;
+    for (int t = 0; t < nq->env.n; t++) {
+        if (!isfinite(g[t]))
+            return 0;
+        dot += g[t] * x[t];
+    }
+    double viol = cut.sense * (a - (dot + cut.c));
+    if (!(viol > tol) || !isfinite(cut.c))
+        return 0;
+    *cd = (nnh_lp_cut){.nr = q, .sense = cut.sense, .mv = 1, .region = (int)cut.region,
+                       .c = cut.c, .viol = viol, .slope = 0.0, .coef = g};
+    return 1;
+}
+
+/* All candidates of one round at the current LP point; returns their number. */
+static int separate_all(nnh_lp_layer *L)
+{
+    glp_prob *P = L->P;
+    for (int j = 1; j <= L->n_cols; j++)
+        L->xv[j] = glp_get_col_prim(P, j);
+    int n = 0, hull = L->opts.method == NNH_METHOD_HULL;
+    for (int q = 0; q < L->n_nr; q++) {
+        if (L->nr[q].kind != NNH_LPN_RELAX)
+            continue;
+        /* the 1-D envelope uses the (possibly LP-tightened) [L,U], the
+         * multivariate one the box of a_{j-1}: neither contains the other */
+        n += separate_1d(L, q, &L->cand[n]);
+        if (hull)
+            n += separate_mv(L, q, &L->cand[n]);
+    }
+    return n;
+}
+
+static int cand_cmp(const nnh_lp_cut *a, const nnh_lp_cut *b)
+{
+    if (a->viol != b->viol)
+        return a->viol > b->viol ? -1 : 1;
+    if (a->nr != b->nr)
+        return a->nr < b->nr ? -1 : 1;
+    return a->mv - b->mv;
+}
+
+/* Deterministic ranking by violation (insertion sort: candidates are few). */
+static void rank_candidates(nnh_lp_layer *L, int n)
+{
+    for (int t = 0; t < n; t++) {
+        int v = t;
+        L->order[t] = t;
+        while (v > 0 && cand_cmp(&L->cand[t], &L->cand[L->order[v - 1]]) < 0) {
+            L->order[v] = L->order[v - 1];
+            v--;
+        }
+        L->order[v] = t;
+    }
+}
+
+/* Coefficient t of a cut (1-D: one coefficient). */
+static int cut_len(const nnh_lp_layer *L, const nnh_lp_cut *c)
+{
+    return c->mv ? L->nr[c->nr].env.n : 1;
+}
+static double cut_coef(const nnh_lp_cut *c, int t) { return c->mv ? c->coef[t] : c->slope; }
+
+static double cut_norm(const nnh_lp_layer *L, const nnh_lp_cut *c)
+{
+    double s = 1.0; /* the coefficient of a */
+    for (int t = 0; t < cut_len(L, c); t++)
+        s += cut_coef(c, t) * cut_coef(c, t);
+    return sqrt(s);
+}
+
+/* 1 if c nearly equals (after normalisation) a cut this task already added. */
+static int is_duplicate(const nnh_lp_layer *L, int n_added, const nnh_lp_cut *c)
+{
+    double nc = cut_norm(L, c);
+    for (int a = 0; a < n_added; a++) {
+        const nnh_lp_cut *o = &L->added[a];
+        if (o->nr != c->nr || o->sense != c->sense || o->mv != c->mv)
+            continue;
+        double no = cut_norm(L, o);
+        int same = fabs(1.0 / nc - 1.0 / no) <= LP_DUP_TOL && fabs(c->c / nc - o->c / no) <=
+                                                                   LP_DUP_TOL;
+        for (int t = 0; same && t < cut_len(L, c); t++)
+            same = fabs(cut_coef(c, t) / nc - cut_coef(o, t) / no) <= LP_DUP_TOL;
+        if (same)
+            return 1;
+    }
+    return 0;
+}
+
+/* Row of a cut: a - coef . v  (<= c for sense +1, >= c for sense -1). */
+static void add_cut_row(nnh_lp_layer *L, const nnh_lp_cut *c)
+{
+    const nnh_lp_neuron *nq = &L->nr[c->nr];
+    int len = 0;
+    L->ind[++len] = nq->acol;
+    L->val[len] = 1.0;
+    if (!c->mv) {
+        if (c->slope != 0.0) {
+            L->ind[++len] = nq->zcol;
+            L->val[len] = -c->slope;
+        }
+    } else {
+        for (int t = 0; t < nq->env.n; t++)
+            if (c->coef[t] != 0.0) {
+                L->ind[++len] = nq->prev_col + t;
+                L->val[len] = -c->coef[t];
+            }
+    }
+    int r = glp_add_rows(L->P, 1);
+    glp_set_mat_row(L->P, r, len, L->ind, L->val);
+    if (c->sense > 0)
+        glp_set_row_bnds(L->P, r, GLP_UP, 0.0, c->c);
+    else
+        glp_set_row_bnds(L->P, r, GLP_LO, c->c, 0.0);
+}
+
+/* Add the most violated candidates, at most max_cuts_per_round of each
+ * family (1-D cuts, multivariate cuts: hull must not starve the 1-D cuts
+ * that lp1d would add), skipping duplicates; returns how many were added. */
+static int add_cuts(nnh_lp_layer *L, int n_cand, int *n_added, nnh_layer_stats *st)
+{
+    rank_candidates(L, n_cand);
+    int added = 0, quota[2] = {L->opts.max_cuts_per_round, L->opts.max_cuts_per_round};
+    for (int t = 0; t < n_cand; t++) {
+        const nnh_lp_cut *c = &L->cand[L->order[t]];
+        if (quota[c->mv] == 0 || *n_added >= L->cap_added || is_duplicate(L, *n_added, c))
+            continue;
+        nnh_lp_cut *keep = &L->added[*n_added];
+        *keep = *c;
+        if (c->mv) {
+            keep->coef = L->added_coef + (size_t)*n_added * (size_t)L->max_prev;
+            memcpy(keep->coef, c->coef, (size_t)L->nr[c->nr].env.n * sizeof(double));
+        }
+        (*n_added)++;
+        quota[c->mv]--;
+        add_cut_row(L, keep);
+        added++;
+        if (st) {
+            if (c->mv && c->region == NNH_REGION_I)
+                st->cuts_multivariate++;
+            else
+                st->cuts_1d++;
+        }
+    }
+    return added;
+}
+
+/* Cut loop from the solved starting LP; returns the best safe lower bound
+ * of the objective over all rounds (every round's LP is a valid relaxation). */
+static double cut_loop(nnh_lp_layer *L, nnh_layer_stats *st)
+{
+    double best = nnh_lp_safe_lower(L->P, L->cost, &L->safe);
+    int n_added = 0;
+    for (int round = 0; round < L->opts.max_rounds; round++) {
+        int n = separate_all(L);
+        if (n == 0 || add_cuts(L, n, &n_added, st) == 0)
+            break;
+        if (nnh_lp_simplex(L, GLP_DUALP, 0, st) != 0)
+            break;
+        double v = nnh_lp_safe_lower(L->P, L->cost, &L->safe);
+        if (v > best)
+            best = v;
+    }
+    return best;
+}
+
+int nnh_lp_layer_bound(nnh_lp_layer *L, int i, int sense, double *bound, nnh_layer_stats *st,
+                       nnh_error *err)
+{
+    int wk = L->net->layers[L->k].n_out;
+    if (i < 0 || i >= wk || sense == 0)
+        return nnh_error_set(err, NNH_EINVAL,
+                             "lp_bound.c: layer %d: bad task (neuron %d of %d, sense %d)", L->k,
+                             i, wk, sense);
+    double init = sense < 0 ? L->init_lo[i] : L->init_hi[i];
+    *bound = init;
+    /* minimise sgn * w^T a: sgn = +1 for the lower bound, -1 for the upper */
+    double sgn = sense < 0 ? 1.0 : -1.0;
+    set_objective(L, i, sgn);
+    restore_basis(L);
+    double best = -INFINITY;
+    if (!L->no_lp && glp_factorize(L->P) == 0 && nnh_lp_simplex(L, GLP_PRIMAL, 0, st) == 0)
+        best = cut_loop(L, st);
+    restore_basis(L);
+    if (!isfinite(best)) {
+        if (st)
+            st->fallbacks++;
+        return NNH_OK;
+    }
+    double bi = L->obj_b[i];
+    if (sense < 0) {
+        double lo = nnh_down(best + bi);
+        if (lo > init)
+            *bound = lo;
+    } else {
+        double hi = nnh_up(-best + bi);
+        if (hi < init)
+            *bound = hi;
+    }
+    return NNH_OK;
+}

@@ -1,0 +1,446 @@
+/* The LP of a network prefix for layer k, built once per layer (engine.h,
+ * nnh_lp_layer_create): columns x, z_j, a_j (j < k) boxed by rigorous bounds,
+ * equality rows z_j = W_j a_{j-1} + b_j, exact rows for linear neurons and
+ * initial envelope planes for the others; then one solve whose basis every
+ * task restarts from. The per-task cut loop lives in lp_bound.c. */
+#include "lp_internal.h"
+#include "nnh_round.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Planes per neuron at creation: crown pair + tangents/secants on both sides. */
+#define LP_MAX_INIT_PLANES 12
+
+static void set_col_box(glp_prob *P, int j, double lo, double hi)
+{
+    int lf = isfinite(lo), hf = isfinite(hi);
+    int t = lf && hf ? (lo == hi ? GLP_FX : GLP_DB) : lf ? GLP_LO : hf ? GLP_UP : GLP_FR;
+    glp_set_col_bnds(P, j, t, lf ? lo : 0.0, hf ? hi : 0.0);
+}
+
+/* 1 when sigma is exactly z -> s z on [L,U] (identity, or a linear piece of a
+ * piecewise-linear activation), so a = s z is exact. */
+static int linear_piece(const nnh_activation *a, double L, double U, double *s)
+{
+    switch (a->kind) {
+    case NNH_ACT_IDENTITY:
+        *s = 1.0;
+        return 1;
+    case NNH_ACT_RELU:
+    case NNH_ACT_LEAKY_RELU:
+    case NNH_ACT_ELU:
+    case NNH_ACT_SELU:
+        if (L >= 0.0) {
+            *s = a->kind == NNH_ACT_SELU ? a->lambda : 1.0;
+            return 1;
+        }
+        if (U <= 0.0 && a->kind == NNH_ACT_RELU) {
+            *s = 0.0;
+            return 1;
+        }
+        if (U <= 0.0 && a->kind == NNH_ACT_LEAKY_RELU) {
+            *s = a->alpha;
+            return 1;
+        }
+        return 0;
+    default:
+        return 0;
+    }
+}
+
+/* Row a_col - s z_col (in [lo, hi]); returns the new row number. */
+static int add_plane_row(glp_prob *P, int acol, int zcol, double s, int type, double lo, double hi)
+{
+    int r = glp_add_rows(P, 1);
+    int ind[3] = {0, acol, zcol};
+    double val[3] = {0.0, 1.0, -s};
+    glp_set_mat_row(P, r, s == 0.0 ? 1 : 2, ind, val);
+    glp_set_row_bnds(P, r, type, lo, hi);
+    return r;
+}
+
+typedef struct {
+    int side;
+    double s, c;
+} plane;
+
+static int plane_known(const plane *pl, int n, int side, double s, double c)
+{
+    for (int t = 0; t < n; t++)
+        if (pl[t].side == side && fabs(pl[t].s - s) <= 1e-12 * (1.0 + fabs(s)) &&
+            fabs(pl[t].c - c) <= 1e-12 * (1.0 + fabs(c)))
+            return 1;
+    return 0;
+}
+
+static int push_plane(plane *pl, int n, int side, double s, double c)
+{
+    if (!isfinite(s) || !isfinite(c) || n >= LP_MAX_INIT_PLANES || plane_known(pl, n, side, s, c))
+        return n;
+    pl[n].side = side;
+    pl[n].s = s;
+    pl[n].c = c;
+    return n + 1;
+}
+
+/* Initial relaxation of a nonlinear neuron: crown planes and envelope cuts at
+ * L, U, the midpoint and the tie points, on both sides. */
+static void add_initial_planes(glp_prob *P, const nnh_lp_neuron *q)
+{
+    const nnh_activation *act = q->env.act;
+    double L = q->L, U = q->U;
+    if (!(isfinite(L) && isfinite(U) && L < U))
+        return; /* the a column box is then all we use; still valid */
+    plane pl[LP_MAX_INIT_PLANES];
+    int n = 0;
+    double ls, lc, us, uc, s, c;
+    nnh_env1d_linear_relax(act, L, U, &ls, &lc, &us, &uc);
+    n = push_plane(pl, n, +1, us, uc);
+    n = push_plane(pl, n, -1, ls, lc);
+    double zu = nnh_tie_upper(act, L, U, NAN), zl = nnh_tie_lower(act, L, U, NAN);
+    double pts[5] = {L, U, 0.5 * (L + U), zu, zl};
+    for (int side = +1; side >= -1; side -= 2)
+        for (int t = 0; t < 5; t++) {
+            if (!(pts[t] >= L && pts[t] <= U))
+                continue;
+            nnh_env1d_cut(act, L, U, pts[t], side, &s, &c);
+            n = push_plane(pl, n, side, s, c);
+        }
+    for (int t = 0; t < n; t++) {
+        if (pl[t].side > 0)
+            add_plane_row(P, q->acol, q->zcol, pl[t].s, GLP_UP, 0.0, pl[t].c);
+        else
+            add_plane_row(P, q->acol, q->zcol, pl[t].s, GLP_LO, pl[t].c, 0.0);
+    }
+}
+
+/* Input box after the network's domain clamp (as nnh_bounds_ibp_layer does). */
+static void clamped_input(const nnh_network *net, const nnh_bounds *b, int j, double *lo,
+                          double *hi)
+{
+    double l = b->in_lo[j], u = b->in_hi[j];
+    if (net->in_min) {
+        l = fmax(l, net->in_min[j]);
+        u = fmax(u, net->in_min[j]);
+    }
+    if (net->in_max) {
+        l = fmin(l, net->in_max[j]);
+        u = fmin(u, net->in_max[j]);
+    }
+    *lo = l;
+    *hi = u;
+}
+
+/* Copy the boxes of every a_{j-1} (x for j = 0) the neurons of layers < k see. */
+static int copy_boxes(nnh_lp_layer *L, const nnh_bounds *b, double ***lo, double ***hi,
+                      nnh_error *err)
+{
+    const nnh_network *net = L->net;
+    size_t tot = (size_t)net->n_inputs;
+    for (int j = 0; j + 1 < L->k; j++)
+        tot += (size_t)net->layers[j].n_out;
+    L->boxes = malloc(2 * tot * sizeof(double) + 1);
+    *lo = malloc((size_t)(L->k + 1) * sizeof(double *));
+    *hi = malloc((size_t)(L->k + 1) * sizeof(double *));
+    if (!L->boxes || !*lo || !*hi)
+        return nnh_error_set(err, NNH_ENOMEM, "lp_layer.c: layer %d: out of memory", L->k);
+    double *p = L->boxes;
+    (*lo)[0] = p;
+    (*hi)[0] = p + net->n_inputs;
+    for (int t = 0; t < net->n_inputs; t++)
+        clamped_input(net, b, t, &(*lo)[0][t], &(*hi)[0][t]);
+    p += 2 * (size_t)net->n_inputs;
+    for (int j = 0; j + 1 < L->k; j++) {
+        int w = net->layers[j].n_out;
+        (*lo)[j + 1] = p;
+        (*hi)[j + 1] = p + w;
+        memcpy(p, b->layers[j].post_lo, (size_t)w * sizeof(double));
+        memcpy(p + w, b->layers[j].post_hi, (size_t)w * sizeof(double));
+        p += 2 * (size_t)w;
+    }
+    return NNH_OK;
+}
+
+static int check_box(const double *lo, const double *hi, int n, const char *what, int layer,
+                     nnh_error *err)
+{
+    for (int t = 0; t < n; t++)
+        if (!(lo[t] <= hi[t]))
+            return nnh_error_set(err, NNH_EINVAL,
+                                 "lp_layer.c: layer %d: empty or NaN %s bound of neuron %d "
+                                 "([%g, %g])",
+                                 layer, what, t, lo[t], hi[t]);
+    return NNH_OK;
+}
+
+/* Columns, equality rows and per-neuron relaxation rows of layers < k. */
+static int build_model(nnh_lp_layer *L, const nnh_bounds *b, double **blo, double **bhi,
+                       nnh_error *err)
+{
+    const nnh_network *net = L->net;
+    glp_prob *P = L->P;
+    int n_in = net->n_inputs, rc;
+    if ((rc = check_box(blo[0], bhi[0], n_in, "input", 0, err)))
+        return rc;
+    glp_add_cols(P, n_in);
+    for (int t = 0; t < n_in; t++)
+        set_col_box(P, 1 + t, blo[0][t], bhi[0][t]);
+    int prev = 1, q = 0;
+    L->max_prev = 0;
+    for (int j = 0; j < L->k; j++) {
+        const nnh_layer *Ly = &net->layers[j];
+        const nnh_layer_bounds *B = &b->layers[j];
+        int w = Ly->n_out;
+        if ((rc = check_box(B->pre_lo, B->pre_hi, w, "pre-activation", j, err)) ||
+            (rc = check_box(B->post_lo, B->post_hi, w, "post-activation", j, err)))
+            return rc;
+        int zc = glp_add_cols(P, w), ac = glp_add_cols(P, w);
+        for (int i = 0; i < w; i++) {
+            set_col_box(P, zc + i, B->pre_lo[i], B->pre_hi[i]);
+            set_col_box(P, ac + i, B->post_lo[i], B->post_hi[i]);
+        }
+        /* z_{j,i} - W_j[i,:] a_{j-1} = b_j[i] */
+        for (int i = 0; i < w; i++) {
+            const double *wr = Ly->W + (size_t)i * Ly->n_in;
+            int len = 0;
+            L->ind[++len] = zc + i;
+            L->val[len] = 1.0;
+            for (int t = 0; t < Ly->n_in; t++)
+                if (wr[t] != 0.0) {
+                    L->ind[++len] = prev + t;
+                    L->val[len] = -wr[t];
+                }
+            int r = glp_add_rows(P, 1);
+            glp_set_mat_row(P, r, len, L->ind, L->val);
+            glp_set_row_bnds(P, r, GLP_FX, Ly->b[i], Ly->b[i]);
+        }
+        if (Ly->n_in > L->max_prev)
+            L->max_prev = Ly->n_in;
+        for (int i = 0; i < w; i++, q++) {
+            nnh_lp_neuron *nq = &L->nr[q];
+            nq->layer = j;
+            nq->idx = i;
+            nq->zcol = zc + i;
+            nq->acol = ac + i;
+            nq->prev_col = prev;
+            nq->L = B->pre_lo[i];
+            nq->U = B->pre_hi[i];
+            nq->env.act = &Ly->act;
+            nq->env.n = Ly->n_in;
+            nq->env.w = Ly->W + (size_t)i * Ly->n_in;
+            nq->env.b = Ly->b[i];
+            nq->env.l = blo[j];
+            nq->env.u = bhi[j];
+            double s = 1.0;
+            if (nq->L == nq->U || linear_piece(&Ly->act, nq->L, nq->U, &s)) {
+                nq->kind = NNH_LPN_EXACT;
+                if (nq->L < nq->U && s == 0.0)
+                    glp_set_col_bnds(P, nq->acol, GLP_FX, 0.0, 0.0);
+                else if (nq->L < nq->U)
+                    add_plane_row(P, nq->acol, nq->zcol, s, GLP_FX, 0.0, 0.0);
+                /* L == U: z and a are fixed by their boxes already */
+            } else {
+                nq->kind = NNH_LPN_RELAX;
+                add_initial_planes(P, nq);
+            }
+        }
+        prev = ac;
+    }
+    L->obj_col = prev;
+    L->n_obj = net->layers[L->k].n_in;
+    L->n_cols = glp_get_num_cols(P);
+    L->base_m = glp_get_num_rows(P);
+    return NNH_OK;
+}
+
+static void simplex_parm(const nnh_lp_layer *L, glp_smcp *p, int meth)
+{
+    glp_init_smcp(p);
+    p->msg_lev = GLP_MSG_OFF;
+    p->meth = meth;
+    p->presolve = GLP_OFF;
+    if (L->opts.lp_time_limit > 0.0) {
+        double ms = L->opts.lp_time_limit * 1000.0;
+        p->tm_lim = ms >= 2e9 ? 2000000000 : (ms < 1.0 ? 1 : (int)ms);
+    }
+}
+
+/* One glp_simplex call; 0 when it ends with an optimal basis. */
+int nnh_lp_simplex(nnh_lp_layer *L, int meth, int it_lim, nnh_layer_stats *st)
+{
+    glp_smcp parm;
+    simplex_parm(L, &parm, meth);
+    /* a stalling (cycling) simplex ends the task's cut loop; healthy re-solves
+     * take tens of iterations. Deterministic, unlike the time limit. */
+    parm.it_lim = it_lim > 0 ? it_lim : 1000 + 5 * (glp_get_num_rows(L->P) + L->n_cols);
+    int it0 = glp_get_it_cnt(L->P);
+    int rc = glp_simplex(L->P, &parm);
+    if (st) {
+        st->lp_solves++;
+        st->simplex_iters += glp_get_it_cnt(L->P) - it0;
+    }
+    return rc == 0 && glp_get_status(L->P) == GLP_OPT ? 0 : -1;
+}
+
+/* Starting basis: a feasible basis of the model with a zero objective. */
+static int initial_solve(nnh_lp_layer *L)
+{
+    glp_prob *P = L->P;
+    for (int j = 1; j <= L->n_cols; j++)
+        glp_set_obj_coef(P, j, 0.0);
+    /* glp_adv_basis talks on the terminal; the library must not print */
+    int term = glp_term_out(GLP_OFF);
+    glp_adv_basis(P, 0);
+    glp_term_out(term);
+    int cap = 20 * (L->base_m + L->n_cols) + 1000;
+    if (nnh_lp_simplex(L, GLP_PRIMAL, cap, NULL) != 0) {
+        glp_std_basis(P);
+        if (nnh_lp_simplex(L, GLP_PRIMAL, cap, NULL) != 0) {
+            /* feasible in exact arithmetic (it relaxes the network), so this
+             * is numerical trouble: every task answers the creation bound */
+            L->no_lp = 1;
+            return NNH_OK;
+        }
+    }
+    for (int r = 1; r <= L->base_m; r++)
+        L->row_stat[r] = glp_get_row_stat(P, r);
+    for (int j = 1; j <= L->n_cols; j++)
+        L->col_stat[j] = glp_get_col_stat(P, j);
+    return NNH_OK;
+}
+
+static int count_neurons(const nnh_network *net, int k)
+{
+    int n = 0;
+    for (int j = 0; j < k; j++)
+        n += net->layers[j].n_out;
+    return n;
+}
+
+static int check_opts(const nnh_bound_opts *o, int k, nnh_error *err)
+{
+    if (o->max_rounds < 0 || o->max_cuts_per_round < 0 || !(o->cut_tol >= 0.0) ||
+        !(o->lp_time_limit >= 0.0) || (long)o->max_rounds * o->max_cuts_per_round > 1000000L)
+        return nnh_error_set(err, NNH_EINVAL,
+                             "lp_layer.c: layer %d: invalid LP options (max_rounds %d, "
+                             "max_cuts_per_round %d, cut_tol %g, lp_time_limit %g)",
+                             k, o->max_rounds, o->max_cuts_per_round, o->cut_tol,
+                             o->lp_time_limit);
+    return NNH_OK;
+}
+
+/* Buffers sized once; the cut loop only indexes into them. */
+static int alloc_buffers(nnh_lp_layer *L, nnh_error *err)
+{
+    const nnh_network *net = L->net;
+    int maxw = nnh_network_max_width(net);
+    L->cap_added = 2 * L->opts.max_rounds * L->opts.max_cuts_per_round;
+    size_t coef_tot = 0;
+    for (int j = 0; j < L->k; j++)
+        coef_tot += (size_t)net->layers[j].n_out * (size_t)net->layers[j].n_in;
+    int wk = net->layers[L->k].n_out;
+    int cols_cap = count_neurons(net, L->k) * 2 + net->n_inputs;
+    L->nr = calloc((size_t)count_neurons(net, L->k) + 1, sizeof *L->nr);
+    L->ind = malloc((size_t)(cols_cap + maxw + 3) * sizeof(int));
+    L->val = malloc((size_t)(cols_cap + maxw + 3) * sizeof(double));
+    L->cand = calloc(2 * (size_t)count_neurons(net, L->k) + 1, sizeof *L->cand);
+    L->order = malloc((2 * (size_t)count_neurons(net, L->k) + 1) * sizeof(int));
+    L->cand_coef = malloc((coef_tot + 1) * sizeof(double));
+    L->added = calloc((size_t)L->cap_added + 1, sizeof *L->added);
+    L->added_coef = malloc(((size_t)L->cap_added * (size_t)maxw + 1) * sizeof(double));
+    L->del_rows = malloc(((size_t)L->cap_added + 2) * sizeof(int));
+    L->init_lo = malloc((size_t)wk * sizeof(double));
+    L->init_hi = malloc((size_t)wk * sizeof(double));
+    if (!L->nr || !L->ind || !L->val || !L->cand || !L->order || !L->cand_coef || !L->added ||
+        !L->added_coef || !L->del_rows || !L->init_lo || !L->init_hi)
+        return nnh_error_set(err, NNH_ENOMEM, "lp_layer.c: layer %d: out of memory", L->k);
+    return nnh_env_ws_init(&L->ews, maxw > 0 ? maxw : 1, err);
+}
+
+/* After the model exists: basis and per-solve buffers. */
+static int alloc_model_buffers(nnh_lp_layer *L, nnh_error *err)
+{
+    L->row_stat = malloc((size_t)(L->base_m + 1) * sizeof(int));
+    L->col_stat = malloc((size_t)(L->n_cols + 1) * sizeof(int));
+    L->cost = calloc((size_t)L->n_cols + 1, sizeof(double));
+    L->xv = calloc((size_t)L->n_cols + 1, sizeof(double));
+    if (!L->row_stat || !L->col_stat || !L->cost || !L->xv)
+        return nnh_error_set(err, NNH_ENOMEM, "lp_layer.c: layer %d: out of memory", L->k);
+    return nnh_lp_safe_ws_init(&L->safe, L->base_m + L->cap_added, L->n_cols, err);
+}
+
+int nnh_lp_layer_create(const nnh_network *net, const nnh_bounds *b, int k,
+                        const nnh_bound_opts *o, nnh_lp_layer **out, nnh_error *err)
+{
+    *out = NULL;
+    if (k < 0 || k >= net->n_layers || b->n_layers != net->n_layers || b->n_in != net->n_inputs)
+        return nnh_error_set(err, NNH_EINVAL, "lp_layer.c: layer %d: bad layer or bounds shape",
+                             k);
+    int rc = check_opts(o, k, err);
+    if (rc)
+        return rc;
+    nnh_lp_layer *L = calloc(1, sizeof *L);
+    if (!L)
+        return nnh_error_set(err, NNH_ENOMEM, "lp_layer.c: layer %d: out of memory", k);
+    L->net = net;
+    L->k = k;
+    L->opts = *o;
+    double **blo = NULL, **bhi = NULL;
+    if ((rc = alloc_buffers(L, err)) || (rc = copy_boxes(L, b, &blo, &bhi, err)))
+        goto fail;
+    L->n_nr = count_neurons(net, k);
+    int wk = net->layers[k].n_out;
+    memcpy(L->init_lo, b->layers[k].pre_lo, (size_t)wk * sizeof(double));
+    memcpy(L->init_hi, b->layers[k].pre_hi, (size_t)wk * sizeof(double));
+    size_t off = 0;
+    for (int q = 0, j = 0; j < k; j++)
+        for (int i = 0; i < net->layers[j].n_out; i++, q++) {
+            L->nr[q].coef_off = (int)off;
+            off += (size_t)net->layers[j].n_in;
+        }
+    L->obj_w = net->layers[k].W;
+    L->obj_b = net->layers[k].b;
+    L->P = glp_create_prob();
+    glp_set_obj_dir(L->P, GLP_MIN);
+    if ((rc = build_model(L, b, blo, bhi, err)) || (rc = alloc_model_buffers(L, err)) ||
+        (rc = initial_solve(L)))
+        goto fail;
+    free(blo);
+    free(bhi);
+    *out = L;
+    return NNH_OK;
+fail:
+    free(blo);
+    free(bhi);
+    nnh_lp_layer_free(L);
+    return rc;
+}
+
+void nnh_lp_layer_free(nnh_lp_layer *L)
+{
+    if (!L)
+        return;
+    if (L->P)
+        glp_delete_prob(L->P);
+    free(L->row_stat);
+    free(L->col_stat);
+    free(L->init_lo);
+    free(L->init_hi);
+    free(L->boxes);
+    free(L->nr);
+    free(L->cost);
+    free(L->xv);
+    free(L->ind);
+    free(L->val);
+    free(L->cand);
+    free(L->order);
+    free(L->cand_coef);
+    free(L->added);
+    free(L->added_coef);
+    free(L->del_rows);
+    nnh_env_ws_free(&L->ews);
+    nnh_lp_safe_ws_free(&L->safe);
+    free(L);
+}
