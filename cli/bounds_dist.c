@@ -102,11 +102,14 @@ static void on_progress(void *arg, int region, int n_regions, int layer, int n_l
     progress_state *p = arg;
     if (p->quiet)
         return;
+    /* one line per layer with one region; with many, one every 2 s at most */
     if (n_regions == 1)
-        fprintf(stderr, "layer %d/%d done (%.2f s)\n", layer + 1, n_layers, elapsed);
+        fprintf(stderr, "layer %d (0..%d): done, %.1f s elapsed\n", layer, n_layers - 1,
+                elapsed);
     else if (elapsed - p->last >= 2.0 || units_done == units_total) {
-        fprintf(stderr, "%d of %d (region, layer) units done, last region %d layer %d "
-                "(%.1f s)\n", units_done, units_total, region, layer, elapsed);
+        fprintf(stderr, "region %d/%d, layer %d (0..%d): done, %d/%d (region, layer) units, "
+                "%.1f s elapsed\n", region + 1, n_regions, layer, n_layers - 1, units_done,
+                units_total, elapsed);
         p->last = elapsed;
     }
 }
@@ -159,8 +162,7 @@ int cli_bounds_dist_run(const cli_dist_args *a, const nnh_network *net, int R, c
     nnh_dist_opts_init(&o);
     nnh_error err;
     nnh_error_clear(&err);
-    if (cli_bound_opts_parse(a->method, a->engine_opts, &o.bound, &err))
-        return cli_fail("%s", err.msg);
+    o.bound = a->bound;
     o.resume = a->resume;
     o.checkpoint_every = a->checkpoint_every;
     o.meta = a->meta;

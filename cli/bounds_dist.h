@@ -18,7 +18,8 @@ int cli_bound_opts_parse(const char *method, const char *json, nnh_bound_opts *o
                          nnh_error *err);
 
 typedef struct cli_dist_args {
-    const char *method, *engine_opts, *out;
+    nnh_bound_opts bound; /* engine and its options */
+    const char *out;
     int resume, stats, quiet;
     double checkpoint_every;
     nnh_h5_meta meta;

@@ -529,8 +529,19 @@ static int run(const bounds_args *a, const nnh_network *net, const regions *g)
     if (nnh_method_parse(a->method, &em) == 0 && em != NNH_METHOD_IBP) {
         /* the engines of src/engine.h but ibp (instant, no checkpoint needed) run
          * through the (MPI) scheduler, whatever the table says */
-        cli_dist_args d = {a->method, a->engine_opts, a->out, a->resume, a->stats, a->quiet,
-                           a->checkpoint_every, {0}};
+        cli_dist_args d;
+        memset(&d, 0, sizeof d);
+        nnh_error err;
+        nnh_error_clear(&err);
+        if (cli_bound_opts_parse(a->method, a->engine_opts, &d.bound, &err)) {
+            free(opts);
+            return cli_fail("%s", err.msg);
+        }
+        d.out = a->out;
+        d.resume = a->resume;
+        d.stats = a->stats;
+        d.quiet = a->quiet;
+        d.checkpoint_every = a->checkpoint_every;
         nnh_h5_meta_init(&d.meta);
         d.meta.network_path = a->net;
         d.meta.spec_path = a->spec;

@@ -71,7 +71,7 @@ IFS=, read -ra X <<< "$CENTER"
 same spec2.h5 spec3.h5
 
 echo "== interrupted runs resume to the uninterrupted file"
-LONG=("$NET" "${HULL[@]}" "${REGION[@]}" --split 8 --checkpoint-every 0 --quiet)
+LONG=("$NET" "${HULL[@]}" "${REGION[@]}" --split 16 --checkpoint-every 0 --quiet)
 "$NNHULL" bounds "${LONG[@]}" --out ref.h5
 # start a run, wait until it has checkpointed some work, then kill it
 start_and_kill() { # out signal
@@ -79,7 +79,7 @@ start_and_kill() { # out signal
     mpirun --oversubscribe -np 2 "$NNHULL" bounds "${LONG[@]}" --out "$1" 2> "$1.err" &
     local pid=$! ckpt=${1%.h5}.partial.h5 i
     for i in $(seq 200); do
-        [ -e "$ckpt" ] && h5dump -H "$ckpt" 2>/dev/null | grep -q '"/layers/2"\|GROUP "2"' && break
+        [ -e "$ckpt" ] && h5dump -H "$ckpt" 2>/dev/null | grep -q 'GROUP "1"' && break
         sleep 0.1
     done
     local kids
