@@ -9,6 +9,7 @@
 static const nnh_cli_command commands[] = {
     {"info", cmd_info, "layers, sizes, activations of a network"},
     {"eval", cmd_eval, "forward pass (arguments, or one input row per stdin line)"},
+    {"envelope", cmd_envelope, "envelopes and cuts of one neuron per JSON line (stdin -> stdout)"},
     {"bounds", cmd_bounds, "certified per-neuron bounds over an input region -> HDF5 file"},
     {"report", cmd_report, "human summary of a bound file"},
     {"envelope", cmd_envelope, "envelopes and cuts of one neuron (JSON lines in, JSON lines out)"},
