@@ -1,12 +1,10 @@
 /* `nnhull bounds` over MPI ranks, command side: which rank does what, the
  * engine options, progress lines (master only) and the --stats table. The
- * scheduling itself is in mpi/. */
+ * scheduling itself is in mpi/; the engine options are parsed by
+ * cmd_bounds.c. */
 #include "bounds_dist.h"
 #include "cli_common.h"
 
-#include <cJSON.h>
-
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,65 +25,6 @@ int cli_bounds_mpi_main(int argc, char **argv, int (*master)(int argc, char **ar
     }
     nnh_dist_end(g_dist, 1);
     g_dist = NULL;
-    return rc;
-}
-
-/* ---- engine options ---- */
-
-static int opt_number(cJSON *it, double lo, double *v, nnh_error *err)
-{
-    if (!cJSON_IsNumber(it) || !(it->valuedouble >= lo) || !isfinite(it->valuedouble))
-        return nnh_error_set(err, NNH_EINVAL, "--engine-opts: %s must be a number >= %g",
-                             it->string, lo);
-    *v = it->valuedouble;
-    return NNH_OK;
-}
-
-static int opt_int(cJSON *it, int *v, nnh_error *err)
-{
-    double d = 0;
-    int rc = opt_number(it, 0, &d, err);
-    if (!rc && (d != floor(d) || d > 1e9))
-        rc = nnh_error_set(err, NNH_EINVAL, "--engine-opts: %s must be a whole number",
-                           it->string);
-    if (!rc)
-        *v = (int)d;
-    return rc;
-}
-
-static int opt_key(cJSON *it, nnh_bound_opts *o, nnh_error *err)
-{
-    const char *k = it->string;
-    if (!strcmp(k, "max_rounds"))
-        return opt_int(it, &o->max_rounds, err);
-    if (!strcmp(k, "max_cuts_per_round"))
-        return opt_int(it, &o->max_cuts_per_round, err);
-    if (!strcmp(k, "cut_tol"))
-        return opt_number(it, 0, &o->cut_tol, err);
-    if (!strcmp(k, "lp_time_limit"))
-        return opt_number(it, 0, &o->lp_time_limit, err);
-    if (!strcmp(k, "time_limit"))
-        return opt_number(it, 0, &o->time_limit, err);
-    return nnh_error_set(err, NNH_EINVAL, "--engine-opts: unknown key '%s' (valid: max_rounds, "
-                         "max_cuts_per_round, cut_tol, lp_time_limit, time_limit)", k);
-}
-
-int cli_bound_opts_parse(const char *method, const char *json, nnh_bound_opts *o,
-                         nnh_error *err)
-{
-    nnh_bound_opts_init(o);
-    if (nnh_method_parse(method, &o->method))
-        return nnh_error_set(err, NNH_EINVAL, "unknown method '%s'", method);
-    cJSON *j = cJSON_Parse(json ? json : "{}");
-    int rc = j && cJSON_IsObject(j) ? NNH_OK
-                                    : nnh_error_set(err, NNH_EINVAL, "--engine-opts: not a JSON "
-                                                    "object");
-    if (!rc && o->method < NNH_METHOD_LP1D && j->child)
-        rc = nnh_error_set(err, NNH_EINVAL, "method %s takes no engine options (got %.200s)",
-                           method, json);
-    for (cJSON *it = j ? j->child : NULL; it && !rc; it = it->next)
-        rc = opt_key(it, o, err);
-    cJSON_Delete(j);
     return rc;
 }
 

@@ -1,6 +1,6 @@
 /* The MPI side of `nnhull bounds` as the command sees it: rank dispatch
- * (workers never parse arguments or print), engine options from JSON, and
- * the distributed run with its progress lines and --stats table. */
+ * (workers never parse arguments or print) and the distributed run with its
+ * progress lines and --stats table. */
 #ifndef NNH_BOUNDS_DIST_H
 #define NNH_BOUNDS_DIST_H
 
@@ -10,12 +10,6 @@
  * exit status, the master runs master(argc, argv); the workers learn the
  * master's failure when it stops before the job starts. */
 int cli_bounds_mpi_main(int argc, char **argv, int (*master)(int argc, char **argv));
-
-/* Engine options of --engine-opts for an nnh_method: the keys max_rounds,
- * max_cuts_per_round, cut_tol, lp_time_limit, time_limit (unknown keys and
- * options of LP methods given to ibp/crown are errors). */
-int cli_bound_opts_parse(const char *method, const char *json, nnh_bound_opts *o,
-                         nnh_error *err);
 
 typedef struct cli_dist_args {
     nnh_bound_opts bound; /* engine and its options */

@@ -3,9 +3,9 @@
  * engine chosen from the method table below, written to an HDF5 bound file. */
 #include "bounds_dist.h"
 #include "cli_common.h"
-#include "regions.h"
 #include "commands.h"
 #include "nnh_round.h"
+#include "regions.h"
 
 #include <cJSON.h>
 
@@ -43,6 +43,140 @@ static int engine_ibp(const nnh_network *net, nnh_bounds *b, nnh_layer_stats *st
     return NNH_OK;
 }
 
+/* ---- engines built on nnh_bounds_compute: crown, lp1d, hull ---- */
+
+/* Progress on stderr (set by run(); the engine signature has no context):
+ * overwritten in place with \r on a terminal, one line per layer otherwise. */
+static struct {
+    int quiet, tty, region, n_regions;
+    int k;              /* layer of the last report */
+    double layer_start; /* elapsed seconds when that layer started */
+    double last;        /* elapsed seconds of the last report */
+} progress = {1, 0, 0, 1, -1, 0, 0};
+
+static void on_progress(void *arg, int k, int n_layers, int done, int total, double elapsed)
+{
+    (void)arg;
+    if (progress.quiet)
+        return;
+    if (k != progress.k) {
+        progress.k = k;
+        progress.layer_start = k == 0 ? 0.0 : progress.last;
+    }
+    progress.last = elapsed;
+    if (!progress.tty && done < total)
+        return;
+    double in_layer = elapsed - progress.layer_start;
+    double eta = done > 0 ? in_layer / done * (total - done) : 0.0;
+    char where[64] = "";
+    if (progress.n_regions > 1)
+        snprintf(where, sizeof where, "region %d/%d, ", progress.region + 1, progress.n_regions);
+    fprintf(stderr, "%s%slayer %d (0..%d): %d/%d bounds, %.1f s elapsed, layer ETA %.1f s%s",
+            progress.tty ? "\r" : "", where, k, n_layers - 1, done, total, elapsed, eta,
+            progress.tty ? "   " : "\n");
+    if (progress.tty && k == n_layers - 1 && done == total)
+        fputc('\n', stderr);
+    fflush(stderr);
+}
+
+/* The keys of --engine-opts for nnh_bound_opts (also set by --rounds etc.),
+ * all about LPs: crown runs none and refuses them rather than ignore them. */
+static const struct engine_key {
+    const char *key;
+    int is_int, lp_only;
+} engine_keys[] = {
+    {"max_rounds", 1, 1},    {"max_cuts_per_round", 1, 1}, {"cut_tol", 0, 1},
+    {"lp_time_limit", 0, 1}, {"time_limit", 0, 1},
+};
+enum { N_ENGINE_KEYS = (int)(sizeof engine_keys / sizeof engine_keys[0]) };
+
+static void set_engine_key(nnh_bound_opts *o, int key, double v)
+{
+    switch (key) {
+    case 0: o->max_rounds = (int)v; break;
+    case 1: o->max_cuts_per_round = (int)v; break;
+    case 2: o->cut_tol = v; break;
+    case 3: o->lp_time_limit = v; break;
+    default: o->time_limit = v; break;
+    }
+}
+
+static int engine_options(const char *json, nnh_method m, nnh_bound_opts *o, nnh_error *err)
+{
+    nnh_bound_opts_init(o);
+    o->method = m;
+    cJSON *j = cJSON_Parse(json ? json : "{}");
+    if (!j || !cJSON_IsObject(j)) {
+        cJSON_Delete(j);
+        return nnh_error_set(err, NNH_EINVAL, "engine options are not a JSON object");
+    }
+    int rc = NNH_OK;
+    for (cJSON *it = j->child; it && !rc; it = it->next) {
+        int key = -1;
+        for (int q = 0; q < N_ENGINE_KEYS; q++)
+            if (!strcmp(it->string, engine_keys[q].key))
+                key = q;
+        double v = cJSON_IsNumber(it) ? it->valuedouble : NAN;
+        if (key < 0 || (engine_keys[key].lp_only && m < NNH_METHOD_LP1D))
+            rc = nnh_error_set(err, NNH_EINVAL, "method %s has no option '%s'%s",
+                               nnh_method_name(m), it->string,
+                               m < NNH_METHOD_LP1D ? " (crown takes none)"
+                                                   : " (valid: max_rounds, max_cuts_per_round, "
+                                                     "cut_tol, lp_time_limit, time_limit)");
+        else if (!(v >= 0) || !isfinite(v) || (engine_keys[key].is_int && (v != floor(v) || v > 1e9)))
+            rc = nnh_error_set(err, NNH_EINVAL, "engine option '%s': expected a %s >= 0",
+                               it->string, engine_keys[key].is_int ? "whole number" : "number");
+        else
+            set_engine_key(o, key, v);
+    }
+    cJSON_Delete(j);
+    return rc;
+}
+
+/* Run nnh_bounds_compute and ADD its per-layer statistics into stats. */
+static int engine_compute(nnh_method m, const nnh_network *net, nnh_bounds *b,
+                          nnh_layer_stats *stats, const char *options_json, nnh_error *err)
+{
+    nnh_bound_opts o;
+    int rc = engine_options(options_json, m, &o, err);
+    if (rc)
+        return rc;
+    nnh_layer_stats *st = calloc((size_t)net->n_layers, sizeof *st);
+    if (!st)
+        return nnh_error_set(err, NNH_ENOMEM, "out of memory");
+    progress.k = -1;
+    progress.last = 0;
+    rc = nnh_bounds_compute(net, b, &o, st, on_progress, NULL, err);
+    for (int k = 0; k < net->n_layers; k++) {
+        stats[k].seconds += st[k].seconds;
+        stats[k].lp_solves += st[k].lp_solves;
+        stats[k].simplex_iters += st[k].simplex_iters;
+        stats[k].cuts_1d += st[k].cuts_1d;
+        stats[k].cuts_multivariate += st[k].cuts_multivariate;
+        stats[k].fallbacks += st[k].fallbacks;
+    }
+    free(st);
+    return rc;
+}
+
+static int engine_crown(const nnh_network *net, nnh_bounds *b, nnh_layer_stats *stats,
+                        const char *options_json, nnh_error *err)
+{
+    return engine_compute(NNH_METHOD_CROWN, net, b, stats, options_json, err);
+}
+
+static int engine_lp1d(const nnh_network *net, nnh_bounds *b, nnh_layer_stats *stats,
+                       const char *options_json, nnh_error *err)
+{
+    return engine_compute(NNH_METHOD_LP1D, net, b, stats, options_json, err);
+}
+
+static int engine_hull(const nnh_network *net, nnh_bounds *b, nnh_layer_stats *stats,
+                       const char *options_json, nnh_error *err)
+{
+    return engine_compute(NNH_METHOD_HULL, net, b, stats, options_json, err);
+}
+
 /* The methods of --method: add an engine with one line here. */
 static const struct bounds_method {
     const char *name;
@@ -50,6 +184,9 @@ static const struct bounds_method {
     const char *summary;
 } methods[] = {
     {"ibp", engine_ibp, "interval bound propagation, outward rounded (fast, loosest)"},
+    {"crown", engine_crown, "linear back-substitution (CROWN/DeepPoly) with 1-D envelope lines"},
+    {"lp1d", engine_lp1d, "one LP per neuron and side, cuts from the 1-D envelopes"},
+    {"hull", engine_hull, "lp1d + cuts from the multivariate convex hull (tightest, slowest)"},
 };
 static const int n_methods = (int)(sizeof methods / sizeof methods[0]);
 
@@ -90,16 +227,21 @@ static void print_usage(void)
           stdout);
     for (int i = 0; i < n_methods; i++)
         printf("                         %-8s %s\n", methods[i].name, methods[i].summary);
-    fputs("                         crown    linear back-substitution (CROWN) on top of ibp\n"
-          "                         lp1d     LP bound tightening with 1-D envelope cuts\n"
-          "                         hull     lp1d + multivariate convex-hull cuts (the paper)\n"
-          "  --engine-opts JSON   engine options as a JSON object (default {}); lp1d/hull:\n"
+    fputs("  --engine-opts JSON   engine options as a JSON object (default {}); keys\n"
           "                       max_rounds, max_cuts_per_round, cut_tol, lp_time_limit,\n"
-          "                       time_limit\n"
+          "                       time_limit (lp1d and hull only)\n"
+          "  --rounds N           lp1d/hull: cut rounds per LP bound (default 5)\n"
+          "  --cuts-per-round N   lp1d/hull: cuts added per round at most (default 20)\n"
+          "  --cut-tol X          lp1d/hull: minimum violation of an added cut (default 1e-6)\n"
+          "  --lp-time-limit S    lp1d/hull: seconds per LP solve (default 0 = none)\n"
+          "  --time-limit S       lp1d/hull: seconds for the whole run (default 0 = none);\n"
+          "                       past it the remaining neurons keep their crown bounds\n"
+          "                       (counted in /stats/fallbacks)\n"
+          "  --out F.h5           output file (required)\n"
           "  --split K            bisect the input region(s) into K regions (longest edge\n"
           "                       first); one row per region in the file\n"
-          "  --out F.h5           output file (required)\n"
-          "  --quiet              print nothing on success (default: one line per layer)\n\n"
+          "  --quiet              print nothing on success (default: one line per layer,\n"
+          "                       and crown/lp1d/hull progress on stderr)\n\n"
           "runs, MPI and checkpoints (methods crown, lp1d, hull):\n"
           "  mpirun -np N nnhull bounds ...\n"
           "                       spread the LP problems over N ranks (rank 0 prints and\n"
@@ -123,13 +265,16 @@ static void print_usage(void)
 typedef struct bounds_args {
     const char *net, *spec, *box, *center, *eps, *clip, *method, *out, *engine_opts;
     int quiet;
-    int split, resume, stats;   /* --split K, --resume, --stats (bounds_dist.c) */
-    double checkpoint_every;
     nnh_load_opts load;
+    const char *eflag[5]; /* --rounds ... --time-limit, in engine_keys order */
+    int split, resume, stats; /* --split K, --resume, --stats (cli/bounds_dist.c) */
+    double checkpoint_every;
+    char *merged_opts;    /* --engine-opts with those flags applied (owned) */
 } bounds_args;
 
-enum { O_SPEC = 1, O_BOX, O_CENTER, O_EPS, O_CLIP, O_METHOD, O_OUT, O_QUIET, O_EOPTS, O_SPLIT,
-       O_RESUME, O_CKPT, O_STATS };
+enum { O_SPEC = 1, O_BOX, O_CENTER, O_EPS, O_CLIP, O_METHOD, O_OUT, O_QUIET, O_EOPTS,
+       O_ROUNDS, O_CUTS, O_CUT_TOL, O_LP_TIME, O_TIME, /* engine_keys order */
+       O_SPLIT, O_RESUME, O_CKPT, O_STATS };
 
 /* CLI_OK, CLI_USAGE (message printed), or -1 when --help was printed */
 static int parse_args(int argc, char **argv, bounds_args *a)
@@ -138,6 +283,8 @@ static int parse_args(int argc, char **argv, bounds_args *a)
         {"spec", 1, O_SPEC},     {"box", 1, O_BOX},     {"center", 1, O_CENTER},
         {"eps", 1, O_EPS},       {"clip", 1, O_CLIP},   {"method", 1, O_METHOD},
         {"out", 1, O_OUT},       {"quiet", 0, O_QUIET}, {"engine-opts", 1, O_EOPTS},
+        {"rounds", 1, O_ROUNDS}, {"cuts-per-round", 1, O_CUTS}, {"cut-tol", 1, O_CUT_TOL},
+        {"lp-time-limit", 1, O_LP_TIME}, {"time-limit", 1, O_TIME},
         {"split", 1, O_SPLIT},   {"resume", 0, O_RESUME}, {"checkpoint-every", 1, O_CKPT},
         {"stats", 0, O_STATS},
         CLI_LOAD_OPTS,           {NULL, 0, 0}};
@@ -183,11 +330,45 @@ static int parse_args(int argc, char **argv, bounds_args *a)
                 a->checkpoint_every = x;
             continue;
         }
+        case O_ROUNDS: case O_CUTS: case O_CUT_TOL: case O_LP_TIME: case O_TIME:
+            a->eflag[id - O_ROUNDS] = v;
+            continue;
         default: cli_load_option(id, &a->load); continue;
         }
         *slot = v;
     }
     return CLI_OK;
+}
+
+/* Apply --rounds ... --time-limit to the --engine-opts object. */
+static int merge_engine_flags(bounds_args *a)
+{
+    static const char *const flag[5] = {"--rounds", "--cuts-per-round", "--cut-tol",
+                                        "--lp-time-limit", "--time-limit"};
+    cJSON *o = cJSON_Parse(a->engine_opts ? a->engine_opts : "{}");
+    if (!o)
+        return cli_fail("out of memory");
+    int rc = CLI_OK;
+    for (int q = 0; q < 5 && !rc; q++) {
+        if (!a->eflag[q])
+            continue;
+        char *end;
+        double v = strtod(a->eflag[q], &end);
+        if (end == a->eflag[q] || *end || !isfinite(v) || v < 0 ||
+            (engine_keys[q].is_int && (v != floor(v) || v > 1e9)))
+            rc = cli_usage("bounds", "%s: '%s' is not a %s >= 0", flag[q], a->eflag[q],
+                           engine_keys[q].is_int ? "whole number" : "number");
+        else {
+            cJSON_DeleteItemFromObject(o, engine_keys[q].key);
+            cJSON_AddNumberToObject(o, engine_keys[q].key, v);
+        }
+    }
+    if (!rc && !(a->merged_opts = cJSON_PrintUnformatted(o)))
+        rc = cli_fail("out of memory");
+    cJSON_Delete(o);
+    if (!rc)
+        a->engine_opts = a->merged_opts;
+    return rc;
 }
 
 static int check_args(const bounds_args *a)
@@ -205,8 +386,7 @@ static int check_args(const bounds_args *a)
         method_list(list, sizeof list);
         return cli_usage("bounds", "missing --method (one of: %s)", list);
     }
-    nnh_method em;
-    if (!find_method(a->method) && nnh_method_parse(a->method, &em) != 0) {
+    if (!find_method(a->method)) {
         char list[256];
         method_list(list, sizeof list);
         return cli_usage("bounds", "unknown method '%s' (valid: %s)", a->method, list);
@@ -215,7 +395,7 @@ static int check_args(const bounds_args *a)
         return cli_usage("bounds", "missing --out F.h5");
     if (!strcmp(a->method, "ibp") && (a->resume || a->stats))
         return cli_usage("bounds", "--resume and --stats apply to the methods that run through "
-                         "the scheduler (crown, lp1d, hull), not to %s", a->method);
+                         "the scheduler (crown, lp1d, hull), not to ibp");
     if (a->engine_opts) {
         cJSON *o = cJSON_Parse(a->engine_opts);
         int ok = o && cJSON_IsObject(o);
@@ -497,7 +677,11 @@ static int compute_and_write(const bounds_args *a, const nnh_network *net, const
     const char *eo = a->engine_opts ? a->engine_opts : "{}";
     nnh_error err;
     nnh_error_clear(&err);
+    progress.quiet = a->quiet;
+    progress.tty = isatty(STDERR_FILENO);
+    progress.n_regions = g->R;
     for (int r = 0; r < g->R; r++) {
+        progress.region = r;
         size_t off = (size_t)r * g->n;
         if (nnh_bounds_create(net, g->lo + off, g->hi + off, &b[r], &err) ||
             m->run(net, b[r], stats, eo, &err)) {
@@ -520,6 +704,29 @@ static int compute_and_write(const bounds_args *a, const nnh_network *net, const
     return CLI_OK;
 }
 
+/* crown, lp1d, hull: through the (MPI) scheduler of mpi/, with checkpoints */
+static int run_scheduled(const bounds_args *a, nnh_method m, const nnh_network *net,
+                         const regions *g, const char *opts)
+{
+    cli_dist_args d;
+    memset(&d, 0, sizeof d);
+    nnh_error err;
+    nnh_error_clear(&err);
+    if (engine_options(a->engine_opts, m, &d.bound, &err))
+        return cli_fail("%s", err.msg);
+    d.out = a->out;
+    d.resume = a->resume;
+    d.stats = a->stats;
+    d.quiet = a->quiet;
+    d.checkpoint_every = a->checkpoint_every;
+    nnh_h5_meta_init(&d.meta);
+    d.meta.network_path = a->net;
+    d.meta.spec_path = a->spec;
+    d.meta.method = a->method;
+    d.meta.options_json = opts;
+    return cli_bounds_dist_run(&d, net, g->R, g->lo, g->hi);
+}
+
 static int run(const bounds_args *a, const nnh_network *net, const regions *g)
 {
     char *opts = options_json(a);
@@ -527,27 +734,7 @@ static int run(const bounds_args *a, const nnh_network *net, const regions *g)
         return cli_fail("out of memory");
     nnh_method em;
     if (nnh_method_parse(a->method, &em) == 0 && em != NNH_METHOD_IBP) {
-        /* the engines of src/engine.h but ibp (instant, no checkpoint needed) run
-         * through the (MPI) scheduler, whatever the table says */
-        cli_dist_args d;
-        memset(&d, 0, sizeof d);
-        nnh_error err;
-        nnh_error_clear(&err);
-        if (cli_bound_opts_parse(a->method, a->engine_opts, &d.bound, &err)) {
-            free(opts);
-            return cli_fail("%s", err.msg);
-        }
-        d.out = a->out;
-        d.resume = a->resume;
-        d.stats = a->stats;
-        d.quiet = a->quiet;
-        d.checkpoint_every = a->checkpoint_every;
-        nnh_h5_meta_init(&d.meta);
-        d.meta.network_path = a->net;
-        d.meta.spec_path = a->spec;
-        d.meta.method = a->method;
-        d.meta.options_json = opts;
-        int rc = cli_bounds_dist_run(&d, net, g->R, g->lo, g->hi);
+        int rc = run_scheduled(a, em, net, g, opts);
         free(opts);
         return rc;
     }
@@ -593,11 +780,15 @@ static int bounds_master(int argc, char **argv)
     int rc = parse_args(argc, argv, &a);
     if (rc)
         return rc < 0 ? CLI_OK : rc;
-    if ((rc = check_args(&a)))
+    if ((rc = check_args(&a)) || (rc = merge_engine_flags(&a))) {
+        free(a.merged_opts);
         return rc;
+    }
     nnh_network *net;
-    if (cli_load_network(a.net, &a.load, &net))
+    if (cli_load_network(a.net, &a.load, &net)) {
+        free(a.merged_opts);
         return CLI_FAIL;
+    }
     regions g = {0, 0, NULL, NULL};
     rc = build_regions(&a, net, &g);
     if (!rc)
@@ -605,6 +796,7 @@ static int bounds_master(int argc, char **argv)
     free(g.lo);
     free(g.hi);
     nnh_network_free(net);
+    free(a.merged_opts);
     return rc;
 }
 
