@@ -1,7 +1,6 @@
-/* `nnhull bounds` over MPI ranks, command side: which rank does what, the
- * engine options, progress lines (master only) and the --stats table. The
- * scheduling itself is in mpi/; the engine options are parsed by
- * cmd_bounds.c. */
+/* `nnhull bounds` over MPI ranks, command side: which rank does what,
+ * progress lines (master only) and the --stats table. The scheduling itself
+ * is in mpi/; the engine options are parsed by cmd_bounds.c. */
 #include "bounds_dist.h"
 #include "cli_common.h"
 
