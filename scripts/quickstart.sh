@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # First quickstart command: install what is missing, build, then run the main
 # job on a bundled example: describe the network, bound every neuron over the
-# L-infinity ball of radius 0.05 around the first test image, and summarise.
+# L-infinity ball of radius 0.05 around the first test image with the
+# multivariate-hull method, and summarise.
 # Usage: scripts/quickstart.sh
+#   NNH_QUICKSTART_METHOD=ibp|crown|lp1d|hull (default hull)
 #   NNH_QUICKSTART_NET=F.onnx, NNH_QUICKSTART_INPUTS=F.csv (label,x...) or
 #   NNH_QUICKSTART_CENTER=x1,x2,...  use another network / input
 set -euo pipefail
@@ -11,6 +13,7 @@ cd "$(dirname "$0")/.."
 NET=${NNH_QUICKSTART_NET:-examples/digits_sigmoid_64x10x10x10x10x10.onnx}
 INPUTS=${NNH_QUICKSTART_INPUTS:-examples/digits_test_inputs.csv}
 OUT=build/quickstart.h5
+METHOD=${NNH_QUICKSTART_METHOD:-hull}
 
 bash scripts/install-deps.sh
 bash scripts/build.sh
@@ -31,8 +34,8 @@ fi
 echo "+ nnhull info $NET"
 build/nnhull info "$NET"
 echo
-echo "+ nnhull bounds $NET --method ibp --center <first test input> --eps 0.05 --clip 0,1 --out $OUT"
-build/nnhull bounds "$NET" --method ibp --center "$CENTER" --eps 0.05 --clip 0,1 --out "$OUT"
+echo "+ nnhull bounds $NET --method $METHOD --center <first test input> --eps 0.05 --clip 0,1 --out $OUT"
+build/nnhull bounds "$NET" --method "$METHOD" --center "$CENTER" --eps 0.05 --clip 0,1 --out "$OUT"
 echo
 echo "+ nnhull report $OUT"
 build/nnhull report "$OUT"
