@@ -1,9 +1,11 @@
 /* `nnhull bounds`: certified per-neuron bounds of every layer over input
  * regions (a VNNLIB property's boxes, a box file, or center +/- eps), by the
  * engine chosen from the method table below, written to an HDF5 bound file. */
+#include "bounds_dist.h"
 #include "cli_common.h"
 #include "commands.h"
 #include "nnh_round.h"
+#include "regions.h"
 
 #include <cJSON.h>
 
@@ -210,7 +212,7 @@ static void print_usage(void)
           "Certified bounds of every neuron of every layer (before and after its\n"
           "activation) over one or more input regions, written to an HDF5 file\n"
           "(format nnhull-bounds v1; see `nnhull report`). The file is written under\n"
-          "F.h5.tmp.<pid> and renamed to F.h5 only when complete.\n\n"
+          "a temporary name and renamed to F.h5 only when complete.\n\n"
           "input region (exactly one):\n"
           "  --spec F.vnnlib      the input boxes of a VNNLIB property (one region per\n"
           "                       distinct box)\n"
@@ -237,8 +239,19 @@ static void print_usage(void)
           "                       past it the remaining neurons keep their crown bounds\n"
           "                       (counted in /stats/fallbacks)\n"
           "  --out F.h5           output file (required)\n"
+          "  --split K            bisect the input region(s) into K regions (longest edge\n"
+          "                       first); one row per region in the file\n"
           "  --quiet              print nothing on success (default: one line per layer,\n"
           "                       and crown/lp1d/hull progress on stderr)\n\n"
+          "runs, MPI and checkpoints (methods crown, lp1d, hull):\n"
+          "  mpirun -np N nnhull bounds ...\n"
+          "                       spread the LP problems over N ranks (rank 0 prints and\n"
+          "                       writes); the numbers do not depend on N\n"
+          "  --checkpoint-every S save finished work to F.partial.h5 at most every S\n"
+          "                       seconds (default 1; 0 = after every layer of a region);\n"
+          "                       SIGINT/SIGTERM save it too, then exit 1\n"
+          "  --resume             continue an interrupted run from F.partial.h5\n"
+          "  --stats              print scheduler statistics (idle time, messages, tasks)\n\n"
           "network loading:\n" CLI_LOAD_HELP
           "  -h, --help           this help\n\n"
           "example:\n"
@@ -255,11 +268,14 @@ typedef struct bounds_args {
     int quiet;
     nnh_load_opts load;
     const char *eflag[5]; /* --rounds ... --time-limit, in engine_keys order */
+    int split, resume, stats; /* --split K, --resume, --stats (cli/bounds_dist.c) */
+    double checkpoint_every;
     char *merged_opts;    /* --engine-opts with those flags applied (owned) */
 } bounds_args;
 
 enum { O_SPEC = 1, O_BOX, O_CENTER, O_EPS, O_CLIP, O_METHOD, O_OUT, O_QUIET, O_EOPTS,
-       O_ROUNDS, O_CUTS, O_CUT_TOL, O_LP_TIME, O_TIME }; /* engine_keys order */
+       O_ROUNDS, O_CUTS, O_CUT_TOL, O_LP_TIME, O_TIME, /* engine_keys order */
+       O_SPLIT, O_RESUME, O_CKPT, O_STATS };
 
 /* CLI_OK, CLI_USAGE (message printed), or -1 when --help was printed */
 static int parse_args(int argc, char **argv, bounds_args *a)
@@ -270,8 +286,11 @@ static int parse_args(int argc, char **argv, bounds_args *a)
         {"out", 1, O_OUT},       {"quiet", 0, O_QUIET}, {"engine-opts", 1, O_EOPTS},
         {"rounds", 1, O_ROUNDS}, {"cuts-per-round", 1, O_CUTS}, {"cut-tol", 1, O_CUT_TOL},
         {"lp-time-limit", 1, O_LP_TIME}, {"time-limit", 1, O_TIME},
+        {"split", 1, O_SPLIT},   {"resume", 0, O_RESUME}, {"checkpoint-every", 1, O_CKPT},
+        {"stats", 0, O_STATS},
         CLI_LOAD_OPTS,           {NULL, 0, 0}};
     memset(a, 0, sizeof *a);
+    a->checkpoint_every = 1.0;
     nnh_load_opts_init(&a->load);
     cli_parser p;
     cli_parser_init(&p, "bounds", argc, argv, opts);
@@ -296,6 +315,22 @@ static int parse_args(int argc, char **argv, bounds_args *a)
         case O_OUT: slot = &a->out; break;
         case O_EOPTS: slot = &a->engine_opts; break;
         case O_QUIET: a->quiet = 1; continue;
+        case O_RESUME: a->resume = 1; continue;
+        case O_STATS: a->stats = 1; continue;
+        case O_SPLIT:
+        case O_CKPT: {
+            char *end;
+            double x = strtod(v, &end);
+            if (end == v || *end || !(x >= 0) || (id == O_SPLIT && (x != floor(x) || x > 1e7)))
+                return cli_usage("bounds", "--%s: '%s' is not a %s", id == O_SPLIT ? "split"
+                                 : "checkpoint-every", v, id == O_SPLIT ? "region count" :
+                                 "number of seconds >= 0");
+            if (id == O_SPLIT)
+                a->split = (int)x;
+            else
+                a->checkpoint_every = x;
+            continue;
+        }
         case O_ROUNDS: case O_CUTS: case O_CUT_TOL: case O_LP_TIME: case O_TIME:
             a->eflag[id - O_ROUNDS] = v;
             continue;
@@ -359,6 +394,9 @@ static int check_args(const bounds_args *a)
     }
     if (!a->out)
         return cli_usage("bounds", "missing --out F.h5");
+    if (!strcmp(a->method, "ibp") && (a->resume || a->stats))
+        return cli_usage("bounds", "--resume and --stats apply to the methods that run through "
+                         "the scheduler (crown, lp1d, hull), not to ibp");
     if (a->engine_opts) {
         cJSON *o = cJSON_Parse(a->engine_opts);
         int ok = o && cJSON_IsObject(o);
@@ -548,6 +586,10 @@ static int build_regions(const bounds_args *a, const nnh_network *net, regions *
                       : regions_from_center(a, net, g);
     if (!rc && a->clip)
         rc = apply_clip(a->clip, g);
+    nnh_error err;
+    nnh_error_clear(&err);
+    if (!rc && a->split > 0 && nnh_regions_split(&g->R, g->n, &g->lo, &g->hi, a->split, &err))
+        rc = cli_fail("%s", err.msg);
     return rc;
 }
 
@@ -568,6 +610,8 @@ static char *options_json(const bounds_args *a)
     }
     if (a->clip)
         cJSON_AddStringToObject(o, "clip", a->clip);
+    if (a->split > 0)
+        cJSON_AddNumberToObject(o, "split", a->split);
     cJSON_AddBoolToObject(o, "strip_softmax", a->load.strip_softmax);
     cJSON_AddBoolToObject(o, "nnet_normalized", a->load.nnet_normalized);
     cJSON_AddBoolToObject(o, "nnet_output_relu", a->load.nnet_output_relu);
@@ -661,11 +705,40 @@ static int compute_and_write(const bounds_args *a, const nnh_network *net, const
     return CLI_OK;
 }
 
+/* crown, lp1d, hull: through the (MPI) scheduler of mpi/, with checkpoints */
+static int run_scheduled(const bounds_args *a, nnh_method m, const nnh_network *net,
+                         const regions *g, const char *opts)
+{
+    cli_dist_args d;
+    memset(&d, 0, sizeof d);
+    nnh_error err;
+    nnh_error_clear(&err);
+    if (engine_options(a->engine_opts, m, &d.bound, &err))
+        return cli_fail("%s", err.msg);
+    d.out = a->out;
+    d.resume = a->resume;
+    d.stats = a->stats;
+    d.quiet = a->quiet;
+    d.checkpoint_every = a->checkpoint_every;
+    nnh_h5_meta_init(&d.meta);
+    d.meta.network_path = a->net;
+    d.meta.spec_path = a->spec;
+    d.meta.method = a->method;
+    d.meta.options_json = opts;
+    return cli_bounds_dist_run(&d, net, g->R, g->lo, g->hi);
+}
+
 static int run(const bounds_args *a, const nnh_network *net, const regions *g)
 {
     char *opts = options_json(a);
     if (!opts)
         return cli_fail("out of memory");
+    nnh_method em;
+    if (nnh_method_parse(a->method, &em) == 0 && em != NNH_METHOD_IBP) {
+        int rc = run_scheduled(a, em, net, g, opts);
+        free(opts);
+        return rc;
+    }
     nnh_h5_meta meta;
     nnh_h5_meta_init(&meta);
     meta.network_path = a->net;
@@ -702,7 +775,7 @@ static int run(const bounds_args *a, const nnh_network *net, const regions *g)
     return rc;
 }
 
-int cmd_bounds(int argc, char **argv)
+static int bounds_master(int argc, char **argv)
 {
     bounds_args a;
     int rc = parse_args(argc, argv, &a);
@@ -727,3 +800,6 @@ int cmd_bounds(int argc, char **argv)
     free(a.merged_opts);
     return rc;
 }
+
+/* every rank enters here; only rank 0 parses the arguments and reads files */
+int cmd_bounds(int argc, char **argv) { return cli_bounds_mpi_main(argc, argv, bounds_master); }

@@ -54,10 +54,30 @@ static void print_regions(const nnh_h5_file *f)
     }
 }
 
+/* a checkpoint (status partial) holds NaN rows for (region, layer) pairs
+ * not computed yet */
+static int row_done(const nnh_layer_bounds *L)
+{
+    for (int i = 0; i < L->width; i++)
+        if (isnan(L->pre_lo[i]) || isnan(L->pre_hi[i]) || isnan(L->post_lo[i]) ||
+            isnan(L->post_hi[i]))
+            return 0;
+    return 1;
+}
+
+static int rows_done(const nnh_h5_file *f, int k)
+{
+    int n = 0;
+    for (int r = 0; f->present[k] && r < f->n_regions; r++)
+        n += row_done(&f->regions[r]->layers[k]);
+    return n;
+}
+
 static void print_layer(const nnh_h5_file *f, int k)
 {
     const nnh_layer_stats *st = &f->stats[k];
-    if (!f->present[k]) {
+    int rows = rows_done(f, k);
+    if (!f->present[k] || rows == 0) {
         printf("%5d  %6s  %-10s  %-38s %8.3f\n", k, "-", "-", "(not computed)", st->seconds);
         return;
     }
@@ -66,6 +86,8 @@ static void print_layer(const nnh_h5_file *f, int k)
     int n = f->regions[0]->layers[k].width;
     for (int r = 0; r < f->n_regions; r++) {
         const nnh_layer_bounds *L = &f->regions[r]->layers[k];
+        if (!row_done(L))
+            continue;
         pre = widths(L->pre_lo, L->pre_hi, (size_t)n, pre, &cp);
         post = widths(L->post_lo, L->post_hi, (size_t)n, post, &cq);
     }
@@ -73,6 +95,8 @@ static void print_layer(const nnh_h5_file *f, int k)
            f->activation[k], pre.mean / (double)cp, pre.max, post.mean / (double)cq, post.max,
            st->seconds, st->lp_solves, st->simplex_iters, st->cuts_1d, st->cuts_multivariate,
            st->fallbacks);
+    if (rows < f->n_regions)
+        printf("       (widths over the %d of %d regions done so far)\n", rows, f->n_regions);
 }
 
 static void print_report(const char *path, const nnh_h5_file *f)
@@ -80,7 +104,7 @@ static void print_report(const char *path, const nnh_h5_file *f)
     int done = 0;
     double secs = 0;
     for (int k = 0; k < f->n_layers; k++) {
-        done += f->present[k];
+        done += f->present[k] && rows_done(f, k) == f->n_regions;
         secs += f->stats[k].seconds;
     }
     printf("file:            %s\n", path);

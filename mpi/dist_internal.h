@@ -1,0 +1,114 @@
+/* Shared pieces of the distributed bounds run: the rank context, message
+ * tags, and the message transport (point-to-point byte messages; the
+ * master's sends are non-blocking so that it never waits on a busy worker).
+ * Only mpi/ includes this header and mpi.h. */
+#ifndef NNH_DIST_INTERNAL_H
+#define NNH_DIST_INTERNAL_H
+
+#include "nnh_dist.h"
+#include "pack.h"
+
+#include <mpi.h>
+
+enum {
+    TAG_UNIT = 11, /* master -> worker: (r, k) and region r's bounds: build the LP context */
+    TAG_TASKS,     /* master -> worker: (r, k) and a chunk of task indices */
+    TAG_RESULT,    /* worker -> master: (r, k), (t, bound, seconds) per task, stats */
+    TAG_ERROR,     /* worker -> master: (r, k, t), code, message */
+    TAG_STOP       /* master -> worker: no more work */
+};
+
+typedef struct outmsg {
+    MPI_Request req;
+    unsigned char *buf;
+} outmsg;
+
+struct nnh_dist {
+    int mpi;          /* MPI_Init was called */
+    int rank, size;
+    outmsg *out;      /* master's sends in flight */
+    int n_out, cap_out;
+    long messages;    /* sent + received */
+    int job_sent;     /* the job (or a cancel) was broadcast */
+};
+
+/* Send p's bytes to dest (p is emptied: the buffer travels with the send). */
+int dist_send(nnh_dist *d, int dest, int tag, nnh_pack *p);
+/* Receive the next message from src (MPI_ANY_SOURCE allowed); block != 0
+ * waits (polling, so that signals are noticed: returns 0 with *buf NULL when
+ * *stop becomes nonzero), else returns 0 with *buf NULL when none is
+ * pending. *buf is malloc'ed. Returns NNH_ENOMEM on allocation failure. */
+int dist_recv(nnh_dist *d, int src, int block, volatile int *stop, int *from, int *tag,
+              unsigned char **buf, int *len);
+/* Complete the master's pending sends (wait != 0: all of them). */
+void dist_flush(nnh_dist *d, int wait);
+
+/* Job broadcast (once): the packed job, or (job NULL) the exit status the
+ * workers are to take without a job. */
+int dist_bcast_job(nnh_dist *d, int status, nnh_pack *job);
+/* Workers: receive it; returns -1 with *job filled, or the exit status. */
+int dist_recv_job(nnh_dist *d, unsigned char **job, int *len);
+
+/* Test hook (tests/it_mpi.sh): NNHULL_FAULT=task-error makes workers fail
+ * their first task, NNHULL_FAULT=crash makes them die on it. */
+int dist_fault(const char *what);
+
+/* ---- the master's state (dist_master.c schedules, dist_ckpt.c saves) ---- */
+
+/* A unit is one (region, layer): its LP tasks and their results. */
+typedef struct dist_unit {
+    int k;           /* layer in progress; -1 before the region starts, L when finished */
+    int n_tasks;     /* 2 x width for the LP methods (0 for layer 0, ibp, crown) */
+    int next;        /* next task not handed out */
+    int n_done;      /* results received */
+    double *res;     /* [n_tasks], NaN until known */
+    nnh_layer_stats st;
+} dist_unit;
+
+typedef struct dist_region {
+    nnh_bounds *b;    /* NULL until started; layers < u.k final */
+    nnh_bounds *pass; /* crown pass (LP methods), freed when finished */
+    int resume_k;     /* layers restored from the checkpoint */
+    dist_unit u;
+} dist_region;
+
+typedef struct dist_peer {
+    int r, k;     /* unit whose LP context the worker holds (-1: none) */
+    int inflight; /* chunks sent and not answered */
+} dist_peer;
+
+typedef struct dist_master {
+    nnh_dist *d;
+    const nnh_network *net;
+    const nnh_dist_opts *o;
+    nnh_h5_meta meta; /* o->meta with the sha256 and rank count filled in */
+    char sha[65];
+    int R, L;
+    const double *lo, *hi; /* R x n_inputs */
+    dist_region *rg;
+    unsigned char *done;   /* R x L */
+    int next_region, first_active;
+    int units_done, units_total, units_resumed;
+    nnh_layer_stats *stats;
+    nnh_dist_layer_sched *sched;
+    dist_peer *peers;
+    nnh_lp_layer *ctx; /* the master's own LP context */
+    int ctx_r, ctx_k;
+    double t0, busy, idle, last_ckpt;
+    double ctx_seconds, prep_seconds;
+    int n_ctx;
+    char *ckpt;
+    const char *out;
+    nnh_dist_progress_fn progress;
+    void *progress_arg;
+    nnh_error *err;
+} dist_master;
+
+/* Write the state to path (the checkpoint, complete == 0: rows of units not
+ * done are NaN; or the final file). */
+int dist_write_file(dist_master *m, const char *path, int complete);
+/* --resume: restore finished units from the checkpoint (or find the output
+ * already complete: *complete = 1). Missing checkpoint: nothing restored. */
+int dist_resume(dist_master *m, int *complete);
+
+#endif

@@ -1,0 +1,249 @@
+/* Byte serialization of nnh_network and nnh_bounds (see pack.h): a tagged,
+ * versioned layout so that a truncated or foreign buffer is refused with a
+ * message instead of being read as a network. */
+#include "pack.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define NET_MAGIC 0x4e4e4850 /* "NNHP" */
+#define NET_VERSION 1
+#define BOUNDS_MAGIC 0x4e4e4842 /* "NNHB" */
+
+void nnh_pack_init(nnh_pack *p) { memset(p, 0, sizeof *p); }
+
+void nnh_pack_free(nnh_pack *p)
+{
+    free(p->data);
+    memset(p, 0, sizeof *p);
+}
+
+void nnh_pack_bytes(nnh_pack *p, const void *src, size_t n)
+{
+    if (p->failed || n == 0)
+        return;
+    if (p->len + n > p->cap) {
+        size_t cap = p->cap ? p->cap : 256;
+        while (cap < p->len + n)
+            cap *= 2;
+        unsigned char *d = realloc(p->data, cap);
+        if (!d) {
+            p->failed = 1;
+            return;
+        }
+        p->data = d;
+        p->cap = cap;
+    }
+    memcpy(p->data + p->len, src, n);
+    p->len += n;
+}
+
+void nnh_pack_int(nnh_pack *p, int v) { nnh_pack_bytes(p, &v, sizeof v); }
+void nnh_pack_double(nnh_pack *p, double v) { nnh_pack_bytes(p, &v, sizeof v); }
+void nnh_pack_doubles(nnh_pack *p, const double *v, size_t n)
+{
+    nnh_pack_bytes(p, v, n * sizeof *v);
+}
+
+void nnh_pack_str(nnh_pack *p, const char *s)
+{
+    nnh_pack_int(p, s ? (int)strlen(s) : -1);
+    if (s)
+        nnh_pack_bytes(p, s, strlen(s));
+}
+
+void nnh_unpack_init(nnh_unpack *u, const void *data, size_t len)
+{
+    u->data = data;
+    u->len = len;
+    u->pos = 0;
+    u->failed = 0;
+}
+
+int nnh_unpack_bytes(nnh_unpack *u, void *dst, size_t n)
+{
+    if (u->failed || n > u->len - u->pos) {
+        u->failed = 1;
+        if (n)
+            memset(dst, 0, n);
+        return -1;
+    }
+    memcpy(dst, u->data + u->pos, n);
+    u->pos += n;
+    return 0;
+}
+
+int nnh_unpack_int(nnh_unpack *u)
+{
+    int v;
+    nnh_unpack_bytes(u, &v, sizeof v);
+    return v;
+}
+
+double nnh_unpack_double(nnh_unpack *u)
+{
+    double v;
+    nnh_unpack_bytes(u, &v, sizeof v);
+    return v;
+}
+
+int nnh_unpack_doubles(nnh_unpack *u, double *dst, size_t n)
+{
+    return nnh_unpack_bytes(u, dst, n * sizeof *dst);
+}
+
+char *nnh_unpack_str(nnh_unpack *u)
+{
+    int n = nnh_unpack_int(u);
+    if (u->failed || n < 0)
+        return NULL;
+    if ((size_t)n > u->len - u->pos) {
+        u->failed = 1;
+        return NULL;
+    }
+    char *s = malloc((size_t)n + 1);
+    if (!s) {
+        u->failed = 1;
+        return NULL;
+    }
+    nnh_unpack_bytes(u, s, (size_t)n);
+    s[n] = '\0';
+    return s;
+}
+
+/* ---- networks ---- */
+
+void nnh_network_pack(const nnh_network *net, nnh_pack *p)
+{
+    nnh_pack_int(p, NET_MAGIC);
+    nnh_pack_int(p, NET_VERSION);
+    nnh_pack_int(p, net->n_inputs);
+    nnh_pack_int(p, net->n_layers);
+    for (int k = 0; k < net->n_layers; k++)
+        nnh_pack_int(p, net->layers[k].n_out);
+    for (int k = 0; k < net->n_layers; k++) {
+        const nnh_layer *L = &net->layers[k];
+        nnh_pack_int(p, (int)L->act.kind);
+        nnh_pack_double(p, L->act.alpha);
+        nnh_pack_double(p, L->act.lambda);
+        nnh_pack_doubles(p, L->W, (size_t)L->n_in * (size_t)L->n_out);
+        nnh_pack_doubles(p, L->b, (size_t)L->n_out);
+    }
+    nnh_pack_int(p, net->in_min != NULL);
+    if (net->in_min) {
+        nnh_pack_doubles(p, net->in_min, (size_t)net->n_inputs);
+        nnh_pack_doubles(p, net->in_max, (size_t)net->n_inputs);
+    }
+    nnh_pack_int(p, net->softmax_stripped);
+    nnh_pack_str(p, net->source);
+    nnh_pack_str(p, net->format);
+}
+
+static int unpack_sizes(nnh_unpack *u, int **sizes, int *n_layers, nnh_error *err)
+{
+    if (nnh_unpack_int(u) != NET_MAGIC || nnh_unpack_int(u) != NET_VERSION)
+        return nnh_error_set(err, NNH_EPARSE, "packed network: bad header (not an nnhull "
+                             "network buffer of version %d)", NET_VERSION);
+    int n_in = nnh_unpack_int(u), L = nnh_unpack_int(u);
+    if (u->failed || n_in < 1 || L < 1 || (size_t)L > u->len)
+        return nnh_error_set(err, NNH_EPARSE, "packed network: bad sizes (%d inputs, %d layers)",
+                             n_in, L);
+    *sizes = malloc(((size_t)L + 1) * sizeof **sizes);
+    if (!*sizes)
+        return nnh_error_set(err, NNH_ENOMEM, "out of memory");
+    (*sizes)[0] = n_in;
+    for (int k = 0; k < L; k++)
+        (*sizes)[k + 1] = nnh_unpack_int(u);
+    *n_layers = L;
+    return u->failed ? nnh_error_set(err, NNH_EPARSE, "packed network: truncated") : NNH_OK;
+}
+
+static int unpack_domain(nnh_unpack *u, nnh_network *net, nnh_error *err)
+{
+    if (!nnh_unpack_int(u))
+        return NNH_OK;
+    net->in_min = malloc((size_t)net->n_inputs * sizeof(double));
+    net->in_max = malloc((size_t)net->n_inputs * sizeof(double));
+    if (!net->in_min || !net->in_max)
+        return nnh_error_set(err, NNH_ENOMEM, "out of memory");
+    nnh_unpack_doubles(u, net->in_min, (size_t)net->n_inputs);
+    nnh_unpack_doubles(u, net->in_max, (size_t)net->n_inputs);
+    return NNH_OK;
+}
+
+int nnh_network_unpack(nnh_unpack *u, nnh_network **out, nnh_error *err)
+{
+    *out = NULL;
+    int *sizes = NULL, L = 0;
+    int rc = unpack_sizes(u, &sizes, &L, err);
+    nnh_network *net = NULL;
+    if (!rc)
+        rc = nnh_network_create(&net, L, sizes, err);
+    free(sizes);
+    for (int k = 0; !rc && k < L; k++) {
+        nnh_layer *ly = &net->layers[k];
+        ly->act.kind = (nnh_act_kind)nnh_unpack_int(u);
+        ly->act.alpha = nnh_unpack_double(u);
+        ly->act.lambda = nnh_unpack_double(u);
+        nnh_unpack_doubles(u, ly->W, (size_t)ly->n_in * (size_t)ly->n_out);
+        nnh_unpack_doubles(u, ly->b, (size_t)ly->n_out);
+    }
+    if (!rc)
+        rc = unpack_domain(u, net, err);
+    if (!rc) {
+        net->softmax_stripped = nnh_unpack_int(u);
+        net->source = nnh_unpack_str(u);
+        net->format = nnh_unpack_str(u);
+        if (u->failed)
+            rc = nnh_error_set(err, NNH_EPARSE, "packed network: truncated");
+    }
+    if (!rc)
+        rc = nnh_network_validate(net, err);
+    if (rc) {
+        nnh_network_free(net);
+        return rc;
+    }
+    *out = net;
+    return NNH_OK;
+}
+
+/* ---- bounds ---- */
+
+void nnh_bounds_pack(const nnh_bounds *b, nnh_pack *p)
+{
+    nnh_pack_int(p, BOUNDS_MAGIC);
+    nnh_pack_int(p, b->n_in);
+    nnh_pack_int(p, b->n_layers);
+    nnh_pack_doubles(p, b->in_lo, (size_t)b->n_in);
+    nnh_pack_doubles(p, b->in_hi, (size_t)b->n_in);
+    for (int k = 0; k < b->n_layers; k++) {
+        const nnh_layer_bounds *L = &b->layers[k];
+        size_t n = (size_t)L->width;
+        nnh_pack_int(p, L->width);
+        nnh_pack_doubles(p, L->pre_lo, n);
+        nnh_pack_doubles(p, L->pre_hi, n);
+        nnh_pack_doubles(p, L->post_lo, n);
+        nnh_pack_doubles(p, L->post_hi, n);
+    }
+}
+
+int nnh_bounds_unpack(nnh_unpack *u, nnh_bounds *b, nnh_error *err)
+{
+    if (nnh_unpack_int(u) != BOUNDS_MAGIC || nnh_unpack_int(u) != b->n_in ||
+        nnh_unpack_int(u) != b->n_layers)
+        return nnh_error_set(err, NNH_EPARSE, "packed bounds: header does not match the "
+                             "network (%d inputs, %d layers)", b->n_in, b->n_layers);
+    nnh_unpack_doubles(u, b->in_lo, (size_t)b->n_in);
+    nnh_unpack_doubles(u, b->in_hi, (size_t)b->n_in);
+    for (int k = 0; k < b->n_layers && !u->failed; k++) {
+        nnh_layer_bounds *L = &b->layers[k];
+        size_t n = (size_t)L->width;
+        if (nnh_unpack_int(u) != L->width)
+            return nnh_error_set(err, NNH_EPARSE, "packed bounds: layer %d width differs", k);
+        nnh_unpack_doubles(u, L->pre_lo, n);
+        nnh_unpack_doubles(u, L->pre_hi, n);
+        nnh_unpack_doubles(u, L->post_lo, n);
+        nnh_unpack_doubles(u, L->post_hi, n);
+    }
+    return u->failed ? nnh_error_set(err, NNH_EPARSE, "packed bounds: truncated") : NNH_OK;
+}
