@@ -29,12 +29,9 @@ static int engine_ibp(const nnh_network *net, nnh_bounds *b, nnh_layer_stats *st
     if (!empty_object)
         return nnh_error_set(err, NNH_EINVAL, "method ibp takes no engine options (got %.200s)",
                              options_json);
-    if (b->n_layers != net->n_layers || b->n_in != net->n_inputs)
-        return nnh_error_set(err, NNH_EINVAL, "bounds do not match the network's shape");
-    for (int j = 0; j < b->n_in; j++)
-        if (!(b->in_lo[j] <= b->in_hi[j]))
-            return nnh_error_set(err, NNH_EINVAL, "input %d: empty interval [%g, %g]", j,
-                                 b->in_lo[j], b->in_hi[j]);
+    int rc = nnh_bounds_check(net, b, err);
+    if (rc)
+        return rc;
     for (int k = 0; k < net->n_layers; k++) {
         double t0 = cli_now();
         nnh_bounds_ibp_layer(net, b, k);

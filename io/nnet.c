@@ -43,33 +43,11 @@ typedef struct nn_head {
 
 static int read_all(nn_reader *R)
 {
-    FILE *f = fopen(R->path, "rb");
-    if (!f)
-        return nnh_error_set(R->err, NNH_EIO, "%s: cannot open: %s", R->path, strerror(errno));
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap + 1);
-    while (buf) {
-        n += fread(buf + n, 1, cap - n, f);
-        if (n < cap)
-            break;
-        char *nb = cap > ((size_t)-1 - 1) / 2 ? NULL : realloc(buf, 2 * cap + 1);
-        if (!nb) {
-            free(buf);
-            buf = NULL;
-            break;
-        }
-        buf = nb;
-        cap *= 2;
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (!buf)
-        return nnh_error_set(R->err, NNH_ENOMEM, "%s: out of memory reading the file", R->path);
-    if (bad) {
-        free(buf);
-        return nnh_error_set(R->err, NNH_EIO, "%s: read error", R->path);
-    }
-    buf[n] = '\0';
+    char *buf;
+    size_t n;
+    int rc = nnh_read_file(R->path, (size_t)1 << 40, &buf, &n, R->err);
+    if (rc)
+        return rc;
     R->text = buf;
     R->len = n;
     return NNH_OK;

@@ -1221,31 +1221,9 @@ int nnh_load_onnx_buffer(const void *data, size_t len, const char *name, const n
 int nnh_load_onnx(const char *path, const nnh_load_opts *o, nnh_network **out, nnh_error *err)
 {
     *out = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return nnh_error_set(err, NNH_EIO, "%s: cannot open: %s", path, strerror(errno));
-    unsigned char *buf = NULL;
-    size_t len = 0, cap = 0;
-    int rc = NNH_OK;
-    for (;;) {
-        if (len == cap) {
-            cap = cap ? 2 * cap : (size_t)1 << 16;
-            unsigned char *p = realloc(buf, cap);
-            if (!p) {
-                rc = nnh_error_set(err, NNH_ENOMEM, "%s: out of memory reading the file", path);
-                break;
-            }
-            buf = p;
-        }
-        size_t got = fread(buf + len, 1, cap - len, f);
-        len += got;
-        if (got == 0) {
-            if (ferror(f))
-                rc = nnh_error_set(err, NNH_EIO, "%s: read error", path);
-            break;
-        }
-    }
-    fclose(f);
+    char *buf;
+    size_t len;
+    int rc = nnh_read_file(path, (size_t)1 << 31, &buf, &len, err);
     if (!rc)
         rc = nnh_load_onnx_buffer(buf, len, path, o, out, err);
     free(buf);

@@ -601,32 +601,9 @@ int nnh_parse_vnnlib(const char *text, const char *name, nnh_spec **out, nnh_err
 int nnh_load_vnnlib(const char *path, nnh_spec **out, nnh_error *err)
 {
     *out = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return nnh_error_set(err, NNH_EIO, "%s: cannot open: %s", path, strerror(errno));
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
-    int rc = 0;
-    for (;;) {
-        if (len + 65536 > cap) {
-            cap = cap ? 2 * cap : 1 << 20;
-            char *p = cap < (size_t)INT_MAX ? realloc(buf, cap) : NULL;
-            if (!p) {
-                rc = nnh_error_set(err, cap < (size_t)INT_MAX ? NNH_ENOMEM : NNH_EUNSUPPORTED,
-                                   "%s: cannot hold the file in memory (limit 2 GB)", path);
-                break;
-            }
-            buf = p;
-        }
-        size_t got = fread(buf + len, 1, cap - len, f);
-        len += got;
-        if (got == 0) {
-            if (ferror(f))
-                rc = nnh_error_set(err, NNH_EIO, "%s: read error", path);
-            break;
-        }
-    }
-    fclose(f);
+    char *buf;
+    size_t len;
+    int rc = nnh_read_file(path, (size_t)INT_MAX - 1, &buf, &len, err);
     if (!rc)
         rc = parse_len(buf, (int)len, path, out, err);
     free(buf);

@@ -105,9 +105,8 @@ oom:
     return nnh_error_set(err, NNH_ENOMEM, "out of memory copying bounds");
 }
 
-/* input box after the network's domain clamp (clamping is monotone per coordinate) */
-static void clamped_input(const nnh_network *net, const nnh_bounds *b, int j, double *lo,
-                          double *hi)
+/* clamping is monotone per coordinate, so the clamped box is the image */
+void nnh_bounds_input(const nnh_network *net, const nnh_bounds *b, int j, double *lo, double *hi)
 {
     double l = b->in_lo[j], u = b->in_hi[j];
     if (net->in_min) {
@@ -161,7 +160,7 @@ void nnh_bounds_ibp_layer(const nnh_network *net, nnh_bounds *b, int k)
         if (!tmp)
             return; /* leaves [-inf, inf], still sound */
         for (int j = 0; j < net->n_inputs; j++)
-            clamped_input(net, b, j, &tmp[j], &tmp[net->n_inputs + j]);
+            nnh_bounds_input(net, b, j, &tmp[j], &tmp[net->n_inputs + j]);
         lo = tmp;
         hi = tmp + net->n_inputs;
     } else {
@@ -182,7 +181,7 @@ void nnh_bounds_ibp_layer(const nnh_network *net, nnh_bounds *b, int k)
     nnh_bounds_post_from_pre(net, b, k);
 }
 
-int nnh_bounds_ibp(const nnh_network *net, nnh_bounds *b, nnh_error *err)
+int nnh_bounds_check(const nnh_network *net, const nnh_bounds *b, nnh_error *err)
 {
     if (b->n_layers != net->n_layers || b->n_in != net->n_inputs)
         return nnh_error_set(err, NNH_EINVAL, "bounds do not match the network's shape");
@@ -190,6 +189,14 @@ int nnh_bounds_ibp(const nnh_network *net, nnh_bounds *b, nnh_error *err)
         if (!(b->in_lo[j] <= b->in_hi[j]))
             return nnh_error_set(err, NNH_EINVAL, "input %d: empty interval [%g, %g]", j,
                                  b->in_lo[j], b->in_hi[j]);
+    return NNH_OK;
+}
+
+int nnh_bounds_ibp(const nnh_network *net, nnh_bounds *b, nnh_error *err)
+{
+    int rc = nnh_bounds_check(net, b, err);
+    if (rc)
+        return rc;
     for (int k = 0; k < net->n_layers; k++)
         nnh_bounds_ibp_layer(net, b, k);
     return NNH_OK;

@@ -35,6 +35,14 @@ int nnh_bounds_create(const nnh_network *net, const double *in_lo, const double 
 void nnh_bounds_free(nnh_bounds *b);
 int nnh_bounds_copy(const nnh_bounds *src, nnh_bounds **out, nnh_error *err);
 
+/* NNH_EINVAL (message says why) unless b has net's shape and every input
+ * interval is nonempty. */
+int nnh_bounds_check(const nnh_network *net, const nnh_bounds *b, nnh_error *err);
+
+/* Input interval j of b after the network's input-domain clamp (what every
+ * engine bounds over: evaluation clamps inputs the same way). */
+void nnh_bounds_input(const nnh_network *net, const nnh_bounds *b, int j, double *lo, double *hi);
+
 /* Interval bound propagation with outward rounding (sound in floating point).
  * The input region is clamped to the network's input domain when it has one. */
 int nnh_bounds_ibp(const nnh_network *net, nnh_bounds *b, nnh_error *err);

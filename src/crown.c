@@ -83,19 +83,8 @@ static int ws_alloc(crown_ws *w, int rows, int width, int n_in)
 /* The input box after the network's domain clamp (as IBP sees it). */
 static void clamped_inputs(const nnh_network *net, const nnh_bounds *b, double *lo, double *hi)
 {
-    for (int j = 0; j < net->n_inputs; j++) {
-        double l = b->in_lo[j], u = b->in_hi[j];
-        if (net->in_min) {
-            l = fmax(l, net->in_min[j]);
-            u = fmax(u, net->in_min[j]);
-        }
-        if (net->in_max) {
-            l = fmin(l, net->in_max[j]);
-            u = fmin(u, net->in_max[j]);
-        }
-        lo[j] = l;
-        hi[j] = u;
-    }
+    for (int j = 0; j < net->n_inputs; j++)
+        nnh_bounds_input(net, b, j, &lo[j], &hi[j]);
 }
 
 static void set_lines(double *ln, double ls, double lc, double us, double uc)

@@ -93,17 +93,6 @@ static int check_opts(const nnh_bound_opts *o, nnh_error *err)
     return NNH_OK;
 }
 
-static int check_shape(const nnh_network *net, const nnh_bounds *b, nnh_error *err)
-{
-    if (b->n_layers != net->n_layers || b->n_in != net->n_inputs)
-        return nnh_error_set(err, NNH_EINVAL, "bounds do not match the network's shape");
-    for (int j = 0; j < b->n_in; j++)
-        if (!(b->in_lo[j] <= b->in_hi[j]))
-            return nnh_error_set(err, NNH_EINVAL, "input %d: empty interval [%g, %g]", j,
-                                 b->in_lo[j], b->in_hi[j]);
-    return NNH_OK;
-}
-
 /* Layer k's bounds intersected with those of another (also rigorous) run. */
 static void intersect_layer(nnh_bounds *b, const nnh_bounds *o, int k)
 {
@@ -240,7 +229,7 @@ int nnh_bounds_compute(const nnh_network *net, nnh_bounds *b, const nnh_bound_op
     }
     int rc = check_opts(o, err);
     if (rc == 0)
-        rc = check_shape(net, b, err);
+        rc = nnh_bounds_check(net, b, err);
     if (rc != 0)
         return rc;
     run_ctx r = {o, progress, progress_arg, now_seconds()};
