@@ -31,6 +31,15 @@ typedef struct nnh_bound_opts {
     double lp_time_limit;   /* seconds per LP solve (0 = none) */
     double time_limit;      /* seconds for the whole run (0 = none); past it,
                                remaining neurons keep their crown/ibp bounds */
+    int pool_rounds;        /* per-layer cut pool: at context creation, rounds
+                               of 1-D cuts on fixed aggregate objectives whose
+                               cuts join the base model every task starts
+                               from (0 = no pool); 1-D only and identical for
+                               lp1d and hull, so hull stays never looser than
+                               lp1d on the same bounds (lp_layer.c) */
+    int slack_rounds;       /* a task's own cut row that has been non-binding
+                               (basic) after this many consecutive rounds is
+                               removed from the LP (0 = never) */
 } nnh_bound_opts;
 
 void nnh_bound_opts_init(nnh_bound_opts *o);
