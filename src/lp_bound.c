@@ -39,12 +39,16 @@
  * to this are duplicates. */
 #define LP_DUP_TOL 1e-9
 
-/* Cuts of the same neuron, side and family in one round whose normalised
- * coefficient vectors (including the coefficient 1 of a) have cosine
- * similarity above 1 - LP_PAR_TOL are nearly parallel: only the more violated
- * (the first in the ranking) is added. 1e-6 is about 0.08 degrees: such a
- * pair cuts almost the same face, and a second row costs a re-solve but
- * makes the LP nearly degenerate. */
+/* Cuts of the same neuron and side in one round whose normalised
+ * coefficient vectors over (a, a_{j-1}) have cosine similarity above
+ * 1 - LP_PAR_TOL are nearly parallel: only the more violated (the first in
+ * the ranking) is added. A 1-D cut a <= s z + c is compared as the plane
+ * a <= s w^T a_{j-1} + (c + s b); this catches hull's multivariate cuts from
+ * regions F and L, which are tangents of sigma along w^T x, next to the 1-D
+ * tangent at the same z. 1e-6 is about 0.08 degrees. Against rows added in
+ * earlier rounds the candidate is always the more violated (the LP point
+ * satisfies them), so it is kept; a row it supersedes becomes non-binding
+ * and slack removal (slack_rounds) deletes it. */
 #define LP_PAR_TOL 1e-6
 
 static void restore_basis(nnh_lp_layer *L)
@@ -227,19 +231,33 @@ static int is_duplicate(const nnh_lp_layer *L, int n_added, const nnh_lp_cut *c)
     return 0;
 }
 
-/* 1 if c is nearly parallel (LP_PAR_TOL) to a cut of the same neuron, side
- * and family added earlier in this round (added[from..n_added)). */
+/* Coefficient t of a cut over a_{j-1} (a 1-D cut as s w^T a_{j-1}). */
+static double cut_coef_x(const nnh_lp_layer *L, const nnh_lp_cut *c, int t)
+{
+    return c->mv ? c->coef[t] : c->slope * L->nr[c->nr].env.w[t];
+}
+
+static double cut_norm_x(const nnh_lp_layer *L, const nnh_lp_cut *c)
+{
+    double s = 1.0;
+    for (int t = 0; t < L->nr[c->nr].env.n; t++)
+        s += cut_coef_x(L, c, t) * cut_coef_x(L, c, t);
+    return sqrt(s);
+}
+
+/* 1 if c is nearly parallel (LP_PAR_TOL) to a cut of the same neuron and
+ * side added earlier in this round (added[from..n_added)). */
 static int is_parallel(const nnh_lp_layer *L, int from, int n_added, const nnh_lp_cut *c)
 {
-    double nc = cut_norm(L, c);
+    double nc = cut_norm_x(L, c);
     for (int a = from; a < n_added; a++) {
         const nnh_lp_cut *o = &L->added[a];
-        if (o->nr != c->nr || o->sense != c->sense || o->mv != c->mv)
+        if (o->nr != c->nr || o->sense != c->sense)
             continue;
         double dot = 1.0;
-        for (int t = 0; t < cut_len(L, c); t++)
-            dot += cut_coef(c, t) * cut_coef(o, t);
-        if (dot / (nc * cut_norm(L, o)) > 1.0 - LP_PAR_TOL)
+        for (int t = 0; t < L->nr[c->nr].env.n; t++)
+            dot += cut_coef_x(L, c, t) * cut_coef_x(L, o, t);
+        if (dot / (nc * cut_norm_x(L, o)) > 1.0 - LP_PAR_TOL)
             return 1;
     }
     return 0;
