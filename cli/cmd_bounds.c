@@ -233,7 +233,7 @@ static void print_usage(void)
           "                       max_rounds, max_cuts_per_round, cut_tol, lp_time_limit,\n"
           "                       time_limit, pool_rounds (rounds of the per-layer cut\n"
           "                       pool, default 0 = none), slack_rounds (a cut non-binding\n"
-          "                       this many rounds is removed, default 2, 0 = never)\n"
+          "                       this many rounds is removed, default 0 = never)\n"
           "                       (lp1d and hull only)\n"
           "  --rounds N           lp1d/hull: cut rounds per phase (default 5; hull\n"
           "                       runs the lp1d rounds, then as many with hull cuts)\n"

@@ -36,10 +36,14 @@ typedef struct nnh_bound_opts {
                                cuts join the base model every task starts
                                from (0 = no pool); 1-D only and identical for
                                lp1d and hull, so hull stays never looser than
-                               lp1d on the same bounds (lp_layer.c) */
+                               lp1d on the same bounds (lp_layer.c).
+                               Default 0: on the digits nets 3 rounds
+                               tighten by <= 0.1% for 15-45% more time */
     int slack_rounds;       /* a task's own cut row that has been non-binding
                                (basic) after this many consecutive rounds is
-                               removed from the LP (0 = never) */
+                               removed from the LP (0 = never, the default:
+                               2 saves ~15% time on the digits 64x32x32x10
+                               nets but loosens by up to 0.4%) */
 } nnh_bound_opts;
 
 void nnh_bound_opts_init(nnh_bound_opts *o);

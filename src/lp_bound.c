@@ -218,7 +218,7 @@ static int is_duplicate(const nnh_lp_layer *L, int n_added, const nnh_lp_cut *c)
     double nc = cut_norm(L, c);
     for (int a = 0; a < n_added; a++) {
         const nnh_lp_cut *o = &L->added[a];
-        if (o->nr != c->nr || o->sense != c->sense || o->mv != c->mv)
+        if (o->nr != c->nr || o->sense != c->sense || o->mv != c->mv || o->removed)
             continue;
         double no = cut_norm(L, o);
         int same = fabs(1.0 / nc - 1.0 / no) <= LP_DUP_TOL && fabs(c->c / nc - o->c / no) <=
@@ -284,6 +284,7 @@ static void add_cut_row(nnh_lp_layer *L, const nnh_lp_cut *c)
     }
     int r = glp_add_rows(L->P, 1);
     L->slack_cnt[r - L->base_m - 1] = 0;
+    L->row_cut[r - L->base_m - 1] = (int)(c - L->added);
     glp_set_mat_row(L->P, r, len, L->ind, L->val);
     if (c->sense > 0)
         glp_set_row_bnds(L->P, r, GLP_UP, 0.0, c->c);
@@ -327,8 +328,8 @@ static int add_cuts(nnh_lp_layer *L, int n_cand, int *n_added, nnh_layer_stats *
  * variable has been basic (the cut non-binding) for slack_rounds consecutive
  * rounds are deleted. Deleting rows with basic auxiliaries keeps the basis
  * valid and optimal, so no re-solve is needed. Depends only on the task's
- * own history (deterministic). The cut stays in added[]: an identical cut
- * is not added again (no add/remove cycling). */
+ * own history (deterministic). A removed cut may be separated and added
+ * again later (it then counts again against the task's cut capacity). */
 static void drop_slack_cuts(nnh_lp_layer *L)
 {
     int K = L->opts.slack_rounds, m = glp_get_num_rows(L->P), n_del = 0, keep = 0;
@@ -339,8 +340,10 @@ static void drop_slack_cuts(nnh_lp_layer *L)
         L->slack_cnt[t] = glp_get_row_stat(L->P, r) == GLP_BS ? L->slack_cnt[t] + 1 : 0;
         if (L->slack_cnt[t] >= K) {
             L->del_rows[++n_del] = r;
+            L->added[L->row_cut[t]].removed = 1;
         } else {
             L->slack_cnt[keep] = L->slack_cnt[t];
+            L->row_cut[keep] = L->row_cut[t];
             keep++;
         }
     }

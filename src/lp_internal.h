@@ -68,6 +68,7 @@ typedef struct nnh_lp_cut {
     int region;    /* nnh_region of a multivariate cut */
     double c, viol, slope; /* slope: the 1-D coefficient */
     double *coef;  /* mv: n_prev coefficients (points into a context buffer) */
+    int removed;   /* an added cut whose row slack removal deleted */
 } nnh_lp_cut;
 
 struct nnh_lp_layer {
@@ -97,6 +98,7 @@ struct nnh_lp_layer {
     nnh_lp_cut *added;        /* cuts added by the running task (cap_added) */
     int *slack_cnt;           /* cap_added + 1: task row base_m + 1 + t has been
                                  non-binding for slack_cnt[t] rounds */
+    int *row_cut;             /* cap_added + 1: its index in added[] */
     double *added_coef;       /* cap_added * max_prev */
     int cap_added;
     int cap_pool;             /* pool rows at most (base_m grows by <= this) */

@@ -377,10 +377,11 @@ static int alloc_buffers(nnh_lp_layer *L, nnh_error *err)
     L->added_coef = malloc(((size_t)L->cap_added * (size_t)maxw + 1) * sizeof(double));
     L->del_rows = malloc(((size_t)L->cap_added + 2) * sizeof(int));
     L->slack_cnt = malloc(((size_t)L->cap_added + 1) * sizeof(int));
+    L->row_cut = malloc(((size_t)L->cap_added + 1) * sizeof(int));
     L->init_lo = malloc((size_t)wk * sizeof(double));
     L->init_hi = malloc((size_t)wk * sizeof(double));
     if (!L->nr || !L->ind || !L->val || !L->cand || !L->order || !L->cand_coef || !L->added ||
-        !L->added_coef || !L->del_rows || !L->slack_cnt || !L->init_lo || !L->init_hi)
+        !L->added_coef || !L->del_rows || !L->slack_cnt || !L->row_cut || !L->init_lo || !L->init_hi)
         return nnh_error_set(err, NNH_ENOMEM, "lp_layer.c: layer %d: out of memory", L->k);
     return nnh_env_ws_init(&L->ews, maxw > 0 ? maxw : 1, err);
 }
@@ -468,6 +469,7 @@ void nnh_lp_layer_free(nnh_lp_layer *L)
     free(L->added_coef);
     free(L->del_rows);
     free(L->slack_cnt);
+    free(L->row_cut);
     nnh_env_ws_free(&L->ews);
     nnh_lp_safe_ws_free(&L->safe);
     free(L);
