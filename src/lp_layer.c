@@ -1,8 +1,10 @@
 /* The LP of a network prefix for layer k, built once per layer (engine.h,
  * nnh_lp_layer_create): columns x, z_j, a_j (j < k) boxed by rigorous bounds,
  * equality rows z_j = W_j a_{j-1} + b_j, exact rows for linear neurons and
- * initial envelope planes for the others; then one solve whose basis every
- * task restarts from. The per-task cut loop lives in lp_bound.c. */
+ * initial envelope planes for the others; optionally a cut pool (1-D cuts
+ * of fixed aggregate objectives, opts.pool_rounds, identical for lp1d and
+ * hull); then one solve whose basis every task restarts from. The per-task
+ * cut loop lives in lp_bound.c. */
 #include "lp_internal.h"
 #include "nnh_round.h"
 
