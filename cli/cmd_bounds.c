@@ -83,7 +83,8 @@ static const struct engine_key {
     int is_int, lp_only;
 } engine_keys[] = {
     {"max_rounds", 1, 1},    {"max_cuts_per_round", 1, 1}, {"cut_tol", 0, 1},
-    {"lp_time_limit", 0, 1}, {"time_limit", 0, 1},
+    {"lp_time_limit", 0, 1}, {"time_limit", 0, 1},         {"pool_rounds", 1, 1},
+    {"slack_rounds", 1, 1},
 };
 enum { N_ENGINE_KEYS = (int)(sizeof engine_keys / sizeof engine_keys[0]) };
 
@@ -94,7 +95,9 @@ static void set_engine_key(nnh_bound_opts *o, int key, double v)
     case 1: o->max_cuts_per_round = (int)v; break;
     case 2: o->cut_tol = v; break;
     case 3: o->lp_time_limit = v; break;
-    default: o->time_limit = v; break;
+    case 4: o->time_limit = v; break;
+    case 5: o->pool_rounds = (int)v; break;
+    default: o->slack_rounds = (int)v; break;
     }
 }
 
@@ -119,7 +122,8 @@ static int engine_options(const char *json, nnh_method m, nnh_bound_opts *o, nnh
                                nnh_method_name(m), it->string,
                                m < NNH_METHOD_LP1D ? " (crown takes none)"
                                                    : " (valid: max_rounds, max_cuts_per_round, "
-                                                     "cut_tol, lp_time_limit, time_limit)");
+                                                     "cut_tol, lp_time_limit, time_limit, "
+                                                     "pool_rounds, slack_rounds)");
         else if (!(v >= 0) || !isfinite(v) || (engine_keys[key].is_int && (v != floor(v) || v > 1e9)))
             rc = nnh_error_set(err, NNH_EINVAL, "engine option '%s': expected a %s >= 0",
                                it->string, engine_keys[key].is_int ? "whole number" : "number");
@@ -226,7 +230,10 @@ static void print_usage(void)
         printf("                         %-8s %s\n", methods[i].name, methods[i].summary);
     fputs("  --engine-opts JSON   engine options as a JSON object (default {}); keys\n"
           "                       max_rounds, max_cuts_per_round, cut_tol, lp_time_limit,\n"
-          "                       time_limit (lp1d and hull only)\n"
+          "                       time_limit, pool_rounds (rounds of the per-layer cut\n"
+          "                       pool, default 0 = none), slack_rounds (a cut non-binding\n"
+          "                       this many rounds is removed, default 0 = never)\n"
+          "                       (lp1d and hull only)\n"
           "  --rounds N           lp1d/hull: cut rounds per phase (default 5; hull\n"
           "                       runs the lp1d rounds, then as many with hull cuts)\n"
           "  --cuts-per-round N   lp1d/hull: cuts added per round at most (default 20)\n"

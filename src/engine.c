@@ -14,7 +14,11 @@ static const char *const method_names[NNH_METHOD_COUNT] = {"ibp", "crown", "lp1d
 /* Defaults: crown (cheap, never looser than IBP, needs no LP); for the LP
  * methods 5 cut rounds per phase (lp1d: one phase, hull: two) of at most 20
  * cuts per family each per bound problem, a cut must be violated by more
- * than 1e-6 to be added, and no time limits. */
+ * than 1e-6 to be added, no time limits, no per-layer cut pool and no slack
+ * cut removal. Both were measured on the digits nets (hull, box and
+ * eps=0.05 ball): a 3-round pool changes layer mean widths by -0.13% to
+ * +0.16% for 15-30% more time; removal after 2 (4) non-binding rounds saves
+ * ~15% (~5%) time but loosens some layer means by up to 0.4% (0.1%). */
 void nnh_bound_opts_init(nnh_bound_opts *o)
 {
     o->method = NNH_METHOD_CROWN;
@@ -23,6 +27,8 @@ void nnh_bound_opts_init(nnh_bound_opts *o)
     o->cut_tol = 1e-6;
     o->lp_time_limit = 0.0;
     o->time_limit = 0.0;
+    o->pool_rounds = 0;
+    o->slack_rounds = 0;
 }
 
 const char *nnh_method_name(nnh_method m)
@@ -62,13 +68,14 @@ char *nnh_bound_opts_json(const nnh_bound_opts *o)
     json_number(lpt, sizeof lpt, o->lp_time_limit);
     json_number(tl, sizeof tl, o->time_limit);
     const char *fmt = "{\"method\": \"%s\", \"max_rounds\": %d, \"max_cuts_per_round\": %d, "
-                      "\"cut_tol\": %s, \"lp_time_limit\": %s, \"time_limit\": %s}";
+                      "\"cut_tol\": %s, \"lp_time_limit\": %s, \"time_limit\": %s, "
+                      "\"pool_rounds\": %d, \"slack_rounds\": %d}";
     int n = snprintf(NULL, 0, fmt, nnh_method_name(o->method), o->max_rounds,
-                     o->max_cuts_per_round, tol, lpt, tl);
+                     o->max_cuts_per_round, tol, lpt, tl, o->pool_rounds, o->slack_rounds);
     char *s = malloc((size_t)n + 1);
     if (s)
         snprintf(s, (size_t)n + 1, fmt, nnh_method_name(o->method), o->max_rounds,
-                 o->max_cuts_per_round, tol, lpt, tl);
+                 o->max_cuts_per_round, tol, lpt, tl, o->pool_rounds, o->slack_rounds);
     return s;
 }
 
@@ -83,9 +90,11 @@ static int check_opts(const nnh_bound_opts *o, nnh_error *err)
 {
     if (o->method < 0 || o->method >= NNH_METHOD_COUNT)
         return nnh_error_set(err, NNH_EINVAL, "bound options: unknown method %d", (int)o->method);
-    if (o->max_rounds < 0 || o->max_cuts_per_round < 0)
+    if (o->max_rounds < 0 || o->max_cuts_per_round < 0 || o->pool_rounds < 0 ||
+        o->slack_rounds < 0)
         return nnh_error_set(err, NNH_EINVAL,
-                             "bound options: rounds (%d) and cuts per round (%d) must be >= 0",
+                             "bound options: rounds (%d), cuts per round (%d), pool_rounds "
+                             "and slack_rounds must be >= 0",
                              o->max_rounds, o->max_cuts_per_round);
     if (!(o->cut_tol >= 0.0) || !(o->lp_time_limit >= 0.0) || !(o->time_limit >= 0.0))
         return nnh_error_set(err, NNH_EINVAL,

@@ -21,7 +21,11 @@
  * context built from the same bounds: by construction, not by tuning (a
  * single mixed loop ends at different LP points and can end looser).
  * A phase ends early when no cut is violated by more than cut_tol (or all
- * are duplicates); a failed re-solve ends the task's loop. Statistics:
+ * are duplicates or nearly parallel to a cut of the same round); a failed
+ * re-solve ends the task's loop. With opts.slack_rounds > 0 a task's cut
+ * rows non-binding for that many consecutive rounds are deleted after each
+ * round (both phases, the same rule for lp1d and hull, so phase 1 stays
+ * identical). Statistics:
  * lp_solves counts the first solve and the re-solves of both phases (no
  * per-phase counter exists: for the same context, hull's counts minus
  * lp1d's are phase 2's); cuts_multivariate the multivariate cuts from
@@ -38,6 +42,22 @@
 /* Cuts of the same neuron whose normalised coefficients and intercept agree
  * to this are duplicates. */
 #define LP_DUP_TOL 1e-9
+
+/* Cuts of the same neuron, side and family in one round whose normalised
+ * coefficient vectors over (a, a_{j-1}) have cosine similarity above
+ * 1 - LP_PAR_TOL and whose normalised intercepts agree to LP_PAR_TOL
+ * (relative) are nearly parallel copies: only the more violated (the first
+ * in the ranking) is added. 1e-6 is about 0.08 degrees. (A 1-D cut
+ * a <= s z + c is compared as a <= s w^T a_{j-1} + (c + s b).) Not across
+ * families: comparing a 1-D cut with hull's multivariate tangents from
+ * regions F and L does fire, but the changed LP path made hull's full-box
+ * sigmoid digits bounds cross-run looser than lp1d's at one neuron (2e-3),
+ * which test_engines forbids. Against rows added in earlier rounds the
+ * candidate is always the more violated (the LP point satisfies them), so
+ * it is kept; a row it supersedes becomes non-binding, which slack removal
+ * (slack_rounds) handles. With the current separators (at most one
+ * candidate per neuron, side and family per round) this is a guard. */
+#define LP_PAR_TOL 1e-6
 
 static void restore_basis(nnh_lp_layer *L)
 {
@@ -206,7 +226,7 @@ static int is_duplicate(const nnh_lp_layer *L, int n_added, const nnh_lp_cut *c)
     double nc = cut_norm(L, c);
     for (int a = 0; a < n_added; a++) {
         const nnh_lp_cut *o = &L->added[a];
-        if (o->nr != c->nr || o->sense != c->sense || o->mv != c->mv)
+        if (o->nr != c->nr || o->sense != c->sense || o->mv != c->mv || o->removed)
             continue;
         double no = cut_norm(L, o);
         int same = fabs(1.0 / nc - 1.0 / no) <= LP_DUP_TOL && fabs(c->c / nc - o->c / no) <=
@@ -214,6 +234,45 @@ static int is_duplicate(const nnh_lp_layer *L, int n_added, const nnh_lp_cut *c)
         for (int t = 0; same && t < cut_len(L, c); t++)
             same = fabs(cut_coef(c, t) / nc - cut_coef(o, t) / no) <= LP_DUP_TOL;
         if (same)
+            return 1;
+    }
+    return 0;
+}
+
+/* Coefficient t of a cut over a_{j-1} (a 1-D cut as s w^T a_{j-1}). */
+static double cut_coef_x(const nnh_lp_layer *L, const nnh_lp_cut *c, int t)
+{
+    return c->mv ? c->coef[t] : c->slope * L->nr[c->nr].env.w[t];
+}
+
+/* Intercept of a cut over a_{j-1} (a 1-D cut's c + s b). */
+static double cut_c_x(const nnh_lp_layer *L, const nnh_lp_cut *c)
+{
+    return c->mv ? c->c : c->c + c->slope * L->nr[c->nr].env.b;
+}
+
+static double cut_norm_x(const nnh_lp_layer *L, const nnh_lp_cut *c)
+{
+    double s = 1.0;
+    for (int t = 0; t < L->nr[c->nr].env.n; t++)
+        s += cut_coef_x(L, c, t) * cut_coef_x(L, c, t);
+    return sqrt(s);
+}
+
+/* 1 if c is nearly parallel (LP_PAR_TOL) to a cut of the same neuron, side
+ * and family added earlier in this round (added[from..n_added)). */
+static int is_parallel(const nnh_lp_layer *L, int from, int n_added, const nnh_lp_cut *c)
+{
+    double nc = cut_norm_x(L, c);
+    for (int a = from; a < n_added; a++) {
+        const nnh_lp_cut *o = &L->added[a];
+        if (o->nr != c->nr || o->sense != c->sense || o->mv != c->mv)
+            continue;
+        double dot = 1.0;
+        for (int t = 0; t < L->nr[c->nr].env.n; t++)
+            dot += cut_coef_x(L, c, t) * cut_coef_x(L, o, t);
+        double no = cut_norm_x(L, o), cc = cut_c_x(L, c) / nc, co = cut_c_x(L, o) / no;
+        if (dot / (nc * no) > 1.0 - LP_PAR_TOL && fabs(cc - co) <= LP_PAR_TOL * (1.0 + fabs(co)))
             return 1;
     }
     return 0;
@@ -239,6 +298,8 @@ static void add_cut_row(nnh_lp_layer *L, const nnh_lp_cut *c)
             }
     }
     int r = glp_add_rows(L->P, 1);
+    L->slack_cnt[r - L->base_m - 1] = 0;
+    L->row_cut[r - L->base_m - 1] = (int)(c - L->added);
     glp_set_mat_row(L->P, r, len, L->ind, L->val);
     if (c->sense > 0)
         glp_set_row_bnds(L->P, r, GLP_UP, 0.0, c->c);
@@ -252,10 +313,11 @@ static void add_cut_row(nnh_lp_layer *L, const nnh_lp_cut *c)
 static int add_cuts(nnh_lp_layer *L, int n_cand, int *n_added, nnh_layer_stats *st)
 {
     rank_candidates(L, n_cand);
-    int added = 0, quota[2] = {L->opts.max_cuts_per_round, L->opts.max_cuts_per_round};
+    int added = 0, first = *n_added, quota[2] = {L->opts.max_cuts_per_round, L->opts.max_cuts_per_round};
     for (int t = 0; t < n_cand; t++) {
         const nnh_lp_cut *c = &L->cand[L->order[t]];
-        if (quota[c->mv] == 0 || *n_added >= L->cap_added || is_duplicate(L, *n_added, c))
+        if (quota[c->mv] == 0 || *n_added >= L->cap_added || is_duplicate(L, *n_added, c) ||
+            is_parallel(L, first, *n_added, c))
             continue;
         nnh_lp_cut *keep = &L->added[*n_added];
         *keep = *c;
@@ -277,6 +339,33 @@ static int add_cuts(nnh_lp_layer *L, int n_cand, int *n_added, nnh_layer_stats *
     return added;
 }
 
+/* Slack cut removal: after a round, the task's rows whose auxiliary
+ * variable has been basic (the cut non-binding) for slack_rounds consecutive
+ * rounds are deleted. Deleting rows with basic auxiliaries keeps the basis
+ * valid and optimal, so no re-solve is needed. Depends only on the task's
+ * own history (deterministic). A removed cut may be separated and added
+ * again later (it then counts again against the task's cut capacity). */
+static void drop_slack_cuts(nnh_lp_layer *L)
+{
+    int K = L->opts.slack_rounds, m = glp_get_num_rows(L->P), n_del = 0, keep = 0;
+    if (K <= 0)
+        return;
+    for (int r = L->base_m + 1; r <= m; r++) {
+        int t = r - L->base_m - 1;
+        L->slack_cnt[t] = glp_get_row_stat(L->P, r) == GLP_BS ? L->slack_cnt[t] + 1 : 0;
+        if (L->slack_cnt[t] >= K) {
+            L->del_rows[++n_del] = r;
+            L->added[L->row_cut[t]].removed = 1;
+        } else {
+            L->slack_cnt[keep] = L->slack_cnt[t];
+            L->row_cut[keep] = L->row_cut[t];
+            keep++;
+        }
+    }
+    if (n_del > 0)
+        glp_del_rows(L->P, n_del, L->del_rows);
+}
+
 /* One phase of at most max_rounds rounds (multivariate cuts too when mv)
  * from the current optimal LP; *best keeps the best safe lower bound.
  * Returns 0 when the LP is still at an optimal point (the next phase may
@@ -292,6 +381,7 @@ static int cut_phase(nnh_lp_layer *L, int mv, double *best, int *n_added, nnh_la
         double v = nnh_lp_safe_lower(L->P, L->cost, &L->safe);
         if (v > *best)
             *best = v;
+        drop_slack_cuts(L);
     }
     return 0;
 }
@@ -305,6 +395,46 @@ static double cut_loop(nnh_lp_layer *L, nnh_layer_stats *st)
     if (cut_phase(L, 0, &best, &n_added, st) == 0 && L->opts.method == NNH_METHOD_HULL)
         cut_phase(L, 1, &best, &n_added, st);
     return best;
+}
+
+/* Aggregate objective sgn * sum_i w_{k,i}^T a_{k-1} for the pool. */
+static void set_aggregate_objective(nnh_lp_layer *L, double sgn)
+{
+    int wk = L->net->layers[L->k].n_out;
+    for (int t = 0; t < L->n_obj; t++) {
+        double c = 0.0;
+        for (int i = 0; i < wk; i++)
+            c += L->obj_w[(size_t)i * L->n_obj + t];
+        L->cost[L->obj_col - 1 + t] = sgn * c;
+        glp_set_obj_coef(L->P, L->obj_col + t, sgn * c);
+    }
+}
+
+void nnh_lp_seed_pool(nnh_lp_layer *L)
+{
+    if (L->no_lp || L->opts.pool_rounds <= 0)
+        return;
+    nnh_bound_opts saved = L->opts;
+    L->opts.max_rounds = L->opts.pool_rounds;
+    L->opts.slack_rounds = 0; /* pool cuts are kept whole */
+    for (int s = 0; s < 2; s++) {
+        set_aggregate_objective(L, s == 0 ? 1.0 : -1.0);
+        if (nnh_lp_simplex(L, GLP_PRIMAL, 0, NULL) != 0)
+            break;
+        double best = -INFINITY;
+        int n_added = 0;
+        int rc = cut_phase(L, 0, &best, &n_added, NULL);
+        /* later objectives start from these rows: a cut they already
+         * satisfy is never separated again, so the pool has no duplicates */
+        L->base_m = glp_get_num_rows(L->P);
+        if (rc != 0)
+            break;
+    }
+    L->opts = saved;
+    for (int t = 0; t < L->n_obj; t++) {
+        L->cost[L->obj_col - 1 + t] = 0.0;
+        glp_set_obj_coef(L->P, L->obj_col + t, 0.0);
+    }
 }
 
 int nnh_lp_layer_bound(nnh_lp_layer *L, int i, int sense, double *bound, nnh_layer_stats *st,

@@ -68,6 +68,7 @@ typedef struct nnh_lp_cut {
     int region;    /* nnh_region of a multivariate cut */
     double c, viol, slope; /* slope: the 1-D coefficient */
     double *coef;  /* mv: n_prev coefficients (points into a context buffer) */
+    int removed;   /* an added cut whose row slack removal deleted */
 } nnh_lp_cut;
 
 struct nnh_lp_layer {
@@ -95,8 +96,12 @@ struct nnh_lp_layer {
     int *order;               /* 2 n_nr: candidate ranking */
     double *cand_coef;        /* sum over neurons of n_prev */
     nnh_lp_cut *added;        /* cuts added by the running task (cap_added) */
+    int *slack_cnt;           /* cap_added + 1: task row base_m + 1 + t has been
+                                 non-binding for slack_cnt[t] rounds */
+    int *row_cut;             /* cap_added + 1: its index in added[] */
     double *added_coef;       /* cap_added * max_prev */
     int cap_added;
+    int cap_pool;             /* pool rows at most (base_m grows by <= this) */
     int *del_rows;            /* cap_added + 1: glp_del_rows list */
     nnh_env_ws ews;
     nnh_lp_safe_ws safe;
@@ -106,5 +111,11 @@ struct nnh_lp_layer {
  * options, at most it_lim iterations, 0 = a default for a warm re-solve);
  * counts it in st (may be NULL). 0 when it ends optimal. */
 int nnh_lp_simplex(nnh_lp_layer *L, int meth, int it_lim, nnh_layer_stats *st);
+
+/* Cut pool seeding (lp_bound.c), called once at creation from the solved
+ * starting LP: phase-1 (1-D) cut loops of opts.pool_rounds rounds on the
+ * fixed objectives min and max of sum_i w_{k,i}^T a_{k-1}; the cuts found stay
+ * in the model as base rows (L->base_m grows). Deterministic. */
+void nnh_lp_seed_pool(nnh_lp_layer *L);
 
 #endif

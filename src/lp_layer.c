@@ -1,8 +1,10 @@
 /* The LP of a network prefix for layer k, built once per layer (engine.h,
  * nnh_lp_layer_create): columns x, z_j, a_j (j < k) boxed by rigorous bounds,
  * equality rows z_j = W_j a_{j-1} + b_j, exact rows for linear neurons and
- * initial envelope planes for the others; then one solve whose basis every
- * task restarts from. The per-task cut loop lives in lp_bound.c. */
+ * initial envelope planes for the others; optionally a cut pool (1-D cuts
+ * of fixed aggregate objectives, opts.pool_rounds, identical for lp1d and
+ * hull); then one solve whose basis every task restarts from. The per-task
+ * cut loop lives in lp_bound.c. */
 #include "lp_internal.h"
 #include "nnh_round.h"
 
@@ -284,22 +286,37 @@ int nnh_lp_simplex(nnh_lp_layer *L, int meth, int it_lim, nnh_layer_stats *st)
     return rc == 0 && glp_get_status(L->P) == GLP_OPT ? 0 : -1;
 }
 
-/* Starting basis: a feasible basis of the model with a zero objective. */
+/* A feasible basis of the model from scratch; 0 on success. */
+static int solve_from_scratch(nnh_lp_layer *L)
+{
+    glp_prob *P = L->P;
+    /* glp_adv_basis talks on the terminal; the library must not print */
+    int term = glp_term_out(GLP_OFF);
+    glp_adv_basis(P, 0);
+    glp_term_out(term);
+    int cap = 20 * (glp_get_num_rows(P) + L->n_cols) + 1000;
+    if (nnh_lp_simplex(L, GLP_PRIMAL, cap, NULL) == 0)
+        return 0;
+    glp_std_basis(P);
+    return nnh_lp_simplex(L, GLP_PRIMAL, cap, NULL);
+}
+
+/* Starting basis: a feasible basis of the model (with the cut pool, if any)
+ * and a zero objective. */
 static int initial_solve(nnh_lp_layer *L)
 {
     glp_prob *P = L->P;
     for (int j = 1; j <= L->n_cols; j++)
         glp_set_obj_coef(P, j, 0.0);
-    /* glp_adv_basis talks on the terminal; the library must not print */
-    int term = glp_term_out(GLP_OFF);
-    glp_adv_basis(P, 0);
-    glp_term_out(term);
-    int cap = 20 * (L->base_m + L->n_cols) + 1000;
-    if (nnh_lp_simplex(L, GLP_PRIMAL, cap, NULL) != 0) {
-        glp_std_basis(P);
-        if (nnh_lp_simplex(L, GLP_PRIMAL, cap, NULL) != 0) {
-            /* feasible in exact arithmetic (it relaxes the network), so this
-             * is numerical trouble: every task answers the creation bound */
+    /* feasible in exact arithmetic (it relaxes the network), so a failure is
+     * numerical trouble: every task then answers the creation bound */
+    if (solve_from_scratch(L) != 0) {
+        L->no_lp = 1;
+        return NNH_OK;
+    }
+    if (L->opts.pool_rounds > 0) {
+        nnh_lp_seed_pool(L); /* leaves a zero objective */
+        if (nnh_lp_simplex(L, GLP_PRIMAL, 0, NULL) != 0 && solve_from_scratch(L) != 0) {
             L->no_lp = 1;
             return NNH_OK;
         }
@@ -322,12 +339,15 @@ static int count_neurons(const nnh_network *net, int k)
 static int check_opts(const nnh_bound_opts *o, int k, nnh_error *err)
 {
     if (o->max_rounds < 0 || o->max_cuts_per_round < 0 || !(o->cut_tol >= 0.0) ||
-        !(o->lp_time_limit >= 0.0) || (long)o->max_rounds * o->max_cuts_per_round > 1000000L)
+        !(o->lp_time_limit >= 0.0) || o->pool_rounds < 0 || o->slack_rounds < 0 ||
+        (long)o->max_rounds * o->max_cuts_per_round > 1000000L ||
+        (long)o->pool_rounds * o->max_cuts_per_round > 1000000L)
         return nnh_error_set(err, NNH_EINVAL,
                              "lp_layer.c: layer %d: invalid LP options (max_rounds %d, "
-                             "max_cuts_per_round %d, cut_tol %g, lp_time_limit %g)",
+                             "max_cuts_per_round %d, cut_tol %g, lp_time_limit %g, "
+                             "pool_rounds %d, slack_rounds %d)",
                              k, o->max_rounds, o->max_cuts_per_round, o->cut_tol,
-                             o->lp_time_limit);
+                             o->lp_time_limit, o->pool_rounds, o->slack_rounds);
     return NNH_OK;
 }
 
@@ -338,7 +358,12 @@ static int alloc_buffers(nnh_lp_layer *L, nnh_error *err)
     int maxw = nnh_network_max_width(net);
     /* phase 1: one family per round; hull's phase 2: two (lp_bound.c) */
     int families = L->opts.method == NNH_METHOD_HULL ? 3 : 1;
-    L->cap_added = families * L->opts.max_rounds * L->opts.max_cuts_per_round;
+    int rounds = families * L->opts.max_rounds;
+    if (L->opts.pool_rounds > rounds) /* one pool objective's loop uses added[] too */
+        rounds = L->opts.pool_rounds;
+    L->cap_added = rounds * L->opts.max_cuts_per_round;
+    /* pool rows: two objectives of pool_rounds rounds each */
+    L->cap_pool = 2 * L->opts.pool_rounds * L->opts.max_cuts_per_round;
     size_t coef_tot = 0;
     for (int j = 0; j < L->k; j++)
         coef_tot += (size_t)net->layers[j].n_out * (size_t)net->layers[j].n_in;
@@ -353,10 +378,12 @@ static int alloc_buffers(nnh_lp_layer *L, nnh_error *err)
     L->added = calloc((size_t)L->cap_added + 1, sizeof *L->added);
     L->added_coef = malloc(((size_t)L->cap_added * (size_t)maxw + 1) * sizeof(double));
     L->del_rows = malloc(((size_t)L->cap_added + 2) * sizeof(int));
+    L->slack_cnt = malloc(((size_t)L->cap_added + 1) * sizeof(int));
+    L->row_cut = malloc(((size_t)L->cap_added + 1) * sizeof(int));
     L->init_lo = malloc((size_t)wk * sizeof(double));
     L->init_hi = malloc((size_t)wk * sizeof(double));
     if (!L->nr || !L->ind || !L->val || !L->cand || !L->order || !L->cand_coef || !L->added ||
-        !L->added_coef || !L->del_rows || !L->init_lo || !L->init_hi)
+        !L->added_coef || !L->del_rows || !L->slack_cnt || !L->row_cut || !L->init_lo || !L->init_hi)
         return nnh_error_set(err, NNH_ENOMEM, "lp_layer.c: layer %d: out of memory", L->k);
     return nnh_env_ws_init(&L->ews, maxw > 0 ? maxw : 1, err);
 }
@@ -364,13 +391,14 @@ static int alloc_buffers(nnh_lp_layer *L, nnh_error *err)
 /* After the model exists: basis and per-solve buffers. */
 static int alloc_model_buffers(nnh_lp_layer *L, nnh_error *err)
 {
-    L->row_stat = malloc((size_t)(L->base_m + 1) * sizeof(int));
+    L->row_stat = malloc((size_t)(L->base_m + L->cap_pool + 1) * sizeof(int));
     L->col_stat = malloc((size_t)(L->n_cols + 1) * sizeof(int));
     L->cost = calloc((size_t)L->n_cols + 1, sizeof(double));
     L->xv = calloc((size_t)L->n_cols + 1, sizeof(double));
     if (!L->row_stat || !L->col_stat || !L->cost || !L->xv)
         return nnh_error_set(err, NNH_ENOMEM, "lp_layer.c: layer %d: out of memory", L->k);
-    return nnh_lp_safe_ws_init(&L->safe, L->base_m + L->cap_added, L->n_cols, err);
+    return nnh_lp_safe_ws_init(&L->safe, L->base_m + L->cap_pool + L->cap_added, L->n_cols,
+                               err);
 }
 
 int nnh_lp_layer_create(const nnh_network *net, const nnh_bounds *b, int k,
@@ -442,6 +470,8 @@ void nnh_lp_layer_free(nnh_lp_layer *L)
     free(L->added);
     free(L->added_coef);
     free(L->del_rows);
+    free(L->slack_cnt);
+    free(L->row_cut);
     nnh_env_ws_free(&L->ews);
     nnh_lp_safe_ws_free(&L->safe);
     free(L);

@@ -281,7 +281,8 @@ START_TEST(test_options)
     char *j = nnh_bound_opts_json(&o);
     ck_assert_ptr_nonnull(j);
     ck_assert_str_eq(j, "{\"method\": \"hull\", \"max_rounds\": 5, \"max_cuts_per_round\": 20, "
-                        "\"cut_tol\": 1e-06, \"lp_time_limit\": 0, \"time_limit\": null}");
+                        "\"cut_tol\": 1e-06, \"lp_time_limit\": 0, \"time_limit\": null, "
+                        "\"pool_rounds\": 0, \"slack_rounds\": 0}");
     free(j);
     /* bad options and shapes are refused with a message */
     int sizes[3] = {2, 3, 1};

@@ -178,9 +178,14 @@ END_TEST
 
 /* ---- networks ------------------------------------------------------------------ */
 
+/* Cut pool and slack removal of test_opts (set by the hygiene test). */
+static int g_pool_rounds = 0, g_slack_rounds = 0;
+
 static void test_opts(nnh_bound_opts *o, nnh_method m)
 {
     memset(o, 0, sizeof *o);
+    o->pool_rounds = g_pool_rounds;
+    o->slack_rounds = g_slack_rounds;
     o->method = m;
     o->max_rounds = 20;
     o->max_cuts_per_round = 20;
@@ -490,6 +495,66 @@ START_TEST(test_hull_dominates_same_context)
 }
 END_TEST
 
+/* ---- cut hygiene: per-layer pool and slack cut removal -------------------------- */
+
+START_TEST(test_pool_and_slack)
+{
+    g_pool_rounds = 3;
+    g_slack_rounds = 1; /* the most aggressive removal */
+    static const nnh_act_kind acts[] = {NNH_ACT_SIGMOID, NNH_ACT_TANH, NNH_ACT_SOFTPLUS};
+    for (int a = 0; a < 3; a++) {
+        /* sound: every grid point inside the bounds, with pool and removal */
+        int sizes[4] = {2, 5, 4, 1};
+        nnh_network *net = rand_net(3, sizes, acts[a], 1.5, 4000 + (unsigned long long)a);
+        double lo[2] = {-1, -0.5}, hi[2] = {1, 1.5}, gr[2];
+        for (int m = NNH_METHOD_LP1D; m <= NNH_METHOD_HULL; m++) {
+            nnh_bounds *bm = lp_run(net, lo, hi, (nnh_method)m, NULL);
+            check_grid(net, bm, lo, hi, 401, gr);
+            nnh_bounds_free(bm);
+        }
+        nnh_network_free(net);
+        /* hull never looser than lp1d on the same context (same 1-D pool) */
+        int sz[5] = {5, 8, 8, 6, 3};
+        double l5[5] = {-1, -1, -1, -1, -1}, h5[5] = {1, 1, 1, 1, 1};
+        net = rand_net(4, sz, acts[a], 2.0, 600 + (unsigned long long)a);
+        nnh_bounds *b = lp_run(net, l5, h5, NNH_METHOD_IBP, NULL);
+        nnh_bound_opts o;
+        test_opts(&o, NNH_METHOD_LP1D);
+        o.max_rounds = 5;
+        for (int k = 1; k < net->n_layers; k++)
+            compare_same_context(net, b, k, &o, nnh_act_name(acts[a]));
+        /* deterministic: task order does not matter, a fresh context agrees */
+        o.method = NNH_METHOD_HULL;
+        o.max_cuts_per_round = 3;
+        nnh_error err;
+        nnh_lp_layer *L, *L2;
+        double fw[2][3], bw[2][3], one;
+        ck_assert_int_eq(nnh_lp_layer_create(net, b, 3, &o, &L, &err), 0);
+        ck_assert_int_eq(nnh_lp_layer_create(net, b, 3, &o, &L2, &err), 0);
+        for (int i = 0; i < 3; i++)
+            for (int s = 0; s < 2; s++)
+                ck_assert_int_eq(nnh_lp_layer_bound(L, i, s ? 1 : -1, &fw[s][i], NULL, &err), 0);
+        for (int i = 2; i >= 0; i--)
+            for (int s = 1; s >= 0; s--)
+                ck_assert_int_eq(nnh_lp_layer_bound(L, i, s ? 1 : -1, &bw[s][i], NULL, &err), 0);
+        ck_assert(memcmp(fw, bw, sizeof fw) == 0);
+        ck_assert_int_eq(nnh_lp_layer_bound(L2, 1, 1, &one, NULL, &err), 0);
+        ck_assert(memcmp(&one, &fw[1][1], sizeof one) == 0);
+        /* the pool's cuts are rows of the base model every task starts from */
+        nnh_lp_layer *L0;
+        o.pool_rounds = 0;
+        ck_assert_int_eq(nnh_lp_layer_create(net, b, 3, &o, &L0, &err), 0);
+        ck_assert_int_gt(L->base_m, L0->base_m);
+        nnh_lp_layer_free(L0);
+        nnh_lp_layer_free(L);
+        nnh_lp_layer_free(L2);
+        nnh_bounds_free(b);
+        nnh_network_free(net);
+    }
+    g_pool_rounds = g_slack_rounds = 0;
+}
+END_TEST
+
 /* ---- edge cases ------------------------------------------------------------------- */
 
 START_TEST(test_edge_cases)
@@ -569,6 +634,7 @@ int main(void)
     tcase_add_test(tn, test_determinism);
     tcase_add_test(tn, test_hull_tighter);
     tcase_add_test(tn, test_hull_dominates_same_context);
+    tcase_add_test(tn, test_pool_and_slack);
     tcase_add_test(tn, test_edge_cases);
     suite_add_tcase(s, tn);
     return nnh_run_suite(s);
