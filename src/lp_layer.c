@@ -118,23 +118,6 @@ static void add_initial_planes(glp_prob *P, const nnh_lp_neuron *q)
     }
 }
 
-/* Input box after the network's domain clamp (as nnh_bounds_ibp_layer does). */
-static void clamped_input(const nnh_network *net, const nnh_bounds *b, int j, double *lo,
-                          double *hi)
-{
-    double l = b->in_lo[j], u = b->in_hi[j];
-    if (net->in_min) {
-        l = fmax(l, net->in_min[j]);
-        u = fmax(u, net->in_min[j]);
-    }
-    if (net->in_max) {
-        l = fmin(l, net->in_max[j]);
-        u = fmin(u, net->in_max[j]);
-    }
-    *lo = l;
-    *hi = u;
-}
-
 /* Copy the boxes of every a_{j-1} (x for j = 0) the neurons of layers < k see. */
 static int copy_boxes(nnh_lp_layer *L, const nnh_bounds *b, double ***lo, double ***hi,
                       nnh_error *err)
@@ -152,7 +135,7 @@ static int copy_boxes(nnh_lp_layer *L, const nnh_bounds *b, double ***lo, double
     (*lo)[0] = p;
     (*hi)[0] = p + net->n_inputs;
     for (int t = 0; t < net->n_inputs; t++)
-        clamped_input(net, b, t, &(*lo)[0][t], &(*hi)[0][t]);
+        nnh_bounds_input(net, b, t, &(*lo)[0][t], &(*hi)[0][t]);
     p += 2 * (size_t)net->n_inputs;
     for (int j = 0; j + 1 < L->k; j++) {
         int w = net->layers[j].n_out;
