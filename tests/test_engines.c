@@ -120,21 +120,6 @@ static int same_bounds(const nnh_bounds *a, const nnh_bounds *b)
     return 1;
 }
 
-/* inner within outer (pre and post, every layer) up to CHAIN_TOL */
-static void assert_within(const nnh_bounds *in, const nnh_bounds *out, const char *what)
-{
-    for (int k = 0; k < in->n_layers; k++) {
-        const nnh_layer_bounds *I = &in->layers[k], *O = &out->layers[k];
-        for (int i = 0; i < I->width; i++)
-            ck_assert_msg(I->pre_lo[i] >= O->pre_lo[i] - CHAIN_TOL &&
-                              I->pre_hi[i] <= O->pre_hi[i] + CHAIN_TOL &&
-                              I->post_lo[i] >= O->post_lo[i] - CHAIN_TOL &&
-                              I->post_hi[i] <= O->post_hi[i] + CHAIN_TOL,
-                          "%s: layer %d neuron %d: pre [%.17g, %.17g] not within [%.17g, %.17g]",
-                          what, k, i, I->pre_lo[i], I->pre_hi[i], O->pre_lo[i], O->pre_hi[i]);
-    }
-}
-
 static double output_width(const nnh_bounds *b)
 {
     const nnh_layer_bounds *L = &b->layers[b->n_layers - 1];
@@ -162,7 +147,7 @@ static void check_case(const char *act, const char *arch, const char *box, const
         ck_assert_msg(same_bounds(b[m], again), "%s: two runs differ", what);
         nnh_bounds_free(again);
         if (m > 0)
-            assert_within(b[m], b[m - 1], what);
+            nnh_assert_within(b[m], b[m - 1], CHAIN_TOL, what);
     }
     nnh_sample_report rep[NNH_METHOD_COUNT];
     nnh_sample_check(net, (const nnh_bounds *const *)b, nm, lo, hi, N_SAMPLES, 2024, rep);

@@ -53,21 +53,6 @@ static nnh_bounds *run(const nnh_network *net, const double *lo, const double *h
     return b;
 }
 
-/* inner within outer (pre and post, every layer) up to CHAIN_TOL */
-static void assert_within(const nnh_bounds *in, const nnh_bounds *out, const char *what)
-{
-    for (int k = 0; k < in->n_layers; k++) {
-        const nnh_layer_bounds *I = &in->layers[k], *O = &out->layers[k];
-        for (int i = 0; i < I->width; i++)
-            ck_assert_msg(I->pre_lo[i] >= O->pre_lo[i] - CHAIN_TOL &&
-                              I->pre_hi[i] <= O->pre_hi[i] + CHAIN_TOL &&
-                              I->post_lo[i] >= O->post_lo[i] - CHAIN_TOL &&
-                              I->post_hi[i] <= O->post_hi[i] + CHAIN_TOL,
-                          "%s: layer %d neuron %d: pre [%.17g, %.17g] not within [%.17g, %.17g]",
-                          what, k, i, I->pre_lo[i], I->pre_hi[i], O->pre_lo[i], O->pre_hi[i]);
-    }
-}
-
 static double out_width(const nnh_bounds *b)
 {
     const nnh_layer_bounds *B = &b->layers[b->n_layers - 1];
@@ -105,17 +90,17 @@ static void check_net(const char *rel, const double *lo, const double *hi)
                       nnh_sample_describe(&rep[m]));
     char what[300];
     snprintf(what, sizeof what, "%s: crown in ibp", rel);
-    assert_within(b[NNH_METHOD_CROWN], b[NNH_METHOD_IBP], what);
+    nnh_assert_within(b[NNH_METHOD_CROWN], b[NNH_METHOD_IBP], CHAIN_TOL, what);
     snprintf(what, sizeof what, "%s: lp1d in crown", rel);
-    assert_within(b[NNH_METHOD_LP1D], b[NNH_METHOD_CROWN], what);
+    nnh_assert_within(b[NNH_METHOD_LP1D], b[NNH_METHOD_CROWN], CHAIN_TOL, what);
     snprintf(what, sizeof what, "%s: hull in crown", rel);
-    assert_within(b[NNH_METHOD_HULL], b[NNH_METHOD_CROWN], what);
+    nnh_assert_within(b[NNH_METHOD_HULL], b[NNH_METHOD_CROWN], CHAIN_TOL, what);
     snprintf(what, sizeof what, "%s: hull+pool+slack in crown", rel);
-    assert_within(b[NNH_METHOD_COUNT], b[NNH_METHOD_CROWN], what);
+    nnh_assert_within(b[NNH_METHOD_COUNT], b[NNH_METHOD_CROWN], CHAIN_TOL, what);
     /* a timed-out run stops at a timing-dependent neuron: no order then */
     if (!to[NNH_METHOD_LP1D] && !to[NNH_METHOD_HULL]) {
         snprintf(what, sizeof what, "%s: hull in lp1d", rel);
-        assert_within(b[NNH_METHOD_HULL], b[NNH_METHOD_LP1D], what);
+        nnh_assert_within(b[NNH_METHOD_HULL], b[NNH_METHOD_LP1D], CHAIN_TOL, what);
     }
     printf("%-45s %ld points; mean output width ibp %.6g crown %.6g lp1d %.6g%s hull %.6g%s; "
            "hull+pool+slack %.6g%s; seconds lp1d %.2f hull %.2f hull+pool+slack %.2f\n",

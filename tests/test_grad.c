@@ -11,18 +11,9 @@
 static nnh_network *random_net(nnh_act_kind kind, unsigned long long *st)
 {
     int sizes[4] = {4, 7, 6, 3};
-    nnh_network *net;
-    nnh_error err;
-    ck_assert_int_eq(nnh_network_create(&net, 3, sizes, &err), 0);
-    for (int k = 0; k < 3; k++) {
-        nnh_layer *L = &net->layers[k];
-        for (int i = 0; i < L->n_in * L->n_out; i++)
-            L->W[i] = 2 * nnh_test_rand(st) - 1;
-        for (int i = 0; i < L->n_out; i++)
-            L->b[i] = nnh_test_rand(st) - 0.5;
-        if (k < 2)
-            nnh_act_default(&L->act, kind);
-    }
+    nnh_network *net = nnh_test_random_net(3, sizes, 0.5, st);
+    for (int k = 0; k < 2; k++)
+        nnh_act_default(&net->layers[k].act, kind);
     if (kind == NNH_ACT_LEAKY_RELU)
         net->layers[0].act.alpha = net->layers[1].act.alpha = 0.1;
     if (kind == NNH_ACT_ELU)

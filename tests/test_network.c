@@ -8,17 +8,9 @@
 START_TEST(test_fold_matches_eval)
 {
     int sizes[4] = {3, 4, 2, 2};
-    nnh_network *net;
-    nnh_error err;
-    ck_assert_int_eq(nnh_network_create(&net, 3, sizes, &err), 0);
     unsigned long long st = 7;
-    for (int k = 0; k < 3; k++) {
-        nnh_layer *L = &net->layers[k];
-        for (int i = 0; i < L->n_in * L->n_out; i++)
-            L->W[i] = 2 * nnh_test_rand(&st) - 1;
-        for (int i = 0; i < L->n_out; i++)
-            L->b[i] = nnh_test_rand(&st);
-    }
+    nnh_network *net = nnh_test_random_net(3, sizes, 0.0, &st);
+    nnh_error err;
     nnh_act_default(&net->layers[0].act, NNH_ACT_TANH);
     /* layer 1 is affine: folding it into layer 2 must not change outputs */
     double x[3] = {0.3, -0.2, 0.9}, y0[2], y1[2];

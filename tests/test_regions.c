@@ -101,17 +101,8 @@ END_TEST
 static nnh_network *random_net(void)
 {
     int sizes[4] = {3, 5, 4, 2};
-    nnh_network *net;
-    nnh_error err;
-    ck_assert_int_eq(nnh_network_create(&net, 3, sizes, &err), 0);
     unsigned long long st = 5;
-    for (int k = 0; k < 3; k++) {
-        nnh_layer *L = &net->layers[k];
-        for (int i = 0; i < L->n_in * L->n_out; i++)
-            L->W[i] = 2 * nnh_test_rand(&st) - 1;
-        for (int i = 0; i < L->n_out; i++)
-            L->b[i] = nnh_test_rand(&st);
-    }
+    nnh_network *net = nnh_test_random_net(3, sizes, 0.0, &st);
     nnh_act_default(&net->layers[0].act, NNH_ACT_SELU);
     nnh_act_default(&net->layers[1].act, NNH_ACT_LEAKY_RELU);
     net->layers[1].act.alpha = 0.2;

@@ -99,3 +99,16 @@ const char *nnh_sample_describe(const nnh_sample_report *r)
              r->points);
     return line;
 }
+
+void nnh_assert_within(const nnh_bounds *in, const nnh_bounds *out, double tol, const char *what)
+{
+    for (int k = 0; k < in->n_layers; k++) {
+        const nnh_layer_bounds *I = &in->layers[k], *O = &out->layers[k];
+        for (int i = 0; i < I->width; i++)
+            ck_assert_msg(I->pre_lo[i] >= O->pre_lo[i] - tol && I->pre_hi[i] <= O->pre_hi[i] + tol &&
+                              I->post_lo[i] >= O->post_lo[i] - tol &&
+                              I->post_hi[i] <= O->post_hi[i] + tol,
+                          "%s: layer %d neuron %d: pre [%.17g, %.17g] not within [%.17g, %.17g]",
+                          what, k, i, I->pre_lo[i], I->pre_hi[i], O->pre_lo[i], O->pre_hi[i]);
+    }
+}

@@ -29,4 +29,8 @@ const char *nnh_sample_describe(const nnh_sample_report *r);
  * a rigorous bound on the exact value by its own rounding error. */
 #define NNH_SAMPLE_TOL 1e-12
 
+/* Check-assert that every pre/post bound of in lies within out up to tol
+ * (the nesting hull within lp1d within crown within ibp); what names the pair. */
+void nnh_assert_within(const nnh_bounds *in, const nnh_bounds *out, double tol, const char *what);
+
 #endif

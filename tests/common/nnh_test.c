@@ -1,6 +1,7 @@
 /* Implementation of the shared test helpers (see nnh_test.h). */
 #define _DEFAULT_SOURCE
 #include "nnh_test.h"
+#include "network.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -74,4 +75,20 @@ const char *nnh_test_tmpfile(const char *text, const char *suffix)
     }
     close(fd);
     return p;
+}
+
+struct nnh_network *nnh_test_random_net(int n_layers, const int *sizes, double bias_shift,
+                                        unsigned long long *st)
+{
+    nnh_network *net;
+    nnh_error err;
+    ck_assert_msg(nnh_network_create(&net, n_layers, sizes, &err) == 0, "%s", err.msg);
+    for (int k = 0; k < n_layers; k++) {
+        nnh_layer *L = &net->layers[k];
+        for (int i = 0; i < L->n_in * L->n_out; i++)
+            L->W[i] = 2 * nnh_test_rand(st) - 1;
+        for (int i = 0; i < L->n_out; i++)
+            L->b[i] = nnh_test_rand(st) - bias_shift;
+    }
+    return net;
 }

@@ -17,6 +17,12 @@ void nnh_require_data(const char *rel);
 int nnh_run_suite(Suite *s);
 /* Deterministic uniform doubles in [0,1) (splitmix64). */
 double nnh_test_rand(unsigned long long *state);
+/* A network of the given sizes (sizes[0] inputs, sizes[k+1] = width of layer
+ * k), identity activations, weights uniform in [-1,1) and biases uniform in
+ * [-bias_shift, 1-bias_shift), drawn from *st layer by layer (W then b). */
+struct nnh_network;
+struct nnh_network *nnh_test_random_net(int n_layers, const int *sizes, double bias_shift,
+                                        unsigned long long *st);
 /* Write text to a fresh temporary file; returns its path (static buffer per call slot). */
 const char *nnh_test_tmpfile(const char *text, const char *suffix);
 
