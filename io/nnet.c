@@ -517,15 +517,6 @@ static int need_scale_layer(const nn_head *H, const nnh_load_opts *o)
     return H->means[H->n_desc] != 0.0 || H->ranges[H->n_desc] != 1.0;
 }
 
-static char *dup_str(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    if (d)
-        memcpy(d, s, n);
-    return d;
-}
-
 /* Build the network from the header and the layer lines that follow. */
 static int build(nn_reader *R, const nn_head *H, const nnh_load_opts *o, nnh_network **out)
 {
@@ -559,8 +550,8 @@ static int build(nn_reader *R, const nn_head *H, const nnh_load_opts *o, nnh_net
         rc = set_domain(R, net, H, o->nnet_normalized);
     }
     if (!rc) {
-        net->format = dup_str("nnet");
-        net->source = dup_str(R->path);
+        net->format = strdup("nnet");
+        net->source = strdup(R->path);
         if (!net->format || !net->source)
             rc = nnh_error_set(R->err, NNH_ENOMEM, "%s: out of memory", R->path);
         else if ((rc = nnh_network_validate(net, R->err))) /* e.g. folding overflowed */

@@ -1098,15 +1098,6 @@ static int map_is_identity(const ox_map *m)
     return 1;
 }
 
-static char *dup_str(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    if (d)
-        memcpy(d, s, n);
-    return d;
-}
-
 static int assemble(ox_loader *L, const char *name, nnh_network **out)
 {
     nnh_activation id;
@@ -1135,8 +1126,8 @@ static int assemble(ox_loader *L, const char *name, nnh_network **out)
         s->W = s->b = NULL;
     }
     net->softmax_stripped = L->softmax_node >= 0;
-    net->format = dup_str("onnx");
-    net->source = name ? dup_str(name) : NULL;
+    net->format = strdup("onnx");
+    net->source = name ? strdup(name) : NULL;
     if (!net->format || (name && !net->source))
         rc = nnh_error_set(L->err, NNH_ENOMEM, "%s: out of memory", L->file);
     else if ((rc = nnh_network_validate(net, L->err)))

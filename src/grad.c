@@ -13,19 +13,6 @@ size_t nnh_grad_workspace(const nnh_network *net)
     return n + 2 * (size_t)nnh_network_max_width(net);
 }
 
-/* Clamped input into a; returns nothing, the mask is recomputed backwards. */
-static void clamp_input(const nnh_network *net, const double *x, double *a)
-{
-    for (int j = 0; j < net->n_inputs; j++) {
-        double v = x[j];
-        if (net->in_min && v < net->in_min[j])
-            v = net->in_min[j];
-        if (net->in_max && v > net->in_max[j])
-            v = net->in_max[j];
-        a[j] = v;
-    }
-}
-
 static int clamped(const nnh_network *net, const double *x, int j)
 {
     return (net->in_min && x[j] < net->in_min[j]) || (net->in_max && x[j] > net->in_max[j]);
@@ -39,7 +26,7 @@ void nnh_network_grad(const nnh_network *net, const double *x, const double *c, 
     double *zs = a0 + net->n_inputs;        /* z_0, z_1, ... concatenated */
     double *cur = zs, *prev = a0;
     double *t1 = work + nnh_grad_workspace(net) - 2 * (size_t)w, *t2 = t1 + w;
-    clamp_input(net, x, a0);
+    nnh_network_clamp_input(net, x, a0);
     /* forward: z_k = W a + b, a = sigma(z) kept in t1/t2 alternately */
     for (int k = 0; k < net->n_layers; k++) {
         const nnh_layer *L = &net->layers[k];

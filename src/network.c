@@ -137,13 +137,8 @@ void nnh_network_eval_layers(const nnh_network *net, const double *x, double *co
     free(buf);
 }
 
-int nnh_network_eval(const nnh_network *net, const double *x, double *y, double *scratch)
+void nnh_network_clamp_input(const nnh_network *net, const double *x, double *a)
 {
-    int w = nnh_network_max_width(net);
-    double *buf = scratch ? scratch : malloc(2 * (size_t)w * sizeof(double));
-    if (!buf)
-        return NNH_ENOMEM;
-    double *a = buf, *z = buf + w;
     for (int j = 0; j < net->n_inputs; j++) {
         double v = x[j];
         if (net->in_min && v < net->in_min[j])
@@ -152,6 +147,16 @@ int nnh_network_eval(const nnh_network *net, const double *x, double *y, double 
             v = net->in_max[j];
         a[j] = v;
     }
+}
+
+int nnh_network_eval(const nnh_network *net, const double *x, double *y, double *scratch)
+{
+    int w = nnh_network_max_width(net);
+    double *buf = scratch ? scratch : malloc(2 * (size_t)w * sizeof(double));
+    if (!buf)
+        return NNH_ENOMEM;
+    double *a = buf, *z = buf + w;
+    nnh_network_clamp_input(net, x, a);
     for (int k = 0; k < net->n_layers; k++) {
         const nnh_layer *L = &net->layers[k];
         affine(L, a, z);

@@ -39,6 +39,9 @@ int nnh_network_max_width(const nnh_network *net);
 /* Check sizes chain, finiteness of all weights, activation parameters. */
 int nnh_network_validate(const nnh_network *net, nnh_error *err);
 
+/* a = x clamped to the network's input domain (a copy when there is none). */
+void nnh_network_clamp_input(const nnh_network *net, const double *x, double *a);
+
 /* Forward pass in double precision. x has n_inputs entries, y n_outputs.
  * scratch must hold 2 * nnh_network_max_width doubles (or be NULL: then the
  * function allocates and frees internally). Applies the input domain clamp. */
