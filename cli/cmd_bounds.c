@@ -642,14 +642,7 @@ static void on_signal(int sig)
 static void guard_temp(const char *path)
 {
     snprintf(temp_path, sizeof temp_path, "%s", path ? path : "");
-    int sigs[3] = {SIGINT, SIGTERM, SIGHUP};
-    for (int i = 0; i < 3; i++) {
-        struct sigaction sa;
-        memset(&sa, 0, sizeof sa);
-        sa.sa_handler = path ? on_signal : SIG_DFL;
-        sigemptyset(&sa.sa_mask);
-        sigaction(sigs[i], &sa, NULL);
-    }
+    cli_handle_signals(path ? on_signal : NULL);
 }
 
 /* ---- the run ---- */

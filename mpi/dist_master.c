@@ -8,6 +8,7 @@
  * not depend on the ranks or the schedule. */
 #include "dist_internal.h"
 #include "engine_steps.h"
+#include "cli_common.h"
 
 #include <math.h>
 #include <signal.h>
@@ -23,14 +24,7 @@ static void on_signal(int sig) { g_signal = sig; }
 
 static void catch_signals(int on)
 {
-    int sigs[3] = {SIGINT, SIGTERM, SIGHUP};
-    for (int i = 0; i < 3; i++) {
-        struct sigaction sa;
-        memset(&sa, 0, sizeof sa);
-        sa.sa_handler = on ? on_signal : SIG_DFL;
-        sigemptyset(&sa.sa_mask);
-        sigaction(sigs[i], &sa, NULL);
-    }
+    cli_handle_signals(on ? on_signal : NULL);
 }
 
 static double now(void)
