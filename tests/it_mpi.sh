@@ -71,7 +71,7 @@ IFS=, read -ra X <<< "$CENTER"
 same spec2.h5 spec3.h5
 
 echo "== interrupted runs resume to the uninterrupted file"
-LONG=("$NET" "${HULL[@]}" "${REGION[@]}" --split 16 --checkpoint-every 0 --quiet)
+LONG=("$NET" "${HULL[@]}" "${REGION[@]}" --split 48 --checkpoint-every 0 --quiet)
 "$NNHULL" bounds "${LONG[@]}" --out ref.h5
 # start a run, wait until it has checkpointed some work, then kill it
 start_and_kill() { # out signal
