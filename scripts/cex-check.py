@@ -100,6 +100,13 @@ def onnx_forward(path, x, strip_softmax):
             out = np.maximum(a[0], 0.0)
         elif op == "LeakyRelu":
             out = np.where(a[0] >= 0, a[0], onnx_attr(n, "alpha", 0.01) * a[0])
+        elif op == "Elu":
+            out = np.where(a[0] > 0, a[0], onnx_attr(n, "alpha", 1.0) * np.expm1(np.minimum(a[0], 0.0)))
+        elif op == "Selu":
+            al, ga = onnx_attr(n, "alpha", 1.67326319217681884765625), onnx_attr(n, "gamma", 1.05070102214813232421875)
+            out = ga * np.where(a[0] > 0, a[0], al * np.expm1(np.minimum(a[0], 0.0)))
+        elif op == "Softplus":
+            out = np.logaddexp(0.0, a[0])
         elif op == "Sigmoid":
             out = 1.0 / (1.0 + np.exp(-a[0]))
         elif op == "Tanh":
