@@ -135,6 +135,8 @@ typedef struct nnh_verify_result {
     int max_depth;
     long max_queue;
     double seconds, seconds_falsify, seconds_bounds;
+    int ranks;                 /* processes that decided regions (1 when serial) */
+    double seconds_idle;       /* MPI master: waiting for workers with nothing to do */
 } nnh_verify_result;
 
 void nnh_verify_result_free(nnh_verify_result *r);
@@ -142,10 +144,41 @@ void nnh_verify_result_free(nnh_verify_result *r);
 /* Progress callback: regions decided so far, queue length, elapsed seconds. */
 typedef void (*nnh_verify_progress_fn)(void *arg, long regions, long queued, double elapsed);
 
-/* Serial driver: falsification of every case, then best-first branch and
- * bound (regions with the smallest falsification margin first, so a
+/* A branch-and-bound session: the prepared problem, the queue of open
+ * regions (best-first: smallest falsification margin first, so a
  * counterexample is met early; for a proof every leaf must be closed anyway,
- * so the order costs nothing there). */
+ * so the order costs nothing there) and the running result. The serial
+ * driver below and the MPI master (mpi/dist_verify.c) both drive it: take a
+ * region with nnh_bab_next, decide it here or on another rank, give it back
+ * with its result to nnh_bab_report. */
+typedef struct nnh_bab nnh_bab;
+
+/* Prepare the problem and falsify every case group with the large budget
+ * (res->verdict becomes SAT when that already finds a counterexample).
+ * res must stay alive until nnh_bab_end. */
+int nnh_bab_begin(const nnh_network *net, const nnh_spec *spec, const nnh_verify_opts *o,
+                  nnh_verify_result *res, nnh_verify_progress_fn progress, void *progress_arg,
+                  nnh_bab **out, nnh_error *err);
+const nnh_verify_problem *nnh_bab_problem(const nnh_bab *B);
+/* Absolute deadline (nnh_verify_now() seconds; 0 = none). */
+double nnh_bab_deadline(const nnh_bab *B);
+/* The next region to decide (the caller owns it until nnh_bab_report), or
+ * NULL: either the run is over (nnh_bab_over: a counterexample, the
+ * timeout, or --max-regions), or the queue is empty for now (regions still
+ * being decided elsewhere may refill it). */
+nnh_bab_region *nnh_bab_next(nnh_bab *B);
+int nnh_bab_over(const nnh_bab *B);
+/* Regions waiting in the queue. */
+long nnh_bab_queued(const nnh_bab *B);
+/* Account R's result: a counterexample ends the run (even after a timeout:
+ * a definite answer wins), an open region is split and its halves queued.
+ * Frees R. */
+int nnh_bab_report(nnh_bab *B, nnh_bab_region *R, const nnh_region_result *rr, nnh_error *err);
+/* Final verdict (unsat when the queue ran dry with no region stuck; a
+ * region still queued or stuck makes it unknown/timeout), timing, and free. */
+void nnh_bab_end(nnh_bab *B);
+
+/* Serial driver: nnh_bab_begin, then decide regions one by one. */
 int nnh_verify(const nnh_network *net, const nnh_spec *spec, const nnh_verify_opts *o,
                nnh_verify_result *res, nnh_verify_progress_fn progress, void *progress_arg,
                nnh_error *err);
