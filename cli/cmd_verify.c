@@ -4,6 +4,7 @@
  * optionally writes the counterexample (VNN-COMP format) and an HDF5 file. */
 #include "cli_common.h"
 #include "commands.h"
+#include "mpi_main.h"
 #include "verify.h"
 #include "verify_out.h"
 
@@ -35,6 +36,9 @@ static void print_usage(void)
           "largest edge x gradient of the row closest to a proof, each region bounded by\n"
           "crown with the property rows folded into the last layer, and by an LP on\n"
           "those rows (lp1d/hull) when crown comes close.\n\n"
+          "Under mpirun/srun the regions are spread over the ranks (rank 0 hands them\n"
+          "out and decides some too; the first counterexample stops every rank):\n"
+          "  mpirun -np 4 nnhull verify NET SPEC --timeout 116\n\n"
           "options:\n"
           "  --timeout S          wall-clock limit in seconds (default: none)\n"
           "  --max-regions N      regions of branch and bound at most (default: none)\n"
@@ -192,8 +196,10 @@ static void print_result(const verify_args *a, const nnh_verify_result *r, int n
                "LP escalations %ld\n",
                r->regions, r->regions_unsat, r->regions_stuck, r->max_depth, r->max_queue,
                r->escalations);
-        printf("seconds: %.3f (falsification %.3f, bounds %.3f)\n", r->seconds,
-               r->seconds_falsify, r->seconds_bounds);
+        printf("seconds: %.3f (falsification %.3f, bounds %.3f, summed over ranks)\n",
+               r->seconds, r->seconds_falsify, r->seconds_bounds);
+        if (r->ranks > 1)
+            printf("ranks: %d (master idle %.3f s)\n", r->ranks, r->seconds_idle);
         if (r->verdict == NNH_VERDICT_SAT) {
             printf("counterexample (case %d):\n  x =", r->cex_case);
             for (int i = 0; i < n_in; i++)
@@ -211,7 +217,8 @@ static int run(const verify_args *a, const nnh_network *net, const nnh_spec *spe
 {
     nnh_verify_result r;
     nnh_error err;
-    if (nnh_verify(net, spec, &a->o, &r, a->verbose ? progress : NULL, NULL, &err)) {
+    if (nnh_dist_verify(cli_dist(), net, spec, &a->o, &r, a->verbose ? progress : NULL, NULL,
+                        &err)) {
         nnh_verify_result_free(&r);
         return cli_fail("verify: %s", err.msg);
     }
@@ -226,7 +233,7 @@ static int run(const verify_args *a, const nnh_network *net, const nnh_spec *spe
     return rc;
 }
 
-int cmd_verify(int argc, char **argv)
+static int verify_master(int argc, char **argv)
 {
     verify_args a;
     int rc = parse_args(argc, argv, &a);
@@ -250,3 +257,5 @@ int cmd_verify(int argc, char **argv)
     nnh_network_free(net);
     return rc;
 }
+
+int cmd_verify(int argc, char **argv) { return cli_mpi_main(argc, argv, verify_master); }

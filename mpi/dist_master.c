@@ -502,6 +502,7 @@ static int job_broadcast(dist_master *m)
         return NNH_OK;
     nnh_pack p;
     nnh_pack_init(&p);
+    nnh_pack_int(&p, JOB_BOUNDS);
     nnh_network_pack(m->net, &p);
     /* engine options as raw bytes: every rank runs this very binary */
     nnh_pack_bytes(&p, &m->o->bound, sizeof m->o->bound);

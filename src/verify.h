@@ -9,6 +9,7 @@
 #include "bounds.h"
 #include "engine.h"
 #include "network.h"
+#include "pack.h"
 #include "nnh_error.h"
 #include "spec.h"
 
@@ -105,6 +106,17 @@ void nnh_region_result_free(nnh_region_result *r);
 /* Halves of R along res->split_dim (res OPEN), see nnh_bab_root: 0 or NNH_ENOMEM. */
 int nnh_bab_split(const nnh_verify_problem *P, const nnh_bab_region *R,
                   const nnh_region_result *res, nnh_bab_region *half[2]);
+
+/* Regions and results as bytes (for the MPI scheduler): a region packs
+ * with its hint, a result with its bounds when OPEN. Unpacking a result
+ * needs r from nnh_region_result_init and the region's group g. */
+void nnh_bab_region_pack(const nnh_verify_problem *P, const nnh_bab_region *R, nnh_pack *p);
+int nnh_bab_region_unpack(const nnh_verify_problem *P, nnh_unpack *u, nnh_bab_region **out,
+                          nnh_error *err);
+void nnh_region_result_pack(const nnh_verify_problem *P, int g, const nnh_region_result *r,
+                            nnh_pack *p);
+int nnh_region_result_unpack(const nnh_verify_problem *P, int g, nnh_unpack *u,
+                             nnh_region_result *r, nnh_error *err);
 
 /* Decide one region (the unit of work of branch and bound): falsify, then
  * bound with crown (ibp when o->method is ibp), then escalate to the LP of
