@@ -9,6 +9,7 @@
 #include "verify_out.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,7 +30,8 @@ static void print_usage(void)
           "  unknown  --max-regions reached, or a region too small to split stayed open\n"
           "  timeout  --timeout reached\n"
           "Exit status 0 for every verdict (also unknown and timeout), 1 on errors\n"
-          "(unreadable files, shape mismatch), 2 on usage errors.\n\n"
+          "(unreadable files, shape mismatch) and after SIGINT/SIGTERM/SIGHUP (the run\n"
+          "stops, prints its statistics and 'unknown'), 2 on usage errors.\n\n"
           "How: random points, the box corners (few inputs) and projected gradient\n"
           "descent on the violation margin look for a counterexample; then the box is\n"
           "split (branch and bound, best-first by that margin) along the input with the\n"
@@ -182,11 +184,25 @@ static int write_cex(const char *path, const nnh_verify_result *r, int n_in, int
     return CLI_OK;
 }
 
-static void progress(void *arg, long regions, long queued, double elapsed)
+static volatile sig_atomic_t g_signal;
+
+static void on_signal(int sig) { g_signal = sig; }
+
+typedef struct progress_state {
+    int verbose;
+    double last; /* elapsed seconds at the last line */
+} progress_state;
+
+/* a line every 2 s with --verbose; a signal stops the run */
+static int progress(void *arg, long regions, long queued, double elapsed)
 {
-    (void)arg;
-    fprintf(stderr, "nnhull verify: %ld regions decided, %ld queued, %.1f s\n", regions, queued,
-            elapsed);
+    progress_state *p = arg;
+    if (p->verbose && elapsed - p->last >= 2.0) {
+        fprintf(stderr, "nnhull verify: %ld regions decided, %ld queued, %.1f s\n", regions,
+                queued, elapsed);
+        p->last = elapsed;
+    }
+    return g_signal != 0;
 }
 
 static void print_result(const verify_args *a, const nnh_verify_result *r, int n_in, int n_out)
@@ -217,8 +233,12 @@ static int run(const verify_args *a, const nnh_network *net, const nnh_spec *spe
 {
     nnh_verify_result r;
     nnh_error err;
-    if (nnh_dist_verify(cli_dist(), net, spec, &a->o, &r, a->verbose ? progress : NULL, NULL,
-                        &err)) {
+    progress_state ps = {a->verbose, 0};
+    g_signal = 0;
+    cli_handle_signals(on_signal);
+    int vrc = nnh_dist_verify(cli_dist(), net, spec, &a->o, &r, progress, &ps, &err);
+    cli_handle_signals(NULL);
+    if (vrc) {
         nnh_verify_result_free(&r);
         return cli_fail("verify: %s", err.msg);
     }
@@ -230,6 +250,9 @@ static int run(const verify_args *a, const nnh_network *net, const nnh_spec *spe
     if (!rc)
         print_result(a, &r, net->n_inputs, n_out);
     nnh_verify_result_free(&r);
+    if (!rc && g_signal && r.verdict != NNH_VERDICT_SAT)
+        rc = cli_fail("verify: interrupted by signal %d after %ld regions (verdict unknown)",
+                      (int)g_signal, r.regions);
     return rc;
 }
 

@@ -294,8 +294,11 @@ int nnh_bab_report(nnh_bab *B, nnh_bab_region *R, const nnh_region_result *rr, n
     nnh_bab_region_free(R);
     if (B->h.n > res->max_queue)
         res->max_queue = B->h.n;
-    if (B->progress && (res->regions & 255) == 0)
-        B->progress(B->progress_arg, res->regions, B->h.n, nnh_verify_now() - B->t0);
+    if (B->progress && B->progress(B->progress_arg, res->regions, B->h.n,
+                                   nnh_verify_now() - B->t0) && !B->over) {
+        B->over = 1; /* stopped by the caller */
+        res->verdict = NNH_VERDICT_UNKNOWN;
+    }
     return rc ? nnh_error_set(err, rc, "verify: out of memory") : NNH_OK;
 }
 

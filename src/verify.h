@@ -153,8 +153,12 @@ typedef struct nnh_verify_result {
 
 void nnh_verify_result_free(nnh_verify_result *r);
 
-/* Progress callback: regions decided so far, queue length, elapsed seconds. */
-typedef void (*nnh_verify_progress_fn)(void *arg, long regions, long queued, double elapsed);
+/* Progress callback, called after every decided region: regions decided so
+ * far, queue length, elapsed seconds. A nonzero return stops the run (no new
+ * region is started; the verdict is unknown unless a counterexample is
+ * already in hand) - how a command honours Ctrl-C without losing the
+ * statistics. */
+typedef int (*nnh_verify_progress_fn)(void *arg, long regions, long queued, double elapsed);
 
 /* A branch-and-bound session: the prepared problem, the queue of open
  * regions (best-first: smallest falsification margin first, so a

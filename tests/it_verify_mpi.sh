@@ -3,8 +3,9 @@
 # over 2 and 3 ranks give the serial verdicts (an unsat property that needs
 # dozens of regions, a sat one whose counterexample only branch and bound
 # finds, re-checked by the independent tests/vnnlib_check.py), --max-regions
-# and --timeout are honoured, and a failing or crashing worker ends the job
-# with one message instead of a hang. ACAS Xu cases run when the shared data
+# and --timeout are honoured, SIGTERM stops with the statistics and
+# 'unknown', and a failing or crashing worker ends the job with one message
+# instead of a hang. ACAS Xu cases run when the shared data
 # is present.
 set -euo pipefail
 
@@ -106,6 +107,22 @@ if [ -d "$DATA/acasxu" ]; then
     v=$(verdict "$T/t")
     [ "$v" = timeout ] || [ "$v" = unsat ] || fail "4_2/prop_2 (holds) at -np 3: $v"
     [ $took -le 20 ] || fail "--timeout 3 took $took s"
+    echo "== SIGTERM on 4_2/prop_2: statistics, 'unknown', one message, exit 1 (serial and -np 2)"
+    for launcher in "" "mpirun -np 2 --oversubscribe"; do
+        $launcher "$N" verify "$A/onnx/ACASXU_run2a_4_2_batch_2000.onnx" \
+            "$A/vnnlib/prop_2.vnnlib" --timeout 100 >"$T/sig" 2>"$T/sige" &
+        pid=$!
+        sleep 3
+        kill -TERM $pid
+        set +e
+        wait $pid
+        rc=$?
+        set -e
+        [ $rc = 1 ] || fail "SIGTERM (${launcher:-serial}): exit $rc (want 1)"
+        [ "$(verdict "$T/sig")" = unknown ] || fail "SIGTERM (${launcher:-serial}): verdict $(verdict "$T/sig")"
+        [ "$(regions "$T/sig")" -gt 0 ] || fail "SIGTERM (${launcher:-serial}): no statistics"
+        grep -q "interrupted by signal 15" "$T/sige" || fail "SIGTERM (${launcher:-serial}): $(cat "$T/sige")"
+    done
 else
     echo "skip: $DATA/acasxu absent (ACAS Xu cases)"
 fi
