@@ -51,6 +51,8 @@ int dist_recv(nnh_dist *d, int src, int block, volatile int *stop, int *from, in
               unsigned char **buf, int *len);
 /* Complete the master's pending sends (wait != 0: all of them). */
 void dist_flush(nnh_dist *d, int wait);
+/* Master: TAG_STOP to every worker (queued; dist_flush completes them). */
+void dist_stop_all(nnh_dist *d);
 
 /* Job broadcast (once): the packed job, or (job NULL) the exit status the
  * workers are to take without a job. */

@@ -187,13 +187,7 @@ static int schedule(vmaster *m)
  * before it (results of regions no longer wanted, errors after the first). */
 static void stop_workers(vmaster *m)
 {
-    for (int w = 1; w < m->d->size; w++) {
-        nnh_pack p;
-        nnh_pack_init(&p);
-        nnh_pack_int(&p, 0);
-        dist_send(m->d, w, TAG_STOP, &p);
-        nnh_pack_free(&p);
-    }
+    dist_stop_all(m->d);
     int left = m->d->size - 1;
     while (left > 0) {
         unsigned char *buf;

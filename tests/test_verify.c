@@ -185,27 +185,33 @@ static double grid_min(const nnh_network *net)
     return m;
 }
 
+/* "Y_0 <= thr" over [-1, 1]^2 (the tanh network's property). */
+static void tanh_property(char *t, size_t n, double thr)
+{
+    snprintf(t, n, DECL2_1 "(assert (>= X_0 -1))(assert (<= X_0 1))(assert (>= X_1 -1))"
+             "(assert (<= X_1 1))(assert (<= Y_0 %.17g))", thr);
+}
+
 START_TEST(test_tanh_needs_splitting)
 {
     nnh_network *net = net_tanh(77);
     double m = grid_min(net);
     char t[512];
-    const char *box = "(assert (>= X_0 -1))(assert (<= X_0 1))(assert (>= X_1 -1))(assert (<= X_1 1))";
     nnh_verify_opts o;
     nnh_verify_opts_init(&o);
     o.max_regions = 50000;
     nnh_verify_result res;
-    snprintf(t, sizeof t, DECL2_1 "%s(assert (<= Y_0 %.17g))", box, m - 0.02);
+    tanh_property(t, sizeof t, m - 0.02);
     ck_assert_int_eq(run(net, t, &o, &res), NNH_VERDICT_UNSAT);
     ck_assert_int_gt(res.regions, 1); /* crown alone cannot prove it on the whole box */
     long regions = res.regions;
     nnh_verify_result_free(&res);
-    snprintf(t, sizeof t, DECL2_1 "%s(assert (<= Y_0 %.17g))", box, m + 0.005);
+    tanh_property(t, sizeof t, m + 0.005);
     ck_assert_int_eq(run(net, t, &o, &res), NNH_VERDICT_SAT);
     nnh_verify_result_free(&res);
     /* region limit: unknown, never a wrong answer */
     o.max_regions = 1;
-    snprintf(t, sizeof t, DECL2_1 "%s(assert (<= Y_0 %.17g))", box, m - 0.02);
+    tanh_property(t, sizeof t, m - 0.02);
     ck_assert_int_eq(run(net, t, &o, &res), NNH_VERDICT_UNKNOWN);
     ck_assert_int_eq(res.regions, 1);
     nnh_verify_result_free(&res);
@@ -292,12 +298,11 @@ START_TEST(test_packed_session)
     nnh_network *net = net_tanh(77);
     double m = grid_min(net);
     char t[512];
-    const char *box = "(assert (>= X_0 -1))(assert (<= X_0 1))(assert (>= X_1 -1))(assert (<= X_1 1))";
     nnh_verify_opts o;
     nnh_verify_opts_init(&o);
     o.max_regions = 50000;
     for (int sat = 0; sat < 2; sat++) {
-        snprintf(t, sizeof t, DECL2_1 "%s(assert (<= Y_0 %.17g))", box, sat ? m + 0.005 : m - 0.02);
+        tanh_property(t, sizeof t, sat ? m + 0.005 : m - 0.02);
         nnh_verify_result a, b;
         nnh_verdict va = run(net, t, &o, &a);
         ck_assert_int_eq(run_packed(net, t, &o, &b), va);
