@@ -5,8 +5,9 @@
 # finds, re-checked by the independent tests/vnnlib_check.py), --max-regions
 # and --timeout are honoured, SIGTERM stops with the statistics and
 # 'unknown', and a failing or crashing worker ends the job with one message
-# instead of a hang. ACAS Xu cases run when the shared data
-# is present.
+# instead of a hang; the VNN-COMP wrappers write the competition's result
+# files, serially and over MPI. ACAS Xu cases run when the shared data is
+# present.
 set -euo pipefail
 
 N=${NNHULL:?NNHULL must point to the nnhull binary}
@@ -88,6 +89,26 @@ rc=$?
 set -e
 [ $rc = 1 ] || fail "missing network at -np 2: exit $rc"
 [ "$(grep -c '^nnhull: ' "$T/be")" = 1 ] || fail "missing network: not one message: $(cat "$T/be")"
+
+echo "== VNN-COMP wrappers (serial and NNHULL_NP=2): result files"
+VC=$SRC/scripts/vnncomp
+NNHULL=$N "$VC/prepare_instance.sh" v1 test "$NET" "$T/sat.vnnlib" >/dev/null ||
+    fail "prepare_instance.sh refused a readable instance"
+set +e
+NNHULL=$N "$VC/prepare_instance.sh" v1 test "$T/missing.onnx" "$T/sat.vnnlib" >/dev/null 2>&1
+rc=$?
+set -e
+[ $rc != 0 ] || fail "prepare_instance.sh accepted a missing network"
+for np in 1 2; do
+    NNHULL=$N NNHULL_NP=$np "$VC/run_instance.sh" v1 test "$NET" "$T/sat.vnnlib" "$T/res_sat" 60 \
+        >/dev/null
+    [ "$(head -n 1 "$T/res_sat")" = sat ] || fail "run_instance np $np sat: $(head -n 1 "$T/res_sat")"
+    tail -n +2 "$T/res_sat" >"$T/res_cex"
+    check_sat "$NET" "$T/sat.vnnlib" "$T/res_cex"
+    NNHULL=$N NNHULL_NP=$np "$VC/run_instance.sh" v1 test "$NET" "$T/unsat.vnnlib" "$T/res_unsat" \
+        60 >/dev/null
+    [ "$(cat "$T/res_unsat")" = unsat ] || fail "run_instance np $np unsat: $(cat "$T/res_unsat")"
+done
 
 if [ -d "$DATA/acasxu" ]; then
     A=$DATA/acasxu
