@@ -5,13 +5,16 @@
 # test instances, a time-bounded subset of ACAS Xu (violated ones included),
 # Marabou's coav networks and the violated ERAN sigmoid instance. Never `unsat`
 # on a violated truth, never `sat` on a holding one, and every `sat` must
-# reproduce: its --cex file is re-evaluated with `nnhull eval` and checked
-# against the property by tests/vnnlib_check.py (an independent evaluator).
+# reproduce: its --cex file is re-checked by scripts/cex-check.py (a numpy
+# forward pass independent of nnhull, `nnhull eval` without numpy/onnx, and the
+# VNNLIB evaluator of tests/vnnlib_check.py).
 set -euo pipefail
 N=${NNHULL:?}
 SRC=${NNH_SOURCE_DIR:?}
 DATA=${NNH_SHARED_DATA_DIR:-$SRC/../shared/data}
-CHECK="python3 $SRC/tests/vnnlib_check.py"
+PY=python3
+/usr/bin/python3 -c 'import numpy, onnx' 2>/dev/null && PY=/usr/bin/python3
+CHECK="$PY $SRC/scripts/cex-check.py"
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 fails=0
@@ -27,12 +30,10 @@ expect_rc() {
     [ "$rc" = "$want" ] || fail "exit $rc (want $want): $* :: $(head -c 300 "$T/err")"
 }
 
-# check_sat NET PROP CEX: the counterexample reproduces
+# check_sat NET PROP CEX [load options]: the counterexample reproduces
 check_sat() {
-    local x
-    x=$(grep -o '(X_[0-9]* [^)]*)' "$3" | awk '{ sub(/\)$/, "", $2); printf "%s%s", (NR > 1 ? "," : ""), $2 }')
-    "$N" eval "$1" "$x" ${4:-} >"$T/eval" || { fail "eval of the counterexample failed: $1"; return; }
-    $CHECK "$2" "$3" "$T/eval" >"$T/chk" || fail "counterexample does not reproduce: $1 $2: $(cat "$T/chk")"
+    $CHECK "$1" "$2" "$3" --nnhull "$N" ${4:-} >"$T/chk" ||
+        fail "counterexample does not reproduce: $1 $2: $(cat "$T/chk")"
 }
 
 # run_case NET PROP TRUTH TIMEOUT [load options]: verdict vs truth; prints it
@@ -137,19 +138,7 @@ if [ -d "$DATA/marabou/nnet/coav" ]; then
     echo "== Marabou coav (6 nets, 5 s each; property y0 <= 0 over the header box)"
     C=$DATA/marabou/nnet/coav
     for f in $(ls "$C" | grep '_SAT.nnet' | head -3) $(ls "$C" | grep '_UNSAT.nnet' | head -3); do
-        python3 - "$C/$f" >"$T/coav.vnnlib" <<'PY'
-import sys
-lines = [l for l in open(sys.argv[1]) if not l.startswith("//")]
-n_in = int(lines[0].split(",")[1])
-lo = [float(v) for v in lines[3].split(",")[:n_in]]
-hi = [float(v) for v in lines[4].split(",")[:n_in]]
-for i in range(n_in):
-    print("(declare-const X_%d Real)" % i)
-print("(declare-const Y_0 Real)")
-for i in range(n_in):
-    print("(assert (>= X_%d %r))\n(assert (<= X_%d %r))" % (i, lo[i], i, hi[i]))
-print("(assert (<= Y_0 0))")
-PY
+        python3 "$SRC/scripts/vnncomp/marabou-coav-vnnlib" "$C/$f" "$T/coav.vnnlib"
         case "$f" in *_UNSAT.nnet) truth=holds ;; *) truth=violated ;; esac
         run_case "$C/$f" "$T/coav.vnnlib" "$truth" 5
     done

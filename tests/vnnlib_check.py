@@ -8,6 +8,8 @@ line). Exits 0 when the evaluated outputs match the file's Y values and the
 inputs and evaluated outputs satisfy every assert of the property (exactly, or
 within TOL), 1 otherwise. A small s-expression evaluator written for the tests,
 independent of the C reader: and, or, <=, >=, <, >, =, +, -, *, numbers, X_i, Y_j.
+scripts/cex-check.py imports tokens/parse/holds from here (its own forward pass
+replaces EVAL_OUTPUT).
 """
 import re
 import sys
