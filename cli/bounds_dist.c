@@ -3,29 +3,11 @@
  * is in mpi/; the engine options are parsed by cmd_bounds.c. */
 #include "bounds_dist.h"
 #include "cli_common.h"
+#include "mpi_main.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static nnh_dist *g_dist; /* this process's rank context during cmd_bounds */
-
-int cli_bounds_mpi_main(int argc, char **argv, int (*master)(int argc, char **argv))
-{
-    g_dist = nnh_dist_start(&argc, &argv);
-    if (!g_dist)
-        return cli_fail("out of memory");
-    int rc;
-    if (nnh_dist_rank(g_dist) > 0)
-        rc = nnh_dist_worker(g_dist);
-    else {
-        rc = master(argc, argv);
-        nnh_dist_cancel(g_dist, rc); /* no-op once the job started */
-    }
-    nnh_dist_end(g_dist, 1);
-    g_dist = NULL;
-    return rc;
-}
 
 /* ---- progress and statistics (the master prints, nobody else) ---- */
 
@@ -107,7 +89,7 @@ int cli_bounds_dist_run(const cli_dist_args *a, const nnh_network *net, int R, c
     nnh_dist_report rep;
     memset(&rep, 0, sizeof rep);
     progress_state ps = {a->quiet, 0};
-    int rc = nnh_dist_run(g_dist, net, R, lo, hi, a->out, &o, on_progress, &ps, &rep, &err);
+    int rc = nnh_dist_run(cli_dist(), net, R, lo, hi, a->out, &o, on_progress, &ps, &rep, &err);
     if (rc)
         rc = cli_fail("%s", err.msg);
     if (!rc && !a->quiet && rep.bounds) {

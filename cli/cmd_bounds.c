@@ -2,6 +2,7 @@
  * regions (a VNNLIB property's boxes, a box file, or center +/- eps), by the
  * engine chosen from the method table below, written to an HDF5 bound file. */
 #include "bounds_dist.h"
+#include "mpi_main.h"
 #include "cli_common.h"
 #include "commands.h"
 #include "nnh_round.h"
@@ -799,4 +800,4 @@ static int bounds_master(int argc, char **argv)
 }
 
 /* every rank enters here; only rank 0 parses the arguments and reads files */
-int cmd_bounds(int argc, char **argv) { return cli_bounds_mpi_main(argc, argv, bounds_master); }
+int cmd_bounds(int argc, char **argv) { return cli_mpi_main(argc, argv, bounds_master); }

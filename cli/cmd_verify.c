@@ -4,10 +4,12 @@
  * optionally writes the counterexample (VNN-COMP format) and an HDF5 file. */
 #include "cli_common.h"
 #include "commands.h"
+#include "mpi_main.h"
 #include "verify.h"
 #include "verify_out.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,13 +30,17 @@ static void print_usage(void)
           "  unknown  --max-regions reached, or a region too small to split stayed open\n"
           "  timeout  --timeout reached\n"
           "Exit status 0 for every verdict (also unknown and timeout), 1 on errors\n"
-          "(unreadable files, shape mismatch), 2 on usage errors.\n\n"
+          "(unreadable files, shape mismatch) and after SIGINT/SIGTERM/SIGHUP (the run\n"
+          "stops, prints its statistics and 'unknown'), 2 on usage errors.\n\n"
           "How: random points, the box corners (few inputs) and projected gradient\n"
           "descent on the violation margin look for a counterexample; then the box is\n"
           "split (branch and bound, best-first by that margin) along the input with the\n"
           "largest edge x gradient of the row closest to a proof, each region bounded by\n"
           "crown with the property rows folded into the last layer, and by an LP on\n"
           "those rows (lp1d/hull) when crown comes close.\n\n"
+          "Under mpirun/srun the regions are spread over the ranks (rank 0 hands them\n"
+          "out and decides some too; the first counterexample stops every rank):\n"
+          "  mpirun -np 4 nnhull verify NET SPEC --timeout 116\n\n"
           "options:\n"
           "  --timeout S          wall-clock limit in seconds (default: none)\n"
           "  --max-regions N      regions of branch and bound at most (default: none)\n"
@@ -178,11 +184,25 @@ static int write_cex(const char *path, const nnh_verify_result *r, int n_in, int
     return CLI_OK;
 }
 
-static void progress(void *arg, long regions, long queued, double elapsed)
+static volatile sig_atomic_t g_signal;
+
+static void on_signal(int sig) { g_signal = sig; }
+
+typedef struct progress_state {
+    int verbose;
+    double last; /* elapsed seconds at the last line */
+} progress_state;
+
+/* a line every 2 s with --verbose; a signal stops the run */
+static int progress(void *arg, long regions, long queued, double elapsed)
 {
-    (void)arg;
-    fprintf(stderr, "nnhull verify: %ld regions decided, %ld queued, %.1f s\n", regions, queued,
-            elapsed);
+    progress_state *p = arg;
+    if (p->verbose && elapsed - p->last >= 2.0) {
+        fprintf(stderr, "nnhull verify: %ld regions decided, %ld queued, %.1f s\n", regions,
+                queued, elapsed);
+        p->last = elapsed;
+    }
+    return g_signal != 0;
 }
 
 static void print_result(const verify_args *a, const nnh_verify_result *r, int n_in, int n_out)
@@ -192,8 +212,10 @@ static void print_result(const verify_args *a, const nnh_verify_result *r, int n
                "LP escalations %ld\n",
                r->regions, r->regions_unsat, r->regions_stuck, r->max_depth, r->max_queue,
                r->escalations);
-        printf("seconds: %.3f (falsification %.3f, bounds %.3f)\n", r->seconds,
-               r->seconds_falsify, r->seconds_bounds);
+        printf("seconds: %.3f (falsification %.3f, bounds %.3f, summed over ranks)\n",
+               r->seconds, r->seconds_falsify, r->seconds_bounds);
+        if (r->ranks > 1)
+            printf("ranks: %d (master idle %.3f s)\n", r->ranks, r->seconds_idle);
         if (r->verdict == NNH_VERDICT_SAT) {
             printf("counterexample (case %d):\n  x =", r->cex_case);
             for (int i = 0; i < n_in; i++)
@@ -211,7 +233,12 @@ static int run(const verify_args *a, const nnh_network *net, const nnh_spec *spe
 {
     nnh_verify_result r;
     nnh_error err;
-    if (nnh_verify(net, spec, &a->o, &r, a->verbose ? progress : NULL, NULL, &err)) {
+    progress_state ps = {a->verbose, 0};
+    g_signal = 0;
+    cli_handle_signals(on_signal);
+    int vrc = nnh_dist_verify(cli_dist(), net, spec, &a->o, &r, progress, &ps, &err);
+    cli_handle_signals(NULL);
+    if (vrc) {
         nnh_verify_result_free(&r);
         return cli_fail("verify: %s", err.msg);
     }
@@ -223,10 +250,13 @@ static int run(const verify_args *a, const nnh_network *net, const nnh_spec *spe
     if (!rc)
         print_result(a, &r, net->n_inputs, n_out);
     nnh_verify_result_free(&r);
+    if (!rc && g_signal && r.verdict != NNH_VERDICT_SAT)
+        rc = cli_fail("verify: interrupted by signal %d after %ld regions (verdict unknown)",
+                      (int)g_signal, r.regions);
     return rc;
 }
 
-int cmd_verify(int argc, char **argv)
+static int verify_master(int argc, char **argv)
 {
     verify_args a;
     int rc = parse_args(argc, argv, &a);
@@ -250,3 +280,5 @@ int cmd_verify(int argc, char **argv)
     nnh_network_free(net);
     return rc;
 }
+
+int cmd_verify(int argc, char **argv) { return cli_mpi_main(argc, argv, verify_master); }

@@ -72,7 +72,8 @@ static int verdict_group(hid_t f, const nnh_network *net, const nnh_verify_opts 
              attr_long(g, "max_depth", r->max_depth) | attr_long(g, "lp_escalations", r->escalations) |
              attr_double(g, "seconds", r->seconds) | attr_double(g, "timeout", o->timeout) |
              attr_long(g, "max_regions", o->max_regions) |
-             attr_str(g, "method", nnh_method_name(o->method));
+             attr_str(g, "method", nnh_method_name(o->method)) |
+             attr_long(g, "mpi_ranks", r->ranks);
     if (r->verdict == NNH_VERDICT_SAT)
         rc |= attr_long(g, "counterexample_case", r->cex_case) |
               vector(g, "counterexample_input", r->cex_x, net->n_inputs) |

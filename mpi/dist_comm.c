@@ -176,3 +176,14 @@ void nnh_dist_cancel(nnh_dist *d, int status)
     if (d && d->rank == 0)
         dist_bcast_job(d, status, NULL);
 }
+
+void dist_stop_all(nnh_dist *d)
+{
+    for (int w = 1; w < d->size; w++) {
+        nnh_pack p;
+        nnh_pack_init(&p);
+        nnh_pack_int(&p, 0);
+        dist_send(d, w, TAG_STOP, &p);
+        nnh_pack_free(&p);
+    }
+}

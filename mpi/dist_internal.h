@@ -1,4 +1,4 @@
-/* Shared pieces of the distributed bounds run: the rank context, message
+/* Shared pieces of the distributed runs (bounds, verify): the rank context, message
  * tags, and the message transport (point-to-point byte messages; the
  * master's sends are non-blocking so that it never waits on a busy worker).
  * Only mpi/ includes this header and mpi.h. */
@@ -15,8 +15,17 @@ enum {
     TAG_TASKS,     /* master -> worker: (r, k) and a chunk of task indices */
     TAG_RESULT,    /* worker -> master: (r, k), (t, bound, seconds) per task, stats */
     TAG_ERROR,     /* worker -> master: (r, k, t), code, message */
-    TAG_STOP       /* master -> worker: no more work */
+    TAG_STOP,      /* master -> worker: no more work */
+    TAG_REGION,    /* verify, master -> worker: seconds left, a region to decide */
+    TAG_VRESULT,   /* verify, worker -> master: the region's result */
+    TAG_STOPPED    /* verify, worker -> master: stop seen, nothing more will come */
 };
+
+/* What the broadcast job is (its first int). */
+enum { JOB_BOUNDS = 1, JOB_VERIFY = 2 };
+
+/* Worker side of a verify job (the rest of the job message in u). */
+int dist_verify_worker(nnh_dist *d, nnh_unpack *u);
 
 typedef struct outmsg {
     MPI_Request req;
@@ -42,6 +51,8 @@ int dist_recv(nnh_dist *d, int src, int block, volatile int *stop, int *from, in
               unsigned char **buf, int *len);
 /* Complete the master's pending sends (wait != 0: all of them). */
 void dist_flush(nnh_dist *d, int wait);
+/* Master: TAG_STOP to every worker (queued; dist_flush completes them). */
+void dist_stop_all(nnh_dist *d);
 
 /* Job broadcast (once): the packed job, or (job NULL) the exit status the
  * workers are to take without a job. */

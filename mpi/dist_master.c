@@ -402,13 +402,7 @@ static int drain(dist_master *m, int block)
 
 static void stop_workers(dist_master *m)
 {
-    for (int w = 1; w < m->d->size; w++) {
-        nnh_pack p;
-        nnh_pack_init(&p);
-        nnh_pack_int(&p, 0);
-        dist_send(m->d, w, TAG_STOP, &p);
-        nnh_pack_free(&p);
-    }
+    dist_stop_all(m->d);
     dist_flush(m->d, 1);
 }
 
@@ -502,6 +496,7 @@ static int job_broadcast(dist_master *m)
         return NNH_OK;
     nnh_pack p;
     nnh_pack_init(&p);
+    nnh_pack_int(&p, JOB_BOUNDS);
     nnh_network_pack(m->net, &p);
     /* engine options as raw bytes: every rank runs this very binary */
     nnh_pack_bytes(&p, &m->o->bound, sizeof m->o->bound);

@@ -198,6 +198,11 @@ int nnh_dist_worker(nnh_dist *d)
     nnh_error_clear(&err);
     nnh_unpack u;
     nnh_unpack_init(&u, job, (size_t)len);
+    if (nnh_unpack_int(&u) == JOB_VERIFY) {
+        int vrc = dist_verify_worker(d, &u);
+        free(job);
+        return vrc;
+    }
     int rc = nnh_network_unpack(&u, &w.net, &err);
     if (!rc && nnh_unpack_bytes(&u, &w.opts, sizeof w.opts) != 0)
         rc = nnh_error_set(&err, NNH_EPARSE, "job message: truncated engine options");

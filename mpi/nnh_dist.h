@@ -1,13 +1,15 @@
-/* Distributed `nnhull bounds`: rank 0 (the master) reads the inputs and
- * schedules the per-neuron LP problems of every (region, layer) over the
- * ranks of an mpirun/srun job, checkpoints finished work to the HDF5 file
- * and resumes it. Without a launcher (or with one rank) the master does all
- * the work itself and MPI is never initialised. */
+/* Distributed `nnhull bounds` and `nnhull verify`: rank 0 (the master)
+ * reads the inputs and schedules the work over the ranks of an mpirun/srun
+ * job - the per-neuron LP problems of every (region, layer) for bounds, with
+ * checkpoints and resume; the branch-and-bound regions for verify. Without a
+ * launcher (or with one rank) the master does all the work itself and MPI
+ * is never initialised. */
 #ifndef NNH_DIST_H
 #define NNH_DIST_H
 
 #include "engine.h"
 #include "nnh_io.h"
+#include "verify.h"
 
 typedef struct nnh_dist nnh_dist;
 
@@ -85,5 +87,15 @@ int nnh_dist_run(nnh_dist *d, const nnh_network *net, int n_regions, const doubl
                  const double *hi, const char *out, const nnh_dist_opts *o,
                  nnh_dist_progress_fn progress, void *progress_arg, nnh_dist_report *report,
                  nnh_error *err);
+
+/* Master: `verify` with its branch-and-bound regions handed out to the
+ * ranks as they free up (two in flight per worker; the master decides
+ * regions too), the halves of open regions queued back best-first, and the
+ * first counterexample stopping every rank. The root falsification runs on
+ * the master before the workers get the job. With one rank (or no MPI) it
+ * is the serial nnh_verify. res->ranks and res->seconds_idle are filled. */
+int nnh_dist_verify(nnh_dist *d, const nnh_network *net, const nnh_spec *spec,
+                    const nnh_verify_opts *o, nnh_verify_result *res,
+                    nnh_verify_progress_fn progress, void *progress_arg, nnh_error *err);
 
 #endif

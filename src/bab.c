@@ -1,8 +1,8 @@
-/* Serial branch and bound of `verify`: falsify every case group first, then
- * decide regions best-first (smallest falsification margin first), halving
- * open regions along the input nnh_verify_region chose. A scheduler for MPI
- * replaces only this loop: it hands (region, options) to workers and pushes
- * the halves they return. */
+/* Branch and bound of `verify`: the session (queue of regions, accounting,
+ * verdict) that the serial driver here and the MPI master drive. Every case
+ * group is falsified first, then regions are decided best-first (smallest
+ * falsification margin first), open ones halved along the input
+ * nnh_verify_region chose. */
 #include "verify_internal.h"
 #include "nnh_round.h"
 
@@ -155,8 +155,10 @@ static int split(const nnh_verify_problem *P, const nnh_bab_region *R,
 static int record_cex(const nnh_verify_problem *P, const nnh_region_result *rr,
                       nnh_verify_result *res)
 {
-    res->cex_x = malloc((size_t)P->n_in * sizeof(double));
-    res->cex_y = malloc((size_t)P->n_out * sizeof(double));
+    if (!res->cex_x)
+        res->cex_x = malloc((size_t)P->n_in * sizeof(double));
+    if (!res->cex_y)
+        res->cex_y = malloc((size_t)P->n_out * sizeof(double));
     if (!res->cex_x || !res->cex_y)
         return NNH_ENOMEM;
     memcpy(res->cex_x, rr->x, (size_t)P->n_in * sizeof(double));
@@ -166,35 +168,102 @@ static int record_cex(const nnh_verify_problem *P, const nnh_region_result *rr,
     return NNH_OK;
 }
 
-typedef struct bab {
-    const nnh_verify_problem *P;
+struct nnh_bab {
+    nnh_verify_problem *P;
     const nnh_verify_opts *o;
     double t0, deadline;
     heap h;
-    nnh_region_result rr;
+    long started;            /* regions handed out by nnh_bab_next */
+    long reported;           /* of which given back to nnh_bab_report */
+    int over;                /* sat, timeout or region limit: hand out nothing more */
     nnh_verify_result *res;
-} bab;
+    nnh_verify_progress_fn progress;
+    void *progress_arg;
+};
+
+const nnh_verify_problem *nnh_bab_problem(const nnh_bab *B) { return B->P; }
+double nnh_bab_deadline(const nnh_bab *B) { return B->deadline; }
+int nnh_bab_over(const nnh_bab *B) { return B->over; }
+long nnh_bab_queued(const nnh_bab *B) { return B->h.n; }
 
 /* Roots: one region per case group, falsified with the large budget. */
-static int roots(bab *B, nnh_error *err)
+static int roots(nnh_bab *B, nnh_error *err)
 {
     const nnh_verify_problem *P = B->P;
-    for (int g = 0; g < nnh_verify_problem_groups(P); g++) {
+    nnh_region_result rr;
+    int rc = nnh_region_result_init(P, &rr, err);
+    for (int g = 0; !rc && g < nnh_verify_problem_groups(P); g++) {
         nnh_bab_region *r = nnh_bab_root(P, g);
-        if (!r)
-            return nnh_error_set(err, NNH_ENOMEM, "verify: out of memory");
-        int rc = nnh_verify_falsify(P, r, B->o, B->deadline, &B->rr, err);
-        B->res->seconds_falsify += B->rr.seconds_falsify;
-        r->priority = B->rr.min_margin;
+        if (!r) {
+            rc = nnh_error_set(err, NNH_ENOMEM, "verify: out of memory");
+            break;
+        }
+        rc = nnh_verify_falsify(P, r, B->o, B->deadline, &rr, err);
+        B->res->seconds_falsify += rr.seconds_falsify;
+        r->priority = rr.min_margin;
         if (rc || heap_push(&B->h, r)) {
             nnh_bab_region_free(r);
-            return rc ? rc : nnh_error_set(err, NNH_ENOMEM, "verify: out of memory");
+            if (!rc)
+                rc = nnh_error_set(err, NNH_ENOMEM, "verify: out of memory");
+            break;
         }
-        if (B->rr.status == NNH_REGION_SAT)
-            return record_cex(P, &B->rr, B->res) ? nnh_error_set(err, NNH_ENOMEM, "out of memory")
-                                                 : NNH_OK;
+        if (rr.status == NNH_REGION_SAT) {
+            if (record_cex(P, &rr, B->res))
+                rc = nnh_error_set(err, NNH_ENOMEM, "verify: out of memory");
+            B->over = 1;
+            break;
+        }
     }
+    nnh_region_result_free(&rr);
+    return rc;
+}
+
+int nnh_bab_begin(const nnh_network *net, const nnh_spec *spec, const nnh_verify_opts *o,
+                  nnh_verify_result *res, nnh_verify_progress_fn progress, void *progress_arg,
+                  nnh_bab **out, nnh_error *err)
+{
+    nnh_error_clear(err);
+    memset(res, 0, sizeof *res);
+    res->verdict = NNH_VERDICT_UNKNOWN;
+    res->cex_case = -1;
+    res->ranks = 1;
+    *out = NULL;
+    nnh_bab *B = calloc(1, sizeof *B);
+    if (!B)
+        return nnh_error_set(err, NNH_ENOMEM, "verify: out of memory");
+    B->o = o;
+    B->res = res;
+    B->progress = progress;
+    B->progress_arg = progress_arg;
+    B->t0 = nnh_verify_now();
+    B->deadline = o->timeout > 0 ? B->t0 + o->timeout : 0;
+    int rc = nnh_verify_problem_create(net, spec, &B->P, err);
+    if (!rc)
+        rc = roots(B, err);
+    if (rc) {
+        nnh_bab_end(B);
+        return rc;
+    }
+    *out = B;
     return NNH_OK;
+}
+
+nnh_bab_region *nnh_bab_next(nnh_bab *B)
+{
+    if (B->over || B->h.n == 0)
+        return NULL;
+    if (B->deadline > 0 && nnh_verify_now() > B->deadline) {
+        B->res->verdict = NNH_VERDICT_TIMEOUT;
+        B->over = 1;
+        return NULL;
+    }
+    if (B->o->max_regions > 0 && B->started >= B->o->max_regions) {
+        B->res->verdict = NNH_VERDICT_UNKNOWN;
+        B->over = 1;
+        return NULL;
+    }
+    B->started++;
+    return heap_pop(&B->h);
 }
 
 static void account(nnh_verify_result *res, const nnh_bab_region *R, const nnh_region_result *rr)
@@ -211,67 +280,66 @@ static void account(nnh_verify_result *res, const nnh_bab_region *R, const nnh_r
         res->regions_stuck++;
 }
 
-static int loop(bab *B, nnh_verify_progress_fn progress, void *arg, nnh_error *err)
+int nnh_bab_report(nnh_bab *B, nnh_bab_region *R, const nnh_region_result *rr, nnh_error *err)
 {
     nnh_verify_result *res = B->res;
-    while (B->h.n > 0) {
-        if (B->deadline > 0 && nnh_verify_now() > B->deadline) {
-            res->verdict = NNH_VERDICT_TIMEOUT;
-            return NNH_OK;
-        }
-        if (B->o->max_regions > 0 && res->regions >= B->o->max_regions) {
-            res->verdict = NNH_VERDICT_UNKNOWN;
-            return NNH_OK;
-        }
-        nnh_bab_region *R = heap_pop(&B->h);
-        int rc = nnh_verify_region(B->P, R, B->o, B->deadline, &B->rr, err);
-        if (!rc) {
-            account(res, R, &B->rr);
-            if (B->rr.status == NNH_REGION_SAT)
-                rc = record_cex(B->P, &B->rr, res);
-            else if (B->rr.status == NNH_REGION_OPEN)
-                rc = split(B->P, R, &B->rr, &B->h);
-            if (rc)
-                nnh_error_set(err, rc, "verify: out of memory");
-        }
-        nnh_bab_region_free(R);
-        if (B->h.n > res->max_queue)
-            res->max_queue = B->h.n;
-        if (progress && (res->regions & 255) == 0)
-            progress(arg, res->regions, B->h.n, nnh_verify_now() - B->t0);
-        if (rc || res->verdict == NNH_VERDICT_SAT)
-            return rc;
+    int rc = NNH_OK;
+    B->reported++;
+    account(res, R, rr);
+    if (rr->status == NNH_REGION_SAT && res->verdict != NNH_VERDICT_SAT) {
+        rc = record_cex(B->P, rr, res);
+        B->over = 1;
+    } else if (rr->status == NNH_REGION_OPEN && !B->over)
+        rc = split(B->P, R, rr, &B->h);
+    nnh_bab_region_free(R);
+    if (B->h.n > res->max_queue)
+        res->max_queue = B->h.n;
+    if (B->progress && B->progress(B->progress_arg, res->regions, B->h.n,
+                                   nnh_verify_now() - B->t0) && !B->over) {
+        B->over = 1; /* stopped by the caller */
+        res->verdict = NNH_VERDICT_UNKNOWN;
     }
-    res->verdict = res->regions_stuck ? NNH_VERDICT_UNKNOWN : NNH_VERDICT_UNSAT;
-    return NNH_OK;
+    return rc ? nnh_error_set(err, rc, "verify: out of memory") : NNH_OK;
+}
+
+void nnh_bab_end(nnh_bab *B)
+{
+    if (!B)
+        return;
+    nnh_verify_result *res = B->res;
+    /* the queue ran dry without a limit or a counterexample and every region
+     * handed out came back: every leaf was closed (unsat) unless one was too
+     * small to split. A region lost to an error leaves the verdict unknown. */
+    if (!B->over && B->h.n == 0 && B->P && B->reported == B->started)
+        res->verdict = res->regions_stuck ? NNH_VERDICT_UNKNOWN : NNH_VERDICT_UNSAT;
+    while (B->h.n > 0)
+        nnh_bab_region_free(heap_pop(&B->h));
+    free(B->h.a);
+    nnh_verify_problem_free(B->P);
+    res->seconds = nnh_verify_now() - B->t0;
+    free(B);
 }
 
 int nnh_verify(const nnh_network *net, const nnh_spec *spec, const nnh_verify_opts *o,
                nnh_verify_result *res, nnh_verify_progress_fn progress, void *progress_arg,
                nnh_error *err)
 {
-    nnh_error_clear(err);
-    memset(res, 0, sizeof *res);
-    res->verdict = NNH_VERDICT_UNKNOWN;
-    res->cex_case = -1;
-    bab B = {.o = o, .res = res, .t0 = nnh_verify_now()};
-    B.deadline = o->timeout > 0 ? B.t0 + o->timeout : 0;
-    nnh_verify_problem *P = NULL;
-    int rc = nnh_verify_problem_create(net, spec, &P, err);
+    nnh_bab *B;
+    int rc = nnh_bab_begin(net, spec, o, res, progress, progress_arg, &B, err);
     if (rc)
         return rc;
-    B.P = P;
-    rc = nnh_region_result_init(P, &B.rr, err);
-    if (!rc)
-        rc = roots(&B, err);
-    if (!rc && res->verdict != NNH_VERDICT_SAT)
-        rc = loop(&B, progress, progress_arg, err);
-    while (B.h.n > 0)
-        nnh_bab_region_free(heap_pop(&B.h));
-    free(B.h.a);
-    nnh_region_result_free(&B.rr);
-    nnh_verify_problem_free(P);
-    res->seconds = nnh_verify_now() - B.t0;
+    nnh_region_result rr;
+    rc = nnh_region_result_init(B->P, &rr, err);
+    nnh_bab_region *R;
+    while (!rc && (R = nnh_bab_next(B))) {
+        rc = nnh_verify_region(B->P, R, o, B->deadline, &rr, err);
+        if (rc)
+            nnh_bab_region_free(R);
+        else
+            rc = nnh_bab_report(B, R, &rr, err);
+    }
+    nnh_region_result_free(&rr);
+    nnh_bab_end(B);
     return rc;
 }
 

@@ -2,6 +2,7 @@
  * `nnhull bounds --method M`: IBP, then CROWN, then (lp1d / hull) one LP
  * bound per neuron and side, layer by layer, with statistics and progress. */
 #include "engine.h"
+#include "engine_steps.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -102,35 +103,6 @@ static int check_opts(const nnh_bound_opts *o, nnh_error *err)
     return NNH_OK;
 }
 
-/* Layer k's bounds intersected with those of another (also rigorous) run. */
-static void intersect_layer(nnh_bounds *b, const nnh_bounds *o, int k)
-{
-    nnh_layer_bounds *L = &b->layers[k];
-    const nnh_layer_bounds *M = &o->layers[k];
-    for (int i = 0; i < L->width; i++) {
-        L->pre_lo[i] = fmax(L->pre_lo[i], M->pre_lo[i]);
-        L->pre_hi[i] = fmin(L->pre_hi[i], M->pre_hi[i]);
-    }
-}
-
-/* A complete IBP + CROWN pass on a copy of b: the LP methods intersect each
- * layer with it, so they are never looser than crown even where the
- * heuristic crown lines behave non-monotonically in the earlier bounds. */
-static int crown_pass(const nnh_network *net, const nnh_bounds *b, nnh_bounds **out,
-                      nnh_error *err)
-{
-    int rc = nnh_bounds_copy(b, out, err);
-    for (int k = 0; rc == 0 && k < net->n_layers; k++) {
-        nnh_bounds_ibp_layer(net, *out, k);
-        rc = nnh_crown_layer(net, *out, k, err);
-    }
-    if (rc != 0) {
-        nnh_bounds_free(*out);
-        *out = NULL;
-    }
-    return rc;
-}
-
 typedef struct run_ctx {
     const nnh_bound_opts *o;
     nnh_progress_fn progress;
@@ -196,23 +168,16 @@ static int lp_layer(const nnh_network *net, nnh_bounds *b, int k, const run_ctx 
     return NNH_OK;
 }
 
-/* One layer with the chosen method; pass (may be NULL) is the crown pass
- * the LP methods intersect with. */
+/* One layer with the chosen method: IBP, CROWN and the intersection with
+ * the crown pass (pass, may be NULL) as the distributed driver does them
+ * (engine_steps.c), then the LPs. */
 static int compute_layer(const nnh_network *net, nnh_bounds *b, int k, const nnh_bounds *pass,
                          const run_ctx *r, nnh_layer_stats *st, nnh_error *err)
 {
-    nnh_method m = r->o->method;
-    nnh_bounds_ibp_layer(net, b, k);
-    if (m >= NNH_METHOD_CROWN) {
-        int rc = nnh_crown_layer(net, b, k, err);
-        if (rc != 0)
-            return rc;
-    }
-    if (pass) {
-        intersect_layer(b, pass, k);
-        nnh_bounds_post_from_pre(net, b, k);
-    }
-    if (m >= NNH_METHOD_LP1D)
+    int rc = nnh_steps_prepare(net, b, k, pass, r->o, err);
+    if (rc < 0)
+        return rc;
+    if (r->o->method >= NNH_METHOD_LP1D)
         return lp_layer(net, b, k, r, st, err);
     if (r->progress)
         r->progress(r->arg, k, net->n_layers, b->layers[k].width, b->layers[k].width,
@@ -243,7 +208,7 @@ int nnh_bounds_compute(const nnh_network *net, nnh_bounds *b, const nnh_bound_op
         return rc;
     run_ctx r = {o, progress, progress_arg, now_seconds()};
     nnh_bounds *pass = NULL;
-    if (o->method >= NNH_METHOD_LP1D && (rc = crown_pass(net, b, &pass, err)) != 0)
+    if ((rc = nnh_steps_pass(net, b, o, &pass, err)) != 0)
         return rc;
     for (int k = 0; k < net->n_layers && rc == 0; k++) {
         nnh_layer_stats local;

@@ -1,6 +1,7 @@
-/* Layer steps of the bound engines (see engine_steps.h): the same sequence
- * as the single-process driver in engine.c, cut at the points where a
- * distributed driver hands out and gathers the per-neuron LP tasks. */
+/* Layer steps of the bound engines (see engine_steps.h): the single-process
+ * driver in engine.c runs them too, so the sequence exists once; cut at the
+ * points where a distributed driver hands out and gathers the per-neuron LP
+ * tasks. */
 #include "engine_steps.h"
 
 #include <math.h>

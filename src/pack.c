@@ -1,4 +1,4 @@
-/* Byte serialization of nnh_network and nnh_bounds (see pack.h): a tagged,
+/* Byte serialization of nnh_network, nnh_bounds and nnh_spec (see pack.h): a tagged,
  * versioned layout so that a truncated or foreign buffer is refused with a
  * message instead of being read as a network. */
 #include "pack.h"
@@ -9,6 +9,7 @@
 #define NET_MAGIC 0x4e4e4850 /* "NNHP" */
 #define NET_VERSION 1
 #define BOUNDS_MAGIC 0x4e4e4842 /* "NNHB" */
+#define SPEC_MAGIC 0x4e4e4853 /* "NNHS" */
 
 void nnh_pack_init(nnh_pack *p) { memset(p, 0, sizeof *p); }
 
@@ -246,4 +247,63 @@ int nnh_bounds_unpack(nnh_unpack *u, nnh_bounds *b, nnh_error *err)
         nnh_unpack_doubles(u, L->post_hi, n);
     }
     return u->failed ? nnh_error_set(err, NNH_EPARSE, "packed bounds: truncated") : NNH_OK;
+}
+
+void nnh_spec_pack(const nnh_spec *s, nnh_pack *p)
+{
+    nnh_pack_int(p, SPEC_MAGIC);
+    nnh_pack_int(p, s->n_in);
+    nnh_pack_int(p, s->n_out);
+    nnh_pack_int(p, s->n_cases);
+    for (int k = 0; k < s->n_cases; k++) {
+        const nnh_spec_case *c = &s->cases[k];
+        nnh_pack_doubles(p, c->lower, (size_t)s->n_in);
+        nnh_pack_doubles(p, c->upper, (size_t)s->n_in);
+        nnh_pack_int(p, c->n_ineq);
+        for (int r = 0; r < c->n_ineq; r++) {
+            nnh_pack_doubles(p, c->C + (size_t)r * s->n_out, (size_t)s->n_out);
+            nnh_pack_double(p, c->d[r]);
+        }
+    }
+    nnh_pack_str(p, s->source);
+}
+
+int nnh_spec_unpack(nnh_unpack *u, nnh_spec **out, nnh_error *err)
+{
+    *out = NULL;
+    if (nnh_unpack_int(u) != SPEC_MAGIC)
+        return nnh_error_set(err, NNH_EPARSE, "packed spec: bad header");
+    int n_in = nnh_unpack_int(u), n_out = nnh_unpack_int(u), n_cases = nnh_unpack_int(u);
+    if (u->failed || n_in < 0 || n_out < 0 || n_cases < 0 ||
+        (size_t)n_cases > u->len - u->pos)
+        return nnh_error_set(err, NNH_EPARSE, "packed spec: bad sizes");
+    nnh_spec *s;
+    int rc = nnh_spec_create(&s, n_in, n_out, n_cases, err);
+    double *c = rc ? NULL : malloc(((size_t)n_out + 1) * sizeof *c);
+    if (!rc && !c)
+        rc = nnh_error_set(err, NNH_ENOMEM, "packed spec: out of memory");
+    for (int k = 0; !rc && k < n_cases && !u->failed; k++) {
+        nnh_unpack_doubles(u, s->cases[k].lower, (size_t)n_in);
+        nnh_unpack_doubles(u, s->cases[k].upper, (size_t)n_in);
+        int n = nnh_unpack_int(u);
+        if (n < 0 || (size_t)n > u->len - u->pos)
+            u->failed = 1;
+        for (int r = 0; !rc && r < n && !u->failed; r++) {
+            nnh_unpack_doubles(u, c, (size_t)n_out);
+            double d = nnh_unpack_double(u);
+            if (!u->failed)
+                rc = nnh_spec_add_ineq(s, k, c, d, err);
+        }
+    }
+    free(c);
+    if (!rc && !u->failed)
+        s->source = nnh_unpack_str(u);
+    if (!rc && u->failed)
+        rc = nnh_error_set(err, NNH_EPARSE, "packed spec: truncated");
+    if (rc) {
+        nnh_spec_free(s);
+        return rc;
+    }
+    *out = s;
+    return NNH_OK;
 }

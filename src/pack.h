@@ -1,4 +1,4 @@
-/* Flat byte serialization of networks and bounds, so that one process can
+/* Flat byte serialization of networks, bounds and specs, so that one process can
  * read the input files and hand exact copies (bit for bit) to others
  * (mpi/ broadcasts them). Native byte order: all ranks of a job run the same
  * binary on the same kind of machine. No MPI here. */
@@ -8,6 +8,7 @@
 #include "bounds.h"
 #include "network.h"
 #include "nnh_error.h"
+#include "spec.h"
 
 #include <stddef.h>
 
@@ -51,5 +52,9 @@ int nnh_network_unpack(nnh_unpack *u, nnh_network **out, nnh_error *err);
  * nnh_bounds of the same shape (from nnh_bounds_create). */
 void nnh_bounds_pack(const nnh_bounds *b, nnh_pack *p);
 int nnh_bounds_unpack(nnh_unpack *u, nnh_bounds *b, nnh_error *err);
+
+/* A verification problem: sizes, every case's box and rows, the source. */
+void nnh_spec_pack(const nnh_spec *s, nnh_pack *p);
+int nnh_spec_unpack(nnh_unpack *u, nnh_spec **out, nnh_error *err);
 
 #endif

@@ -9,6 +9,7 @@
 #include "bounds.h"
 #include "engine.h"
 #include "network.h"
+#include "pack.h"
 #include "nnh_error.h"
 #include "spec.h"
 
@@ -106,6 +107,17 @@ void nnh_region_result_free(nnh_region_result *r);
 int nnh_bab_split(const nnh_verify_problem *P, const nnh_bab_region *R,
                   const nnh_region_result *res, nnh_bab_region *half[2]);
 
+/* Regions and results as bytes (for the MPI scheduler): a region packs
+ * with its hint, a result with its bounds when OPEN. Unpacking a result
+ * needs r from nnh_region_result_init and the region's group g. */
+void nnh_bab_region_pack(const nnh_verify_problem *P, const nnh_bab_region *R, nnh_pack *p);
+int nnh_bab_region_unpack(const nnh_verify_problem *P, nnh_unpack *u, nnh_bab_region **out,
+                          nnh_error *err);
+void nnh_region_result_pack(const nnh_verify_problem *P, int g, const nnh_region_result *r,
+                            nnh_pack *p);
+int nnh_region_result_unpack(const nnh_verify_problem *P, int g, nnh_unpack *u,
+                             nnh_region_result *r, nnh_error *err);
+
 /* Decide one region (the unit of work of branch and bound): falsify, then
  * bound with crown (ibp when o->method is ibp), then escalate to the LP of
  * o->method on the property rows when crown came close. Pure: the result
@@ -135,17 +147,54 @@ typedef struct nnh_verify_result {
     int max_depth;
     long max_queue;
     double seconds, seconds_falsify, seconds_bounds;
+    int ranks;                 /* processes that decided regions (1 when serial) */
+    double seconds_idle;       /* MPI master: waiting for workers with nothing to do */
 } nnh_verify_result;
 
 void nnh_verify_result_free(nnh_verify_result *r);
 
-/* Progress callback: regions decided so far, queue length, elapsed seconds. */
-typedef void (*nnh_verify_progress_fn)(void *arg, long regions, long queued, double elapsed);
+/* Progress callback, called after every decided region: regions decided so
+ * far, queue length, elapsed seconds. A nonzero return stops the run (no new
+ * region is started; the verdict is unknown unless a counterexample is
+ * already in hand) - how a command honours Ctrl-C without losing the
+ * statistics. */
+typedef int (*nnh_verify_progress_fn)(void *arg, long regions, long queued, double elapsed);
 
-/* Serial driver: falsification of every case, then best-first branch and
- * bound (regions with the smallest falsification margin first, so a
+/* A branch-and-bound session: the prepared problem, the queue of open
+ * regions (best-first: smallest falsification margin first, so a
  * counterexample is met early; for a proof every leaf must be closed anyway,
- * so the order costs nothing there). */
+ * so the order costs nothing there) and the running result. The serial
+ * driver below and the MPI master (mpi/dist_verify.c) both drive it: take a
+ * region with nnh_bab_next, decide it here or on another rank, give it back
+ * with its result to nnh_bab_report. */
+typedef struct nnh_bab nnh_bab;
+
+/* Prepare the problem and falsify every case group with the large budget
+ * (res->verdict becomes SAT when that already finds a counterexample).
+ * res must stay alive until nnh_bab_end. */
+int nnh_bab_begin(const nnh_network *net, const nnh_spec *spec, const nnh_verify_opts *o,
+                  nnh_verify_result *res, nnh_verify_progress_fn progress, void *progress_arg,
+                  nnh_bab **out, nnh_error *err);
+const nnh_verify_problem *nnh_bab_problem(const nnh_bab *B);
+/* Absolute deadline (nnh_verify_now() seconds; 0 = none). */
+double nnh_bab_deadline(const nnh_bab *B);
+/* The next region to decide (the caller owns it until nnh_bab_report), or
+ * NULL: either the run is over (nnh_bab_over: a counterexample, the
+ * timeout, or --max-regions), or the queue is empty for now (regions still
+ * being decided elsewhere may refill it). */
+nnh_bab_region *nnh_bab_next(nnh_bab *B);
+int nnh_bab_over(const nnh_bab *B);
+/* Regions waiting in the queue. */
+long nnh_bab_queued(const nnh_bab *B);
+/* Account R's result: a counterexample ends the run (even after a timeout:
+ * a definite answer wins), an open region is split and its halves queued.
+ * Frees R. */
+int nnh_bab_report(nnh_bab *B, nnh_bab_region *R, const nnh_region_result *rr, nnh_error *err);
+/* Final verdict (unsat when the queue ran dry with no region stuck; a
+ * region still queued or stuck makes it unknown/timeout), timing, and free. */
+void nnh_bab_end(nnh_bab *B);
+
+/* Serial driver: nnh_bab_begin, then decide regions one by one. */
 int nnh_verify(const nnh_network *net, const nnh_spec *spec, const nnh_verify_opts *o,
                nnh_verify_result *res, nnh_verify_progress_fn progress, void *progress_arg,
                nnh_error *err);

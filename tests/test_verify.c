@@ -185,27 +185,33 @@ static double grid_min(const nnh_network *net)
     return m;
 }
 
+/* "Y_0 <= thr" over [-1, 1]^2 (the tanh network's property). */
+static void tanh_property(char *t, size_t n, double thr)
+{
+    snprintf(t, n, DECL2_1 "(assert (>= X_0 -1))(assert (<= X_0 1))(assert (>= X_1 -1))"
+             "(assert (<= X_1 1))(assert (<= Y_0 %.17g))", thr);
+}
+
 START_TEST(test_tanh_needs_splitting)
 {
     nnh_network *net = net_tanh(77);
     double m = grid_min(net);
     char t[512];
-    const char *box = "(assert (>= X_0 -1))(assert (<= X_0 1))(assert (>= X_1 -1))(assert (<= X_1 1))";
     nnh_verify_opts o;
     nnh_verify_opts_init(&o);
     o.max_regions = 50000;
     nnh_verify_result res;
-    snprintf(t, sizeof t, DECL2_1 "%s(assert (<= Y_0 %.17g))", box, m - 0.02);
+    tanh_property(t, sizeof t, m - 0.02);
     ck_assert_int_eq(run(net, t, &o, &res), NNH_VERDICT_UNSAT);
     ck_assert_int_gt(res.regions, 1); /* crown alone cannot prove it on the whole box */
     long regions = res.regions;
     nnh_verify_result_free(&res);
-    snprintf(t, sizeof t, DECL2_1 "%s(assert (<= Y_0 %.17g))", box, m + 0.005);
+    tanh_property(t, sizeof t, m + 0.005);
     ck_assert_int_eq(run(net, t, &o, &res), NNH_VERDICT_SAT);
     nnh_verify_result_free(&res);
     /* region limit: unknown, never a wrong answer */
     o.max_regions = 1;
-    snprintf(t, sizeof t, DECL2_1 "%s(assert (<= Y_0 %.17g))", box, m - 0.02);
+    tanh_property(t, sizeof t, m - 0.02);
     ck_assert_int_eq(run(net, t, &o, &res), NNH_VERDICT_UNKNOWN);
     ck_assert_int_eq(res.regions, 1);
     nnh_verify_result_free(&res);
@@ -216,6 +222,98 @@ START_TEST(test_tanh_needs_splitting)
     ck_assert_int_eq(run(net, t, &o, &res), NNH_VERDICT_UNSAT);
     ck_assert_int_le(res.regions, regions);
     nnh_verify_result_free(&res);
+    nnh_network_free(net);
+}
+END_TEST
+
+/* The session driven by hand as the MPI master and workers drive it, every
+ * region and every result going through its byte form (pack, unpack into a
+ * separate problem built from an unpacked spec, as a worker does): the same
+ * verdict and the same number of regions as nnh_verify. */
+static nnh_verdict run_packed(const nnh_network *net, const char *vnnlib,
+                              const nnh_verify_opts *o, nnh_verify_result *res)
+{
+    nnh_spec *spec, *spec2;
+    nnh_error err;
+    ck_assert_msg(nnh_parse_vnnlib(vnnlib, "t", &spec, &err) == 0, "%s", err.msg);
+    nnh_pack p;
+    nnh_pack_init(&p);
+    nnh_spec_pack(spec, &p);
+    nnh_unpack u;
+    nnh_unpack_init(&u, p.data, p.len);
+    ck_assert_msg(nnh_spec_unpack(&u, &spec2, &err) == 0, "%s", err.msg);
+    ck_assert_int_eq(spec2->n_cases, spec->n_cases);
+    for (int k = 0; k < spec->n_cases; k++) {
+        ck_assert_int_eq(spec2->cases[k].n_ineq, spec->cases[k].n_ineq);
+        ck_assert(!memcmp(spec2->cases[k].lower, spec->cases[k].lower, spec->n_in * sizeof(double)));
+        ck_assert(!memcmp(spec2->cases[k].d, spec->cases[k].d,
+                          spec->cases[k].n_ineq * sizeof(double)));
+    }
+    ck_assert_str_eq(spec2->source, "t");
+    nnh_unpack_init(&u, p.data, p.len - 3); /* truncated: refused, no crash */
+    nnh_spec *bad = NULL;
+    ck_assert_int_ne(nnh_spec_unpack(&u, &bad, &err), 0);
+    ck_assert_ptr_null(bad);
+    nnh_pack_free(&p);
+
+    nnh_verify_problem *W; /* the "worker's" problem */
+    ck_assert_int_eq(nnh_verify_problem_create(net, spec2, &W, &err), 0);
+    nnh_bab *B;
+    ck_assert_int_eq(nnh_bab_begin(net, spec, o, res, NULL, NULL, &B, &err), 0);
+    nnh_region_result rw, rm;
+    ck_assert_int_eq(nnh_region_result_init(W, &rw, &err), 0);
+    ck_assert_int_eq(nnh_region_result_init(nnh_bab_problem(B), &rm, &err), 0);
+    nnh_bab_region *R;
+    long hints = 0;
+    while ((R = nnh_bab_next(B))) {
+        nnh_pack_init(&p);
+        nnh_bab_region_pack(nnh_bab_problem(B), R, &p);
+        nnh_bab_region *R2;
+        nnh_unpack_init(&u, p.data, p.len);
+        ck_assert_msg(nnh_bab_region_unpack(W, &u, &R2, &err) == 0, "%s", err.msg);
+        nnh_pack_free(&p);
+        hints += R2->hint != NULL;
+        ck_assert_int_eq(nnh_verify_region(W, R2, o, 0, &rw, &err), 0);
+        nnh_pack_init(&p);
+        nnh_region_result_pack(W, R2->group, &rw, &p);
+        nnh_unpack_init(&u, p.data, p.len);
+        ck_assert_msg(nnh_region_result_unpack(nnh_bab_problem(B), R->group, &u, &rm, &err) == 0,
+                      "%s", err.msg);
+        nnh_pack_free(&p);
+        nnh_bab_region_free(R2);
+        ck_assert_int_eq(nnh_bab_report(B, R, &rm, &err), 0);
+    }
+    nnh_bab_end(B);
+    ck_assert_int_gt(hints, 0); /* the parents' bounds travelled too */
+    nnh_region_result_free(&rw);
+    nnh_region_result_free(&rm);
+    nnh_verify_problem_free(W);
+    nnh_spec_free(spec2);
+    nnh_spec_free(spec);
+    return res->verdict;
+}
+
+START_TEST(test_packed_session)
+{
+    nnh_network *net = net_tanh(77);
+    double m = grid_min(net);
+    char t[512];
+    nnh_verify_opts o;
+    nnh_verify_opts_init(&o);
+    o.max_regions = 50000;
+    for (int sat = 0; sat < 2; sat++) {
+        tanh_property(t, sizeof t, sat ? m + 0.005 : m - 0.02);
+        nnh_verify_result a, b;
+        nnh_verdict va = run(net, t, &o, &a);
+        ck_assert_int_eq(run_packed(net, t, &o, &b), va);
+        ck_assert_int_eq(va, sat ? NNH_VERDICT_SAT : NNH_VERDICT_UNSAT);
+        ck_assert_int_eq(b.regions, a.regions);
+        ck_assert_int_eq(b.regions_unsat, a.regions_unsat);
+        if (sat)
+            ck_assert(!memcmp(a.cex_x, b.cex_x, 2 * sizeof(double)));
+        nnh_verify_result_free(&a);
+        nnh_verify_result_free(&b);
+    }
     nnh_network_free(net);
 }
 END_TEST
@@ -298,6 +396,7 @@ int main(void)
     tcase_add_test(tc, test_timeout_and_empty);
     tcase_add_test(tc, test_large_weights_tie);
     tcase_add_test(tc, test_fold_rounding_error);
+    tcase_add_test(tc, test_packed_session);
     suite_add_tcase(s, tc);
     return nnh_run_suite(s);
 }

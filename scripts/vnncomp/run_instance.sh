@@ -3,6 +3,9 @@
 # Runs `nnhull verify` with the timeout and writes RESULTS: 'sat' followed by
 # the counterexample ((X_i v) and (Y_j v) lines), or 'unsat', 'timeout',
 # 'unknown' ('error' when nnhull failed).
+# NNHULL_NP=N (N > 1) spreads the regions over N MPI ranks (mpirun -np N;
+# e.g. NNHULL_NP=$(nproc) on the competition machine); NNHULL_METHOD picks the
+# engine (default crown).
 set -euo pipefail
 if [ $# -ne 6 ]; then
     echo "usage: $0 v1 CATEGORY ONNX VNNLIB RESULTS TIMEOUT" >&2
@@ -22,9 +25,15 @@ echo "nnhull run: category $CATEGORY, $ONNX, $VNNLIB, timeout $TIMEOUT s"
 # leave a little of the budget for loading and writing; the outer `timeout`
 # only catches a run that overshoots
 INNER=$(awk -v t="$TIMEOUT" 'BEGIN { x = t - 2; if (x < 0.5 * t) x = 0.5 * t; print x }')
+NP=${NNHULL_NP:-1}
+LAUNCH=()
+if [ "$NP" -gt 1 ]; then
+    export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+    LAUNCH=(mpirun -np "$NP" --oversubscribe)
+fi
 set +e
 timeout --signal=KILL "$(awk -v t="$TIMEOUT" 'BEGIN { print t + 10 }')" \
-    "$NNHULL" verify "$ONNX" "$VNNLIB" --timeout "$INNER" --method "$METHOD" \
+    "${LAUNCH[@]}" "$NNHULL" verify "$ONNX" "$VNNLIB" --timeout "$INNER" --method "$METHOD" \
     --cex "$TMP/cex" --quiet >"$TMP/out"
 rc=$?
 set -e

@@ -1,0 +1,341 @@
+/* Distributed `verify`: the master keeps the branch-and-bound session
+ * (src/bab.c: queue, accounting, verdict) and hands regions to the workers,
+ * two in flight each so that none waits while the master is busy deciding
+ * a region of its own; workers decide a region (nnh_verify_region, a pure
+ * function) and send the result back, and the master queues the halves.
+ * Results from one worker arrive in the order its regions were sent, so a
+ * FIFO per worker pairs them. Stopping is a handshake (STOP, then STOPPED
+ * after any result still on its way) so that no rank is left blocked in a
+ * send when MPI is finalised. */
+#include "dist_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define INFLIGHT 2 /* regions per worker */
+
+typedef struct vpeer {
+    nnh_bab_region *fifo[INFLIGHT]; /* sent, result not yet received */
+    int head, n;
+    int stopped;
+} vpeer;
+
+typedef struct vmaster {
+    nnh_dist *d;
+    nnh_bab *B;
+    const nnh_verify_problem *P;
+    const nnh_verify_opts *o;
+    nnh_verify_result *res;
+    vpeer *peers;
+    int inflight;
+    nnh_region_result rr;
+    nnh_error *err;
+} vmaster;
+
+static int job_broadcast(vmaster *m, const nnh_network *net, const nnh_spec *spec)
+{
+    nnh_pack p;
+    nnh_pack_init(&p);
+    nnh_pack_int(&p, JOB_VERIFY);
+    nnh_network_pack(net, &p);
+    nnh_spec_pack(spec, &p);
+    /* options as raw bytes: every rank runs this very binary (no pointers) */
+    nnh_pack_bytes(&p, m->o, sizeof *m->o);
+    if (p.failed) {
+        nnh_pack_free(&p);
+        return nnh_error_set(m->err, NNH_ENOMEM, "out of memory packing the verify job");
+    }
+    dist_bcast_job(m->d, -1, &p);
+    nnh_pack_free(&p);
+    return NNH_OK;
+}
+
+static int send_region(vmaster *m, int w, nnh_bab_region *R)
+{
+    double deadline = nnh_bab_deadline(m->B);
+    /* seconds left, not the deadline: monotonic clocks differ between nodes */
+    double left = deadline > 0 ? deadline - nnh_verify_now() : 0;
+    nnh_pack p;
+    nnh_pack_init(&p);
+    nnh_pack_double(&p, deadline > 0 && left <= 0 ? 1e-9 : left);
+    nnh_bab_region_pack(m->P, R, &p);
+    int rc = dist_send(m->d, w, TAG_REGION, &p);
+    nnh_pack_free(&p);
+    if (rc) {
+        nnh_bab_region_free(R);
+        return nnh_error_set(m->err, rc, "out of memory sending a region");
+    }
+    vpeer *v = &m->peers[w];
+    v->fifo[(v->head + v->n++) % INFLIGHT] = R;
+    m->inflight++;
+    return NNH_OK;
+}
+
+/* Top every worker up to `depth` regions in flight. */
+static int feed(vmaster *m, int depth)
+{
+    for (int round = 0; round < depth; round++)
+        for (int w = 1; w < m->d->size; w++) {
+            if (m->peers[w].n > round)
+                continue;
+            nnh_bab_region *R = nnh_bab_next(m->B);
+            if (!R)
+                return NNH_OK;
+            int rc = send_region(m, w, R);
+            if (rc)
+                return rc;
+        }
+    return NNH_OK;
+}
+
+static nnh_bab_region *fifo_pop(vmaster *m, int w)
+{
+    vpeer *v = &m->peers[w];
+    if (v->n == 0)
+        return NULL;
+    nnh_bab_region *R = v->fifo[v->head];
+    v->head = (v->head + 1) % INFLIGHT;
+    v->n--;
+    m->inflight--;
+    return R;
+}
+
+static int on_result(vmaster *m, int from, nnh_unpack *u)
+{
+    nnh_bab_region *R = fifo_pop(m, from);
+    if (!R)
+        return nnh_error_set(m->err, NNH_EINVAL, "rank %d sent a result for no region", from);
+    int rc = nnh_region_result_unpack(m->P, R->group, u, &m->rr, m->err);
+    if (rc) {
+        nnh_bab_region_free(R);
+        return nnh_error_prefix(m->err, "result from rank %d: ", from);
+    }
+    return nnh_bab_report(m->B, R, &m->rr, m->err);
+}
+
+static int on_error(vmaster *m, int from, nnh_unpack *u)
+{
+    int code = nnh_unpack_int(u);
+    char *msg = nnh_unpack_str(u);
+    nnh_error_set(m->err, code < 0 ? code : NNH_EINVAL, "rank %d: %s", from,
+                  msg ? msg : "(no message)");
+    free(msg);
+    return code < 0 ? code : NNH_EINVAL;
+}
+
+/* every pending message (block: wait for one first) */
+static int drain(vmaster *m, int block)
+{
+    for (;;) {
+        unsigned char *buf;
+        int from, tag, len;
+        if (dist_recv(m->d, MPI_ANY_SOURCE, block, NULL, &from, &tag, &buf, &len))
+            return nnh_error_set(m->err, NNH_ENOMEM, "out of memory receiving a message");
+        if (!buf)
+            return NNH_OK;
+        nnh_unpack u;
+        nnh_unpack_init(&u, buf, (size_t)len);
+        int rc = tag == TAG_VRESULT  ? on_result(m, from, &u)
+                 : tag == TAG_ERROR ? on_error(m, from, &u)
+                                    : nnh_error_set(m->err, NNH_EINVAL, "unexpected message "
+                                                    "tag %d from rank %d", tag, from);
+        free(buf);
+        if (rc)
+            return rc;
+        block = 0;
+    }
+}
+
+static int schedule(vmaster *m)
+{
+    for (;;) {
+        /* one region each first, then one for the master, and only what is
+         * left as the workers' second: with a short queue, the best regions
+         * are decided at once instead of waiting behind a prefetch */
+        int rc = drain(m, 0);
+        if (!rc)
+            rc = feed(m, 1);
+        if (rc)
+            return rc;
+        nnh_bab_region *R = nnh_bab_next(m->B);
+        if (R) { /* the master decides one too */
+            if ((rc = feed(m, INFLIGHT))) {
+                nnh_bab_region_free(R);
+                return rc;
+            }
+            rc = nnh_verify_region(m->P, R, m->o, nnh_bab_deadline(m->B), &m->rr, m->err);
+            if (rc) {
+                nnh_bab_region_free(R);
+                return rc;
+            }
+            if ((rc = nnh_bab_report(m->B, R, &m->rr, m->err)))
+                return rc;
+            continue;
+        }
+        if (m->inflight == 0) /* over, or the queue ran dry with nothing out */
+            return NNH_OK;
+        double t0 = nnh_verify_now();
+        rc = drain(m, 1);
+        m->res->seconds_idle += nnh_verify_now() - t0;
+        if (rc)
+            return rc;
+    }
+}
+
+/* STOP to every worker; wait for each one's STOPPED, dropping what comes
+ * before it (results of regions no longer wanted, errors after the first). */
+static void stop_workers(vmaster *m)
+{
+    dist_stop_all(m->d);
+    int left = m->d->size - 1;
+    while (left > 0) {
+        unsigned char *buf;
+        int from, tag, len;
+        if (dist_recv(m->d, MPI_ANY_SOURCE, 1, NULL, &from, &tag, &buf, &len) || !buf)
+            MPI_Abort(MPI_COMM_WORLD, 1); /* cannot even receive: end the job */
+        if (tag == TAG_VRESULT)
+            nnh_bab_region_free(fifo_pop(m, from));
+        if (tag == TAG_STOPPED && !m->peers[from].stopped) {
+            m->peers[from].stopped = 1;
+            left--;
+        }
+        free(buf);
+    }
+    dist_flush(m->d, 1);
+    for (int w = 1; w < m->d->size; w++)
+        while (m->peers[w].n > 0)
+            nnh_bab_region_free(fifo_pop(m, w));
+}
+
+int nnh_dist_verify(nnh_dist *d, const nnh_network *net, const nnh_spec *spec,
+                    const nnh_verify_opts *o, nnh_verify_result *res,
+                    nnh_verify_progress_fn progress, void *progress_arg, nnh_error *err)
+{
+    if (!d || !d->mpi || d->size == 1)
+        return nnh_verify(net, spec, o, res, progress, progress_arg, err);
+    vmaster m = {.d = d, .o = o, .res = res, .err = err};
+    int rc = nnh_bab_begin(net, spec, o, res, progress, progress_arg, &m.B, err);
+    if (rc)
+        return rc; /* the caller's nnh_dist_cancel releases the workers */
+    res->ranks = d->size;
+    m.P = nnh_bab_problem(m.B);
+    if (nnh_bab_over(m.B)) { /* decided by the root falsification */
+        nnh_bab_end(m.B);
+        return NNH_OK;
+    }
+    m.peers = calloc((size_t)d->size, sizeof *m.peers);
+    rc = m.peers ? nnh_region_result_init(m.P, &m.rr, err)
+                 : nnh_error_set(err, NNH_ENOMEM, "out of memory");
+    if (!rc)
+        rc = job_broadcast(&m, net, spec);
+    if (!rc)
+        rc = schedule(&m);
+    if (d->job_sent)
+        stop_workers(&m);
+    nnh_region_result_free(&m.rr);
+    free(m.peers);
+    nnh_bab_end(m.B);
+    return rc;
+}
+
+/* ---- worker ---- */
+
+static void send_error(int code, const char *msg)
+{
+    nnh_pack p;
+    nnh_pack_init(&p);
+    nnh_pack_int(&p, code);
+    nnh_pack_str(&p, msg);
+    if (p.failed)
+        MPI_Abort(MPI_COMM_WORLD, 1);
+    MPI_Send(p.data, (int)p.len, MPI_BYTE, 0, TAG_ERROR, MPI_COMM_WORLD);
+    nnh_pack_free(&p);
+}
+
+typedef struct vworker {
+    nnh_verify_problem *P;
+    nnh_verify_opts o;
+    nnh_region_result rr;
+    int failed; /* an error was reported: only wait for STOP */
+} vworker;
+
+static int decide(vworker *w, nnh_unpack *u, nnh_pack *out, nnh_error *err)
+{
+    if (dist_fault("task-error")) /* test hooks, see dist_internal.h */
+        return nnh_error_set(err, NNH_ELP, "injected fault (NNHULL_FAULT=task-error)");
+    if (dist_fault("crash"))
+        abort();
+    double left = nnh_unpack_double(u);
+    double deadline = left > 0 ? nnh_verify_now() + left : 0;
+    nnh_bab_region *R;
+    int rc = nnh_bab_region_unpack(w->P, u, &R, err);
+    if (rc)
+        return rc;
+    rc = nnh_verify_region(w->P, R, &w->o, deadline, &w->rr, err);
+    if (!rc)
+        nnh_region_result_pack(w->P, R->group, &w->rr, out);
+    nnh_bab_region_free(R);
+    if (!rc && out->failed)
+        rc = nnh_error_set(err, NNH_ENOMEM, "out of memory packing a result");
+    return rc;
+}
+
+static void serve(nnh_dist *d, vworker *w)
+{
+    for (;;) {
+        unsigned char *buf;
+        int from, tag, len;
+        if (dist_recv(d, 0, 1, NULL, &from, &tag, &buf, &len) || !buf)
+            MPI_Abort(MPI_COMM_WORLD, 1);
+        if (tag == TAG_STOP) {
+            free(buf);
+            MPI_Send(NULL, 0, MPI_BYTE, 0, TAG_STOPPED, MPI_COMM_WORLD);
+            return;
+        }
+        if (tag == TAG_REGION && !w->failed) {
+            nnh_unpack u;
+            nnh_unpack_init(&u, buf, (size_t)len);
+            nnh_pack out;
+            nnh_pack_init(&out);
+            nnh_error err;
+            nnh_error_clear(&err);
+            if (decide(w, &u, &out, &err)) {
+                w->failed = 1;
+                send_error(err.code, err.msg);
+            } else
+                MPI_Send(out.data, (int)out.len, MPI_BYTE, 0, TAG_VRESULT, MPI_COMM_WORLD);
+            nnh_pack_free(&out);
+        }
+        free(buf);
+    }
+}
+
+int dist_verify_worker(nnh_dist *d, nnh_unpack *u)
+{
+    vworker w;
+    memset(&w, 0, sizeof w);
+    nnh_network *net = NULL;
+    nnh_spec *spec = NULL;
+    nnh_error err;
+    nnh_error_clear(&err);
+    int rc = nnh_network_unpack(u, &net, &err);
+    if (!rc)
+        rc = nnh_spec_unpack(u, &spec, &err);
+    if (!rc && nnh_unpack_bytes(u, &w.o, sizeof w.o) != 0)
+        rc = nnh_error_set(&err, NNH_EPARSE, "verify job: truncated options");
+    if (!rc)
+        rc = nnh_verify_problem_create(net, spec, &w.P, &err);
+    if (!rc)
+        rc = nnh_region_result_init(w.P, &w.rr, &err);
+    if (rc) { /* the master hears of it at its first region and stops everyone */
+        w.failed = 1;
+        send_error(rc, err.msg);
+    }
+    serve(d, &w);
+    nnh_region_result_free(&w.rr);
+    nnh_verify_problem_free(w.P);
+    nnh_spec_free(spec);
+    nnh_network_free(net);
+    return 0;
+}
