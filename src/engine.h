@@ -94,6 +94,17 @@ int nnh_lp_layer_create(const nnh_network *net, const nnh_bounds *b, int k,
  * bound is never looser than lp1d's (hull's cut loop starts with lp1d's). */
 int nnh_lp_layer_bound(nnh_lp_layer *L, int i, int sense, double *bound, nnh_layer_stats *st,
                        nnh_error *err);
+/* Rigorous lower bound of min over the relaxation of max_r z_{k,rows[r]}
+ * (a conjunction of output rows: > 0 proves that no input meets all of
+ * them, even when no single row is > 0). The LP gets a column t boxed by
+ * [max_r lo_r, max_r hi_r] of the creation bounds (valid for the max; a
+ * finite box keeps the safe dual bound finite) and rows t >= z_{k,r}, and
+ * minimises t with the same cut loop as nnh_lp_layer_bound. Never below
+ * max_r lo_r (a failed LP or an infinite creation bound returns that and
+ * counts a fallback). One task like the others: the context is restored.
+ * n_rows <= width of layer k, rows distinct. */
+int nnh_lp_layer_bound_max(nnh_lp_layer *L, const int *rows, int n_rows, double *bound,
+                           nnh_layer_stats *st, nnh_error *err);
 void nnh_lp_layer_free(nnh_lp_layer *L);
 
 #endif
