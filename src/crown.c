@@ -216,23 +216,30 @@ static double concretise_row(const double *lam, int m, const double *lo, const d
     return isnan(out) ? INFINITY : out;
 }
 
-/* Back-substitute all 2 n_k rows through layers k-1, ..., 0 and write the
- * upper bounds of the rows into up[2 n_k]. */
-static void back_substitute(const nnh_network *net, const nnh_bounds *b, int k, crown_ws *w,
-                            double *up)
+/* Rows of layer k's affine map as upper forms: rows 0..n_k-1 are z_i
+ * (when `upper`), the next n_k (or the first n_k when not) are -z_i. */
+static void init_rows(const nnh_layer *Lk, crown_ws *w, int upper)
 {
-    const nnh_layer *Lk = &net->layers[k];
-    int nk = Lk->n_out, rows = w->rows, width = w->width;
+    int nk = Lk->n_out, width = w->width, off = upper ? nk : 0;
     for (int i = 0; i < nk; i++) {
         const double *wi = Lk->W + (size_t)i * Lk->n_in;
-        double *p = w->lam + (size_t)i * width, *q = w->lam + (size_t)(nk + i) * width;
+        double *p = w->lam + (size_t)i * width, *q = w->lam + (size_t)(off + i) * width;
         for (int m = 0; m < Lk->n_in; m++) {
-            p[m] = wi[m];
+            if (upper)
+                p[m] = wi[m];
             q[m] = -wi[m];
         }
-        w->c[i] = Lk->b[i];
-        w->c[nk + i] = -Lk->b[i];
+        if (upper)
+            w->c[i] = Lk->b[i];
+        w->c[off + i] = -Lk->b[i];
     }
+}
+
+/* Back-substitute the w->rows upper forms through layers k-1, ..., 0: on
+ * return row i is lam_i^T x + c_i over the (clamped) input. */
+static void propagate(const nnh_network *net, const nnh_bounds *b, int k, crown_ws *w)
+{
+    int rows = w->rows, width = w->width;
     for (int l = k - 1; l >= 0; l--) {
         const nnh_layer *Ly = &net->layers[l];
         const nnh_layer_bounds *B = &b->layers[l];
@@ -250,9 +257,17 @@ static void back_substitute(const nnh_network *net, const nnh_bounds *b, int k, 
         w->lam = w->next;
         w->next = t;
     }
-    for (int i = 0; i < rows; i++)
-        up[i] = concretise_row(w->lam + (size_t)i * width, net->n_inputs, w->in_lo, w->in_hi,
-                               w->c[i]);
+}
+
+/* Back-substitute all 2 n_k rows and write their upper bounds into up[2 n_k]. */
+static void back_substitute(const nnh_network *net, const nnh_bounds *b, int k, crown_ws *w,
+                            double *up)
+{
+    init_rows(&net->layers[k], w, 1);
+    propagate(net, b, k, w);
+    for (int i = 0; i < w->rows; i++)
+        up[i] = concretise_row(w->lam + (size_t)i * w->width, net->n_inputs, w->in_lo,
+                               w->in_hi, w->c[i]);
 }
 
 int nnh_crown_layer(const nnh_network *net, nnh_bounds *b, int k, nnh_error *err)
@@ -281,6 +296,31 @@ int nnh_crown_layer(const nnh_network *net, nnh_bounds *b, int k, nnh_error *err
     }
     nnh_bounds_post_from_pre(net, b, k);
     free(up);
+    ws_free(&w);
+    return NNH_OK;
+}
+
+int nnh_crown_lower_forms(const nnh_network *net, const nnh_bounds *b, int k, double *A, double *c,
+                          double *in_lo, double *in_hi, nnh_error *err)
+{
+    if (k < 0 || k >= net->n_layers || b->n_layers != net->n_layers ||
+        b->n_in != net->n_inputs)
+        return nnh_error_set(err, NNH_EINVAL, "crown: layer %d does not match the network", k);
+    int nk = net->layers[k].n_out, n = net->n_inputs;
+    crown_ws w;
+    if (ws_alloc(&w, nk, nnh_network_max_width(net), n) != 0)
+        return nnh_error_set(err, NNH_ENOMEM, "crown: out of memory at layer %d", k);
+    clamped_inputs(net, b, w.in_lo, w.in_hi);
+    init_rows(&net->layers[k], &w, 0);
+    propagate(net, b, k, &w);
+    /* -z_i <= lam_i^T x + c_i  <=>  z_i >= -lam_i^T x - c_i (negation is exact) */
+    for (int i = 0; i < nk; i++) {
+        for (int m = 0; m < n; m++)
+            A[(size_t)i * n + m] = -w.lam[(size_t)i * w.width + m];
+        c[i] = -w.c[i];
+    }
+    memcpy(in_lo, w.in_lo, (size_t)n * sizeof(double));
+    memcpy(in_hi, w.in_hi, (size_t)n * sizeof(double));
     ws_free(&w);
     return NNH_OK;
 }

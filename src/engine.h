@@ -74,6 +74,14 @@ int nnh_bounds_compute(const nnh_network *net, nnh_bounds *b, const nnh_bound_op
  * post bounds. Sound in floating point (rounding errors of the
  * back-substitution are bounded and added). */
 int nnh_crown_layer(const nnh_network *net, nnh_bounds *b, int k, nnh_error *err);
+/* Crown's linear lower forms of layer k over the input: for every x' in the
+ * clamped input box [in_lo, in_hi] (written, n_inputs each) and every i,
+ *   z_{k,i}(x') >= sum_m A[i n + m] x'_m + c[i]
+ * exactly in real arithmetic, with A and c as the stored doubles (every
+ * rounding of the back-substitution is already in c). Uses the bounds of
+ * layers < k in b; b is not modified. A: n_k x n_inputs, c: n_k. */
+int nnh_crown_lower_forms(const nnh_network *net, const nnh_bounds *b, int k, double *A, double *c,
+                          double *in_lo, double *in_hi, nnh_error *err);
 
 /* ---- LP bound tightening of one layer (lp1d / hull) ------------------------
  * The LP of the network prefix up to layer k (input region, z = W a + b

@@ -35,6 +35,10 @@ typedef struct nnh_verify_opts {
     int max_corners_dim;   /* box corners are tried when n_in <= this */
     double escalate_gap;   /* LP on the property rows when a row's crown lower
                               bound is within escalate_gap * (its width) of 0 */
+    int joint;             /* joint bounds of cases with several rows (a case is
+                              closed when min max_r row_r > 0): crown's lower
+                              forms with LP multipliers, and with lp1d/hull an
+                              LP on max_r row_r (default 1; 0 = per row only) */
     unsigned long long seed;
     nnh_bound_opts bound;  /* engine options (method is overridden per step) */
 } nnh_verify_opts;

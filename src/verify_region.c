@@ -5,6 +5,7 @@
 #include "verify_internal.h"
 
 #include "bounds.h"
+#include "engine.h"
 #include "grad.h"
 #include "nnh_round.h"
 
@@ -34,6 +35,7 @@ void nnh_verify_opts_init(nnh_verify_opts *o)
     o->region_steps = 20;
     o->max_corners_dim = 10;
     o->escalate_gap = 0.1;
+    o->joint = 1;
     o->seed = 20241030ULL;
     nnh_bound_opts_init(&o->bound);
 }
@@ -158,10 +160,46 @@ static int crown_bounds(const nnh_verify_group *G, nnh_bounds *b, const nnh_veri
     return nnh_bounds_compute(G->folded, b, &bo, NULL, NULL, NULL, err);
 }
 
+static int lp_context(const nnh_verify_group *G, const nnh_bounds *b, const nnh_verify_opts *o,
+                      double deadline, nnh_lp_layer **L, nnh_region_result *res, nnh_error *err)
+{
+    if (*L)
+        return NNH_OK;
+    nnh_bound_opts bo = o->bound;
+    bo.method = o->method;
+    if (deadline > 0)
+        bo.time_limit = fmax(deadline - nnh_verify_now(), 1e-3);
+    res->escalated = 1;
+    return nnh_lp_layer_create(G->folded, b, b->n_layers - 1, &bo, L, err);
+}
+
+/* Joint LP of case c (nnh_lp_layer_bound_max on its rows) minus the largest
+ * fold error of its rows: the certified min of max_r row_r. */
+static int escalate_joint(const nnh_verify_group *G, const nnh_bounds *b, const nnh_bab_region *R,
+                          nnh_lp_layer *L, int c, nnh_region_result *res, nnh_error *err)
+{
+    int m = G->row0[c + 1] - G->row0[c];
+    int *rows = malloc((size_t)m * sizeof(int));
+    if (!rows)
+        return nnh_error_set(err, NNH_ENOMEM, "verify: out of memory (joint LP)");
+    double fe = 0.0, v;
+    for (int t = 0; t < m; t++) {
+        rows[t] = G->row0[c] + t;
+        fe = fmax(fe, fold_error(G, b, R, rows[t]));
+    }
+    int rc = nnh_lp_layer_bound_max(L, rows, m, &v, NULL, err);
+    free(rows);
+    if (!rc && nnh_down(v - fe) > 0.0)
+        res->closed[c] = 1;
+    return rc;
+}
+
 /* LP (lp1d / hull) on the rows of open cases that crown left close to a
- * proof: one context on the last layer over crown's earlier bounds. */
+ * proof: one context on the last layer over crown's earlier bounds; then the
+ * joint LP of every case still open whose joint crown bound jl came close
+ * (jl may be NULL: no joint LP). */
 static int escalate(const nnh_verify_group *G, nnh_bounds *b, const nnh_bab_region *R,
-                    const nnh_verify_opts *o, double deadline, double *lbs,
+                    const nnh_verify_opts *o, double deadline, double *lbs, const double *jl,
                     nnh_region_result *res, nnh_error *err)
 {
     const nnh_layer_bounds *lb = &b->layers[b->n_layers - 1];
@@ -175,17 +213,9 @@ static int escalate(const nnh_verify_group *G, nnh_bounds *b, const nnh_bab_regi
             if (!(lbs[r] > -o->escalate_gap * w) || !isfinite(w))
                 continue;
             if (deadline > 0 && nnh_verify_now() > deadline)
-                return 0;
-            if (!L) {
-                nnh_bound_opts bo = o->bound;
-                bo.method = o->method;
-                if (deadline > 0)
-                    bo.time_limit = fmax(deadline - nnh_verify_now(), 1e-3);
-                rc = nnh_lp_layer_create(G->folded, b, b->n_layers - 1, &bo, &L, err);
-                if (rc)
-                    break;
-                res->escalated = 1;
-            }
+                break;
+            if ((rc = lp_context(G, b, o, deadline, &L, res, err)))
+                break;
             double v;
             rc = nnh_lp_layer_bound(L, r, -1, &v, NULL, err);
             if (!rc && v > lb->pre_lo[r]) {
@@ -195,6 +225,20 @@ static int escalate(const nnh_verify_group *G, nnh_bounds *b, const nnh_bab_regi
                     res->closed[c] = 1;
             }
         }
+    }
+    for (int c = 0; c < G->n_cases && !rc && jl; c++) {
+        if (!R->active[c] || res->closed[c] || !isfinite(jl[c]))
+            continue;
+        double w = -INFINITY;
+        for (int r = G->row0[c]; r < G->row0[c + 1]; r++)
+            w = fmax(w, lb->pre_hi[r]);
+        w -= jl[c];
+        if (!(jl[c] > -o->escalate_gap * w) || !isfinite(w))
+            continue;
+        if (deadline > 0 && nnh_verify_now() > deadline)
+            break;
+        if (!(rc = lp_context(G, b, o, deadline, &L, res, err)))
+            rc = escalate_joint(G, b, R, L, c, res, err);
     }
     nnh_lp_layer_free(L);
     return rc;
@@ -353,17 +397,68 @@ static int crown_step(const nnh_verify_group *G, const nnh_bab_region *R, const 
     return NNH_OK;
 }
 
+/* Joint crown bounds of the open cases with several rows (verify_joint.c):
+ * crown's lower forms of every row, minus the fold error, combined by the
+ * multipliers of a small LP. Closes the cases it proves; jl[c] gets the
+ * bound (-INFINITY where not computed). 1 when all is closed. */
+static int joint_step(const nnh_verify_problem *P, const nnh_verify_group *G,
+                      const nnh_bab_region *R, const nnh_bounds *b, double *jl,
+                      nnh_region_result *res, nnh_error *err)
+{
+    int n = P->n_in, nr = G->n_rows, k = G->folded->n_layers - 1;
+    for (int c = 0; c < G->n_cases; c++)
+        jl[c] = -INFINITY;
+    double *A = malloc(((size_t)nr * (n + 2) + 3 * (size_t)n + 2) * sizeof(double));
+    int *rows = malloc(((size_t)nr + (size_t)n + 2) * sizeof(int));
+    if (!A || !rows) {
+        free(A);
+        free(rows);
+        return nnh_error_set(err, NNH_ENOMEM, "verify: out of memory (joint bound)");
+    }
+    double *cc = A + (size_t)nr * n, *lam = cc + nr, *lo = lam + nr, *hi = lo + n, *val = hi + n;
+    int *ind = rows + nr;
+    int rc = nnh_crown_lower_forms(G->folded, b, k, A, cc, lo, hi, err);
+    for (int r = 0; r < nr && !rc; r++)
+        cc[r] = nnh_down(cc[r] - fold_error(G, b, R, r));
+    for (int c = 0; c < G->n_cases && !rc; c++) {
+        int m = G->row0[c + 1] - G->row0[c];
+        if (!R->active[c] || res->closed[c] || m < 2)
+            continue;
+        for (int t = 0; t < m; t++)
+            rows[t] = G->row0[c] + t;
+        jl[c] = nnh_joint_lower(A, cc, rows, m, n, lo, hi, ind, val, lam);
+        if (jl[c] > 0.0)
+            res->closed[c] = 1;
+    }
+    free(A);
+    free(rows);
+    if (rc)
+        return rc;
+    for (int c = 0; c < G->n_cases; c++)
+        if (R->active[c] && !res->closed[c])
+            return 0;
+    return 1;
+}
+
 /* The order saves work: crown first (half the regions of a proof close
  * there), falsification only on what stays open, the LP only where no
  * counterexample turned up, the split choice last. */
 static int decide(const nnh_verify_problem *P, const nnh_bab_region *R, const nnh_verify_opts *o,
-                  double deadline, nnh_bounds *b, double *lbs, nnh_region_result *res,
-                  nnh_error *err)
+                  double deadline, nnh_bounds *b, double *lbs, double *jl,
+                  nnh_region_result *res, nnh_error *err)
 {
     const nnh_verify_group *G = &P->groups[R->group];
     double t0 = nnh_verify_now();
     int rc = crown_step(G, R, o, deadline, b, lbs, res, err);
     double t1 = nnh_verify_now();
+    if (!rc && res->status != NNH_REGION_UNSAT && o->joint && o->method != NNH_METHOD_IBP) {
+        rc = joint_step(P, G, R, b, jl, res, err);
+        if (rc > 0) {
+            res->status = NNH_REGION_UNSAT;
+            rc = 0;
+        }
+        t1 = nnh_verify_now();
+    }
     res->seconds_bounds = t1 - t0;
     if (rc || res->status == NNH_REGION_UNSAT)
         return rc;
@@ -374,7 +469,7 @@ static int decide(const nnh_verify_problem *P, const nnh_bab_region *R, const nn
     if (rc || res->status == NNH_REGION_SAT)
         return rc;
     if (o->method >= NNH_METHOD_LP1D) {
-        rc = escalate(G, b, R, o, deadline, lbs, res, err);
+        rc = escalate(G, b, R, o, deadline, lbs, o->joint ? jl : NULL, res, err);
         if (!rc && close_cases(G, R, lbs, res))
             res->status = NNH_REGION_UNSAT;
     }
@@ -417,11 +512,11 @@ int nnh_verify_region(const nnh_verify_problem *P, const nnh_bab_region *R, cons
     for (int j = 0; j < P->n_in; j++) /* best point defaults to the center */
         res->x[j] = 0.5 * R->lo[j] + 0.5 * R->hi[j];
     nnh_bounds *b = NULL;
-    double *lbs = malloc((size_t)G->n_rows * sizeof(double));
+    double *lbs = malloc(((size_t)G->n_rows + (size_t)G->n_cases) * sizeof(double));
     int rc = lbs ? start_bounds(P, R, &b, err)
                  : nnh_error_set(err, NNH_ENOMEM, "verify: out of memory");
     if (!rc)
-        rc = decide(P, R, o, deadline, b, lbs, res, err);
+        rc = decide(P, R, o, deadline, b, lbs, lbs + G->n_rows, res, err);
     nnh_bounds_free(res->bounds);
     res->bounds = NULL;
     if (!rc && res->status == NNH_REGION_OPEN)
