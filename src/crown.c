@@ -147,11 +147,18 @@ static void neuron_lines(const nnh_activation *a, double L, double U, double plo
         set_lines(ln, ls, lc, us, uc);
 }
 
-/* r_j = sum_m |W_jm| A_m rounded up, A = max(|lo|, |hi|) of the layer input. */
-static void input_magnitudes(const nnh_layer *Ly, const double *lo, const double *hi, double *r)
+/* r_j = sum_m |W_jm| A_m rounded up, A = max(|lo|, |hi|) of the layer input;
+ * skipped (0) where both lines of neuron j have slope 0: no row then passes
+ * through it, so r_j is never read (step_row). */
+static void input_magnitudes(const nnh_layer *Ly, const double *lines, const double *lo,
+                             const double *hi, double *r)
 {
     int m = Ly->n_in;
     for (int j = 0; j < Ly->n_out; j++) {
+        const double *ln = lines + 4 * (size_t)j;
+        r[j] = 0.0;
+        if (ln[UP_S] == 0.0 && ln[LO_S] == 0.0)
+            continue;
         const double *w = Ly->W + (size_t)j * m;
         double s = 0.0;
         for (int q = 0; q < m; q++)
@@ -247,9 +254,10 @@ static void propagate(const nnh_network *net, const nnh_bounds *b, int k, crown_
             neuron_lines(&Ly->act, B->pre_lo[j], B->pre_hi[j], B->post_lo[j], B->post_hi[j],
                          w->lines + 4 * (size_t)j);
         if (l > 0)
-            input_magnitudes(Ly, b->layers[l - 1].post_lo, b->layers[l - 1].post_hi, w->r);
+            input_magnitudes(Ly, w->lines, b->layers[l - 1].post_lo, b->layers[l - 1].post_hi,
+                             w->r);
         else
-            input_magnitudes(Ly, w->in_lo, w->in_hi, w->r);
+            input_magnitudes(Ly, w->lines, w->in_lo, w->in_hi, w->r);
         for (int i = 0; i < rows; i++)
             w->c[i] = step_row(w->lam + (size_t)i * width, Ly, w->lines, w->r, w->c[i],
                                w->next + (size_t)i * width);
@@ -321,6 +329,47 @@ int nnh_crown_lower_forms(const nnh_network *net, const nnh_bounds *b, int k, do
     }
     memcpy(in_lo, w.in_lo, (size_t)n * sizeof(double));
     memcpy(in_hi, w.in_hi, (size_t)n * sizeof(double));
+    ws_free(&w);
+    return NNH_OK;
+}
+
+int nnh_crown_layer_sel(const nnh_network *net, nnh_bounds *b, int k, const int *sel, int n_sel,
+                        nnh_error *err)
+{
+    if (k < 0 || k >= net->n_layers || b->n_layers != net->n_layers ||
+        b->n_in != net->n_inputs)
+        return nnh_error_set(err, NNH_EINVAL, "crown: layer %d does not match the network", k);
+    const nnh_layer *Lk = &net->layers[k];
+    if (n_sel <= 0)
+        return NNH_OK;
+    crown_ws w;
+    if (ws_alloc(&w, 2 * n_sel, nnh_network_max_width(net), net->n_inputs) != 0)
+        return nnh_error_set(err, NNH_ENOMEM, "crown: out of memory at layer %d", k);
+    for (int t = 0; t < n_sel; t++) { /* rows t: z_sel[t], rows n_sel + t: -z_sel[t] */
+        const double *wi = Lk->W + (size_t)sel[t] * Lk->n_in;
+        double *p = w.lam + (size_t)t * w.width, *q = w.lam + (size_t)(n_sel + t) * w.width;
+        for (int m = 0; m < Lk->n_in; m++) {
+            p[m] = wi[m];
+            q[m] = -wi[m];
+        }
+        w.c[t] = Lk->b[sel[t]];
+        w.c[n_sel + t] = -Lk->b[sel[t]];
+    }
+    clamped_inputs(net, b, w.in_lo, w.in_hi);
+    propagate(net, b, k, &w);
+    nnh_layer_bounds *L = &b->layers[k];
+    for (int t = 0; t < n_sel; t++) {
+        int i = sel[t];
+        double hi = concretise_row(w.lam + (size_t)t * w.width, net->n_inputs, w.in_lo, w.in_hi,
+                                   w.c[t]);
+        double lo = -concretise_row(w.lam + (size_t)(n_sel + t) * w.width, net->n_inputs,
+                                    w.in_lo, w.in_hi, w.c[n_sel + t]);
+        if (lo > L->pre_lo[i])
+            L->pre_lo[i] = lo;
+        if (hi < L->pre_hi[i])
+            L->pre_hi[i] = hi;
+    }
+    nnh_bounds_post_from_pre(net, b, k);
     ws_free(&w);
     return NNH_OK;
 }

@@ -74,6 +74,11 @@ int nnh_bounds_compute(const nnh_network *net, nnh_bounds *b, const nnh_bound_op
  * post bounds. Sound in floating point (rounding errors of the
  * back-substitution are bounded and added). */
 int nnh_crown_layer(const nnh_network *net, nnh_bounds *b, int k, nnh_error *err);
+/* nnh_crown_layer on the neurons sel[0..n_sel) of layer k only (the others
+ * keep their bounds): a driver that knows which neurons matter (e.g. the
+ * unstable ReLUs, whose relaxation depends on the bounds) saves the rest. */
+int nnh_crown_layer_sel(const nnh_network *net, nnh_bounds *b, int k, const int *sel, int n_sel,
+                        nnh_error *err);
 /* Crown's linear lower forms of layer k over the input: for every x' in the
  * clamped input box [in_lo, in_hi] (written, n_inputs each) and every i,
  *   z_{k,i}(x') >= sum_m A[i n + m] x'_m + c[i]

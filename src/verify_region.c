@@ -148,16 +148,49 @@ static int close_cases(const nnh_verify_group *G, const nnh_bab_region *R, const
     return all;
 }
 
-static int crown_bounds(const nnh_verify_group *G, nnh_bounds *b, const nnh_verify_opts *o,
-                        double deadline, nnh_error *err)
+/* 1 when the crown relaxation of a neuron depends on its bounds [l, u]:
+ * not for a ReLU-like neuron that is stable (its line is exact) or an
+ * identity. */
+static int bounds_matter(const nnh_activation *a, double l, double u)
 {
+    switch (a->kind) {
+    case NNH_ACT_IDENTITY:
+        return 0;
+    case NNH_ACT_RELU:
+    case NNH_ACT_LEAKY_RELU:
+        return l < 0.0 && u > 0.0;
+    default:
+        return 1;
+    }
+}
+
+/* IBP on every layer, then crown's back-substitution on the neurons whose
+ * bounds matter to a later relaxation (bounds_matter) and on every row of
+ * the last layer (the property). Tighter bounds of a stable ReLU change no
+ * later line, so the rows get crown's bounds up to the rounding-error terms
+ * (which use the looser magnitudes), while deep regions, where most neurons
+ * are stable, skip most of the work. Layer 0 is affine in the input, where
+ * IBP is exact. */
+static int crown_bounds(const nnh_verify_group *G, nnh_bounds *b, const nnh_verify_opts *o,
+                        nnh_error *err)
+{
+    const nnh_network *N = G->folded;
     if (o->method == NNH_METHOD_IBP)
-        return nnh_bounds_ibp(G->folded, b, err);
-    nnh_bound_opts bo = o->bound;
-    bo.method = NNH_METHOD_CROWN;
-    if (deadline > 0)
-        bo.time_limit = fmax(deadline - nnh_verify_now(), 1e-3);
-    return nnh_bounds_compute(G->folded, b, &bo, NULL, NULL, NULL, err);
+        return nnh_bounds_ibp(N, b, err);
+    int *sel = malloc((size_t)nnh_network_max_width(N) * sizeof(int)), rc = 0;
+    if (!sel)
+        return nnh_error_set(err, NNH_ENOMEM, "verify: out of memory (crown)");
+    for (int k = 0; k < N->n_layers && !rc; k++) {
+        nnh_bounds_ibp_layer(N, b, k);
+        const nnh_layer_bounds *L = &b->layers[k];
+        int n = 0;
+        for (int i = 0; i < L->width && k > 0; i++)
+            if (k == N->n_layers - 1 || bounds_matter(&N->layers[k].act, L->pre_lo[i], L->pre_hi[i]))
+                sel[n++] = i;
+        rc = nnh_crown_layer_sel(N, b, k, sel, n, err);
+    }
+    free(sel);
+    return rc;
 }
 
 static int lp_context(const nnh_verify_group *G, const nnh_bounds *b, const nnh_verify_opts *o,
@@ -384,10 +417,10 @@ static int choose_split(const nnh_verify_problem *P, const nnh_verify_group *G,
 
 /* Crown on the folded network; closes what it proves. 1 when all is closed. */
 static int crown_step(const nnh_verify_group *G, const nnh_bab_region *R, const nnh_verify_opts *o,
-                      double deadline, nnh_bounds *b, double *lbs, nnh_region_result *res,
+                      nnh_bounds *b, double *lbs, nnh_region_result *res,
                       nnh_error *err)
 {
-    int rc = crown_bounds(G, b, o, deadline, err);
+    int rc = crown_bounds(G, b, o, err);
     if (rc)
         return rc;
     for (int r = 0; r < G->n_rows; r++)
@@ -449,7 +482,7 @@ static int decide(const nnh_verify_problem *P, const nnh_bab_region *R, const nn
 {
     const nnh_verify_group *G = &P->groups[R->group];
     double t0 = nnh_verify_now();
-    int rc = crown_step(G, R, o, deadline, b, lbs, res, err);
+    int rc = crown_step(G, R, o, b, lbs, res, err);
     double t1 = nnh_verify_now();
     if (!rc && res->status != NNH_REGION_UNSAT && o->joint && o->method != NNH_METHOD_IBP) {
         rc = joint_step(P, G, R, b, jl, res, err);
