@@ -340,7 +340,8 @@ static int scan(fz_ctx *F, int samples, int corners, unsigned long long *seed, d
 }
 
 int nnh_falsify_region(const nnh_verify_problem *P, const nnh_bab_region *R, int samples, int starts,
-                       int steps, int corners, unsigned long long seed, double deadline,
+                       int steps, int corners, double descend_below, unsigned long long seed,
+                       double deadline,
                        nnh_region_result *res, nnh_error *err)
 {
     const nnh_verify_group *G = &P->groups[R->group];
@@ -372,6 +373,8 @@ int nnh_falsify_region(const nnh_verify_problem *P, const nnh_bab_region *R, int
     finite_box(F.lo, F.hi, n, F.flo, F.fhi);
     double best = INFINITY;
     int np = 0, found = scan(&F, samples, corners, &seed, deadline, pts, pm, ns, &np, &best, x);
+    if (!(best <= descend_below))
+        starts = 0;
     for (int s = 0; s < np && starts > 0 && !found; s++) {
         if (deadline > 0 && nnh_verify_now() > deadline)
             break;
