@@ -32,8 +32,8 @@ typedef struct nnh_verify_opts {
     int region_samples;    /* the same, for each region of branch and bound */
     int region_starts;
     int region_steps;
-    int descend_depth;     /* deeper regions descend only when their samples
-                              match the parent's best margin (default 16) */
+    int descend_depth;     /* deeper regions get the samples but no descents
+                              (default 16) */
     int max_corners_dim;   /* box corners are tried when n_in <= this */
     double escalate_gap;   /* LP on the property rows when a row's crown lower
                               bound is within escalate_gap * (its width) of 0 */
