@@ -223,22 +223,20 @@ static double concretise_row(const double *lam, int m, const double *lo, const d
     return isnan(out) ? INFINITY : out;
 }
 
-/* Rows of layer k's affine map as upper forms: rows 0..n_k-1 are z_i
- * (when `upper`), the next n_k (or the first n_k when not) are -z_i. */
-static void init_rows(const nnh_layer *Lk, crown_ws *w, int upper)
+/* Rows of layer k's affine map as upper forms: rows 0..n_k-1 are z_i, the
+ * next n_k are -z_i. */
+static void init_rows(const nnh_layer *Lk, crown_ws *w)
 {
-    int nk = Lk->n_out, width = w->width, off = upper ? nk : 0;
+    int nk = Lk->n_out, width = w->width;
     for (int i = 0; i < nk; i++) {
         const double *wi = Lk->W + (size_t)i * Lk->n_in;
-        double *p = w->lam + (size_t)i * width, *q = w->lam + (size_t)(off + i) * width;
+        double *p = w->lam + (size_t)i * width, *q = w->lam + (size_t)(nk + i) * width;
         for (int m = 0; m < Lk->n_in; m++) {
-            if (upper)
-                p[m] = wi[m];
+            p[m] = wi[m];
             q[m] = -wi[m];
         }
-        if (upper)
-            w->c[i] = Lk->b[i];
-        w->c[off + i] = -Lk->b[i];
+        w->c[i] = Lk->b[i];
+        w->c[nk + i] = -Lk->b[i];
     }
 }
 
@@ -271,7 +269,7 @@ static void propagate(const nnh_network *net, const nnh_bounds *b, int k, crown_
 static void back_substitute(const nnh_network *net, const nnh_bounds *b, int k, crown_ws *w,
                             double *up)
 {
-    init_rows(&net->layers[k], w, 1);
+    init_rows(&net->layers[k], w);
     propagate(net, b, k, w);
     for (int i = 0; i < w->rows; i++)
         up[i] = concretise_row(w->lam + (size_t)i * w->width, net->n_inputs, w->in_lo,
@@ -308,33 +306,8 @@ int nnh_crown_layer(const nnh_network *net, nnh_bounds *b, int k, nnh_error *err
     return NNH_OK;
 }
 
-int nnh_crown_lower_forms(const nnh_network *net, const nnh_bounds *b, int k, double *A, double *c,
-                          double *in_lo, double *in_hi, nnh_error *err)
-{
-    if (k < 0 || k >= net->n_layers || b->n_layers != net->n_layers ||
-        b->n_in != net->n_inputs)
-        return nnh_error_set(err, NNH_EINVAL, "crown: layer %d does not match the network", k);
-    int nk = net->layers[k].n_out, n = net->n_inputs;
-    crown_ws w;
-    if (ws_alloc(&w, nk, nnh_network_max_width(net), n) != 0)
-        return nnh_error_set(err, NNH_ENOMEM, "crown: out of memory at layer %d", k);
-    clamped_inputs(net, b, w.in_lo, w.in_hi);
-    init_rows(&net->layers[k], &w, 0);
-    propagate(net, b, k, &w);
-    /* -z_i <= lam_i^T x + c_i  <=>  z_i >= -lam_i^T x - c_i (negation is exact) */
-    for (int i = 0; i < nk; i++) {
-        for (int m = 0; m < n; m++)
-            A[(size_t)i * n + m] = -w.lam[(size_t)i * w.width + m];
-        c[i] = -w.c[i];
-    }
-    memcpy(in_lo, w.in_lo, (size_t)n * sizeof(double));
-    memcpy(in_hi, w.in_hi, (size_t)n * sizeof(double));
-    ws_free(&w);
-    return NNH_OK;
-}
-
 int nnh_crown_layer_sel(const nnh_network *net, nnh_bounds *b, int k, const int *sel, int n_sel,
-                        nnh_error *err)
+                        nnh_crown_forms *lower, nnh_error *err)
 {
     if (k < 0 || k >= net->n_layers || b->n_layers != net->n_layers ||
         b->n_in != net->n_inputs)
@@ -368,6 +341,16 @@ int nnh_crown_layer_sel(const nnh_network *net, nnh_bounds *b, int k, const int 
             L->pre_lo[i] = lo;
         if (hi < L->pre_hi[i])
             L->pre_hi[i] = hi;
+    }
+    if (lower) { /* -z <= lam^T x + c  <=>  z >= -lam^T x - c (negation is exact) */
+        for (int t = 0; t < n_sel; t++) {
+            const double *lam = w.lam + (size_t)(n_sel + t) * w.width;
+            for (int m = 0; m < net->n_inputs; m++)
+                lower->A[(size_t)t * net->n_inputs + m] = -lam[m];
+            lower->c[t] = -w.c[n_sel + t];
+        }
+        memcpy(lower->in_lo, w.in_lo, (size_t)net->n_inputs * sizeof(double));
+        memcpy(lower->in_hi, w.in_hi, (size_t)net->n_inputs * sizeof(double));
     }
     nnh_bounds_post_from_pre(net, b, k);
     ws_free(&w);

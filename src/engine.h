@@ -74,19 +74,21 @@ int nnh_bounds_compute(const nnh_network *net, nnh_bounds *b, const nnh_bound_op
  * post bounds. Sound in floating point (rounding errors of the
  * back-substitution are bounded and added). */
 int nnh_crown_layer(const nnh_network *net, nnh_bounds *b, int k, nnh_error *err);
+/* Crown's linear lower forms over the input: for every x' in the clamped
+ * input box [in_lo, in_hi] and every row t, z_t(x') >= A_t^T x' + c_t
+ * exactly in real arithmetic, with A (rows x n_inputs) and c as the stored
+ * doubles (every rounding of the back-substitution is already in c). */
+typedef struct nnh_crown_forms {
+    double *A, *c, *in_lo, *in_hi;
+} nnh_crown_forms;
+
 /* nnh_crown_layer on the neurons sel[0..n_sel) of layer k only (the others
  * keep their bounds): a driver that knows which neurons matter (e.g. the
- * unstable ReLUs, whose relaxation depends on the bounds) saves the rest. */
+ * unstable ReLUs, whose relaxation depends on the bounds) saves the rest.
+ * lower (may be NULL) gets the lower forms of the selected neurons, row t
+ * for neuron sel[t], at no extra cost. */
 int nnh_crown_layer_sel(const nnh_network *net, nnh_bounds *b, int k, const int *sel, int n_sel,
-                        nnh_error *err);
-/* Crown's linear lower forms of layer k over the input: for every x' in the
- * clamped input box [in_lo, in_hi] (written, n_inputs each) and every i,
- *   z_{k,i}(x') >= sum_m A[i n + m] x'_m + c[i]
- * exactly in real arithmetic, with A and c as the stored doubles (every
- * rounding of the back-substitution is already in c). Uses the bounds of
- * layers < k in b; b is not modified. A: n_k x n_inputs, c: n_k. */
-int nnh_crown_lower_forms(const nnh_network *net, const nnh_bounds *b, int k, double *A, double *c,
-                          double *in_lo, double *in_hi, nnh_error *err);
+                        nnh_crown_forms *lower, nnh_error *err);
 
 /* ---- LP bound tightening of one layer (lp1d / hull) ------------------------
  * The LP of the network prefix up to layer k (input region, z = W a + b

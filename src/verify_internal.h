@@ -59,8 +59,10 @@ int nnh_falsify_region(const nnh_verify_problem *P, const nnh_bab_region *R, int
  * sum_r lam_r (A_r x + c_r) for the LP-optimal lam >= 0 of the rows rows[0..n),
  * rounded down with every rounding bounded. A value > 0 proves that no x of
  * the box meets all n rows (row_r <= 0); otherwise it approximates (lam sums
- * to 1 only up to rounding) the lower bound of max_r. -INFINITY when the
- * small LP fails. ind/val: n_in + 2 each, lam: n (workspace). */
+ * to 1 only up to rounding) the lower bound of max_r; when a box corner
+ * meets every form (no proof possible) the LP is skipped and the value is
+ * that corner's max_r (a float estimate, <= 0). -INFINITY when the small LP
+ * fails. ind/val: n_in + 2 each, lam: n (workspace). */
 double nnh_joint_lower(const double *A, const double *c, const int *rows, int n, int n_in,
                        const double *lo, const double *hi, int *ind, double *val, double *lam);
 

@@ -85,6 +85,24 @@ static double certify(const double *A, const double *c, const int *rows, int n, 
     return isfinite(out) ? out : -INFINITY;
 }
 
+/* max_r (A_r x + c_r) at the box corner where row `at` is smallest (a
+ * plain float estimate): an upper bound of the LP value, so <= 0 means the
+ * joint bound cannot prove the case. */
+static double max_at_corner(const double *A, const double *c, const int *rows, int n, int n_in,
+                            const double *lo, const double *hi, int at)
+{
+    const double *a = A + (size_t)rows[at] * n_in;
+    double m = -INFINITY;
+    for (int r = 0; r < n; r++) {
+        const double *b = A + (size_t)rows[r] * n_in;
+        double v = c[rows[r]];
+        for (int j = 0; j < n_in; j++)
+            v += b[j] * (a[j] > 0.0 ? lo[j] : hi[j]);
+        m = fmax(m, v);
+    }
+    return m;
+}
+
 double nnh_joint_lower(const double *A, const double *c, const int *rows, int n, int n_in,
                        const double *lo, const double *hi, int *ind, double *val, double *lam)
 {
@@ -94,6 +112,11 @@ double nnh_joint_lower(const double *A, const double *c, const int *rows, int n,
     for (int r = 0; r < n; r++)
         if (!isfinite(c[rows[r]]))
             return -INFINITY;
+    double est = INFINITY; /* skip the LP where a corner already meets every row */
+    for (int r = 0; r < n; r++)
+        est = fmin(est, max_at_corner(A, c, rows, n, n_in, lo, hi, r));
+    if (!(est > 0.0))
+        return est;
     if (joint_multipliers(A, c, rows, n, n_in, lo, hi, ind, val, lam) != 0)
         return -INFINITY;
     double s = 0.0;

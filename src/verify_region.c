@@ -167,13 +167,14 @@ static int bounds_matter(const nnh_activation *a, double l, double u)
 
 /* IBP on every layer, then crown's back-substitution on the neurons whose
  * bounds matter to a later relaxation (bounds_matter) and on every row of
- * the last layer (the property). Tighter bounds of a stable ReLU change no
+ * the last layer (the property; their lower forms go to `forms`, for the
+ * joint bounds). Tighter bounds of a stable ReLU change no
  * later line, so the rows get crown's bounds up to the rounding-error terms
  * (which use the looser magnitudes), while deep regions, where most neurons
  * are stable, skip most of the work. Layer 0 is affine in the input, where
- * IBP is exact. */
+ * IBP is exact (unless it is the last). */
 static int crown_bounds(const nnh_verify_group *G, nnh_bounds *b, const nnh_verify_opts *o,
-                        nnh_error *err)
+                        nnh_crown_forms *forms, nnh_error *err)
 {
     const nnh_network *N = G->folded;
     if (o->method == NNH_METHOD_IBP)
@@ -185,10 +186,11 @@ static int crown_bounds(const nnh_verify_group *G, nnh_bounds *b, const nnh_veri
         nnh_bounds_ibp_layer(N, b, k);
         const nnh_layer_bounds *L = &b->layers[k];
         int n = 0;
-        for (int i = 0; i < L->width && k > 0; i++)
-            if (k == N->n_layers - 1 || bounds_matter(&N->layers[k].act, L->pre_lo[i], L->pre_hi[i]))
+        int last = k == N->n_layers - 1;
+        for (int i = 0; i < L->width; i++)
+            if (last || (k > 0 && bounds_matter(&N->layers[k].act, L->pre_lo[i], L->pre_hi[i])))
                 sel[n++] = i;
-        rc = nnh_crown_layer_sel(N, b, k, sel, n, err);
+        rc = nnh_crown_layer_sel(N, b, k, sel, n, k == N->n_layers - 1 ? forms : NULL, err);
     }
     free(sel);
     return rc;
@@ -418,10 +420,10 @@ static int choose_split(const nnh_verify_problem *P, const nnh_verify_group *G,
 
 /* Crown on the folded network; closes what it proves. 1 when all is closed. */
 static int crown_step(const nnh_verify_group *G, const nnh_bab_region *R, const nnh_verify_opts *o,
-                      nnh_bounds *b, double *lbs, nnh_region_result *res,
+                      nnh_bounds *b, nnh_crown_forms *forms, double *lbs, nnh_region_result *res,
                       nnh_error *err)
 {
-    int rc = crown_bounds(G, b, o, err);
+    int rc = crown_bounds(G, b, o, forms, err);
     if (rc)
         return rc;
     for (int r = 0; r < G->n_rows; r++)
@@ -432,61 +434,60 @@ static int crown_step(const nnh_verify_group *G, const nnh_bab_region *R, const 
 }
 
 /* Joint crown bounds of the open cases with several rows (verify_joint.c):
- * crown's lower forms of every row, minus the fold error, combined by the
+ * crown's lower forms F of every row, minus the fold error, combined by the
  * multipliers of a small LP. Closes the cases it proves; jl[c] gets the
- * bound (-INFINITY where not computed). 1 when all is closed. */
+ * bound (-INFINITY where not computed). 1 when all is closed, else 0 or an
+ * error. */
 static int joint_step(const nnh_verify_problem *P, const nnh_verify_group *G,
-                      const nnh_bab_region *R, const nnh_bounds *b, double *jl,
-                      nnh_region_result *res, nnh_error *err)
+                      const nnh_bab_region *R, const nnh_bounds *b, const nnh_crown_forms *F,
+                      double *jl, nnh_region_result *res, nnh_error *err)
 {
-    int n = P->n_in, nr = G->n_rows, k = G->folded->n_layers - 1;
+    int n = P->n_in, nr = G->n_rows;
     for (int c = 0; c < G->n_cases; c++)
         jl[c] = -INFINITY;
-    double *A = malloc(((size_t)nr * (n + 2) + 3 * (size_t)n + 2) * sizeof(double));
+    double *buf = malloc(((size_t)2 * nr + (size_t)n + 2) * sizeof(double));
     int *rows = malloc(((size_t)nr + (size_t)n + 2) * sizeof(int));
-    if (!A || !rows) {
-        free(A);
+    if (!buf || !rows) {
+        free(buf);
         free(rows);
         return nnh_error_set(err, NNH_ENOMEM, "verify: out of memory (joint bound)");
     }
-    double *cc = A + (size_t)nr * n, *lam = cc + nr, *lo = lam + nr, *hi = lo + n, *val = hi + n;
+    double *cc = buf, *lam = cc + nr, *val = lam + nr;
     int *ind = rows + nr;
-    int rc = nnh_crown_lower_forms(G->folded, b, k, A, cc, lo, hi, err);
-    for (int r = 0; r < nr && !rc; r++)
-        cc[r] = nnh_down(cc[r] - fold_error(G, b, R, r));
-    for (int c = 0; c < G->n_cases && !rc; c++) {
+    for (int r = 0; r < nr; r++)
+        cc[r] = nnh_down(F->c[r] - fold_error(G, b, R, r));
+    int all = 1;
+    for (int c = 0; c < G->n_cases; c++) {
         int m = G->row0[c + 1] - G->row0[c];
-        if (!R->active[c] || res->closed[c] || m < 2)
+        if (!R->active[c] || res->closed[c])
             continue;
-        for (int t = 0; t < m; t++)
+        for (int t = 0; t < m && m >= 2; t++)
             rows[t] = G->row0[c] + t;
-        jl[c] = nnh_joint_lower(A, cc, rows, m, n, lo, hi, ind, val, lam);
+        if (m >= 2)
+            jl[c] = nnh_joint_lower(F->A, cc, rows, m, n, F->in_lo, F->in_hi, ind, val, lam);
         if (jl[c] > 0.0)
             res->closed[c] = 1;
+        else
+            all = 0;
     }
-    free(A);
+    free(buf);
     free(rows);
-    if (rc)
-        return rc;
-    for (int c = 0; c < G->n_cases; c++)
-        if (R->active[c] && !res->closed[c])
-            return 0;
-    return 1;
+    return all;
 }
 
 /* The order saves work: crown first (half the regions of a proof close
  * there), falsification only on what stays open, the LP only where no
  * counterexample turned up, the split choice last. */
 static int decide(const nnh_verify_problem *P, const nnh_bab_region *R, const nnh_verify_opts *o,
-                  double deadline, nnh_bounds *b, double *lbs, double *jl,
+                  double deadline, nnh_bounds *b, nnh_crown_forms *forms, double *lbs, double *jl,
                   nnh_region_result *res, nnh_error *err)
 {
     const nnh_verify_group *G = &P->groups[R->group];
     double t0 = nnh_verify_now();
-    int rc = crown_step(G, R, o, b, lbs, res, err);
+    int rc = crown_step(G, R, o, b, forms, lbs, res, err);
     double t1 = nnh_verify_now();
     if (!rc && res->status != NNH_REGION_UNSAT && o->joint && o->method != NNH_METHOD_IBP) {
-        rc = joint_step(P, G, R, b, jl, res, err);
+        rc = joint_step(P, G, R, b, forms, jl, res, err);
         if (rc > 0) {
             res->status = NNH_REGION_UNSAT;
             rc = 0;
@@ -550,11 +551,20 @@ int nnh_verify_region(const nnh_verify_problem *P, const nnh_bab_region *R, cons
     for (int j = 0; j < P->n_in; j++) /* best point defaults to the center */
         res->x[j] = 0.5 * R->lo[j] + 0.5 * R->hi[j];
     nnh_bounds *b = NULL;
-    double *lbs = malloc(((size_t)G->n_rows + (size_t)G->n_cases) * sizeof(double));
+    size_t nr = (size_t)G->n_rows, n = (size_t)P->n_in;
+    /* row bounds, case joint bounds, crown's lower forms of the rows */
+    double *lbs = malloc((nr + (size_t)G->n_cases + nr * n + nr + 2 * n) * sizeof(double));
     int rc = lbs ? start_bounds(P, R, &b, err)
                  : nnh_error_set(err, NNH_ENOMEM, "verify: out of memory");
+    nnh_crown_forms forms = {NULL, NULL, NULL, NULL};
+    if (lbs) {
+        forms.A = lbs + nr + G->n_cases;
+        forms.c = forms.A + nr * n;
+        forms.in_lo = forms.c + nr;
+        forms.in_hi = forms.in_lo + n;
+    }
     if (!rc)
-        rc = decide(P, R, o, deadline, b, lbs, lbs + G->n_rows, res, err);
+        rc = decide(P, R, o, deadline, b, &forms, lbs, lbs + nr, res, err);
     nnh_bounds_free(res->bounds);
     res->bounds = NULL;
     if (!rc && res->status == NNH_REGION_OPEN)
