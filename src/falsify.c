@@ -178,14 +178,12 @@ static int descend(fz_ctx *F, double *x, int steps, double deadline, double *bes
 /* One step of sequential linear programming on the active case c at x: the
  * rows linearised (gradients gr, m x n), minimise t >= z_r + gr_r^T d over d
  * in the box intersected with a trust region of delta x edge; xt = x + d.
- * 0 when the LP solved. */
-static int slp_step(fz_ctx *F, const double *x, int c, const double *gr, double delta, double *xt)
+ * ind, val: n + 2 entries. 0 when the LP solved. */
+static int slp_step(fz_ctx *F, const double *x, int c, const double *gr, double delta, double *xt,
+                    int *ind, double *val)
 {
     const nnh_verify_group *G = F->G;
-    int n = F->P->n_in, m = G->row0[c + 1] - G->row0[c], ind[64];
-    double val[64];
-    if (n + 1 >= 64)
-        return -1;
+    int n = F->P->n_in, m = G->row0[c + 1] - G->row0[c];
     glp_prob *P = glp_create_prob();
     glp_set_obj_dir(P, GLP_MIN);
     glp_add_cols(P, n + 1);
@@ -240,9 +238,14 @@ static int descend_slp(fz_ctx *F, double *x, double *xt, int steps, double deadl
     int n = F->P->n_in, maxm = 0;
     for (int c = 0; c < G->n_cases; c++)
         maxm = G->row0[c + 1] - G->row0[c] > maxm ? G->row0[c + 1] - G->row0[c] : maxm;
-    double *gr = malloc((size_t)maxm * n * sizeof(double));
-    if (!gr)
+    double *gr = malloc(((size_t)maxm * n + (size_t)n + 2) * sizeof(double)), *val = gr;
+    int *ind = malloc(((size_t)n + 2) * sizeof(int));
+    if (!gr || !ind) {
+        free(gr);
+        free(ind);
         return 0;
+    }
+    val = gr + (size_t)maxm * n;
     double m = margin(F, x), delta = 0.1;
     int found = 0;
     for (int t = 0; t < steps && !found && F->best_case >= 0 && delta > 1e-9; t++) {
@@ -263,7 +266,7 @@ static int descend_slp(fz_ctx *F, double *x, double *xt, int steps, double deadl
         memset(F->unit, 0, (size_t)G->n_rows * sizeof(double));
         double mt = INFINITY;
         while (delta > 1e-9) {
-            if (slp_step(F, x, c, gr, delta, xt) == 0 && (mt = margin(F, xt)) < m)
+            if (slp_step(F, x, c, gr, delta, xt, ind, val) == 0 && (mt = margin(F, xt)) < m)
                 break;
             delta *= 0.25;
         }
@@ -280,6 +283,7 @@ static int descend_slp(fz_ctx *F, double *x, double *xt, int steps, double deadl
     if (!found)
         found = try_accept(F, x, m);
     free(gr);
+    free(ind);
     return found;
 }
 

@@ -112,9 +112,11 @@ void nnh_region_result_free(nnh_region_result *r);
 int nnh_bab_split(const nnh_verify_problem *P, const nnh_bab_region *R,
                   const nnh_region_result *res, nnh_bab_region *half[2]);
 
-/* Decide one region (the unit of work of branch and bound): falsify, then
- * bound with crown (ibp when o->method is ibp), then escalate to the LP of
- * o->method on the property rows when crown came close. Pure: the result
+/* Decide one region (the unit of work of branch and bound): bound with
+ * crown (ibp when o->method is ibp) and, per open case with several rows,
+ * the joint bound of min max_r row_r (o->joint); falsify (descents only up
+ * to o->descend_depth); then escalate to the LP of o->method on the property
+ * rows, and on max_r row_r of a case, when crown came close. Pure: the result
  * depends only on (P, R, o) - random points are seeded from o->seed and the
  * region itself - except that work stops at the absolute monotonic time
  * `deadline` (seconds, nnh_verify_now(); 0 = none), which may leave it OPEN. */
