@@ -48,6 +48,8 @@ static void print_usage(void)
           "                       lp1d/hull are used on regions where crown came close\n"
           "  --escalate-gap G     LP when a row's crown lower bound is within G times its\n"
           "                       bound width of 0 (default 0.1)\n"
+          "  --no-joint           prove a case only by one row > 0 (no joint bound of\n"
+          "                       min over the region of max over the case's rows)\n"
           "  --cex F              write the counterexample (when sat) in VNN-COMP format:\n"
           "                       '(', then '(X_i v)' and '(Y_j v)' lines, then ')'\n"
           "  --out F.h5           bound file: crown (or --method) bounds of every layer\n"
@@ -70,7 +72,7 @@ typedef struct verify_args {
     nnh_verify_opts o;
 } verify_args;
 
-enum { O_TIMEOUT = 1, O_MAXREG, O_METHOD, O_OUT, O_CEX, O_SEED, O_QUIET, O_VERBOSE, O_GAP };
+enum { O_TIMEOUT = 1, O_MAXREG, O_METHOD, O_OUT, O_CEX, O_SEED, O_QUIET, O_VERBOSE, O_GAP, O_NOJOINT };
 
 static int parse_number(const char *v, double lo, double *out)
 {
@@ -113,6 +115,7 @@ static int set_option(verify_args *a, int id, const char *v)
     case O_CEX: a->cex = v; return CLI_OK;
     case O_QUIET: a->quiet = 1; return CLI_OK;
     case O_VERBOSE: a->verbose = 1; return CLI_OK;
+    case O_NOJOINT: a->o.joint = 0; return CLI_OK;
     }
     return cli_load_option(id, &a->load) ? CLI_OK : cli_usage("verify", "unhandled option");
 }
@@ -124,7 +127,7 @@ static int parse_args(int argc, char **argv, verify_args *a)
         {"timeout", 1, O_TIMEOUT}, {"max-regions", 1, O_MAXREG}, {"method", 1, O_METHOD},
         {"out", 1, O_OUT},         {"cex", 1, O_CEX},            {"seed", 1, O_SEED},
         {"quiet", 0, O_QUIET},     {"verbose", 0, O_VERBOSE},    {"escalate-gap", 1, O_GAP},
-        CLI_LOAD_OPTS,             {NULL, 0, 0}};
+        {"no-joint", 0, O_NOJOINT}, CLI_LOAD_OPTS,             {NULL, 0, 0}};
     memset(a, 0, sizeof *a);
     nnh_load_opts_init(&a->load);
     nnh_verify_opts_init(&a->o);

@@ -114,9 +114,10 @@ static char *options_json(const nnh_verify_opts *o)
     if (s)
         sprintf(s,
                 "{\"command\":\"verify\",\"method\":\"%s\",\"timeout\":%.17g,\"max_regions\":%ld,"
-                "\"escalate_gap\":%.17g,\"seed\":%llu,\"bound\":%s}",
-                nnh_method_name(o->method), o->timeout, o->max_regions, o->escalate_gap, o->seed,
-                b ? b : "{}");
+                "\"escalate_gap\":%.17g,\"joint\":%d,\"descend_depth\":%d,\"seed\":%llu,"
+                "\"bound\":%s}",
+                nnh_method_name(o->method), o->timeout, o->max_regions, o->escalate_gap, o->joint,
+                o->descend_depth, o->seed, b ? b : "{}");
     free(b);
     return s;
 }

@@ -147,11 +147,18 @@ static void neuron_lines(const nnh_activation *a, double L, double U, double plo
         set_lines(ln, ls, lc, us, uc);
 }
 
-/* r_j = sum_m |W_jm| A_m rounded up, A = max(|lo|, |hi|) of the layer input. */
-static void input_magnitudes(const nnh_layer *Ly, const double *lo, const double *hi, double *r)
+/* r_j = sum_m |W_jm| A_m rounded up, A = max(|lo|, |hi|) of the layer input;
+ * skipped (0) where both lines of neuron j have slope 0: no row then passes
+ * through it, so r_j is never read (step_row). */
+static void input_magnitudes(const nnh_layer *Ly, const double *lines, const double *lo,
+                             const double *hi, double *r)
 {
     int m = Ly->n_in;
     for (int j = 0; j < Ly->n_out; j++) {
+        const double *ln = lines + 4 * (size_t)j;
+        r[j] = 0.0;
+        if (ln[UP_S] == 0.0 && ln[LO_S] == 0.0)
+            continue;
         const double *w = Ly->W + (size_t)j * m;
         double s = 0.0;
         for (int q = 0; q < m; q++)
@@ -216,13 +223,11 @@ static double concretise_row(const double *lam, int m, const double *lo, const d
     return isnan(out) ? INFINITY : out;
 }
 
-/* Back-substitute all 2 n_k rows through layers k-1, ..., 0 and write the
- * upper bounds of the rows into up[2 n_k]. */
-static void back_substitute(const nnh_network *net, const nnh_bounds *b, int k, crown_ws *w,
-                            double *up)
+/* Rows of layer k's affine map as upper forms: rows 0..n_k-1 are z_i, the
+ * next n_k are -z_i. */
+static void init_rows(const nnh_layer *Lk, crown_ws *w)
 {
-    const nnh_layer *Lk = &net->layers[k];
-    int nk = Lk->n_out, rows = w->rows, width = w->width;
+    int nk = Lk->n_out, width = w->width;
     for (int i = 0; i < nk; i++) {
         const double *wi = Lk->W + (size_t)i * Lk->n_in;
         double *p = w->lam + (size_t)i * width, *q = w->lam + (size_t)(nk + i) * width;
@@ -233,6 +238,13 @@ static void back_substitute(const nnh_network *net, const nnh_bounds *b, int k, 
         w->c[i] = Lk->b[i];
         w->c[nk + i] = -Lk->b[i];
     }
+}
+
+/* Back-substitute the w->rows upper forms through layers k-1, ..., 0: on
+ * return row i is lam_i^T x + c_i over the (clamped) input. */
+static void propagate(const nnh_network *net, const nnh_bounds *b, int k, crown_ws *w)
+{
+    int rows = w->rows, width = w->width;
     for (int l = k - 1; l >= 0; l--) {
         const nnh_layer *Ly = &net->layers[l];
         const nnh_layer_bounds *B = &b->layers[l];
@@ -240,9 +252,10 @@ static void back_substitute(const nnh_network *net, const nnh_bounds *b, int k, 
             neuron_lines(&Ly->act, B->pre_lo[j], B->pre_hi[j], B->post_lo[j], B->post_hi[j],
                          w->lines + 4 * (size_t)j);
         if (l > 0)
-            input_magnitudes(Ly, b->layers[l - 1].post_lo, b->layers[l - 1].post_hi, w->r);
+            input_magnitudes(Ly, w->lines, b->layers[l - 1].post_lo, b->layers[l - 1].post_hi,
+                             w->r);
         else
-            input_magnitudes(Ly, w->in_lo, w->in_hi, w->r);
+            input_magnitudes(Ly, w->lines, w->in_lo, w->in_hi, w->r);
         for (int i = 0; i < rows; i++)
             w->c[i] = step_row(w->lam + (size_t)i * width, Ly, w->lines, w->r, w->c[i],
                                w->next + (size_t)i * width);
@@ -250,9 +263,17 @@ static void back_substitute(const nnh_network *net, const nnh_bounds *b, int k, 
         w->lam = w->next;
         w->next = t;
     }
-    for (int i = 0; i < rows; i++)
-        up[i] = concretise_row(w->lam + (size_t)i * width, net->n_inputs, w->in_lo, w->in_hi,
-                               w->c[i]);
+}
+
+/* Back-substitute all 2 n_k rows and write their upper bounds into up[2 n_k]. */
+static void back_substitute(const nnh_network *net, const nnh_bounds *b, int k, crown_ws *w,
+                            double *up)
+{
+    init_rows(&net->layers[k], w);
+    propagate(net, b, k, w);
+    for (int i = 0; i < w->rows; i++)
+        up[i] = concretise_row(w->lam + (size_t)i * w->width, net->n_inputs, w->in_lo,
+                               w->in_hi, w->c[i]);
 }
 
 int nnh_crown_layer(const nnh_network *net, nnh_bounds *b, int k, nnh_error *err)
@@ -281,6 +302,57 @@ int nnh_crown_layer(const nnh_network *net, nnh_bounds *b, int k, nnh_error *err
     }
     nnh_bounds_post_from_pre(net, b, k);
     free(up);
+    ws_free(&w);
+    return NNH_OK;
+}
+
+int nnh_crown_layer_sel(const nnh_network *net, nnh_bounds *b, int k, const int *sel, int n_sel,
+                        nnh_crown_forms *lower, nnh_error *err)
+{
+    if (k < 0 || k >= net->n_layers || b->n_layers != net->n_layers ||
+        b->n_in != net->n_inputs)
+        return nnh_error_set(err, NNH_EINVAL, "crown: layer %d does not match the network", k);
+    const nnh_layer *Lk = &net->layers[k];
+    if (n_sel <= 0)
+        return NNH_OK;
+    crown_ws w;
+    if (ws_alloc(&w, 2 * n_sel, nnh_network_max_width(net), net->n_inputs) != 0)
+        return nnh_error_set(err, NNH_ENOMEM, "crown: out of memory at layer %d", k);
+    for (int t = 0; t < n_sel; t++) { /* rows t: z_sel[t], rows n_sel + t: -z_sel[t] */
+        const double *wi = Lk->W + (size_t)sel[t] * Lk->n_in;
+        double *p = w.lam + (size_t)t * w.width, *q = w.lam + (size_t)(n_sel + t) * w.width;
+        for (int m = 0; m < Lk->n_in; m++) {
+            p[m] = wi[m];
+            q[m] = -wi[m];
+        }
+        w.c[t] = Lk->b[sel[t]];
+        w.c[n_sel + t] = -Lk->b[sel[t]];
+    }
+    clamped_inputs(net, b, w.in_lo, w.in_hi);
+    propagate(net, b, k, &w);
+    nnh_layer_bounds *L = &b->layers[k];
+    for (int t = 0; t < n_sel; t++) {
+        int i = sel[t];
+        double hi = concretise_row(w.lam + (size_t)t * w.width, net->n_inputs, w.in_lo, w.in_hi,
+                                   w.c[t]);
+        double lo = -concretise_row(w.lam + (size_t)(n_sel + t) * w.width, net->n_inputs,
+                                    w.in_lo, w.in_hi, w.c[n_sel + t]);
+        if (lo > L->pre_lo[i])
+            L->pre_lo[i] = lo;
+        if (hi < L->pre_hi[i])
+            L->pre_hi[i] = hi;
+    }
+    if (lower) { /* -z <= lam^T x + c  <=>  z >= -lam^T x - c (negation is exact) */
+        for (int t = 0; t < n_sel; t++) {
+            const double *lam = w.lam + (size_t)(n_sel + t) * w.width;
+            for (int m = 0; m < net->n_inputs; m++)
+                lower->A[(size_t)t * net->n_inputs + m] = -lam[m];
+            lower->c[t] = -w.c[n_sel + t];
+        }
+        memcpy(lower->in_lo, w.in_lo, (size_t)net->n_inputs * sizeof(double));
+        memcpy(lower->in_hi, w.in_hi, (size_t)net->n_inputs * sizeof(double));
+    }
+    nnh_bounds_post_from_pre(net, b, k);
     ws_free(&w);
     return NNH_OK;
 }

@@ -74,6 +74,21 @@ int nnh_bounds_compute(const nnh_network *net, nnh_bounds *b, const nnh_bound_op
  * post bounds. Sound in floating point (rounding errors of the
  * back-substitution are bounded and added). */
 int nnh_crown_layer(const nnh_network *net, nnh_bounds *b, int k, nnh_error *err);
+/* Crown's linear lower forms over the input: for every x' in the clamped
+ * input box [in_lo, in_hi] and every row t, z_t(x') >= A_t^T x' + c_t
+ * exactly in real arithmetic, with A (rows x n_inputs) and c as the stored
+ * doubles (every rounding of the back-substitution is already in c). */
+typedef struct nnh_crown_forms {
+    double *A, *c, *in_lo, *in_hi;
+} nnh_crown_forms;
+
+/* nnh_crown_layer on the neurons sel[0..n_sel) of layer k only (the others
+ * keep their bounds): a driver that knows which neurons matter (e.g. the
+ * unstable ReLUs, whose relaxation depends on the bounds) saves the rest.
+ * lower (may be NULL) gets the lower forms of the selected neurons, row t
+ * for neuron sel[t], at no extra cost. */
+int nnh_crown_layer_sel(const nnh_network *net, nnh_bounds *b, int k, const int *sel, int n_sel,
+                        nnh_crown_forms *lower, nnh_error *err);
 
 /* ---- LP bound tightening of one layer (lp1d / hull) ------------------------
  * The LP of the network prefix up to layer k (input region, z = W a + b
@@ -94,6 +109,17 @@ int nnh_lp_layer_create(const nnh_network *net, const nnh_bounds *b, int k,
  * bound is never looser than lp1d's (hull's cut loop starts with lp1d's). */
 int nnh_lp_layer_bound(nnh_lp_layer *L, int i, int sense, double *bound, nnh_layer_stats *st,
                        nnh_error *err);
+/* Rigorous lower bound of min over the relaxation of max_r z_{k,rows[r]}
+ * (a conjunction of output rows: > 0 proves that no input meets all of
+ * them, even when no single row is > 0). The LP gets a column t boxed by
+ * [max_r lo_r, max_r hi_r] of the creation bounds (valid for the max; a
+ * finite box keeps the safe dual bound finite) and rows t >= z_{k,r}, and
+ * minimises t with the same cut loop as nnh_lp_layer_bound. Never below
+ * max_r lo_r (a failed LP or an infinite creation bound returns that and
+ * counts a fallback). One task like the others: the context is restored.
+ * n_rows <= width of layer k, rows distinct. */
+int nnh_lp_layer_bound_max(nnh_lp_layer *L, const int *rows, int n_rows, double *bound,
+                           nnh_layer_stats *st, nnh_error *err);
 void nnh_lp_layer_free(nnh_lp_layer *L);
 
 #endif

@@ -472,3 +472,80 @@ int nnh_lp_layer_bound(nnh_lp_layer *L, int i, int sense, double *bound, nnh_lay
     }
     return NNH_OK;
 }
+
+/* Column t and rows t - w_{k,r}^T a_{k-1} >= b_r of the joint task; t
+ * starts nonbasic at its upper end (every row then holds at any point the
+ * bounds allow) and the rows' auxiliaries basic, so the basis stays valid. */
+static int add_max_model(nnh_lp_layer *L, const int *rows, int n_rows, double tlo, double thi)
+{
+    glp_prob *P = L->P;
+    int tc = glp_add_cols(P, 1);
+    glp_set_col_bnds(P, tc, tlo == thi ? GLP_FX : GLP_DB, tlo, thi);
+    glp_set_obj_coef(P, tc, 1.0);
+    L->cost[tc - 1] = 1.0;
+    glp_set_col_stat(P, tc, tlo == thi ? GLP_NS : GLP_NU);
+    int r0 = glp_add_rows(P, n_rows);
+    for (int r = 0; r < n_rows; r++) {
+        const double *w = L->obj_w + (size_t)rows[r] * L->n_obj;
+        int len = 0;
+        L->ind[++len] = tc;
+        L->val[len] = 1.0;
+        for (int t = 0; t < L->n_obj; t++)
+            if (w[t] != 0.0) {
+                L->ind[++len] = L->obj_col + t;
+                L->val[len] = -w[t];
+            }
+        glp_set_mat_row(P, r0 + r, len, L->ind, L->val);
+        glp_set_row_bnds(P, r0 + r, GLP_LO, L->obj_b[rows[r]], 0.0);
+        glp_set_row_stat(P, r0 + r, GLP_BS);
+    }
+    return tc;
+}
+
+int nnh_lp_layer_bound_max(nnh_lp_layer *L, const int *rows, int n_rows, double *bound,
+                           nnh_layer_stats *st, nnh_error *err)
+{
+    int wk = L->net->layers[L->k].n_out;
+    if (n_rows < 1 || n_rows > wk)
+        return nnh_error_set(err, NNH_EINVAL, "lp_bound.c: layer %d: bad joint task (%d rows of %d)",
+                             L->k, n_rows, wk);
+    double tlo = -INFINITY, thi = -INFINITY;
+    for (int r = 0; r < n_rows; r++) {
+        if (rows[r] < 0 || rows[r] >= wk)
+            return nnh_error_set(err, NNH_EINVAL,
+                                 "lp_bound.c: layer %d: bad joint task (row %d of %d)", L->k,
+                                 rows[r], wk);
+        tlo = fmax(tlo, L->init_lo[rows[r]]);
+        thi = fmax(thi, L->init_hi[rows[r]]);
+    }
+    *bound = tlo;
+    if (L->no_lp || !isfinite(tlo) || !isfinite(thi) || !(tlo <= thi)) {
+        if (st)
+            st->fallbacks++;
+        return NNH_OK;
+    }
+    restore_basis(L);
+    for (int t = 0; t < L->n_obj; t++) { /* the objective is t alone */
+        L->cost[L->obj_col - 1 + t] = 0.0;
+        glp_set_obj_coef(L->P, L->obj_col + t, 0.0);
+    }
+    int tc = add_max_model(L, rows, n_rows, tlo, thi);
+    int base = L->base_m;
+    L->base_m += n_rows; /* the joint rows stay through the cut loop */
+    double best = -INFINITY;
+    if (glp_factorize(L->P) == 0 && nnh_lp_simplex(L, GLP_PRIMAL, 0, st) == 0)
+        best = cut_loop(L, st);
+    L->base_m = base;
+    int del[2] = {0, tc};
+    glp_del_cols(L->P, 1, del);
+    L->cost[tc - 1] = 0.0;
+    restore_basis(L); /* drops the joint rows and the task's cuts */
+    if (!isfinite(best)) {
+        if (st)
+            st->fallbacks++;
+        return NNH_OK;
+    }
+    if (best > tlo)
+        *bound = best;
+    return NNH_OK;
+}

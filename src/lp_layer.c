@@ -377,11 +377,13 @@ static int alloc_model_buffers(nnh_lp_layer *L, nnh_error *err)
     L->row_stat = malloc((size_t)(L->base_m + L->cap_pool + 1) * sizeof(int));
     L->col_stat = malloc((size_t)(L->n_cols + 1) * sizeof(int));
     L->cost = calloc((size_t)L->n_cols + 1, sizeof(double));
-    L->xv = calloc((size_t)L->n_cols + 1, sizeof(double));
+    /* one spare column (and a row per output) for nnh_lp_layer_bound_max's t */
+    L->xv = calloc((size_t)L->n_cols + 2, sizeof(double));
     if (!L->row_stat || !L->col_stat || !L->cost || !L->xv)
         return nnh_error_set(err, NNH_ENOMEM, "lp_layer.c: layer %d: out of memory", L->k);
-    return nnh_lp_safe_ws_init(&L->safe, L->base_m + L->cap_pool + L->cap_added, L->n_cols,
-                               err);
+    int wk = L->net->layers[L->k].n_out;
+    return nnh_lp_safe_ws_init(&L->safe, L->base_m + L->cap_pool + L->cap_added + wk,
+                               L->n_cols + 1, err);
 }
 
 int nnh_lp_layer_create(const nnh_network *net, const nnh_bounds *b, int k,

@@ -6,14 +6,30 @@
 
 #include <float.h>
 #include <math.h>
+#include <stdint.h>
+#include <string.h>
 
 /* Relative error we allow a libm transcendental (exp, log1p, tanh, expm1) to
  * have; glibc documents <= 2 ulp for these on x86_64, we take 4. */
 #define NNH_LIBM_ULPS 4.0
 
-/* One step down / up: valid enclosure of a correctly rounded basic operation. */
-static inline double nnh_down(double x) { return nextafter(x, -INFINITY); }
-static inline double nnh_up(double x) { return nextafter(x, INFINITY); }
+/* One step down / up: valid enclosure of a correctly rounded basic operation.
+ * Equal to nextafter(x, +-INFINITY) (NaN and the infinity in the direction
+ * of the step stay; +-0 steps to the smallest subnormal), inline on the bit
+ * pattern: the libm call was ~8% of `verify` on ACAS Xu. */
+static inline double nnh_up(double x)
+{
+    if (x != x || x == INFINITY)
+        return x;
+    if (x == 0.0)
+        return 0x1p-1074;
+    uint64_t u;
+    memcpy(&u, &x, sizeof u);
+    u = x > 0.0 ? u + 1 : u - 1; /* magnitude up for x > 0, down for x < 0 */
+    memcpy(&x, &u, sizeof x);
+    return x;
+}
+static inline double nnh_down(double x) { return -nnh_up(-x); }
 
 /* Enclosure of a libm result: widen by NNH_LIBM_ULPS relative plus the
  * smallest subnormal (protects results near zero). */

@@ -33,9 +33,15 @@ typedef struct nnh_verify_opts {
     int region_samples;    /* the same, for each region of branch and bound */
     int region_starts;
     int region_steps;
+    int descend_depth;     /* deeper regions get the samples but no descents
+                              (default 16) */
     int max_corners_dim;   /* box corners are tried when n_in <= this */
     double escalate_gap;   /* LP on the property rows when a row's crown lower
                               bound is within escalate_gap * (its width) of 0 */
+    int joint;             /* joint bounds of cases with several rows (a case is
+                              closed when min max_r row_r > 0): crown's lower
+                              forms with LP multipliers, and with lp1d/hull an
+                              LP on max_r row_r (default 1; 0 = per row only) */
     unsigned long long seed;
     nnh_bound_opts bound;  /* engine options (method is overridden per step) */
 } nnh_verify_opts;
@@ -118,9 +124,11 @@ void nnh_region_result_pack(const nnh_verify_problem *P, int g, const nnh_region
 int nnh_region_result_unpack(const nnh_verify_problem *P, int g, nnh_unpack *u,
                              nnh_region_result *r, nnh_error *err);
 
-/* Decide one region (the unit of work of branch and bound): falsify, then
- * bound with crown (ibp when o->method is ibp), then escalate to the LP of
- * o->method on the property rows when crown came close. Pure: the result
+/* Decide one region (the unit of work of branch and bound): bound with
+ * crown (ibp when o->method is ibp) and, per open case with several rows,
+ * the joint bound of min max_r row_r (o->joint); falsify (descents only up
+ * to o->descend_depth); then escalate to the LP of o->method on the property
+ * rows, and on max_r row_r of a case, when crown came close. Pure: the result
  * depends only on (P, R, o) - random points are seeded from o->seed and the
  * region itself - except that work stops at the absolute monotonic time
  * `deadline` (seconds, nnh_verify_now(); 0 = none), which may leave it OPEN. */

@@ -47,9 +47,23 @@ unsigned long long nnh_region_seed(const nnh_verify_problem *P, const nnh_bab_re
 int nnh_verify_recheck(const nnh_verify_problem *P, int k, const double *x, double *y);
 
 /* Falsify on region R with the given budget; sets res->status SAT (with x,
- * y, cex_case) on success and res->min_margin in any case. */
+ * y, cex_case) on success and res->min_margin in any case. The descents
+ * (starts x steps) run only when the best scanned margin is <= descend_below
+ * (INFINITY: always). */
 int nnh_falsify_region(const nnh_verify_problem *P, const nnh_bab_region *R, int samples, int starts,
-                       int steps, int corners, unsigned long long seed, double deadline,
-                       nnh_region_result *res, nnh_error *err);
+                       int steps, int corners, double descend_below, unsigned long long seed,
+                       double deadline, nnh_region_result *res, nnh_error *err);
+
+/* Joint bound of a case from linear lower forms row_r(x) >= A_r x + c_r
+ * (A: rows x n_in, c per row; x in [lo, hi], finite): min over the box of
+ * sum_r lam_r (A_r x + c_r) for the LP-optimal lam >= 0 of the rows rows[0..n),
+ * rounded down with every rounding bounded. A value > 0 proves that no x of
+ * the box meets all n rows (row_r <= 0); otherwise it approximates (lam sums
+ * to 1 only up to rounding) the lower bound of max_r; when a box corner
+ * meets every form (no proof possible) the LP is skipped and the value is
+ * that corner's max_r (a float estimate, <= 0). -INFINITY when the small LP
+ * fails. ind/val: n_in + 2 each, lam: n (workspace). */
+double nnh_joint_lower(const double *A, const double *c, const int *rows, int n, int n_in,
+                       const double *lo, const double *hi, int *ind, double *val, double *lam);
 
 #endif

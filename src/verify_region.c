@@ -5,6 +5,7 @@
 #include "verify_internal.h"
 
 #include "bounds.h"
+#include "engine.h"
 #include "grad.h"
 #include "nnh_round.h"
 
@@ -32,8 +33,10 @@ void nnh_verify_opts_init(nnh_verify_opts *o)
     o->region_samples = 16;
     o->region_starts = 2;
     o->region_steps = 20;
+    o->descend_depth = 16;
     o->max_corners_dim = 10;
     o->escalate_gap = 0.1;
+    o->joint = 1;
     o->seed = 20241030ULL;
     nnh_bound_opts_init(&o->bound);
 }
@@ -146,22 +149,93 @@ static int close_cases(const nnh_verify_group *G, const nnh_bab_region *R, const
     return all;
 }
 
-static int crown_bounds(const nnh_verify_group *G, nnh_bounds *b, const nnh_verify_opts *o,
-                        double deadline, nnh_error *err)
+/* 1 when the crown relaxation of a neuron depends on its bounds [l, u]:
+ * not for a ReLU-like neuron that is stable (its line is exact) or an
+ * identity. */
+static int bounds_matter(const nnh_activation *a, double l, double u)
 {
+    switch (a->kind) {
+    case NNH_ACT_IDENTITY:
+        return 0;
+    case NNH_ACT_RELU:
+    case NNH_ACT_LEAKY_RELU:
+        return l < 0.0 && u > 0.0;
+    default:
+        return 1;
+    }
+}
+
+/* IBP on every layer, then crown's back-substitution on the neurons whose
+ * bounds matter to a later relaxation (bounds_matter) and on every row of
+ * the last layer (the property; their lower forms go to `forms`, for the
+ * joint bounds). Tighter bounds of a stable ReLU change no
+ * later line, so the rows get crown's bounds up to the rounding-error terms
+ * (which use the looser magnitudes), while deep regions, where most neurons
+ * are stable, skip most of the work. Layer 0 is affine in the input, where
+ * IBP is exact (unless it is the last). */
+static int crown_bounds(const nnh_verify_group *G, nnh_bounds *b, const nnh_verify_opts *o,
+                        nnh_crown_forms *forms, nnh_error *err)
+{
+    const nnh_network *N = G->folded;
     if (o->method == NNH_METHOD_IBP)
-        return nnh_bounds_ibp(G->folded, b, err);
+        return nnh_bounds_ibp(N, b, err);
+    int *sel = malloc((size_t)nnh_network_max_width(N) * sizeof(int)), rc = 0;
+    if (!sel)
+        return nnh_error_set(err, NNH_ENOMEM, "verify: out of memory (crown)");
+    for (int k = 0; k < N->n_layers && !rc; k++) {
+        nnh_bounds_ibp_layer(N, b, k);
+        const nnh_layer_bounds *L = &b->layers[k];
+        int n = 0;
+        int last = k == N->n_layers - 1;
+        for (int i = 0; i < L->width; i++)
+            if (last || (k > 0 && bounds_matter(&N->layers[k].act, L->pre_lo[i], L->pre_hi[i])))
+                sel[n++] = i;
+        rc = nnh_crown_layer_sel(N, b, k, sel, n, k == N->n_layers - 1 ? forms : NULL, err);
+    }
+    free(sel);
+    return rc;
+}
+
+static int lp_context(const nnh_verify_group *G, const nnh_bounds *b, const nnh_verify_opts *o,
+                      double deadline, nnh_lp_layer **L, nnh_region_result *res, nnh_error *err)
+{
+    if (*L)
+        return NNH_OK;
     nnh_bound_opts bo = o->bound;
-    bo.method = NNH_METHOD_CROWN;
+    bo.method = o->method;
     if (deadline > 0)
         bo.time_limit = fmax(deadline - nnh_verify_now(), 1e-3);
-    return nnh_bounds_compute(G->folded, b, &bo, NULL, NULL, NULL, err);
+    res->escalated = 1;
+    return nnh_lp_layer_create(G->folded, b, b->n_layers - 1, &bo, L, err);
+}
+
+/* Joint LP of case c (nnh_lp_layer_bound_max on its rows) minus the largest
+ * fold error of its rows: the certified min of max_r row_r. */
+static int escalate_joint(const nnh_verify_group *G, const nnh_bounds *b, const nnh_bab_region *R,
+                          nnh_lp_layer *L, int c, nnh_region_result *res, nnh_error *err)
+{
+    int m = G->row0[c + 1] - G->row0[c];
+    int *rows = malloc((size_t)m * sizeof(int));
+    if (!rows)
+        return nnh_error_set(err, NNH_ENOMEM, "verify: out of memory (joint LP)");
+    double fe = 0.0, v;
+    for (int t = 0; t < m; t++) {
+        rows[t] = G->row0[c] + t;
+        fe = fmax(fe, fold_error(G, b, R, rows[t]));
+    }
+    int rc = nnh_lp_layer_bound_max(L, rows, m, &v, NULL, err);
+    free(rows);
+    if (!rc && nnh_down(v - fe) > 0.0)
+        res->closed[c] = 1;
+    return rc;
 }
 
 /* LP (lp1d / hull) on the rows of open cases that crown left close to a
- * proof: one context on the last layer over crown's earlier bounds. */
+ * proof: one context on the last layer over crown's earlier bounds; then the
+ * joint LP of every case still open whose joint crown bound jl came close
+ * (jl may be NULL: no joint LP). */
 static int escalate(const nnh_verify_group *G, nnh_bounds *b, const nnh_bab_region *R,
-                    const nnh_verify_opts *o, double deadline, double *lbs,
+                    const nnh_verify_opts *o, double deadline, double *lbs, const double *jl,
                     nnh_region_result *res, nnh_error *err)
 {
     const nnh_layer_bounds *lb = &b->layers[b->n_layers - 1];
@@ -175,17 +249,9 @@ static int escalate(const nnh_verify_group *G, nnh_bounds *b, const nnh_bab_regi
             if (!(lbs[r] > -o->escalate_gap * w) || !isfinite(w))
                 continue;
             if (deadline > 0 && nnh_verify_now() > deadline)
-                return 0;
-            if (!L) {
-                nnh_bound_opts bo = o->bound;
-                bo.method = o->method;
-                if (deadline > 0)
-                    bo.time_limit = fmax(deadline - nnh_verify_now(), 1e-3);
-                rc = nnh_lp_layer_create(G->folded, b, b->n_layers - 1, &bo, &L, err);
-                if (rc)
-                    break;
-                res->escalated = 1;
-            }
+                break;
+            if ((rc = lp_context(G, b, o, deadline, &L, res, err)))
+                break;
             double v;
             rc = nnh_lp_layer_bound(L, r, -1, &v, NULL, err);
             if (!rc && v > lb->pre_lo[r]) {
@@ -195,6 +261,20 @@ static int escalate(const nnh_verify_group *G, nnh_bounds *b, const nnh_bab_regi
                     res->closed[c] = 1;
             }
         }
+    }
+    for (int c = 0; c < G->n_cases && !rc && jl; c++) {
+        if (!R->active[c] || res->closed[c] || !isfinite(jl[c]))
+            continue;
+        double w = -INFINITY;
+        for (int r = G->row0[c]; r < G->row0[c + 1]; r++)
+            w = fmax(w, lb->pre_hi[r]);
+        w -= jl[c];
+        if (!(jl[c] > -o->escalate_gap * w) || !isfinite(w))
+            continue;
+        if (deadline > 0 && nnh_verify_now() > deadline)
+            break;
+        if (!(rc = lp_context(G, b, o, deadline, &L, res, err)))
+            rc = escalate_joint(G, b, R, L, c, res, err);
     }
     nnh_lp_layer_free(L);
     return rc;
@@ -340,10 +420,10 @@ static int choose_split(const nnh_verify_problem *P, const nnh_verify_group *G,
 
 /* Crown on the folded network; closes what it proves. 1 when all is closed. */
 static int crown_step(const nnh_verify_group *G, const nnh_bab_region *R, const nnh_verify_opts *o,
-                      double deadline, nnh_bounds *b, double *lbs, nnh_region_result *res,
+                      nnh_bounds *b, nnh_crown_forms *forms, double *lbs, nnh_region_result *res,
                       nnh_error *err)
 {
-    int rc = crown_bounds(G, b, o, deadline, err);
+    int rc = crown_bounds(G, b, o, forms, err);
     if (rc)
         return rc;
     for (int r = 0; r < G->n_rows; r++)
@@ -353,28 +433,82 @@ static int crown_step(const nnh_verify_group *G, const nnh_bab_region *R, const 
     return NNH_OK;
 }
 
+/* Joint crown bounds of the open cases with several rows (verify_joint.c):
+ * crown's lower forms F of every row, minus the fold error, combined by the
+ * multipliers of a small LP. Closes the cases it proves; jl[c] gets the
+ * bound (-INFINITY where not computed). 1 when all is closed, else 0 or an
+ * error. */
+static int joint_step(const nnh_verify_problem *P, const nnh_verify_group *G,
+                      const nnh_bab_region *R, const nnh_bounds *b, const nnh_crown_forms *F,
+                      double *jl, nnh_region_result *res, nnh_error *err)
+{
+    int n = P->n_in, nr = G->n_rows;
+    for (int c = 0; c < G->n_cases; c++)
+        jl[c] = -INFINITY;
+    double *buf = malloc(((size_t)2 * nr + (size_t)n + 2) * sizeof(double));
+    int *rows = malloc(((size_t)nr + (size_t)n + 2) * sizeof(int));
+    if (!buf || !rows) {
+        free(buf);
+        free(rows);
+        return nnh_error_set(err, NNH_ENOMEM, "verify: out of memory (joint bound)");
+    }
+    double *cc = buf, *lam = cc + nr, *val = lam + nr;
+    int *ind = rows + nr;
+    for (int r = 0; r < nr; r++)
+        cc[r] = nnh_down(F->c[r] - fold_error(G, b, R, r));
+    int all = 1;
+    for (int c = 0; c < G->n_cases; c++) {
+        int m = G->row0[c + 1] - G->row0[c];
+        if (!R->active[c] || res->closed[c])
+            continue;
+        for (int t = 0; t < m && m >= 2; t++)
+            rows[t] = G->row0[c] + t;
+        if (m >= 2)
+            jl[c] = nnh_joint_lower(F->A, cc, rows, m, n, F->in_lo, F->in_hi, ind, val, lam);
+        if (jl[c] > 0.0)
+            res->closed[c] = 1;
+        else
+            all = 0;
+    }
+    free(buf);
+    free(rows);
+    return all;
+}
+
 /* The order saves work: crown first (half the regions of a proof close
  * there), falsification only on what stays open, the LP only where no
  * counterexample turned up, the split choice last. */
 static int decide(const nnh_verify_problem *P, const nnh_bab_region *R, const nnh_verify_opts *o,
-                  double deadline, nnh_bounds *b, double *lbs, nnh_region_result *res,
-                  nnh_error *err)
+                  double deadline, nnh_bounds *b, nnh_crown_forms *forms, double *lbs, double *jl,
+                  nnh_region_result *res, nnh_error *err)
 {
     const nnh_verify_group *G = &P->groups[R->group];
     double t0 = nnh_verify_now();
-    int rc = crown_step(G, R, o, deadline, b, lbs, res, err);
+    int rc = crown_step(G, R, o, b, forms, lbs, res, err);
     double t1 = nnh_verify_now();
+    if (!rc && res->status != NNH_REGION_UNSAT && o->joint && o->method != NNH_METHOD_IBP) {
+        rc = joint_step(P, G, R, b, forms, jl, res, err);
+        if (rc > 0) {
+            res->status = NNH_REGION_UNSAT;
+            rc = 0;
+        }
+        t1 = nnh_verify_now();
+    }
     res->seconds_bounds = t1 - t0;
     if (rc || res->status == NNH_REGION_UNSAT)
         return rc;
+    /* below depth descend_depth, samples only: on a proof the descents are
+     * wasted (half the time of a region on ACAS Xu), and the counterexamples
+     * branch and bound finds on ACAS Xu come by depth 14 */
     rc = nnh_falsify_region(P, R, o->region_samples, o->region_starts, o->region_steps, 0,
+                            R->depth > o->descend_depth ? -INFINITY : INFINITY,
                             nnh_region_seed(P, R, o->seed), deadline, res, err);
     double t2 = nnh_verify_now();
     res->seconds_falsify = t2 - t1;
     if (rc || res->status == NNH_REGION_SAT)
         return rc;
     if (o->method >= NNH_METHOD_LP1D) {
-        rc = escalate(G, b, R, o, deadline, lbs, res, err);
+        rc = escalate(G, b, R, o, deadline, lbs, o->joint ? jl : NULL, res, err);
         if (!rc && close_cases(G, R, lbs, res))
             res->status = NNH_REGION_UNSAT;
     }
@@ -417,11 +551,20 @@ int nnh_verify_region(const nnh_verify_problem *P, const nnh_bab_region *R, cons
     for (int j = 0; j < P->n_in; j++) /* best point defaults to the center */
         res->x[j] = 0.5 * R->lo[j] + 0.5 * R->hi[j];
     nnh_bounds *b = NULL;
-    double *lbs = malloc((size_t)G->n_rows * sizeof(double));
+    size_t nr = (size_t)G->n_rows, n = (size_t)P->n_in;
+    /* row bounds, case joint bounds, crown's lower forms of the rows */
+    double *lbs = malloc((nr + (size_t)G->n_cases + nr * n + nr + 2 * n) * sizeof(double));
     int rc = lbs ? start_bounds(P, R, &b, err)
                  : nnh_error_set(err, NNH_ENOMEM, "verify: out of memory");
+    nnh_crown_forms forms = {NULL, NULL, NULL, NULL};
+    if (lbs) {
+        forms.A = lbs + nr + G->n_cases;
+        forms.c = forms.A + nr * n;
+        forms.in_lo = forms.c + nr;
+        forms.in_hi = forms.in_lo + n;
+    }
     if (!rc)
-        rc = decide(P, R, o, deadline, b, lbs, res, err);
+        rc = decide(P, R, o, deadline, b, &forms, lbs, lbs + nr, res, err);
     nnh_bounds_free(res->bounds);
     res->bounds = NULL;
     if (!rc && res->status == NNH_REGION_OPEN)
@@ -442,7 +585,7 @@ int nnh_verify_falsify(const nnh_verify_problem *P, const nnh_bab_region *R,
         if (!(R->lo[j] <= R->hi[j]))
             return NNH_OK;
     double t0 = nnh_verify_now();
-    int rc = nnh_falsify_region(P, R, o->samples, o->starts, o->steps, o->max_corners_dim,
+    int rc = nnh_falsify_region(P, R, o->samples, o->starts, o->steps, o->max_corners_dim, INFINITY,
                                 nnh_region_seed(P, R, o->seed ^ 0xF00DULL), deadline, res, err);
     res->seconds_falsify = nnh_verify_now() - t0;
     return rc;

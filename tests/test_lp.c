@@ -619,6 +619,121 @@ START_TEST(test_edge_cases)
 }
 END_TEST
 
+
+/* ---- (f) joint bound of a conjunction: min over the relaxation of max_r z_r ---- */
+
+/* min over a grid of the input box of max over rows of the last layer. */
+static double grid_min_max(const nnh_network *net, const double *lo, const double *hi, int per,
+                           const int *rows, int n_rows)
+{
+    double y[8], buf[64], best = INFINITY;
+    for (int g = 0; g < per * per; g++) {
+        double x[2] = {lo[0] + (hi[0] - lo[0]) * (g % per) / (per - 1),
+                       lo[1] + (hi[1] - lo[1]) * (g / per) / (per - 1)};
+        nnh_network_eval(net, x, y, buf);
+        double m = -INFINITY;
+        for (int r = 0; r < n_rows; r++)
+            m = fmax(m, y[rows[r]]);
+        best = fmin(best, m);
+    }
+    return best;
+}
+
+START_TEST(test_bound_max_sound)
+{
+    static const nnh_act_kind acts[] = {NNH_ACT_RELU, NNH_ACT_SIGMOID, NNH_ACT_TANH};
+    static const int sets[3][4] = {{0, 1, 2, 3}, {0, 2, -1, -1}, {3, -1, -1, -1}};
+    static const int set_n[3] = {4, 2, 1};
+    nnh_error err;
+    for (int a = 0; a < 3; a++)
+        for (int seed = 0; seed < 3; seed++) {
+            int sizes[4] = {2, 8, 8, 4};
+            nnh_network *net = rand_net(3, sizes, acts[a], 1.2, 500 + 17 * a + seed);
+            double lo[2] = {-1, -0.5}, hi[2] = {1, 1.5};
+            for (int m = NNH_METHOD_LP1D; m <= NNH_METHOD_HULL; m++) {
+                nnh_bounds *b = lp_run(net, lo, hi, (nnh_method)m, NULL);
+                nnh_bound_opts o;
+                test_opts(&o, (nnh_method)m);
+                nnh_lp_layer *L;
+                ck_assert_int_eq(nnh_lp_layer_create(net, b, 2, &o, &L, &err), 0);
+                for (int s = 0; s < 3; s++) {
+                    double v, tlo = -INFINITY, lpmax = -INFINITY;
+                    nnh_layer_stats st = {0};
+                    ck_assert_int_eq(nnh_lp_layer_bound_max(L, sets[s], set_n[s], &v, &st, &err),
+                                     0);
+                    for (int r = 0; r < set_n[s]; r++) {
+                        double l;
+                        ck_assert_int_eq(nnh_lp_layer_bound(L, sets[s][r], -1, &l, NULL, &err), 0);
+                        tlo = fmax(tlo, b->layers[2].pre_lo[sets[s][r]]);
+                        lpmax = fmax(lpmax, l);
+                    }
+                    double truth = grid_min_max(net, lo, hi, 201, sets[s], set_n[s]);
+                    /* sound: below every sampled max; never below the creation bound */
+                    ck_assert_msg(v <= truth, "act %d seed %d set %d: %.17g > sampled %.17g", a,
+                                  seed, s, v, truth);
+                    ck_assert(v >= tlo);
+                    ck_assert_int_eq(st.fallbacks, 0);
+                    /* one row: the same task as the per-row bound, up to LP noise */
+                    if (set_n[s] == 1)
+                        ck_assert(fabs(v - lpmax) <= 1e-6 * (1.0 + fabs(v)));
+                    printf("max %-7s seed %d rows %d %s: joint %.6f  best row %.6f  sampled %.6f\n",
+                           nnh_act_name(acts[a]), seed, set_n[s], m == NNH_METHOD_HULL ? "hull"
+                                                                                        : "lp1d",
+                           v, lpmax, truth);
+                }
+                /* the context is restored: a per-row task after joint ones is unchanged */
+                double l1, l2;
+                ck_assert_int_eq(nnh_lp_layer_bound(L, 1, -1, &l1, NULL, &err), 0);
+                ck_assert_int_eq(nnh_lp_layer_bound_max(L, sets[0], 4, &l2, NULL, &err), 0);
+                ck_assert_int_eq(nnh_lp_layer_bound(L, 1, -1, &l2, NULL, &err), 0);
+                ck_assert(l1 == l2);
+                ck_assert_int_eq(nnh_lp_layer_bound_max(L, sets[0], 5, &l2, NULL, &err),
+                                 NNH_EINVAL);
+                nnh_lp_layer_free(L);
+                nnh_bounds_free(b);
+            }
+            nnh_network_free(net);
+        }
+}
+END_TEST
+
+/* z0 = x + 0.5 and z1 = 0.5 - x through relu(x), relu(-x) on x in [-1, 1]:
+ * each row reaches -0.5 (no row is ever > 0), yet max(z0, z1) = |x| + 0.5
+ * >= 0.5, so only the joint bound closes the conjunction z0 <= 0, z1 <= 0. */
+START_TEST(test_bound_max_closes_case)
+{
+    int sizes[3] = {1, 2, 2};
+    nnh_network *net;
+    nnh_error err;
+    ck_assert_int_eq(nnh_network_create(&net, 2, sizes, &err), 0);
+    net->layers[0].W[0] = 1.0;
+    net->layers[0].W[1] = -1.0;
+    net->layers[0].b[0] = net->layers[0].b[1] = 0.0;
+    nnh_act_default(&net->layers[0].act, NNH_ACT_RELU);
+    double W1[4] = {1, -1, -1, 1};
+    memcpy(net->layers[1].W, W1, sizeof W1);
+    net->layers[1].b[0] = net->layers[1].b[1] = 0.5;
+    double lo[1] = {-1}, hi[1] = {1};
+    for (int m = NNH_METHOD_LP1D; m <= NNH_METHOD_HULL; m++) {
+        nnh_bounds *b = lp_run(net, lo, hi, (nnh_method)m, NULL);
+        nnh_bound_opts o;
+        test_opts(&o, (nnh_method)m);
+        nnh_lp_layer *L;
+        ck_assert_int_eq(nnh_lp_layer_create(net, b, 1, &o, &L, &err), 0);
+        int rows[2] = {0, 1};
+        double l0, l1, v;
+        ck_assert_int_eq(nnh_lp_layer_bound(L, 0, -1, &l0, NULL, &err), 0);
+        ck_assert_int_eq(nnh_lp_layer_bound(L, 1, -1, &l1, NULL, &err), 0);
+        ck_assert_int_eq(nnh_lp_layer_bound_max(L, rows, 2, &v, NULL, &err), 0);
+        ck_assert(l0 <= -0.5 && l1 <= -0.5);
+        ck_assert_msg(v > 0.49 && v <= 0.5, "joint bound %.17g", v);
+        nnh_lp_layer_free(L);
+        nnh_bounds_free(b);
+    }
+    nnh_network_free(net);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("lp");
@@ -636,6 +751,8 @@ int main(void)
     tcase_add_test(tn, test_hull_dominates_same_context);
     tcase_add_test(tn, test_pool_and_slack);
     tcase_add_test(tn, test_edge_cases);
+    tcase_add_test(tn, test_bound_max_sound);
+    tcase_add_test(tn, test_bound_max_closes_case);
     suite_add_tcase(s, tn);
     return nnh_run_suite(s);
 }

@@ -156,6 +156,82 @@ START_TEST(test_output_disjuncts)
 }
 END_TEST
 
+/* One affine layer: y0 = x, y1 = -x (x scalar). */
+static nnh_network *net_pm(void)
+{
+    int sizes[2] = {1, 2};
+    nnh_network *net;
+    nnh_error err;
+    ck_assert_int_eq(nnh_network_create(&net, 1, sizes, &err), 0);
+    net->layers[0].W[0] = 1;
+    net->layers[0].W[1] = -1;
+    return net;
+}
+
+/* x <= -0.1 and x >= 0.1 on [-1, 1]: neither row alone is > 0 anywhere near
+ * 0, so per-row proofs need a split; the joint bound (min max of the rows =
+ * 0.1) closes the root. Both must be unsat. */
+START_TEST(test_joint_closes_root)
+{
+    nnh_network *net = net_pm();
+    const char *t = DECL1_2 "(assert (>= X_0 -1))(assert (<= X_0 1))"
+                            "(assert (<= Y_0 -0.1))(assert (<= Y_1 -0.1))";
+    for (int m = NNH_METHOD_CROWN; m <= NNH_METHOD_LP1D; m++) {
+        nnh_verify_opts o;
+        nnh_verify_opts_init(&o);
+        o.method = (nnh_method)m;
+        nnh_verify_result res;
+        ck_assert_int_eq(run(net, t, &o, &res), NNH_VERDICT_UNSAT);
+        ck_assert_int_eq(res.regions, 1);
+        nnh_verify_result_free(&res);
+        o.joint = 0;
+        ck_assert_int_eq(run(net, t, &o, &res), NNH_VERDICT_UNSAT);
+        ck_assert(res.regions >= 3);
+        nnh_verify_result_free(&res);
+    }
+    /* x <= 0.1 and x >= -0.1: sat, the joint bound must not close it */
+    const char *s = DECL1_2 "(assert (>= X_0 -1))(assert (<= X_0 1))"
+                            "(assert (<= Y_0 0.1))(assert (<= Y_1 0.1))";
+    ck_assert_int_eq(verdict_of(net, s, NNH_METHOD_CROWN), NNH_VERDICT_SAT);
+    nnh_network_free(net);
+}
+END_TEST
+
+/* The only counterexample is the box end as read (0.3, not a double): the
+ * search must stay inside the box as read, not the one-ulp wider region the
+ * proofs use (a point there fails the re-check). */
+START_TEST(test_cex_on_box_face)
+{
+    int sizes[2] = {1, 1};
+    nnh_network *net;
+    nnh_error err;
+    ck_assert_int_eq(nnh_network_create(&net, 1, sizes, &err), 0);
+    net->layers[0].W[0] = 1;
+    const char *t = "(declare-const X_0 Real)(declare-const Y_0 Real)\n"
+                    "(assert (>= X_0 0.1))(assert (<= X_0 0.3))(assert (>= Y_0 0.3))";
+    nnh_spec *spec;
+    nnh_verify_problem *P;
+    ck_assert_int_eq(nnh_parse_vnnlib(t, "t", &spec, &err), 0);
+    ck_assert_int_eq(nnh_verify_problem_create(net, spec, &P, &err), 0);
+    /* the first falsification pass alone (branch and bound would reach the
+     * point by bisection too) */
+    nnh_bab_region *R = nnh_bab_root(P, 0);
+    ck_assert(R->hi[0] > 0.3); /* the proof region is wider */
+    nnh_verify_opts o;
+    nnh_verify_opts_init(&o);
+    nnh_region_result rr;
+    ck_assert_int_eq(nnh_region_result_init(P, &rr, &err), 0);
+    ck_assert_int_eq(nnh_verify_falsify(P, R, &o, 0, &rr, &err), 0);
+    ck_assert_int_eq(rr.status, NNH_REGION_SAT);
+    ck_assert(rr.x[0] == 0.3 && rr.y[0] == 0.3);
+    nnh_region_result_free(&rr);
+    nnh_bab_region_free(R);
+    nnh_verify_problem_free(P);
+    nnh_spec_free(spec);
+    nnh_network_free(net);
+}
+END_TEST
+
 START_TEST(test_point_region)
 {
     nnh_network *net = net_abs();
@@ -392,6 +468,8 @@ int main(void)
     tcase_add_test(tc, test_relu_split_and_or_inputs);
     tcase_add_test(tc, test_output_disjuncts);
     tcase_add_test(tc, test_point_region);
+    tcase_add_test(tc, test_joint_closes_root);
+    tcase_add_test(tc, test_cex_on_box_face);
     tcase_add_test(tc, test_tanh_needs_splitting);
     tcase_add_test(tc, test_timeout_and_empty);
     tcase_add_test(tc, test_large_weights_tie);

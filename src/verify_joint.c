@@ -1,0 +1,130 @@
+/* Joint proofs of a case of `verify`: a case is a conjunction of rows, so it
+ * is infeasible on a region as soon as min over the region of max_r row_r is
+ * > 0, even when no single row is > 0 everywhere (which row wins may change
+ * across the region). Here from crown's linear lower forms of the rows over
+ * the input: any multipliers lam >= 0 give the certificate
+ * min_x sum_r lam_r (A_r x + c_r) > 0; lam comes from a tiny LP. */
+#include "verify_internal.h"
+
+#include "nnh_round.h"
+
+#include <glpk.h>
+#include <math.h>
+
+/* Multipliers of min t s.t. t >= A_r x + c_r, x in [lo, hi]: the LP duals
+ * (a heuristic: any lam >= 0 is checked rigorously afterwards). 0 on success. */
+static int joint_multipliers(const double *A, const double *c, const int *rows, int n, int n_in,
+                             const double *lo, const double *hi, int *ind, double *val,
+                             double *lam)
+{
+    glp_prob *P = glp_create_prob();
+    glp_set_obj_dir(P, GLP_MIN);
+    glp_add_cols(P, n_in + 1);
+    for (int j = 0; j < n_in; j++)
+        glp_set_col_bnds(P, 1 + j, lo[j] == hi[j] ? GLP_FX : GLP_DB, lo[j], hi[j]);
+    glp_set_col_bnds(P, n_in + 1, GLP_FR, 0.0, 0.0);
+    glp_set_obj_coef(P, n_in + 1, 1.0);
+    glp_add_rows(P, n);
+    for (int r = 0; r < n; r++) {
+        const double *a = A + (size_t)rows[r] * n_in;
+        int len = 0;
+        for (int j = 0; j < n_in; j++)
+            if (a[j] != 0.0) {
+                ind[++len] = 1 + j;
+                val[len] = -a[j];
+            }
+        ind[++len] = n_in + 1;
+        val[len] = 1.0;
+        glp_set_mat_row(P, 1 + r, len, ind, val);
+        glp_set_row_bnds(P, 1 + r, GLP_LO, c[rows[r]], 0.0);
+    }
+    glp_smcp parm;
+    glp_init_smcp(&parm);
+    parm.msg_lev = GLP_MSG_OFF;
+    parm.it_lim = 1000;
+    int term = glp_term_out(GLP_OFF);
+    glp_adv_basis(P, 0);
+    glp_term_out(term);
+    int ok = glp_simplex(P, &parm) == 0 && glp_get_status(P) == GLP_OPT;
+    for (int r = 0; ok && r < n; r++)
+        lam[r] = fmax(glp_get_row_dual(P, 1 + r), 0.0);
+    glp_delete_prob(P);
+    return ok ? 0 : -1;
+}
+
+/* min over [lo, hi] of sum_r lam_r (A_r x + c_r), rounded down with every
+ * rounding error bounded (the coefficients g = sum_r lam_r A_r are off by at
+ * most nnh_dot_error each, which costs that times max |x_j|). */
+static double certify(const double *A, const double *c, const int *rows, int n, int n_in,
+                      const double *lo, const double *hi, const double *lam)
+{
+    double acc = 0.0, abs_sum = 0.0, pen = 0.0, cabs = 0.0;
+    int terms = 0;
+    for (int r = 0; r < n; r++) {
+        double t = lam[r] * c[rows[r]];
+        acc += t;
+        cabs += fabs(t);
+        terms++;
+    }
+    abs_sum += cabs;
+    for (int j = 0; j < n_in; j++) {
+        double g = 0.0, gabs = 0.0;
+        for (int r = 0; r < n; r++) {
+            double p = lam[r] * A[(size_t)rows[r] * n_in + j];
+            g += p;
+            gabs += fabs(p);
+        }
+        double m = fmax(fabs(lo[j]), fabs(hi[j]));
+        pen = nnh_up(pen + nnh_up(nnh_dot_error(n, gabs) * m));
+        double t = g == 0.0 ? 0.0 : fmin(g * lo[j], g * hi[j]);
+        acc += t;
+        abs_sum += fabs(t);
+        terms++;
+    }
+    double out = nnh_down(nnh_down(acc - nnh_dot_error(terms + n, abs_sum)) - pen);
+    return isfinite(out) ? out : -INFINITY;
+}
+
+/* max_r (A_r x + c_r) at the box corner where row `at` is smallest (a
+ * plain float estimate): an upper bound of the LP value, so <= 0 means the
+ * joint bound cannot prove the case. */
+static double max_at_corner(const double *A, const double *c, const int *rows, int n, int n_in,
+                            const double *lo, const double *hi, int at)
+{
+    const double *a = A + (size_t)rows[at] * n_in;
+    double m = -INFINITY;
+    for (int r = 0; r < n; r++) {
+        const double *b = A + (size_t)rows[r] * n_in;
+        double v = c[rows[r]];
+        for (int j = 0; j < n_in; j++)
+            v += b[j] * (a[j] > 0.0 ? lo[j] : hi[j]);
+        m = fmax(m, v);
+    }
+    return m;
+}
+
+double nnh_joint_lower(const double *A, const double *c, const int *rows, int n, int n_in,
+                       const double *lo, const double *hi, int *ind, double *val, double *lam)
+{
+    for (int j = 0; j < n_in; j++)
+        if (!isfinite(lo[j]) || !isfinite(hi[j]))
+            return -INFINITY;
+    for (int r = 0; r < n; r++)
+        if (!isfinite(c[rows[r]]))
+            return -INFINITY;
+    double est = INFINITY; /* skip the LP where a corner already meets every row */
+    for (int r = 0; r < n; r++)
+        est = fmin(est, max_at_corner(A, c, rows, n, n_in, lo, hi, r));
+    if (!(est > 0.0))
+        return est;
+    if (joint_multipliers(A, c, rows, n, n_in, lo, hi, ind, val, lam) != 0)
+        return -INFINITY;
+    double s = 0.0;
+    for (int r = 0; r < n; r++)
+        s += lam[r];
+    if (!(s > 0.0) || !isfinite(s))
+        return -INFINITY;
+    for (int r = 0; r < n; r++) /* sum ~ 1: the value then approximates the max */
+        lam[r] /= s;
+    return certify(A, c, rows, n, n_in, lo, hi, lam);
+}
