@@ -1,5 +1,6 @@
-/* Falsification for `verify`: random points (half of them on faces of the
- * box), box corners and the center are scored by the violation margin
+/* Falsification for `verify`: the optima of the region's bound problems
+ * (given by the caller), random points (half of them on faces of the box),
+ * box corners and the center are scored by the violation margin
  * min_case max_row (c_r^T y - d_r); the best ones start a local descent on
  * that margin (sequential LP on the linearised rows, or projected sign
  * steps). A candidate becomes a counterexample only after the exact
@@ -311,15 +312,19 @@ static void finite_box(const double *lo, const double *hi, int n, double *flo, d
     }
 }
 
-/* Score center, corners and random points; returns 1 on a counterexample. */
-static int scan(fz_ctx *F, int samples, int corners, unsigned long long *seed, double deadline,
-                double *pts, double *pm, int starts, int *np, double *best, double *x)
+/* Score the given points, center, corners and random points; returns 1 on
+ * a counterexample. */
+static int scan(fz_ctx *F, const double *given, int n_given, int samples, int corners,
+                unsigned long long *seed, double deadline, double *pts, double *pm, int starts,
+                int *np, double *best, double *x)
 {
     int n = F->P->n_in;
     long n_corner = n <= corners ? 1L << n : 0;
-    for (long s = -1; s < n_corner + samples; s++) {
+    for (long s = -1 - n_given; s < n_corner + samples; s++) {
         for (int j = 0; j < n; j++) {
-            if (s < 0)
+            if (s < -1)
+                x[j] = given[(size_t)(-2 - s) * n + j];
+            else if (s < 0)
                 x[j] = 0.5 * F->flo[j] + 0.5 * F->fhi[j];
             else if (s < n_corner)
                 x[j] = (s >> j) & 1 ? F->fhi[j] : F->flo[j];
@@ -343,9 +348,9 @@ static int scan(fz_ctx *F, int samples, int corners, unsigned long long *seed, d
     return 0;
 }
 
-int nnh_falsify_region(const nnh_verify_problem *P, const nnh_bab_region *R, int samples, int starts,
-                       int steps, int corners, double descend_below, unsigned long long seed,
-                       double deadline,
+int nnh_falsify_region(const nnh_verify_problem *P, const nnh_bab_region *R, const double *given,
+                       int n_given, int samples, int starts, int steps, int corners,
+                       double descend_below, unsigned long long seed, double deadline,
                        nnh_region_result *res, nnh_error *err)
 {
     const nnh_verify_group *G = &P->groups[R->group];
@@ -376,7 +381,8 @@ int nnh_falsify_region(const nnh_verify_problem *P, const nnh_bab_region *R, int
     }
     finite_box(F.lo, F.hi, n, F.flo, F.fhi);
     double best = INFINITY;
-    int np = 0, found = scan(&F, samples, corners, &seed, deadline, pts, pm, ns, &np, &best, x);
+    int np = 0, found = scan(&F, given, n_given, samples, corners, &seed, deadline, pts, pm, ns,
+                             &np, &best, x);
     if (!(best <= descend_below))
         starts = 0;
     for (int s = 0; s < np && starts > 0 && !found; s++) {

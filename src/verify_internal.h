@@ -47,12 +47,16 @@ unsigned long long nnh_region_seed(const nnh_verify_problem *P, const nnh_bab_re
 int nnh_verify_recheck(const nnh_verify_problem *P, int k, const double *x, double *y);
 
 /* Falsify on region R with the given budget; sets res->status SAT (with x,
- * y, cex_case) on success and res->min_margin in any case. The descents
- * (starts x steps) run only when the best scanned margin is <= descend_below
+ * y, cex_case) on success and res->min_margin in any case. The n_given
+ * points `given` (n_given x n_in, e.g. the optima of the bound problems; may
+ * be NULL) are scored first, then the center, the corners (n_in <= corners)
+ * and `samples` random points; the best `starts` of them start descents,
+ * which run only when the best scanned margin is <= descend_below
  * (INFINITY: always). */
-int nnh_falsify_region(const nnh_verify_problem *P, const nnh_bab_region *R, int samples, int starts,
-                       int steps, int corners, double descend_below, unsigned long long seed,
-                       double deadline, nnh_region_result *res, nnh_error *err);
+int nnh_falsify_region(const nnh_verify_problem *P, const nnh_bab_region *R, const double *given,
+                       int n_given, int samples, int starts, int steps, int corners,
+                       double descend_below, unsigned long long seed, double deadline,
+                       nnh_region_result *res, nnh_error *err);
 
 /* Joint bound of a case from linear lower forms row_r(x) >= A_r x + c_r
  * (A: rows x n_in, c per row; x in [lo, hi], finite): min over the box of

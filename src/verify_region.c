@@ -475,12 +475,39 @@ static int joint_step(const nnh_verify_problem *P, const nnh_verify_group *G,
     return all;
 }
 
+/* Where the relaxation puts the violation: for each row of an open case,
+ * the optimum of its bound problem, i.e. the box corner that minimises
+ * crown's linear lower form of the row (the center along inputs the form
+ * ignores). The falsifier scores these first (projected into the box as
+ * read). Returns their number. */
+static int bound_optima(const nnh_verify_problem *P, const nnh_verify_group *G,
+                        const nnh_bab_region *R, const nnh_crown_forms *F,
+                        const nnh_region_result *res, double *opt)
+{
+    int n = P->n_in, k = 0;
+    for (int c = 0; c < G->n_cases; c++) {
+        if (!R->active[c] || res->closed[c])
+            continue;
+        for (int r = G->row0[c]; r < G->row0[c + 1]; r++, k++) {
+            const double *a = F->A + (size_t)r * n;
+            double *x = opt + (size_t)k * n;
+            for (int j = 0; j < n; j++) { /* over the box the forms hold on */
+                double lo = F->in_lo[j], hi = F->in_hi[j];
+                x[j] = a[j] > 0 ? lo : a[j] < 0 ? hi : 0.5 * lo + 0.5 * hi;
+                if (!isfinite(x[j])) /* an unbounded input: its finite end, or 0 */
+                    x[j] = isfinite(lo) ? lo : isfinite(hi) ? hi : 0.0;
+            }
+        }
+    }
+    return k;
+}
+
 /* The order saves work: crown first (half the regions of a proof close
  * there), falsification only on what stays open, the LP only where no
  * counterexample turned up, the split choice last. */
 static int decide(const nnh_verify_problem *P, const nnh_bab_region *R, const nnh_verify_opts *o,
                   double deadline, nnh_bounds *b, nnh_crown_forms *forms, double *lbs, double *jl,
-                  nnh_region_result *res, nnh_error *err)
+                  double *opt, nnh_region_result *res, nnh_error *err)
 {
     const nnh_verify_group *G = &P->groups[R->group];
     double t0 = nnh_verify_now();
@@ -500,8 +527,9 @@ static int decide(const nnh_verify_problem *P, const nnh_bab_region *R, const nn
     /* below depth descend_depth, samples only: on a proof the descents are
      * wasted (half the time of a region on ACAS Xu), and the counterexamples
      * branch and bound finds on ACAS Xu come by depth 14 */
-    rc = nnh_falsify_region(P, R, o->region_samples, o->region_starts, o->region_steps, 0,
-                            R->depth > o->descend_depth ? -INFINITY : INFINITY,
+    int n_opt = o->method == NNH_METHOD_IBP ? 0 : bound_optima(P, G, R, forms, res, opt);
+    rc = nnh_falsify_region(P, R, opt, n_opt, o->region_samples, o->region_starts,
+                            o->region_steps, 0, R->depth > o->descend_depth ? -INFINITY : INFINITY,
                             nnh_region_seed(P, R, o->seed), deadline, res, err);
     double t2 = nnh_verify_now();
     res->seconds_falsify = t2 - t1;
@@ -552,8 +580,9 @@ int nnh_verify_region(const nnh_verify_problem *P, const nnh_bab_region *R, cons
         res->x[j] = 0.5 * R->lo[j] + 0.5 * R->hi[j];
     nnh_bounds *b = NULL;
     size_t nr = (size_t)G->n_rows, n = (size_t)P->n_in;
-    /* row bounds, case joint bounds, crown's lower forms of the rows */
-    double *lbs = malloc((nr + (size_t)G->n_cases + nr * n + nr + 2 * n) * sizeof(double));
+    /* row bounds, case joint bounds, crown's lower forms of the rows, the
+     * optima of the rows' bound problems */
+    double *lbs = malloc((nr + (size_t)G->n_cases + 2 * nr * n + nr + 2 * n) * sizeof(double));
     int rc = lbs ? start_bounds(P, R, &b, err)
                  : nnh_error_set(err, NNH_ENOMEM, "verify: out of memory");
     nnh_crown_forms forms = {NULL, NULL, NULL, NULL};
@@ -564,7 +593,7 @@ int nnh_verify_region(const nnh_verify_problem *P, const nnh_bab_region *R, cons
         forms.in_hi = forms.in_lo + n;
     }
     if (!rc)
-        rc = decide(P, R, o, deadline, b, &forms, lbs, lbs + nr, res, err);
+        rc = decide(P, R, o, deadline, b, &forms, lbs, lbs + nr, forms.in_hi + n, res, err);
     nnh_bounds_free(res->bounds);
     res->bounds = NULL;
     if (!rc && res->status == NNH_REGION_OPEN)
@@ -585,7 +614,8 @@ int nnh_verify_falsify(const nnh_verify_problem *P, const nnh_bab_region *R,
         if (!(R->lo[j] <= R->hi[j]))
             return NNH_OK;
     double t0 = nnh_verify_now();
-    int rc = nnh_falsify_region(P, R, o->samples, o->starts, o->steps, o->max_corners_dim, INFINITY,
+    int rc = nnh_falsify_region(P, R, NULL, 0, o->samples, o->starts, o->steps, o->max_corners_dim,
+                                INFINITY,
                                 nnh_region_seed(P, R, o->seed ^ 0xF00DULL), deadline, res, err);
     res->seconds_falsify = nnh_verify_now() - t0;
     return rc;

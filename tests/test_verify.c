@@ -397,6 +397,43 @@ START_TEST(test_packed_session)
 }
 END_TEST
 
+/* The falsifier of a region starts from the optima of its bound problems:
+ * with no random samples and no descents, y = x0 - x1 <= -1.999 on
+ * [-1, 1]^2 is violated only near the corner (-1, 1), which is exactly where
+ * crown's lower form of the row is smallest; the center alone finds nothing
+ * (ibp has no forms: the region stays open). */
+START_TEST(test_bound_problem_optima_start)
+{
+    nnh_network *net = net_diff();
+    nnh_spec *spec;
+    nnh_error err;
+    ck_assert_int_eq(nnh_parse_vnnlib(DECL2_1 "(assert (>= X_0 -1))(assert (<= X_0 1))"
+                                      "(assert (>= X_1 -1))(assert (<= X_1 1))"
+                                      "(assert (<= Y_0 -1.999))", "t", &spec, &err), 0);
+    nnh_verify_problem *P;
+    ck_assert_int_eq(nnh_verify_problem_create(net, spec, &P, &err), 0);
+    nnh_verify_opts o;
+    nnh_verify_opts_init(&o);
+    o.region_samples = 0;
+    o.region_starts = 0;
+    nnh_region_result r;
+    ck_assert_int_eq(nnh_region_result_init(P, &r, &err), 0);
+    nnh_bab_region *R = nnh_bab_root(P, 0);
+    ck_assert_int_eq(nnh_verify_region(P, R, &o, 0, &r, &err), 0);
+    ck_assert_int_eq(r.status, NNH_REGION_SAT);
+    ck_assert(r.x[0] == -1.0 && r.x[1] == 1.0); /* inside the box as read */
+    ck_assert(r.y[0] <= -1.999);
+    o.method = NNH_METHOD_IBP;
+    ck_assert_int_eq(nnh_verify_region(P, R, &o, 0, &r, &err), 0);
+    ck_assert_int_eq(r.status, NNH_REGION_OPEN);
+    nnh_bab_region_free(R);
+    nnh_region_result_free(&r);
+    nnh_verify_problem_free(P);
+    nnh_spec_free(spec);
+    nnh_network_free(net);
+}
+END_TEST
+
 START_TEST(test_timeout_and_empty)
 {
     nnh_network *net = net_tanh(78);
@@ -478,6 +515,7 @@ int main(void)
     tcase_add_test(tc, test_large_weights_tie);
     tcase_add_test(tc, test_fold_rounding_error);
     tcase_add_test(tc, test_packed_session);
+    tcase_add_test(tc, test_bound_problem_optima_start);
     suite_add_tcase(s, tc);
     return nnh_run_suite(s);
 }
