@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define BAB_BREADTH 4 /* see nnh_bab_next */
+
 typedef struct heap {
     nnh_bab_region **a;
     long n, cap;
@@ -41,10 +43,16 @@ static int heap_push(heap *h, nnh_bab_region *r)
     return NNH_OK;
 }
 
-static nnh_bab_region *heap_pop(heap *h)
+/* Remove and return element i (0 = the best). */
+static nnh_bab_region *heap_take(heap *h, long i)
 {
-    nnh_bab_region *top = h->a[0], *last = h->a[--h->n];
-    long i = 0;
+    nnh_bab_region *top = h->a[i], *last = h->a[--h->n];
+    if (i == h->n)
+        return top;
+    while (i > 0 && before(last, h->a[(i - 1) / 2])) { /* last may belong above i */
+        h->a[i] = h->a[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
     for (;;) {
         long c = 2 * i + 1;
         if (c >= h->n)
@@ -56,9 +64,22 @@ static nnh_bab_region *heap_pop(heap *h)
         h->a[i] = h->a[c];
         i = c;
     }
-    if (h->n > 0)
-        h->a[i] = last;
+    h->a[i] = last;
     return top;
+}
+
+static nnh_bab_region *heap_pop(heap *h) { return heap_take(h, 0); }
+
+/* The shallowest region (ties: the best), by a linear scan: the queue holds
+ * hundreds to thousands of regions, each of which costs milliseconds. */
+static long heap_shallowest(const heap *h)
+{
+    long best = 0;
+    for (long i = 1; i < h->n; i++)
+        if (h->a[i]->depth < h->a[best]->depth ||
+            (h->a[i]->depth == h->a[best]->depth && before(h->a[i], h->a[best])))
+            best = i;
+    return best;
 }
 
 /* One allocation holds the region and its arrays (free() releases it). */
@@ -262,8 +283,12 @@ nnh_bab_region *nnh_bab_next(nnh_bab *B)
         B->over = 1;
         return NULL;
     }
-    B->started++;
-    return heap_pop(&B->h);
+    /* best-first by margin, but every BAB_BREADTH-th region is the
+     * shallowest: a dive toward a point where the margin only touches 0 (it
+     * never turns negative) would otherwise hold the search forever, as one
+     * did on ACAS Xu 5_3/prop_2 with 2 ranks (132k regions to depth 58
+     * while the counterexample sat elsewhere at depth 20) */
+    return heap_take(&B->h, ++B->started % BAB_BREADTH == 0 ? heap_shallowest(&B->h) : 0);
 }
 
 static void account(nnh_verify_result *res, const nnh_bab_region *R, const nnh_region_result *rr)
