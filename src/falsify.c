@@ -210,14 +210,7 @@ static int slp_step(fz_ctx *F, const double *x, int c, const double *gr, double 
         glp_set_mat_row(P, 1 + r, len, ind, val);
         glp_set_row_bnds(P, 1 + r, GLP_LO, F->zr[G->row0[c] + r], 0.0);
     }
-    glp_smcp parm;
-    glp_init_smcp(&parm);
-    parm.msg_lev = GLP_MSG_OFF;
-    parm.it_lim = 200;
-    int term = glp_term_out(GLP_OFF);
-    glp_adv_basis(P, 0);
-    glp_term_out(term);
-    int ok = glp_simplex(P, &parm) == 0 && glp_get_status(P) == GLP_OPT;
+    int ok = nnh_small_lp_solve(P, 200);
     for (int j = 0; ok && j < n; j++)
         xt[j] = x[j] + glp_get_col_prim(P, 1 + j);
     glp_delete_prob(P);

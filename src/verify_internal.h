@@ -70,4 +70,10 @@ int nnh_falsify_region(const nnh_verify_problem *P, const nnh_bab_region *R, con
 double nnh_joint_lower(const double *A, const double *c, const int *rows, int n, int n_in,
                        const double *lo, const double *hi, int *ind, double *val, double *lam);
 
+/* Solve a small auxiliary GLPK problem (a falsification step, joint
+ * multipliers) from the advanced basis, silently, with at most it_lim
+ * simplex iterations: 1 when an optimum was found. */
+struct glp_prob;
+int nnh_small_lp_solve(struct glp_prob *P, int it_lim);
+
 #endif

@@ -38,14 +38,7 @@ static int joint_multipliers(const double *A, const double *c, const int *rows, 
         glp_set_mat_row(P, 1 + r, len, ind, val);
         glp_set_row_bnds(P, 1 + r, GLP_LO, c[rows[r]], 0.0);
     }
-    glp_smcp parm;
-    glp_init_smcp(&parm);
-    parm.msg_lev = GLP_MSG_OFF;
-    parm.it_lim = 1000;
-    int term = glp_term_out(GLP_OFF);
-    glp_adv_basis(P, 0);
-    glp_term_out(term);
-    int ok = glp_simplex(P, &parm) == 0 && glp_get_status(P) == GLP_OPT;
+    int ok = nnh_small_lp_solve(P, 1000);
     for (int r = 0; ok && r < n; r++)
         lam[r] = fmax(glp_get_row_dual(P, 1 + r), 0.0);
     glp_delete_prob(P);
@@ -127,4 +120,16 @@ double nnh_joint_lower(const double *A, const double *c, const int *rows, int n,
     for (int r = 0; r < n; r++) /* sum ~ 1: the value then approximates the max */
         lam[r] /= s;
     return certify(A, c, rows, n, n_in, lo, hi, lam);
+}
+
+int nnh_small_lp_solve(glp_prob *P, int it_lim)
+{
+    glp_smcp parm;
+    glp_init_smcp(&parm);
+    parm.msg_lev = GLP_MSG_OFF;
+    parm.it_lim = it_lim;
+    int term = glp_term_out(GLP_OFF);
+    glp_adv_basis(P, 0);
+    glp_term_out(term);
+    return glp_simplex(P, &parm) == 0 && glp_get_status(P) == GLP_OPT;
 }
