@@ -2,7 +2,6 @@
 #include "cli_common.h"
 
 #include <ctype.h>
-#include <signal.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -193,14 +192,3 @@ double cli_now(void)
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-void cli_handle_signals(void (*handler)(int))
-{
-    int sigs[3] = {SIGINT, SIGTERM, SIGHUP};
-    for (int i = 0; i < 3; i++) {
-        struct sigaction sa;
-        memset(&sa, 0, sizeof sa);
-        sa.sa_handler = handler ? handler : SIG_DFL;
-        sigemptyset(&sa.sa_mask);
-        sigaction(sigs[i], &sa, NULL);
-    }
-}

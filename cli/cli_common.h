@@ -65,7 +65,4 @@ int cli_load_network(const char *path, const nnh_load_opts *o, nnh_network **net
 /* Seconds from a monotonic clock. */
 double cli_now(void);
 
-/* Route SIGINT, SIGTERM and SIGHUP to handler (NULL: back to the default). */
-void cli_handle_signals(void (*handler)(int));
-
 #endif

@@ -643,7 +643,7 @@ static void on_signal(int sig)
 static void guard_temp(const char *path)
 {
     snprintf(temp_path, sizeof temp_path, "%s", path ? path : "");
-    cli_handle_signals(path ? on_signal : NULL);
+    nnh_dist_handle_signals(path ? on_signal : NULL);
 }
 
 /* ---- the run ---- */

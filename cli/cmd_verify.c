@@ -238,9 +238,9 @@ static int run(const verify_args *a, const nnh_network *net, const nnh_spec *spe
     nnh_error err;
     progress_state ps = {a->verbose, 0};
     g_signal = 0;
-    cli_handle_signals(on_signal);
+    nnh_dist_handle_signals(on_signal);
     int vrc = nnh_dist_verify(cli_dist(), net, spec, &a->o, &r, progress, &ps, &err);
-    cli_handle_signals(NULL);
+    nnh_dist_handle_signals(NULL);
     if (vrc) {
         nnh_verify_result_free(&r);
         return cli_fail("verify: %s", err.msg);

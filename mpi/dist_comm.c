@@ -4,6 +4,7 @@
  * orted-like helper and takes about a second here. */
 #include "dist_internal.h"
 
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -185,5 +186,17 @@ void dist_stop_all(nnh_dist *d)
         nnh_pack_int(&p, 0);
         dist_send(d, w, TAG_STOP, &p);
         nnh_pack_free(&p);
+    }
+}
+
+void nnh_dist_handle_signals(void (*handler)(int))
+{
+    int sigs[3] = {SIGINT, SIGTERM, SIGHUP};
+    for (int i = 0; i < 3; i++) {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = handler ? handler : SIG_DFL;
+        sigemptyset(&sa.sa_mask);
+        sigaction(sigs[i], &sa, NULL);
     }
 }

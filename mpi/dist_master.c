@@ -8,7 +8,6 @@
  * not depend on the ranks or the schedule. */
 #include "dist_internal.h"
 #include "engine_steps.h"
-#include "cli_common.h"
 
 #include <math.h>
 #include <signal.h>
@@ -24,7 +23,7 @@ static void on_signal(int sig) { g_signal = sig; }
 
 static void catch_signals(int on)
 {
-    cli_handle_signals(on ? on_signal : NULL);
+    nnh_dist_handle_signals(on ? on_signal : NULL);
 }
 
 static double now(void)

@@ -19,17 +19,7 @@ static volatile sig_atomic_t g_worker_signal;
 
 static void on_signal(int sig) { g_worker_signal = sig; }
 
-static void catch_signals(void)
-{
-    int sigs[3] = {SIGINT, SIGTERM, SIGHUP};
-    for (int i = 0; i < 3; i++) {
-        struct sigaction sa;
-        memset(&sa, 0, sizeof sa);
-        sa.sa_handler = on_signal;
-        sigemptyset(&sa.sa_mask);
-        sigaction(sigs[i], &sa, NULL);
-    }
-}
+static void catch_signals(void) { nnh_dist_handle_signals(on_signal); }
 
 typedef struct worker {
     nnh_dist *d;

@@ -13,6 +13,11 @@
 
 typedef struct nnh_dist nnh_dist;
 
+/* Route SIGINT, SIGTERM and SIGHUP to handler (NULL: back to the default):
+ * how every rank, and the single-process commands, notice an interruption
+ * (mpirun forwards SIGTERM to all ranks). */
+void nnh_dist_handle_signals(void (*handler)(int));
+
 /* Start: initialise MPI only when the environment says a launcher started
  * this process (see mpi/dist_comm.c for the variables; NNHULL_MPI=0/1
  * overrides). Never fails: without MPI it is a one-rank run. */
