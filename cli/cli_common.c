@@ -185,10 +185,3 @@ int cli_load_network(const char *path, const nnh_load_opts *o, nnh_network **net
     return CLI_OK;
 }
 
-double cli_now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-

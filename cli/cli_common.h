@@ -62,7 +62,5 @@ char *cli_read_file(const char *path, nnh_error *err);
 /* Load a network; prints the reason and returns CLI_FAIL on error. */
 int cli_load_network(const char *path, const nnh_load_opts *o, nnh_network **net);
 
-/* Seconds from a monotonic clock. */
-double cli_now(void);
 
 #endif

@@ -4,6 +4,7 @@
 #include "bounds_dist.h"
 #include "mpi_main.h"
 #include "cli_common.h"
+#include "nnh_clock.h"
 #include "commands.h"
 #include "nnh_round.h"
 #include "regions.h"
@@ -34,9 +35,9 @@ static int engine_ibp(const nnh_network *net, nnh_bounds *b, nnh_layer_stats *st
     if (rc)
         return rc;
     for (int k = 0; k < net->n_layers; k++) {
-        double t0 = cli_now();
+        double t0 = nnh_now();
         nnh_bounds_ibp_layer(net, b, k);
-        stats[k].seconds += cli_now() - t0;
+        stats[k].seconds += nnh_now() - t0;
     }
     return NNH_OK;
 }
@@ -754,7 +755,7 @@ static int run(const bounds_args *a, const nnh_network *net, const regions *g)
     guard_temp(nnh_h5_temp_path(w));
     nnh_bounds **b = calloc((size_t)g->R, sizeof *b);
     nnh_layer_stats *stats = calloc((size_t)net->n_layers, sizeof *stats);
-    double t0 = cli_now();
+    double t0 = nnh_now();
     if (!b || !stats) {
         nnh_h5_abort(w);
         rc = cli_fail("out of memory");
@@ -764,7 +765,7 @@ static int run(const bounds_args *a, const nnh_network *net, const regions *g)
     if (!rc && !a->quiet) {
         print_layers(net, b, g->R);
         printf("wrote %s: %d region%s, %d layers, status complete (%.3f s)\n", a->out, g->R,
-               g->R == 1 ? "" : "s", net->n_layers, cli_now() - t0);
+               g->R == 1 ? "" : "s", net->n_layers, nnh_now() - t0);
     }
     for (int r = 0; b && r < g->R; r++)
         nnh_bounds_free(b[r]);

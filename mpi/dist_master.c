@@ -7,6 +7,7 @@
  * region's bounds is the same whoever builds it and whenever: the numbers do
  * not depend on the ranks or the schedule. */
 #include "dist_internal.h"
+#include "nnh_clock.h"
 #include "engine_steps.h"
 
 #include <math.h>
@@ -24,13 +25,6 @@ static void on_signal(int sig) { g_signal = sig; }
 static void catch_signals(int on)
 {
     nnh_dist_handle_signals(on ? on_signal : NULL);
-}
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 void nnh_dist_opts_init(nnh_dist_opts *o)
@@ -70,7 +64,7 @@ static void add_stats(nnh_layer_stats *a, const nnh_layer_stats *b)
 
 static int out_of_time(const dist_master *m)
 {
-    return m->o->bound.time_limit > 0 && now() - m->t0 > m->o->bound.time_limit;
+    return m->o->bound.time_limit > 0 && nnh_now() - m->t0 > m->o->bound.time_limit;
 }
 
 static int region_next(dist_master *m, int r);
@@ -84,13 +78,13 @@ static int unit_done(dist_master *m, int r)
     m->units_done++;
     if (m->progress)
         m->progress(m->progress_arg, r, m->R, u->k, m->L, m->units_done, m->units_total,
-                    now() - m->t0);
-    double t = now();
+                    nnh_now() - m->t0);
+    double t = nnh_now();
     if (m->units_done < m->units_total && t - m->last_ckpt >= m->o->checkpoint_every) {
         int rc = dist_write_file(m, m->ckpt, 0);
         if (rc)
             return rc;
-        m->last_ckpt = now();
+        m->last_ckpt = nnh_now();
         m->prep_seconds += m->last_ckpt - t;
     }
     return NNH_OK;
@@ -116,9 +110,9 @@ static int region_next(dist_master *m, int r)
             g->pass = NULL;
             return NNH_OK;
         }
-        double t0 = now();
+        double t0 = nnh_now();
         int n = nnh_steps_prepare(m->net, g->b, k, g->pass, &m->o->bound, m->err);
-        m->prep_seconds += now() - t0;
+        m->prep_seconds += nnh_now() - t0;
         if (n < 0)
             return nnh_error_prefix(m->err, "region %d, layer %d: ", r, k);
         double *res = realloc(u->res, (size_t)(n ? n : 1) * sizeof *res);
@@ -130,7 +124,7 @@ static int region_next(dist_master *m, int r)
         u->n_tasks = n;
         u->next = u->n_done = 0;
         memset(&u->st, 0, sizeof u->st);
-        u->st.seconds = now() - t0;
+        u->st.seconds = nnh_now() - t0;
         if (n > 0)
             return NNH_OK;
         int rc = unit_done(m, r);
@@ -150,10 +144,10 @@ static int region_start(dist_master *m, int r)
     /* the crown pass starts from the input box alone, as in nnh_bounds_compute */
     if (!rc && g->resume_k < m->L)
         rc = nnh_bounds_create(m->net, m->lo + off, m->hi + off, &fresh, m->err);
-    double t0 = now();
+    double t0 = nnh_now();
     if (!rc && fresh)
         rc = nnh_steps_pass(m->net, fresh, &m->o->bound, &g->pass, m->err);
-    m->prep_seconds += now() - t0;
+    m->prep_seconds += nnh_now() - t0;
     nnh_bounds_free(fresh);
     if (rc)
         return nnh_error_prefix(m->err, "region %d: ", r);
@@ -223,7 +217,7 @@ static int master_task(dist_master *m, int *did)
         return rc;
     }
     dist_unit *u = &m->rg[r].u;
-    double t0 = now();
+    double t0 = nnh_now();
     if (m->ctx_r != r || m->ctx_k != u->k) {
         nnh_lp_layer_free(m->ctx);
         m->ctx = NULL;
@@ -234,14 +228,14 @@ static int master_task(dist_master *m, int *did)
         m->ctx_k = u->k;
         m->n_ctx++;
     }
-    double t1 = now();
+    double t1 = nnh_now();
     m->ctx_seconds += t1 - t0;
     rc = nnh_lp_layer_bound(m->ctx, nnh_steps_neuron(t), nnh_steps_sense(t), &u->res[t], &u->st,
                             m->err);
     if (rc)
         return nnh_error_prefix(m->err, "region %d, layer %d, neuron %d (%s bound): ", r, u->k,
                                 nnh_steps_neuron(t), nnh_steps_sense(t) < 0 ? "lower" : "upper");
-    double t2 = now();
+    double t2 = nnh_now();
     nnh_dist_layer_sched *s = &m->sched[u->k];
     s->tasks++;
     s->task_seconds += t2 - t1;
@@ -423,9 +417,9 @@ static int schedule(dist_master *m)
         if (!multi) /* nothing left to do alone, yet units remain: a bug */
             return nnh_error_set(m->err, NNH_EINVAL, "scheduler stalled with %d of %d units "
                                  "done", m->units_done, m->units_total);
-        double t0 = now();
+        double t0 = nnh_now();
         rc = drain(m, 1);
-        m->idle += now() - t0;
+        m->idle += nnh_now() - t0;
     }
     return rc;
 }
@@ -471,7 +465,7 @@ static void fill_report(dist_master *m, nnh_dist_report *rep)
     rep->n_regions = m->R;
     rep->units_total = m->units_total;
     rep->units_resumed = m->units_resumed;
-    rep->wall = now() - m->t0;
+    rep->wall = nnh_now() - m->t0;
     rep->master_busy = m->busy + m->prep_seconds;
     rep->master_contexts = m->ctx_seconds;
     rep->master_prepare = m->prep_seconds;
@@ -573,7 +567,7 @@ int nnh_dist_run(nnh_dist *d, const nnh_network *net, int n_regions, const doubl
     m.progress = progress;
     m.progress_arg = progress_arg;
     m.err = err;
-    m.t0 = m.last_ckpt = now();
+    m.t0 = m.last_ckpt = nnh_now();
     m.ckpt = nnh_dist_checkpoint_path(out);
     int rc = m.ckpt ? NNH_OK : nnh_error_set(err, NNH_ENOMEM, "out of memory");
     if (!rc && !m.meta.network_sha256 && m.meta.network_path && m.meta.network_path[0]) {

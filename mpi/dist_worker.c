@@ -4,6 +4,7 @@
  * every later chunk of the same unit. Any failure goes back to the master
  * as a message; the worker then waits for the master's stop. */
 #include "dist_internal.h"
+#include "nnh_clock.h"
 #include "engine_steps.h"
 
 #include <signal.h>
@@ -32,13 +33,6 @@ typedef struct worker {
     int faulted;
     int interrupted;   /* a signal arrived and the master was told */
 } worker;
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static void send_error(int r, int k, int t, int code, const char *msg)
 {
@@ -110,7 +104,7 @@ static void on_tasks(worker *w, nnh_unpack *u)
             return;
         }
         int t = nnh_unpack_int(u);
-        double v = 0, t0 = now();
+        double v = 0, t0 = nnh_now();
         nnh_error err;
         nnh_error_clear(&err);
         int rc = u->failed ? nnh_error_set(&err, NNH_EINVAL, "truncated task message")
@@ -120,7 +114,7 @@ static void on_tasks(worker *w, nnh_unpack *u)
             nnh_pack_free(&p);
             return;
         }
-        double sec = now() - t0;
+        double sec = nnh_now() - t0;
         st.seconds += sec;
         nnh_pack_int(&p, t);
         nnh_pack_double(&p, v);
@@ -152,12 +146,12 @@ static void serve(worker *w)
     for (;;) {
         unsigned char *buf;
         int from, tag, len;
-        double t0 = now();
+        double t0 = nnh_now();
         check_signal(w);
         volatile int *stop = w->interrupted ? NULL : (volatile int *)&g_worker_signal;
         if (dist_recv(w->d, 0, 1, stop, &from, &tag, &buf, &len) != NNH_OK)
             MPI_Abort(MPI_COMM_WORLD, 1);
-        w->wait += now() - t0;
+        w->wait += nnh_now() - t0;
         if (!buf)
             continue;
         nnh_unpack u;

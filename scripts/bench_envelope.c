@@ -3,6 +3,7 @@
  * and every activation, against a plain qsort of n doubles in the same run.
  * Built as nnh_bench_envelope; run through scripts/bench-envelope. */
 #include "nnhull.h"
+#include "nnh_clock.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -21,12 +22,7 @@ static double urand(void)
     return (double)(rng >> 11) * (1.0 / 9007199254740992.0);
 }
 
-static double now_ns(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return 1e9 * (double)t.tv_sec + (double)t.tv_nsec;
-}
+static double now_ns(void) { return 1e9 * nnh_now(); }
 
 static int cmp_double(const void *a, const void *b)
 {

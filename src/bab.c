@@ -256,7 +256,7 @@ int nnh_bab_begin(const nnh_network *net, const nnh_spec *spec, const nnh_verify
     B->res = res;
     B->progress = progress;
     B->progress_arg = progress_arg;
-    B->t0 = nnh_verify_now();
+    B->t0 = nnh_now();
     B->deadline = o->timeout > 0 ? B->t0 + o->timeout : 0;
     int rc = nnh_verify_problem_create(net, spec, &B->P, err);
     if (!rc)
@@ -273,7 +273,7 @@ nnh_bab_region *nnh_bab_next(nnh_bab *B)
 {
     if (B->over || B->h.n == 0)
         return NULL;
-    if (B->deadline > 0 && nnh_verify_now() > B->deadline) {
+    if (B->deadline > 0 && nnh_now() > B->deadline) {
         B->res->verdict = NNH_VERDICT_TIMEOUT;
         B->over = 1;
         return NULL;
@@ -320,7 +320,7 @@ int nnh_bab_report(nnh_bab *B, nnh_bab_region *R, const nnh_region_result *rr, n
     if (B->h.n > res->max_queue)
         res->max_queue = B->h.n;
     if (B->progress && B->progress(B->progress_arg, res->regions, B->h.n,
-                                   nnh_verify_now() - B->t0) && !B->over) {
+                                   nnh_now() - B->t0) && !B->over) {
         B->over = 1; /* stopped by the caller */
         res->verdict = NNH_VERDICT_UNKNOWN;
     }
@@ -341,7 +341,7 @@ void nnh_bab_end(nnh_bab *B)
         nnh_bab_region_free(heap_pop(&B->h));
     free(B->h.a);
     nnh_verify_problem_free(B->P);
-    res->seconds = nnh_verify_now() - B->t0;
+    res->seconds = nnh_now() - B->t0;
     free(B);
 }
 

@@ -2,6 +2,7 @@
  * `nnhull bounds --method M`: IBP, then CROWN, then (lp1d / hull) one LP
  * bound per neuron and side, layer by layer, with statistics and progress. */
 #include "engine.h"
+#include "nnh_clock.h"
 #include "engine_steps.h"
 
 #include <math.h>
@@ -80,13 +81,6 @@ char *nnh_bound_opts_json(const nnh_bound_opts *o)
     return s;
 }
 
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 static int check_opts(const nnh_bound_opts *o, nnh_error *err)
 {
     if (o->method < 0 || o->method >= NNH_METHOD_COUNT)
@@ -112,7 +106,7 @@ typedef struct run_ctx {
 
 static int out_of_time(const run_ctx *r)
 {
-    return r->o->time_limit > 0.0 && now_seconds() - r->t0 > r->o->time_limit;
+    return r->o->time_limit > 0.0 && nnh_now() - r->t0 > r->o->time_limit;
 }
 
 /* Tighten one side of neuron i with the LP, or count a fallback when the
@@ -147,7 +141,7 @@ static int lp_layer(const nnh_network *net, nnh_bounds *b, int k, const run_ctx 
         if (k > 0)
             st->fallbacks += total;
         if (r->progress)
-            r->progress(r->arg, k, net->n_layers, total, total, now_seconds() - r->t0);
+            r->progress(r->arg, k, net->n_layers, total, total, nnh_now() - r->t0);
         return NNH_OK;
     }
     nnh_lp_layer *ctx = NULL;
@@ -159,7 +153,7 @@ static int lp_layer(const nnh_network *net, nnh_bounds *b, int k, const run_ctx 
         if (rc == 0)
             rc = lp_side(ctx, r, L, i, +1, st, err);
         if (rc == 0 && r->progress)
-            r->progress(r->arg, k, net->n_layers, 2 * (i + 1), total, now_seconds() - r->t0);
+            r->progress(r->arg, k, net->n_layers, 2 * (i + 1), total, nnh_now() - r->t0);
     }
     nnh_lp_layer_free(ctx);
     if (rc != 0)
@@ -181,7 +175,7 @@ static int compute_layer(const nnh_network *net, nnh_bounds *b, int k, const nnh
         return lp_layer(net, b, k, r, st, err);
     if (r->progress)
         r->progress(r->arg, k, net->n_layers, b->layers[k].width, b->layers[k].width,
-                    now_seconds() - r->t0);
+                    nnh_now() - r->t0);
     return NNH_OK;
 }
 
@@ -206,7 +200,7 @@ int nnh_bounds_compute(const nnh_network *net, nnh_bounds *b, const nnh_bound_op
         rc = nnh_bounds_check(net, b, err);
     if (rc != 0)
         return rc;
-    run_ctx r = {o, progress, progress_arg, now_seconds()};
+    run_ctx r = {o, progress, progress_arg, nnh_now()};
     nnh_bounds *pass = NULL;
     if ((rc = nnh_steps_pass(net, b, o, &pass, err)) != 0)
         return rc;
@@ -214,9 +208,9 @@ int nnh_bounds_compute(const nnh_network *net, nnh_bounds *b, const nnh_bound_op
         nnh_layer_stats local;
         nnh_layer_stats *st = stats ? &stats[k] : &local;
         memset(st, 0, sizeof *st);
-        double t = now_seconds();
+        double t = nnh_now();
         rc = compute_layer(net, b, k, pass, &r, st, err);
-        st->seconds = now_seconds() - t;
+        st->seconds = nnh_now() - t;
     }
     nnh_bounds_free(pass);
     return rc;

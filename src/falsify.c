@@ -157,7 +157,7 @@ static int descend(fz_ctx *F, double *x, int steps, double deadline, double *bes
         }
         if (try_accept(F, x, m))
             return 1;
-        if (F->best_row < 0 || (deadline > 0 && (t & 7) == 7 && nnh_verify_now() > deadline))
+        if (F->best_row < 0 || (deadline > 0 && (t & 7) == 7 && nnh_now() > deadline))
             return 0;
         descent_weights(F, 1);
         nnh_network_grad(F->G->folded, x, F->unit, NULL, F->g, F->work);
@@ -249,7 +249,7 @@ static int descend_slp(fz_ctx *F, double *x, double *xt, int steps, double deadl
         }
         if ((found = try_accept(F, x, m)))
             break;
-        if (deadline > 0 && (t & 3) == 3 && nnh_verify_now() > deadline)
+        if (deadline > 0 && (t & 3) == 3 && nnh_now() > deadline)
             break;
         int c = F->best_case, rows = G->row0[c + 1] - G->row0[c];
         for (int r = 0; r < rows; r++) {
@@ -335,7 +335,7 @@ static int scan(fz_ctx *F, const double *given, int n_given, int samples, int co
         if (try_accept(F, x, m))
             return 1;
         keep_best(pts, pm, starts, np, x, m, n);
-        if (deadline > 0 && (s & 63) == 63 && nnh_verify_now() > deadline)
+        if (deadline > 0 && (s & 63) == 63 && nnh_now() > deadline)
             break;
     }
     return 0;
@@ -379,7 +379,7 @@ int nnh_falsify_region(const nnh_verify_problem *P, const nnh_bab_region *R, con
     if (!(best <= descend_below))
         starts = 0;
     for (int s = 0; s < np && starts > 0 && !found; s++) {
-        if (deadline > 0 && nnh_verify_now() > deadline)
+        if (deadline > 0 && nnh_now() > deadline)
             break;
         memcpy(x, pts + (size_t)s * n, (size_t)n * sizeof(double));
         /* alternate: the line-search LP on the best start, sign steps on the

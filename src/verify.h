@@ -9,6 +9,7 @@
 #include "bounds.h"
 #include "engine.h"
 #include "network.h"
+#include "nnh_clock.h"
 #include "pack.h"
 #include "nnh_error.h"
 #include "spec.h"
@@ -131,7 +132,7 @@ int nnh_region_result_unpack(const nnh_verify_problem *P, int g, nnh_unpack *u,
  * rows, and on max_r row_r of a case, when crown came close. Pure: the result
  * depends only on (P, R, o) - random points are seeded from o->seed and the
  * region itself - except that work stops at the absolute monotonic time
- * `deadline` (seconds, nnh_verify_now(); 0 = none), which may leave it OPEN. */
+ * `deadline` (seconds, nnh_now(); 0 = none), which may leave it OPEN. */
 int nnh_verify_region(const nnh_verify_problem *P, const nnh_bab_region *R, const nnh_verify_opts *o,
                       double deadline, nnh_region_result *res, nnh_error *err);
 
@@ -140,9 +141,6 @@ int nnh_verify_region(const nnh_verify_problem *P, const nnh_bab_region *R, cons
 int nnh_verify_falsify(const nnh_verify_problem *P, const nnh_bab_region *R,
                        const nnh_verify_opts *o, double deadline, nnh_region_result *res,
                        nnh_error *err);
-
-/* Monotonic clock in seconds. */
-double nnh_verify_now(void);
 
 typedef struct nnh_verify_result {
     nnh_verdict verdict;
@@ -184,7 +182,7 @@ int nnh_bab_begin(const nnh_network *net, const nnh_spec *spec, const nnh_verify
                   nnh_verify_result *res, nnh_verify_progress_fn progress, void *progress_arg,
                   nnh_bab **out, nnh_error *err);
 const nnh_verify_problem *nnh_bab_problem(const nnh_bab *B);
-/* Absolute deadline (nnh_verify_now() seconds; 0 = none). */
+/* Absolute deadline (nnh_now() seconds; 0 = none). */
 double nnh_bab_deadline(const nnh_bab *B);
 /* The next region to decide (the caller owns it until nnh_bab_report), or
  * NULL: either the run is over (nnh_bab_over: a counterexample, the

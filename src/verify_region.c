@@ -14,13 +14,6 @@
 #include <string.h>
 #include <time.h>
 
-double nnh_verify_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 void nnh_verify_opts_init(nnh_verify_opts *o)
 {
     memset(o, 0, sizeof *o);
@@ -204,7 +197,7 @@ static int lp_context(const nnh_verify_group *G, const nnh_bounds *b, const nnh_
     nnh_bound_opts bo = o->bound;
     bo.method = o->method;
     if (deadline > 0)
-        bo.time_limit = fmax(deadline - nnh_verify_now(), 1e-3);
+        bo.time_limit = fmax(deadline - nnh_now(), 1e-3);
     res->escalated = 1;
     return nnh_lp_layer_create(G->folded, b, b->n_layers - 1, &bo, L, err);
 }
@@ -248,7 +241,7 @@ static int escalate(const nnh_verify_group *G, nnh_bounds *b, const nnh_bab_regi
             double w = lb->pre_hi[r] - lbs[r];
             if (!(lbs[r] > -o->escalate_gap * w) || !isfinite(w))
                 continue;
-            if (deadline > 0 && nnh_verify_now() > deadline)
+            if (deadline > 0 && nnh_now() > deadline)
                 break;
             if ((rc = lp_context(G, b, o, deadline, &L, res, err)))
                 break;
@@ -271,7 +264,7 @@ static int escalate(const nnh_verify_group *G, nnh_bounds *b, const nnh_bab_regi
         w -= jl[c];
         if (!(jl[c] > -o->escalate_gap * w) || !isfinite(w))
             continue;
-        if (deadline > 0 && nnh_verify_now() > deadline)
+        if (deadline > 0 && nnh_now() > deadline)
             break;
         if (!(rc = lp_context(G, b, o, deadline, &L, res, err)))
             rc = escalate_joint(G, b, R, L, c, res, err);
@@ -510,16 +503,16 @@ static int decide(const nnh_verify_problem *P, const nnh_bab_region *R, const nn
                   double *opt, nnh_region_result *res, nnh_error *err)
 {
     const nnh_verify_group *G = &P->groups[R->group];
-    double t0 = nnh_verify_now();
+    double t0 = nnh_now();
     int rc = crown_step(G, R, o, b, forms, lbs, res, err);
-    double t1 = nnh_verify_now();
+    double t1 = nnh_now();
     if (!rc && res->status != NNH_REGION_UNSAT && o->joint && o->method != NNH_METHOD_IBP) {
         rc = joint_step(P, G, R, b, forms, jl, res, err);
         if (rc > 0) {
             res->status = NNH_REGION_UNSAT;
             rc = 0;
         }
-        t1 = nnh_verify_now();
+        t1 = nnh_now();
     }
     res->seconds_bounds = t1 - t0;
     if (rc || res->status == NNH_REGION_UNSAT)
@@ -531,7 +524,7 @@ static int decide(const nnh_verify_problem *P, const nnh_bab_region *R, const nn
     rc = nnh_falsify_region(P, R, opt, n_opt, o->region_samples, o->region_starts,
                             o->region_steps, 0, R->depth > o->descend_depth ? -INFINITY : INFINITY,
                             nnh_region_seed(P, R, o->seed), deadline, res, err);
-    double t2 = nnh_verify_now();
+    double t2 = nnh_now();
     res->seconds_falsify = t2 - t1;
     if (rc || res->status == NNH_REGION_SAT)
         return rc;
@@ -545,7 +538,7 @@ static int decide(const nnh_verify_problem *P, const nnh_bab_region *R, const nn
         if (res->split_dim < 0)
             res->status = NNH_REGION_STUCK;
     }
-    res->seconds_bounds += nnh_verify_now() - t2;
+    res->seconds_bounds += nnh_now() - t2;
     return rc;
 }
 
@@ -613,10 +606,10 @@ int nnh_verify_falsify(const nnh_verify_problem *P, const nnh_bab_region *R,
     for (int j = 0; j < P->n_in; j++)
         if (!(R->lo[j] <= R->hi[j]))
             return NNH_OK;
-    double t0 = nnh_verify_now();
+    double t0 = nnh_now();
     int rc = nnh_falsify_region(P, R, NULL, 0, o->samples, o->starts, o->steps, o->max_corners_dim,
                                 INFINITY,
                                 nnh_region_seed(P, R, o->seed ^ 0xF00DULL), deadline, res, err);
-    res->seconds_falsify = nnh_verify_now() - t0;
+    res->seconds_falsify = nnh_now() - t0;
     return rc;
 }

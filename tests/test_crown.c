@@ -3,6 +3,7 @@
  * for every activation, rigour under rounding (exact reference values in
  * __float128), the input-domain clamp, and the small shared networks. */
 #include "nnh_soundness.h"
+#include "nnh_clock.h"
 #include "nnh_test.h"
 #include "nnh_io.h"
 #include "nnhull.h"
@@ -408,13 +409,6 @@ START_TEST(test_infinite_and_point_boxes)
 }
 END_TEST
 
-static double seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 /* Crown and IBP on one shared network over [lo, hi]: sampled soundness,
  * crown within IBP; prints crown's time. Returns 0 when the file is absent. */
 static int shared_case(const char *rel, const double *lo, const double *hi, int n_in, int n)
@@ -430,9 +424,9 @@ static int shared_case(const char *rel, const double *lo, const double *hi, int 
     nnh_error err;
     ck_assert_msg(nnh_load_network(path, &lo_opts, &net, &err) == 0, "%s: %s", rel, err.msg);
     ck_assert_int_eq(net->n_inputs, n_in);
-    double t = seconds();
+    double t = nnh_now();
     nnh_bounds *bc = run(net, lo, hi, NNH_METHOD_CROWN);
-    t = seconds() - t;
+    t = nnh_now() - t;
     nnh_bounds *bi = run(net, lo, hi, NNH_METHOD_IBP);
     const nnh_bounds *bs[2] = {bc, bi};
     nnh_sample_report rep[2];

@@ -10,6 +10,7 @@
  * looser than lp1d: see lp_bound.c). Compile with -DNNH_TEST_SKIP_LP to
  * leave out lp1d/hull (says so in the output). */
 #include "nnh_soundness.h"
+#include "nnh_clock.h"
 #include "nnh_test.h"
 #include "nnh_io.h"
 #include "nnhull.h"
@@ -28,13 +29,6 @@
 static const char *acts[] = {"relu", "leaky_relu", "sigmoid", "tanh", "softplus", "elu", "selu"};
 #define N_ACTS ((int)(sizeof acts / sizeof *acts))
 static const char *const ARCH_DEEP = "64x10x10x10x10x10", *const ARCH_WIDE = "64x32x32x10";
-
-static double seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static nnh_network *load_example(const char *act, const char *arch)
 {
@@ -89,9 +83,9 @@ static nnh_bounds *run_fb(const nnh_network *net, const double *lo, const double
     o.method = m;
     ck_assert_int_eq(nnh_bounds_create(net, lo, hi, &b, &err), 0);
     nnh_layer_stats *st = calloc((size_t)net->n_layers, sizeof *st);
-    double t = seconds();
+    double t = nnh_now();
     int rc = nnh_bounds_compute(net, b, &o, st, NULL, NULL, &err);
-    *secs = seconds() - t;
+    *secs = nnh_now() - t;
     ck_assert_msg(rc == 0, "%s: %s", nnh_method_name(m), err.msg);
     long fb = 0;
     for (int k = 0; k < net->n_layers; k++)

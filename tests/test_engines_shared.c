@@ -7,6 +7,7 @@
  * and within crown too. lp1d and hull run with a per-run time limit so the
  * file stays short; past it the remaining neurons keep crown's bound. */
 #include "nnh_soundness.h"
+#include "nnh_clock.h"
 #include "nnh_test.h"
 #include "nnh_io.h"
 #include "nnhull.h"
@@ -20,13 +21,6 @@
 #define N_SAMPLES 20000
 #define CHAIN_TOL 1e-7
 #define RUN_TIME_LIMIT 4.0 /* seconds per lp1d / hull run */
-
-static double seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 /* Bounds by method m (index NNH_METHOD_COUNT: hull with a 3-round cut pool
  * and slack removal after 1 round, the hygiene options at their most
@@ -45,9 +39,9 @@ static nnh_bounds *run(const nnh_network *net, const double *lo, const double *h
     }
     o.time_limit = RUN_TIME_LIMIT;
     ck_assert_int_eq(nnh_bounds_create(net, lo, hi, &b, &err), 0);
-    double t = seconds();
+    double t = nnh_now();
     int rc = nnh_bounds_compute(net, b, &o, NULL, NULL, NULL, &err);
-    *secs = seconds() - t;
+    *secs = nnh_now() - t;
     ck_assert_msg(rc == 0, "%s: %s", nnh_method_name(o.method), err.msg);
     *timed_out = m >= NNH_METHOD_LP1D && *secs > RUN_TIME_LIMIT;
     return b;
