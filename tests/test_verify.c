@@ -439,8 +439,7 @@ START_TEST(test_timeout_and_empty)
     nnh_network *net = net_tanh(78);
     double m = grid_min(net);
     char t[512];
-    snprintf(t, sizeof t, DECL2_1 "(assert (>= X_0 -1))(assert (<= X_0 1))(assert (>= X_1 -1))"
-             "(assert (<= X_1 1))(assert (<= Y_0 %.17g))", m - 1e-4);
+    tanh_property(t, sizeof t, m - 1e-4);
     nnh_verify_opts o;
     nnh_verify_opts_init(&o);
     o.timeout = 1e-9;
