@@ -223,23 +223,6 @@ static double concretise_row(const double *lam, int m, const double *lo, const d
     return isnan(out) ? INFINITY : out;
 }
 
-/* Rows of layer k's affine map as upper forms: rows 0..n_k-1 are z_i, the
- * next n_k are -z_i. */
-static void init_rows(const nnh_layer *Lk, crown_ws *w)
-{
-    int nk = Lk->n_out, width = w->width;
-    for (int i = 0; i < nk; i++) {
-        const double *wi = Lk->W + (size_t)i * Lk->n_in;
-        double *p = w->lam + (size_t)i * width, *q = w->lam + (size_t)(nk + i) * width;
-        for (int m = 0; m < Lk->n_in; m++) {
-            p[m] = wi[m];
-            q[m] = -wi[m];
-        }
-        w->c[i] = Lk->b[i];
-        w->c[nk + i] = -Lk->b[i];
-    }
-}
-
 /* Back-substitute the w->rows upper forms through layers k-1, ..., 0: on
  * return row i is lam_i^T x + c_i over the (clamped) input. */
 static void propagate(const nnh_network *net, const nnh_bounds *b, int k, crown_ws *w)
@@ -265,45 +248,19 @@ static void propagate(const nnh_network *net, const nnh_bounds *b, int k, crown_
     }
 }
 
-/* Back-substitute all 2 n_k rows and write their upper bounds into up[2 n_k]. */
-static void back_substitute(const nnh_network *net, const nnh_bounds *b, int k, crown_ws *w,
-                            double *up)
-{
-    init_rows(&net->layers[k], w);
-    propagate(net, b, k, w);
-    for (int i = 0; i < w->rows; i++)
-        up[i] = concretise_row(w->lam + (size_t)i * w->width, net->n_inputs, w->in_lo,
-                               w->in_hi, w->c[i]);
-}
-
 int nnh_crown_layer(const nnh_network *net, nnh_bounds *b, int k, nnh_error *err)
 {
-    if (k < 0 || k >= net->n_layers || b->n_layers != net->n_layers ||
-        b->n_in != net->n_inputs)
+    if (k < 0 || k >= net->n_layers)
         return nnh_error_set(err, NNH_EINVAL, "crown: layer %d does not match the network", k);
     int nk = net->layers[k].n_out;
-    crown_ws w;
-    if (ws_alloc(&w, 2 * nk, nnh_network_max_width(net), net->n_inputs) != 0)
+    int *all = malloc(((size_t)nk + 1) * sizeof(int));
+    if (!all)
         return nnh_error_set(err, NNH_ENOMEM, "crown: out of memory at layer %d", k);
-    double *up = malloc(2 * (size_t)nk * sizeof(double));
-    if (!up) {
-        ws_free(&w);
-        return nnh_error_set(err, NNH_ENOMEM, "crown: out of memory at layer %d", k);
-    }
-    clamped_inputs(net, b, w.in_lo, w.in_hi);
-    back_substitute(net, b, k, &w, up);
-    nnh_layer_bounds *L = &b->layers[k];
-    for (int i = 0; i < nk; i++) {
-        double lo = -up[nk + i], hi = up[i];
-        if (lo > L->pre_lo[i])
-            L->pre_lo[i] = lo;
-        if (hi < L->pre_hi[i])
-            L->pre_hi[i] = hi;
-    }
-    nnh_bounds_post_from_pre(net, b, k);
-    free(up);
-    ws_free(&w);
-    return NNH_OK;
+    for (int i = 0; i < nk; i++)
+        all[i] = i;
+    int rc = nnh_crown_layer_sel(net, b, k, all, nk, NULL, err);
+    free(all);
+    return rc;
 }
 
 int nnh_crown_layer_sel(const nnh_network *net, nnh_bounds *b, int k, const int *sel, int n_sel,
