@@ -4,7 +4,7 @@
 #ifndef NNH_BOUNDS_DIST_H
 #define NNH_BOUNDS_DIST_H
 
-#include "nnh_dist.h"
+#include "nnhull/dist.h"
 
 typedef struct cli_dist_args {
     nnh_bound_opts bound; /* engine and its options */

@@ -5,8 +5,8 @@
 #ifndef NNH_CLI_COMMON_H
 #define NNH_CLI_COMMON_H
 
-#include "nnh_io.h"
-#include "nnhull.h"
+#include "nnhull/io.h"
+#include "nnhull/nnhull.h"
 
 #include <stddef.h>
 

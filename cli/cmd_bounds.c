@@ -7,7 +7,7 @@
 #include "nnh_clock.h"
 #include "commands.h"
 #include "nnh_round.h"
-#include "regions.h"
+#include "nnhull/regions.h"
 
 #include <cJSON.h>
 

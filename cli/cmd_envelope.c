@@ -1,7 +1,7 @@
 /* `nnhull envelope`: one neuron per JSON line on stdin -> f, the multivariate
  * cav/vex with supergradients and regions, the 1-D envelopes and (given y)
  * the separating cut, one JSON line per input on stdout. */
-#include "nnhull.h"
+#include "nnhull/nnhull.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>

@@ -5,7 +5,7 @@
 #include "cli_common.h"
 #include "commands.h"
 #include "mpi_main.h"
-#include "verify.h"
+#include "nnhull/verify.h"
 #include "verify_out.h"
 
 #include <errno.h>

@@ -4,7 +4,7 @@
 #ifndef NNH_COMMANDS_H
 #define NNH_COMMANDS_H
 
-#include "nnhull.h"
+#include "nnhull/nnhull.h"
 
 /* A command gets argv[0] = its own name and returns the exit status
  * (0 ok, 1 failure, 2 usage). Adding a command = declare it here and add one

@@ -3,7 +3,7 @@
 #ifndef NNH_CLI_MPI_MAIN_H
 #define NNH_CLI_MPI_MAIN_H
 
-#include "nnh_dist.h"
+#include "nnhull/dist.h"
 
 /* Start MPI when launched by mpirun/srun; workers serve and return their
  * exit status, the master runs master(argc, argv); the workers learn the

@@ -1,11 +1,10 @@
-/* HDF5 output of `nnhull verify --out`: the bound file of the property's
- * input boxes plus a /verdict group (to move into io/h5bounds.c as an
- * nnh_h5 writer call once that API grows one). */
+/* `nnhull verify --out F.h5`: the bounds of the property's input boxes and
+ * the verdict, written through io/ (nnh_h5_write_verdict). */
 #ifndef NNH_VERIFY_OUT_H
 #define NNH_VERIFY_OUT_H
 
-#include "nnhull.h"
-#include "verify.h"
+#include "nnhull/nnhull.h"
+#include "nnhull/verify.h"
 
 /* Bounds of every layer of net over each distinct input box of spec (engine
  * o->method), then /verdict; written under a temporary name and renamed.

@@ -2,8 +2,8 @@
  * temporary name renamed when done, and the reader used by `nnhull report`
  * and the tests. Serial HDF5 C API; HDF5's error stack printing is silenced
  * so that the only message is ours, naming the file and the object. */
-#include "nnh_io.h"
-#include "nnhull.h"
+#include "nnhull/io.h"
+#include "nnhull/nnhull.h"
 
 #include <hdf5.h>
 

@@ -1,5 +1,5 @@
 /* Network loading by file extension (.onnx, .nnet) and load option defaults. */
-#include "nnh_io.h"
+#include "nnhull/io.h"
 
 #include <string.h>
 #include <strings.h>

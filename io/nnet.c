@@ -7,7 +7,7 @@
  * lines (no normalisation, no input domain); means/ranges without the output
  * entry (outputs unscaled); normalisation lines describing more inputs than the
  * network has (first numInputs entries used, last mean/range for the outputs). */
-#include "nnh_io.h"
+#include "nnhull/io.h"
 
 #include <errno.h>
 #include <limits.h>

@@ -1,7 +1,7 @@
 /* ONNX reader (protobuf-c): walks the graph from its single input along one
  * chain of nodes and turns Gemm/MatMul/Add/normalisation/reshape runs between
  * elementwise activations into the dense layers of an nnh_network. */
-#include "nnh_io.h"
+#include "nnhull/io.h"
 #include "onnx_internal.h"
 
 #include <errno.h>

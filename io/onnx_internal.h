@@ -4,7 +4,7 @@
 #ifndef NNH_ONNX_INTERNAL_H
 #define NNH_ONNX_INTERNAL_H
 
-#include "nnh_error.h"
+#include "nnhull/error.h"
 #include "onnx/onnx.pb-c.h"
 
 #include <stddef.h>

@@ -1,6 +1,6 @@
 /* Whole-file reading shared by the network and property readers: one buffer,
  * NUL-terminated, with errors that name the file. */
-#include "nnh_io.h"
+#include "nnhull/io.h"
 
 #include <errno.h>
 #include <stdio.h>

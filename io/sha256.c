@@ -1,7 +1,7 @@
 /* SHA-256 (FIPS 180-4) of a buffer or a file, used to record which network
  * file a bound file was computed from (root attribute network_sha256).
  * Own straightforward implementation; speed is irrelevant next to bounding. */
-#include "nnh_io.h"
+#include "nnhull/io.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -1,7 +1,7 @@
 /* VNNLIB reader: interprets the s-expression tree of vnnlib_lex.c as
  * declarations and asserts, turns atoms into input bounds and output rows
  * c^T y <= d, expands and/or into disjunctive normal form and fills an nnh_spec. */
-#include "nnh_io.h"
+#include "nnhull/io.h"
 #include "vnnlib_internal.h"
 
 #include <errno.h>

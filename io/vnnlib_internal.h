@@ -3,7 +3,7 @@
 #ifndef NNH_VNNLIB_INTERNAL_H
 #define NNH_VNNLIB_INTERNAL_H
 
-#include "nnh_error.h"
+#include "nnhull/error.h"
 
 #include <stdarg.h>
 

@@ -5,8 +5,10 @@
 #ifndef NNH_DIST_INTERNAL_H
 #define NNH_DIST_INTERNAL_H
 
-#include "nnh_dist.h"
+#include "nnhull/dist.h"
 #include "pack.h"
+#include "verify_pack.h"
+#include "nnh_clock.h"
 
 #include <mpi.h>
 

@@ -2,7 +2,7 @@
  * cuts above cav (cav + cut + validation) and below vex, for n = 8 .. 4096
  * and every activation, against a plain qsort of n doubles in the same run.
  * Built as nnh_bench_envelope; run through scripts/bench-envelope. */
-#include "nnhull.h"
+#include "nnhull/nnhull.h"
 #include "nnh_clock.h"
 
 #include <math.h>

@@ -5,8 +5,8 @@
 #include "nnh_soundness.h"
 #include "nnh_clock.h"
 #include "nnh_test.h"
-#include "nnh_io.h"
-#include "nnhull.h"
+#include "nnhull/io.h"
+#include "nnhull/nnhull.h"
 
 #include <math.h>
 #include <stdio.h>

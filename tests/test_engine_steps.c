@@ -4,9 +4,9 @@
  * it or on which copy of the context computes them: the contract that makes
  * a distributed run independent of the number of ranks. */
 #include "engine_steps.h"
-#include "nnh_io.h"
+#include "nnhull/io.h"
 #include "nnh_test.h"
-#include "nnhull.h"
+#include "nnhull/nnhull.h"
 
 #include <math.h>
 #include <stdlib.h>

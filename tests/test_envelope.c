@@ -4,7 +4,7 @@
  * validity checked in extended precision. The LP brute force is in
  * test_envelope_lp.c. */
 #include "nnh_test.h"
-#include "nnhull.h"
+#include "nnhull/nnhull.h"
 
 #include <float.h>
 #include <math.h>

@@ -2,8 +2,8 @@
  * doc tables, kink rule, brute-force concave/convex hulls of fine grids, cut
  * validity evaluated in double at 10k points, monotonicity, no NaN/inf. */
 #include "nnh_test.h"
-#include "nnhull.h"
-#include "envelope.h"
+#include "nnhull/nnhull.h"
+#include "nnhull/envelope.h"
 
 #include <float.h>
 #include <math.h>

@@ -7,7 +7,7 @@
  * of an optimal representation of cav(x*) as a convex combination of the
  * corners of its grid cell. */
 #include "nnh_test.h"
-#include "nnhull.h"
+#include "nnhull/nnhull.h"
 
 #include <glpk.h>
 #include <math.h>

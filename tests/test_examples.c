@@ -3,8 +3,8 @@
  * reference outputs of scripts/train-examples.py, and reaches the accuracy
  * recorded in examples/digits_accuracy.csv on the whole held-out split. */
 #include "nnh_test.h"
-#include "nnh_io.h"
-#include "nnhull.h"
+#include "nnhull/io.h"
+#include "nnhull/nnhull.h"
 
 #include <glob.h>
 #include <math.h>

@@ -3,7 +3,7 @@
  * forward value against nnh_network_eval, and the input-domain clamp. */
 #include "grad.h"
 #include "nnh_test.h"
-#include "nnhull.h"
+#include "nnhull/nnhull.h"
 
 #include <math.h>
 #include <stdlib.h>

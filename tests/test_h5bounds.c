@@ -2,9 +2,9 @@
  * (io/sha256.c): bit-for-bit round trip, partial/complete status, no file
  * left behind after failures, reader refusing foreign files, FIPS vectors. */
 #define _DEFAULT_SOURCE
-#include "nnh_io.h"
+#include "nnhull/io.h"
 #include "nnh_test.h"
-#include "nnhull.h"
+#include "nnhull/nnhull.h"
 
 #include <hdf5.h>
 

@@ -3,7 +3,7 @@
  * determinism of tasks regardless of order, hull beating lp1d, and hull
  * never looser than lp1d on contexts built from the same bounds. */
 #include "nnh_test.h"
-#include "nnhull.h"
+#include "nnhull/nnhull.h"
 #include "lp_internal.h"
 
 #include <math.h>

@@ -1,6 +1,6 @@
 /* Unit tests of the network model: creation, evaluation, affine folding, IBP. */
 #include "nnh_test.h"
-#include "nnhull.h"
+#include "nnhull/nnhull.h"
 
 #include <math.h>
 #include <stdlib.h>

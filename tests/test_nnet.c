@@ -2,8 +2,8 @@
  * (folding, clamping, output ReLU), every malformed-file error with its line,
  * and the NeuralVerification.jl networks with the values their README states. */
 #include "nnh_test.h"
-#include "nnhull.h"
-#include "nnh_io.h"
+#include "nnhull/nnhull.h"
+#include "nnhull/io.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -2,8 +2,8 @@
  * packed in memory (every supported operator form, storage variant and error
  * path, truncated and corrupted buffers), then the real networks in ../shared/data. */
 #include "nnh_test.h"
-#include "nnh_io.h"
-#include "nnhull.h"
+#include "nnhull/io.h"
+#include "nnhull/nnhull.h"
 #include "onnx/onnx.pb-c.h"
 
 #include <glob.h>

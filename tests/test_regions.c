@@ -1,9 +1,9 @@
 /* Unit tests of --split (longest-edge bisection) and of the byte packing of
  * networks and bounds that the MPI master broadcasts. */
 #include "nnh_test.h"
-#include "nnhull.h"
+#include "nnhull/nnhull.h"
 #include "pack.h"
-#include "regions.h"
+#include "nnhull/regions.h"
 
 #include <math.h>
 #include <stdlib.h>

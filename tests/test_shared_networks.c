@@ -5,8 +5,8 @@
  * Inner loops compare with plain code and each network asserts once (Check's
  * assertions do I/O on every call, far too slow for millions of values). */
 #include "nnh_test.h"
-#include "nnhull.h"
-#include "nnh_io.h"
+#include "nnhull/nnhull.h"
+#include "nnhull/io.h"
 
 #include <glob.h>
 #include <math.h>

@@ -3,10 +3,11 @@
  * re-checked counterexample, input bounds inside `or`, several output
  * disjuncts, point regions, regions that need splitting, limits, and the
  * rounding-error term of folding the property into the last layer. */
-#include "nnh_io.h"
+#include "nnhull/io.h"
 #include "nnh_test.h"
-#include "nnhull.h"
-#include "verify.h"
+#include "verify_pack.h"
+#include "nnhull/nnhull.h"
+#include "nnhull/verify.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -3,7 +3,7 @@
  * specs, then every .vnnlib file of the shared data (skipped when absent). */
 #define _DEFAULT_SOURCE
 #include "nnh_test.h"
-#include "nnh_io.h"
+#include "nnhull/io.h"
 
 #include <dirent.h>
 #include <math.h>

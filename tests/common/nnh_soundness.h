@@ -4,7 +4,7 @@
 #ifndef NNH_SOUNDNESS_H
 #define NNH_SOUNDNESS_H
 
-#include "nnhull.h"
+#include "nnhull/nnhull.h"
 
 /* Worst case of one bound set over the sampled points. */
 typedef struct nnh_sample_report {

@@ -1,7 +1,7 @@
 /* Implementation of the shared test helpers (see nnh_test.h). */
 #define _DEFAULT_SOURCE
 #include "nnh_test.h"
-#include "network.h"
+#include "nnhull/network.h"
 
 #include <stdlib.h>
 #include <string.h>

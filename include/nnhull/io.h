@@ -1,0 +1,186 @@
+/* Readers and writers for network, property and bound files:
+ * ONNX (protobuf-c), .nnet, VNNLIB, and the HDF5 "nnhull-bounds" file. */
+#ifndef NNH_IO_H
+#define NNH_IO_H
+
+#include "nnhull/bounds.h"
+#include "nnhull/network.h"
+#include "nnhull/spec.h"
+#include "nnhull/verify.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct nnh_load_opts {
+    int strip_softmax;      /* drop a trailing Softmax instead of refusing it */
+    int nnet_normalized;    /* .nnet: do not fold the input normalisation and
+                               output scaling (evaluate on normalised values,
+                               as VNN-COMP's ACAS Xu properties expect). The
+                               input domain is then the normalised header box
+                               ((min - mean) / range, (max - mean) / range) and
+                               evaluation clamps to it. VNN-COMP's ACAS Xu ONNX
+                               files have no clamp: nnet(x) == onnx(clamp(x)),
+                               so they agree only inside that box. Default (0):
+                               raw inputs, clamped to the header's min/max, then
+                               (x - mean) / range and y * range_out + mean_out,
+                               both folded into the first and last layers. */
+    int nnet_output_relu;   /* .nnet: apply ReLU on the output layer too (in raw
+                               mode the output scaling then follows the ReLU as
+                               an extra diagonal affine layer) */
+} nnh_load_opts;
+
+void nnh_load_opts_init(nnh_load_opts *o);
+
+/* Load by file extension (.onnx, .nnet); messages name the file and the
+ * line (nnet) or node (onnx) at fault. */
+/* Read a whole file into a NUL-terminated malloc'ed buffer (*out, caller
+ * frees; *len bytes without the NUL). NNH_EIO when it cannot be opened or
+ * read, NNH_EUNSUPPORTED past max_len bytes; messages name the file. */
+int nnh_read_file(const char *path, size_t max_len, char **out, size_t *len, nnh_error *err);
+
+int nnh_load_network(const char *path, const nnh_load_opts *o, nnh_network **out, nnh_error *err);
+int nnh_load_onnx(const char *path, const nnh_load_opts *o, nnh_network **out, nnh_error *err);
+int nnh_load_onnx_buffer(const void *data, size_t len, const char *name, const nnh_load_opts *o,
+                         nnh_network **out, nnh_error *err);
+int nnh_load_nnet(const char *path, const nnh_load_opts *o, nnh_network **out, nnh_error *err);
+
+/* VNNLIB (the VNN-COMP subset of SMT-LIB). The file states the
+ * counterexample: the result is the union of its cases (nnh_spec).
+ * - n_in/n_out = number of (declare-const X_i Real) / (declare-const Y_j Real);
+ *   indices must run from 0 without gaps and be declared before use. Callers
+ *   check that they match the network.
+ * - All asserts are conjoined. Formulas: and, or (nested anywhere, input
+ *   bounds included), true, false, and the comparisons <=, >=, <, >, =
+ *   (chains allowed) between linear expressions built from numbers
+ *   (integers, decimals, exponent notation), variables, (+ ...), (- a),
+ *   (- a b ...), (* ...) with at most one non-constant factor.
+ *   (check-sat), (get-model), (exit), (set-logic ..), (set-info ..),
+ *   (set-option ..) are ignored; ';' starts a comment.
+ * - The formula is expanded to disjunctive normal form (at most 100000
+ *   cases). In each case an atom over inputs only must bound one variable
+ *   (a X_i <= c, >=, =) and narrows that case's box; inputs never bounded
+ *   stay at -inf/+inf (the caller decides). An atom over outputs only becomes
+ *   rows c^T y <= d (>= is negated, = gives two rows).
+ * - Strict < and > are read as <= and >=. This only enlarges the
+ *   counterexample region, so "no counterexample" proofs stay sound; a
+ *   counterexample found on the boundary may violate the strict inequality.
+ * - Rounding: literals are the nearest doubles (as every VNN-COMP tool reads
+ *   them). Arithmetic on constants (moving them across, scaling a bound) is
+ *   rounded outward so the region only grows; coefficients must stay exact
+ *   in double arithmetic (else NNH_EUNSUPPORTED).
+ * - Cases whose box is empty, or with a constant false atom, are dropped;
+ *   n_cases == 0 then means the region is empty (the property holds).
+ * - Errors: NNH_EPARSE "path:line:col: expected ..., found ..." for malformed
+ *   text (parentheses, unknown symbol or command, undeclared or redeclared
+ *   variable, bad number, nesting deeper than 1000); NNH_EUNSUPPORTED with
+ *   line:col for valid SMT-LIB outside the subset (atoms mixing X and Y,
+ *   linear constraints over several inputs, products of variables, not, xor,
+ *   =>, ite, /, sorts other than Real) and for too many cases. On error *out
+ *   is NULL. `name` is the path used in messages and kept in spec->source. */
+int nnh_load_vnnlib(const char *path, nnh_spec **out, nnh_error *err);
+int nnh_parse_vnnlib(const char *text, const char *name, nnh_spec **out, nnh_error *err);
+
+/* ---- SHA-256 (FIPS 180-4): provenance of the network file in bound files ---- */
+typedef struct nnh_sha256_ctx {
+    uint32_t h[8];
+    uint64_t len;            /* bytes hashed so far */
+    unsigned char buf[64];
+    size_t nbuf;
+} nnh_sha256_ctx;
+
+void nnh_sha256_init(nnh_sha256_ctx *c);
+void nnh_sha256_update(nnh_sha256_ctx *c, const void *data, size_t n);
+void nnh_sha256_final(nnh_sha256_ctx *c, unsigned char digest[32]);
+/* Lower-case hex of a digest, NUL-terminated. */
+void nnh_sha256_hex(const unsigned char digest[32], char hex[65]);
+/* Hex digest of a whole file. */
+int nnh_sha256_file(const char *path, char hex[65], nnh_error *err);
+
+/* ---- HDF5 "nnhull-bounds" files, format version 1 (layout in README.md) ----
+ * Writing is incremental so that a checkpointing run can store layer after
+ * layer: nnh_h5_create writes the provenance and the R input regions under
+ * "<path>.tmp.<pid>" with status "partial"; nnh_h5_write_layer stores layer k
+ * of every region; nnh_h5_write_stats the per-layer statistics; nnh_h5_finish
+ * sets the status, closes and renames the file to <path>. nnh_h5_abort (and
+ * any failing call) removes the temporary file, so no half-written file ever
+ * appears under the final name. HDF5's own error printing is silenced inside
+ * these functions; messages name the file and the object. */
+
+#define NNH_H5_FORMAT "nnhull-bounds"
+#define NNH_H5_FORMAT_VERSION 1
+
+typedef struct nnh_h5_meta {
+    const char *network_path;   /* recorded as given; "" when NULL */
+    const char *network_sha256; /* 64 hex chars; NULL: computed from network_path */
+    const char *spec_path;      /* "" when NULL (regions from --box/--center) */
+    const char *method;         /* engine name ("ibp", ...) */
+    const char *options_json;   /* JSON object of the run's options; "{}" when NULL */
+    int mpi_ranks;              /* 1 without MPI */
+} nnh_h5_meta;
+
+void nnh_h5_meta_init(nnh_h5_meta *m);
+
+typedef struct nnh_h5_writer nnh_h5_writer;
+
+/* Start a bound file for net over n_regions input boxes (lower/upper are
+ * n_regions x n_inputs, row-major). On failure nothing is left on disk. */
+int nnh_h5_create(const char *path, const nnh_network *net, const nnh_h5_meta *meta,
+                  int n_regions, const double *lower, const double *upper, nnh_h5_writer **out,
+                  nnh_error *err);
+/* Store layer k of every region: regions[r] for r < n_regions (shapes must
+ * match the network). Layers may be written in any order, each once. */
+int nnh_h5_write_layer(nnh_h5_writer *w, int k, nnh_bounds *const *regions, nnh_error *err);
+/* Store (overwrite) the statistics of all layers: stats has n_layers entries. */
+int nnh_h5_write_stats(nnh_h5_writer *w, const nnh_layer_stats *stats, nnh_error *err);
+/* Flush what is written so far to the temporary file (for checkpoints). */
+int nnh_h5_flush(nnh_h5_writer *w, nnh_error *err);
+/* Temporary path being written ("<path>.tmp.<pid>"). */
+const char *nnh_h5_temp_path(const nnh_h5_writer *w);
+/* Set status ("complete" when complete != 0, else "partial"), close and
+ * rename to the final path. Refuses complete != 0 unless every layer was
+ * written. Frees w in every case; on failure the temporary file is removed. */
+int nnh_h5_finish(nnh_h5_writer *w, int complete, nnh_error *err);
+/* Close, remove the temporary file, free w (w may be NULL). */
+void nnh_h5_abort(nnh_h5_writer *w);
+
+/* Continue a file written earlier (typically status "partial"): <path> is
+ * copied to the temporary name and opened for writing; it must match net
+ * (inputs, layers, widths). <path> itself stays untouched until finish. A
+ * checkpoint during a long run is nnh_h5_finish(w, 0) (a consistent partial
+ * file under the final name) followed by nnh_h5_reopen. */
+int nnh_h5_reopen(const char *path, const nnh_network *net, nnh_h5_writer **out,
+                  nnh_error *err);
+/* 1 when layer k is in the file (written now or before a reopen). */
+int nnh_h5_layer_written(const nnh_h5_writer *w, int k);
+
+/* One shot: create + every layer + stats + finish(complete). */
+int nnh_h5_write_bounds(const char *path, const nnh_network *net, const nnh_h5_meta *meta,
+                        int n_regions, nnh_bounds *const *regions, const nnh_layer_stats *stats,
+                        nnh_error *err);
+
+/* The file of `nnhull verify --out`: a bound file of the property's input
+ * boxes (as nnh_h5_write_bounds) plus the /verdict group (result, statistics,
+ * the counterexample when r is sat), written under a temporary name and
+ * renamed to path; on failure nothing is left under either name. */
+int nnh_h5_write_verdict(const char *path, const nnh_network *net, const nnh_h5_meta *meta,
+                         int n_regions, nnh_bounds *const *regions, const nnh_layer_stats *stats,
+                         const nnh_verify_opts *o, const nnh_verify_result *r, nnh_error *err);
+
+/* A bound file read back. Layers absent from a partial file have
+ * present[k] == 0 and NULL arrays in every region. */
+typedef struct nnh_h5_file {
+    char *format, *nnhull_version, *created_utc, *network_path, *network_sha256, *spec_path,
+        *method, *options, *status;
+    int format_version, mpi_ranks;
+    int complete;             /* status == "complete" */
+    int n_regions, n_in, n_layers;
+    nnh_bounds **regions;     /* n_regions; in_lo/in_hi from /regions */
+    char **activation;        /* n_layers (NULL for absent layers) */
+    int *present;             /* n_layers */
+    nnh_layer_stats *stats;   /* n_layers */
+} nnh_h5_file;
+
+int nnh_h5_read(const char *path, nnh_h5_file **out, nnh_error *err);
+void nnh_h5_file_free(nnh_h5_file *f);
+
+#endif

@@ -1,0 +1,195 @@
+/* Property verification (`nnhull verify`): falsification by sampling and
+ * projected gradient, proofs by certified bounds on the property rows folded
+ * into the network, and branch and bound on the input region whose unit of
+ * work, nnh_verify_region, is a pure function of (problem, region, options)
+ * that a scheduler (serial here, MPI later) can hand to any process. */
+#ifndef NNH_VERIFY_H
+#define NNH_VERIFY_H
+
+#include "nnhull/bounds.h"
+#include "nnhull/engine.h"
+#include "nnhull/network.h"
+#include "nnhull/error.h"
+#include "nnhull/spec.h"
+
+typedef enum {
+    NNH_VERDICT_UNSAT = 0, /* proved: no input of the region meets the output condition */
+    NNH_VERDICT_SAT,       /* counterexample found and re-checked in double precision */
+    NNH_VERDICT_UNKNOWN,   /* --max-regions exhausted, or a region could not be split */
+    NNH_VERDICT_TIMEOUT
+} nnh_verdict;
+
+/* "unsat", "sat", "unknown", "timeout". */
+const char *nnh_verdict_name(nnh_verdict v);
+
+typedef struct nnh_verify_opts {
+    nnh_method method;     /* strongest engine: ibp, crown, or lp1d/hull as escalation */
+    double timeout;        /* wall-clock seconds for the whole run (0 = none) */
+    long max_regions;      /* regions decided at most (0 = no limit) -> unknown */
+    int samples;           /* random samples per case before branch and bound */
+    int starts;            /* gradient starts per case before branch and bound */
+    int steps;             /* projected-gradient steps per start */
+    int region_samples;    /* the same, for each region of branch and bound */
+    int region_starts;
+    int region_steps;
+    int descend_depth;     /* deeper regions get the samples but no descents
+                              (default 16) */
+    int max_corners_dim;   /* box corners are tried when n_in <= this */
+    double escalate_gap;   /* LP on the property rows when a row's crown lower
+                              bound is within escalate_gap * (its width) of 0 */
+    int joint;             /* joint bounds of cases with several rows (a case is
+                              closed when min max_r row_r > 0): crown's lower
+                              forms with LP multipliers, and with lp1d/hull an
+                              LP on max_r row_r (default 1; 0 = per row only) */
+    unsigned long long seed;
+    nnh_bound_opts bound;  /* engine options (method is overridden per step) */
+} nnh_verify_opts;
+
+void nnh_verify_opts_init(nnh_verify_opts *o);
+
+/* The property prepared for bounding: the cases grouped by input box, and per
+ * group a copy of the network whose outputs are the rows C y - d of all its
+ * cases (folded into the last affine layer when it has no activation, with a
+ * rigorous bound on the rounding error of the fold; appended as a layer
+ * otherwise). Read-only once created; shared by every region. */
+typedef struct nnh_verify_problem nnh_verify_problem;
+
+int nnh_verify_problem_create(const nnh_network *net, const nnh_spec *spec,
+                              nnh_verify_problem **out, nnh_error *err);
+void nnh_verify_problem_free(nnh_verify_problem *P);
+int nnh_verify_problem_groups(const nnh_verify_problem *P);
+/* Number of cases in group g and the box of the group (borrowed pointers). */
+int nnh_verify_group_cases(const nnh_verify_problem *P, int g);
+void nnh_verify_group_box(const nnh_verify_problem *P, int g, const double **lo,
+                          const double **hi);
+
+/* One region of branch and bound: a sub-box of group g's box and the cases
+ * of the group still open on it (active[c] != 0, c < group's cases). */
+typedef struct nnh_bab_region {
+    int group;
+    int depth;
+    double *lo, *hi;       /* n_in */
+    unsigned char *active; /* group's n_cases */
+    double priority;       /* smaller = explored first (best-first) */
+    nnh_bounds *hint;      /* rigorous bounds of the folded network over a box
+                              containing this one (the parent's), or NULL: the
+                              engines intersect with them; owned by the region */
+} nnh_bab_region;
+
+/* The root region of group g (its whole box, every case active); the two
+ * halves of R along res->split_dim (cases closed on R stay closed, depth + 1,
+ * priority = res->min_margin). Regions are freed with nnh_bab_region_free.
+ * These, with nnh_verify_region, are all a distributed scheduler needs: a
+ * region travels as (group, depth, priority, lo, hi, active), a result as
+ * (status, cex_case, x, y, closed, split_dim, min_margin). */
+nnh_bab_region *nnh_bab_root(const nnh_verify_problem *P, int g);
+void nnh_bab_region_free(nnh_bab_region *r);
+
+typedef enum {
+    NNH_REGION_UNSAT = 0,  /* every active case proved infeasible on the box */
+    NNH_REGION_SAT,        /* counterexample in x, y (case index cex_case) */
+    NNH_REGION_OPEN,       /* split along split_dim and decide the halves */
+    NNH_REGION_STUCK       /* undecided and too small to split (a point) */
+} nnh_region_status;
+
+typedef struct nnh_region_result {
+    nnh_region_status status;
+    int cex_case;           /* spec case index of the counterexample */
+    double *x, *y;          /* n_in, n_out (allocated by nnh_region_result_init) */
+    unsigned char *closed;  /* per group case: proved infeasible on this box */
+    int split_dim;
+    double min_margin;      /* best falsification objective seen (> 0 when no cex) */
+    double best_lb;         /* largest certified lower bound of an open row */
+    int escalated;          /* an LP was solved on this region */
+    double seconds_falsify, seconds_bounds;
+    nnh_bounds *bounds;     /* OPEN: the region's bounds, passed on to the halves */
+} nnh_region_result;
+
+int nnh_region_result_init(const nnh_verify_problem *P, nnh_region_result *r, nnh_error *err);
+void nnh_region_result_free(nnh_region_result *r);
+
+/* Halves of R along res->split_dim (res OPEN), see nnh_bab_root: 0 or NNH_ENOMEM. */
+int nnh_bab_split(const nnh_verify_problem *P, const nnh_bab_region *R,
+                  const nnh_region_result *res, nnh_bab_region *half[2]);
+
+/* Decide one region (the unit of work of branch and bound): bound with
+ * crown (ibp when o->method is ibp) and, per open case with several rows,
+ * the joint bound of min max_r row_r (o->joint); falsify (descents only up
+ * to o->descend_depth); then escalate to the LP of o->method on the property
+ * rows, and on max_r row_r of a case, when crown came close. Pure: the result
+ * depends only on (P, R, o) - random points are seeded from o->seed and the
+ * region itself - except that work stops at the absolute monotonic time
+ * `deadline` (seconds, nnh_now(); 0 = none), which may leave it OPEN. */
+int nnh_verify_region(const nnh_verify_problem *P, const nnh_bab_region *R, const nnh_verify_opts *o,
+                      double deadline, nnh_region_result *res, nnh_error *err);
+
+/* Falsification only (the first pass before branch and bound), with the
+ * larger per-case budget of o (samples, starts, steps, corners). */
+int nnh_verify_falsify(const nnh_verify_problem *P, const nnh_bab_region *R,
+                       const nnh_verify_opts *o, double deadline, nnh_region_result *res,
+                       nnh_error *err);
+
+typedef struct nnh_verify_result {
+    nnh_verdict verdict;
+    int cex_case;              /* when sat */
+    double *cex_x, *cex_y;     /* when sat: n_in and n_out entries (owned) */
+    long regions;              /* regions decided */
+    long regions_unsat;
+    long regions_stuck;
+    long escalations;
+    int max_depth;
+    long max_queue;
+    double seconds, seconds_falsify, seconds_bounds;
+    int ranks;                 /* processes that decided regions (1 when serial) */
+    double seconds_idle;       /* MPI master: waiting for workers with nothing to do */
+} nnh_verify_result;
+
+void nnh_verify_result_free(nnh_verify_result *r);
+
+/* Progress callback, called after every decided region: regions decided so
+ * far, queue length, elapsed seconds. A nonzero return stops the run (no new
+ * region is started; the verdict is unknown unless a counterexample is
+ * already in hand) - how a command honours Ctrl-C without losing the
+ * statistics. */
+typedef int (*nnh_verify_progress_fn)(void *arg, long regions, long queued, double elapsed);
+
+/* A branch-and-bound session: the prepared problem, the queue of open
+ * regions (best-first: smallest falsification margin first, so a
+ * counterexample is met early; for a proof every leaf must be closed anyway,
+ * so the order costs nothing there) and the running result. The serial
+ * driver below and the MPI master (mpi/dist_verify.c) both drive it: take a
+ * region with nnh_bab_next, decide it here or on another rank, give it back
+ * with its result to nnh_bab_report. */
+typedef struct nnh_bab nnh_bab;
+
+/* Prepare the problem and falsify every case group with the large budget
+ * (res->verdict becomes SAT when that already finds a counterexample).
+ * res must stay alive until nnh_bab_end. */
+int nnh_bab_begin(const nnh_network *net, const nnh_spec *spec, const nnh_verify_opts *o,
+                  nnh_verify_result *res, nnh_verify_progress_fn progress, void *progress_arg,
+                  nnh_bab **out, nnh_error *err);
+const nnh_verify_problem *nnh_bab_problem(const nnh_bab *B);
+/* Absolute deadline (nnh_now() seconds; 0 = none). */
+double nnh_bab_deadline(const nnh_bab *B);
+/* The next region to decide (the caller owns it until nnh_bab_report), or
+ * NULL: either the run is over (nnh_bab_over: a counterexample, the
+ * timeout, or --max-regions), or the queue is empty for now (regions still
+ * being decided elsewhere may refill it). */
+nnh_bab_region *nnh_bab_next(nnh_bab *B);
+int nnh_bab_over(const nnh_bab *B);
+/* Regions waiting in the queue. */
+long nnh_bab_queued(const nnh_bab *B);
+/* Account R's result: a counterexample ends the run (even after a timeout:
+ * a definite answer wins), an open region is split and its halves queued.
+ * Frees R. */
+int nnh_bab_report(nnh_bab *B, nnh_bab_region *R, const nnh_region_result *rr, nnh_error *err);
+/* Final verdict (unsat when the queue ran dry with no region stuck; a
+ * region still queued or stuck makes it unknown/timeout), timing, and free. */
+void nnh_bab_end(nnh_bab *B);
+
+/* Serial driver: nnh_bab_begin, then decide regions one by one. */
+int nnh_verify(const nnh_network *net, const nnh_spec *spec, const nnh_verify_opts *o,
+               nnh_verify_result *res, nnh_verify_progress_fn progress, void *progress_arg,
+               nnh_error *err);
+
+#endif

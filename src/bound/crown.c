@@ -1,0 +1,315 @@
+/* CROWN / DeepPoly linear back-substitution for one layer, rigorous in
+ * floating point: every rounding of the back-substitution is bounded and
+ * added to the constant of the linear form before it is concretised. */
+#include "nnhull/engine.h"
+#include "nnhull/envelope.h"
+#include "nnh_round.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Error accounting (why the bounds hold for the exact real-valued network).
+ *
+ * Every bound is computed as an UPPER bound of a linear form; the lower
+ * bound of z_i is minus the upper bound of -z_i (rows n..2n-1 start from
+ * -W_k, -b_k). A row holds, over the post-activation values a_j of layer l,
+ *     z  <=  sum_j lam_j a_j + c          (exactly, in real arithmetic).
+ * One step replaces a_j by a valid line s_j z_j + t_j (upper line when
+ * lam_j > 0, lower line when lam_j < 0; both valid in exact arithmetic, see
+ * nnh_env1d_linear_relax) and z_j by W_j a' + b_j:
+ *     sum_j lam_j a_j <= sum_m [sum_j (lam_j s_j) W_jm] a'_m
+ *                        + sum_j (lam_j s_j) b_j + sum_j lam_j t_j.
+ * In floating point we compute mu_j = fl(lam_j s_j) and next_m by recursive
+ * summation of fl(mu_j W_jm) over j, so (Higham) each coefficient is off
+ * from its exact value by at most gamma_{n+1} sum_j |lam_j s_j| |W_jm|.
+ * Replacing the exact coefficient by the computed one therefore costs at
+ * most sum_m err_m |a'_m| <= gamma_{n+1} sum_j |mu_j| r_j, where
+ * r_j = sum_m |W_jm| A_m >= sum_m |W_jm| |a'_m| with A_m = max(|lo_m|, |hi_m|)
+ * of the rigorous box of a'_m (post bounds of layer l-1, or the input box).
+ * That term (nnh_dot_error(n, sum_j |mu_j| r_j), whose 2x margin covers the
+ * rounding of r and of this sum) is added to c, as is the summation error
+ * of the constant c + sum_j lam_j t_j + sum_j mu_j b_j (2n+1 terms, each
+ * with at most 2 product roundings: nnh_dot_error(2n+1, .)). All additions
+ * to c are rounded up. From then on the computed coefficients are exact
+ * reals, so the next step starts again from an exact inequality. The last
+ * form, over the input box, is concretised as sum_m max(lam_m lo_m,
+ * lam_m hi_m) + c with the summation error added and rounded up.
+ * Infinite boxes or intercepts only ever produce +inf in an upper row
+ * (0 * inf is avoided by skipping zero coefficients), which is sound. */
+
+enum { LO_S, LO_C, UP_S, UP_C }; /* per-neuron line pair, 4 doubles */
+
+typedef struct crown_ws {
+    int rows, width;     /* rows = 2 n_k, width = max layer width */
+    double *lam, *next;  /* rows x width each */
+    double *c;           /* rows */
+    double *lines;       /* 4 x width */
+    double *r;           /* width: sum_m |W_jm| A_m, rounded up */
+    double *in_lo, *in_hi;
+} crown_ws;
+
+static void ws_free(crown_ws *w)
+{
+    free(w->lam);
+    free(w->next);
+    free(w->c);
+    free(w->lines);
+    free(w->r);
+    free(w->in_lo);
+    free(w->in_hi);
+}
+
+static int ws_alloc(crown_ws *w, int rows, int width, int n_in)
+{
+    memset(w, 0, sizeof *w);
+    w->rows = rows;
+    w->width = width;
+    size_t rw = (size_t)rows * (size_t)width;
+    w->lam = malloc(rw * sizeof(double));
+    w->next = malloc(rw * sizeof(double));
+    w->c = malloc((size_t)rows * sizeof(double));
+    w->lines = malloc(4 * (size_t)width * sizeof(double));
+    w->r = malloc((size_t)width * sizeof(double));
+    w->in_lo = malloc((size_t)n_in * sizeof(double));
+    w->in_hi = malloc((size_t)n_in * sizeof(double));
+    if (!w->lam || !w->next || !w->c || !w->lines || !w->r || !w->in_lo || !w->in_hi) {
+        ws_free(w);
+        return -1;
+    }
+    return 0;
+}
+
+/* The input box after the network's domain clamp (as IBP sees it). */
+static void clamped_inputs(const nnh_network *net, const nnh_bounds *b, double *lo, double *hi)
+{
+    for (int j = 0; j < net->n_inputs; j++)
+        nnh_bounds_input(net, b, j, &lo[j], &hi[j]);
+}
+
+static void set_lines(double *ln, double ls, double lc, double us, double uc)
+{
+    ln[LO_S] = ls;
+    ln[LO_C] = lc;
+    ln[UP_S] = us;
+    ln[UP_C] = uc;
+}
+
+/* Valid lines lo_s z + lo_c <= sigma(z) <= up_s z + up_c on [L, U]. Where
+ * sigma is linear on [L, U] the lines are exact (no margin), so networks
+ * whose neurons are all stable get exact bounds; unbounded or degenerate
+ * intervals use the constant lines of the post box [plo, phi]. */
+static void neuron_lines(const nnh_activation *a, double L, double U, double plo, double phi,
+                         double *ln)
+{
+    if (a->kind == NNH_ACT_IDENTITY) {
+        set_lines(ln, 1.0, 0.0, 1.0, 0.0);
+        return;
+    }
+    if (!isfinite(L) || !isfinite(U) || !(L < U)) {
+        set_lines(ln, 0.0, plo, 0.0, phi);
+        return;
+    }
+    switch (a->kind) {
+    case NNH_ACT_RELU:
+    case NNH_ACT_LEAKY_RELU: {
+        double neg = a->kind == NNH_ACT_RELU ? 0.0 : a->alpha;
+        if (L >= 0.0) {
+            set_lines(ln, 1.0, 0.0, 1.0, 0.0);
+            return;
+        }
+        if (U <= 0.0) {
+            set_lines(ln, neg, 0.0, neg, 0.0);
+            return;
+        }
+        break;
+    }
+    case NNH_ACT_ELU:
+        if (L >= 0.0) {
+            set_lines(ln, 1.0, 0.0, 1.0, 0.0);
+            return;
+        }
+        break;
+    case NNH_ACT_SELU:
+        if (L >= 0.0) {
+            set_lines(ln, a->lambda, 0.0, a->lambda, 0.0);
+            return;
+        }
+        break;
+    default:
+        break;
+    }
+    double ls, lc, us, uc;
+    nnh_env1d_linear_relax(a, L, U, &ls, &lc, &us, &uc);
+    if (!isfinite(ls) || !isfinite(lc) || !isfinite(us) || !isfinite(uc))
+        set_lines(ln, 0.0, plo, 0.0, phi);
+    else
+        set_lines(ln, ls, lc, us, uc);
+}
+
+/* r_j = sum_m |W_jm| A_m rounded up, A = max(|lo|, |hi|) of the layer input;
+ * skipped (0) where both lines of neuron j have slope 0: no row then passes
+ * through it, so r_j is never read (step_row). */
+static void input_magnitudes(const nnh_layer *Ly, const double *lines, const double *lo,
+                             const double *hi, double *r)
+{
+    int m = Ly->n_in;
+    for (int j = 0; j < Ly->n_out; j++) {
+        const double *ln = lines + 4 * (size_t)j;
+        r[j] = 0.0;
+        if (ln[UP_S] == 0.0 && ln[LO_S] == 0.0)
+            continue;
+        const double *w = Ly->W + (size_t)j * m;
+        double s = 0.0;
+        for (int q = 0; q < m; q++)
+            if (w[q] != 0.0)
+                s += fabs(w[q]) * fmax(fabs(lo[q]), fabs(hi[q]));
+        r[j] = nnh_up(s + nnh_dot_error(m, s));
+    }
+}
+
+/* One back-substitution step of one upper row through layer Ly (see the
+ * comment at the top): lam[n] over a_l becomes next[m] over the layer's
+ * inputs; returns the new constant, rounded up. */
+static double step_row(const double *lam, const nnh_layer *Ly, const double *lines,
+                       const double *r, double c, double *next)
+{
+    int n = Ly->n_out, m = Ly->n_in;
+    double acc = c, abs_c = fabs(c), abs_mu = 0.0;
+    memset(next, 0, (size_t)m * sizeof(double));
+    for (int j = 0; j < n; j++) {
+        double l = lam[j];
+        if (l == 0.0)
+            continue;
+        const double *ln = lines + 4 * (size_t)j;
+        double s = l > 0.0 ? ln[UP_S] : ln[LO_S];
+        double t = l > 0.0 ? ln[UP_C] : ln[LO_C];
+        if (t != 0.0) {
+            double tt = l * t;
+            acc += tt;
+            abs_c += fabs(tt);
+        }
+        double mu = l * s;
+        if (mu == 0.0)
+            continue;
+        double mb = mu * Ly->b[j];
+        acc += mb;
+        abs_c += fabs(mb);
+        abs_mu += fabs(mu) * r[j];
+        const double *w = Ly->W + (size_t)j * m;
+        for (int q = 0; q < m; q++)
+            next[q] += mu * w[q];
+    }
+    double e_const = nnh_dot_error(2 * n + 1, abs_c);
+    double e_coef = abs_mu > 0.0 ? nnh_dot_error(n, abs_mu) : 0.0;
+    double out = nnh_up(nnh_up(acc + e_const) + e_coef);
+    return isnan(out) ? INFINITY : out;
+}
+
+/* Upper bound of sum_m lam_m x_m + c over the box [lo, hi], rounded up. */
+static double concretise_row(const double *lam, int m, const double *lo, const double *hi,
+                             double c)
+{
+    double acc = c, abs_sum = fabs(c);
+    for (int q = 0; q < m; q++) {
+        double l = lam[q];
+        if (l == 0.0)
+            continue;
+        double t = l * (l > 0.0 ? hi[q] : lo[q]);
+        acc += t;
+        abs_sum += fabs(t);
+    }
+    double out = nnh_up(acc + nnh_dot_error(m + 1, abs_sum));
+    return isnan(out) ? INFINITY : out;
+}
+
+/* Back-substitute the w->rows upper forms through layers k-1, ..., 0: on
+ * return row i is lam_i^T x + c_i over the (clamped) input. */
+static void propagate(const nnh_network *net, const nnh_bounds *b, int k, crown_ws *w)
+{
+    int rows = w->rows, width = w->width;
+    for (int l = k - 1; l >= 0; l--) {
+        const nnh_layer *Ly = &net->layers[l];
+        const nnh_layer_bounds *B = &b->layers[l];
+        for (int j = 0; j < Ly->n_out; j++)
+            neuron_lines(&Ly->act, B->pre_lo[j], B->pre_hi[j], B->post_lo[j], B->post_hi[j],
+                         w->lines + 4 * (size_t)j);
+        if (l > 0)
+            input_magnitudes(Ly, w->lines, b->layers[l - 1].post_lo, b->layers[l - 1].post_hi,
+                             w->r);
+        else
+            input_magnitudes(Ly, w->lines, w->in_lo, w->in_hi, w->r);
+        for (int i = 0; i < rows; i++)
+            w->c[i] = step_row(w->lam + (size_t)i * width, Ly, w->lines, w->r, w->c[i],
+                               w->next + (size_t)i * width);
+        double *t = w->lam;
+        w->lam = w->next;
+        w->next = t;
+    }
+}
+
+int nnh_crown_layer(const nnh_network *net, nnh_bounds *b, int k, nnh_error *err)
+{
+    if (k < 0 || k >= net->n_layers)
+        return nnh_error_set(err, NNH_EINVAL, "crown: layer %d does not match the network", k);
+    int nk = net->layers[k].n_out;
+    int *all = malloc(((size_t)nk + 1) * sizeof(int));
+    if (!all)
+        return nnh_error_set(err, NNH_ENOMEM, "crown: out of memory at layer %d", k);
+    for (int i = 0; i < nk; i++)
+        all[i] = i;
+    int rc = nnh_crown_layer_sel(net, b, k, all, nk, NULL, err);
+    free(all);
+    return rc;
+}
+
+int nnh_crown_layer_sel(const nnh_network *net, nnh_bounds *b, int k, const int *sel, int n_sel,
+                        nnh_crown_forms *lower, nnh_error *err)
+{
+    if (k < 0 || k >= net->n_layers || b->n_layers != net->n_layers ||
+        b->n_in != net->n_inputs)
+        return nnh_error_set(err, NNH_EINVAL, "crown: layer %d does not match the network", k);
+    const nnh_layer *Lk = &net->layers[k];
+    if (n_sel <= 0)
+        return NNH_OK;
+    crown_ws w;
+    if (ws_alloc(&w, 2 * n_sel, nnh_network_max_width(net), net->n_inputs) != 0)
+        return nnh_error_set(err, NNH_ENOMEM, "crown: out of memory at layer %d", k);
+    for (int t = 0; t < n_sel; t++) { /* rows t: z_sel[t], rows n_sel + t: -z_sel[t] */
+        const double *wi = Lk->W + (size_t)sel[t] * Lk->n_in;
+        double *p = w.lam + (size_t)t * w.width, *q = w.lam + (size_t)(n_sel + t) * w.width;
+        for (int m = 0; m < Lk->n_in; m++) {
+            p[m] = wi[m];
+            q[m] = -wi[m];
+        }
+        w.c[t] = Lk->b[sel[t]];
+        w.c[n_sel + t] = -Lk->b[sel[t]];
+    }
+    clamped_inputs(net, b, w.in_lo, w.in_hi);
+    propagate(net, b, k, &w);
+    nnh_layer_bounds *L = &b->layers[k];
+    for (int t = 0; t < n_sel; t++) {
+        int i = sel[t];
+        double hi = concretise_row(w.lam + (size_t)t * w.width, net->n_inputs, w.in_lo, w.in_hi,
+                                   w.c[t]);
+        double lo = -concretise_row(w.lam + (size_t)(n_sel + t) * w.width, net->n_inputs,
+                                    w.in_lo, w.in_hi, w.c[n_sel + t]);
+        if (lo > L->pre_lo[i])
+            L->pre_lo[i] = lo;
+        if (hi < L->pre_hi[i])
+            L->pre_hi[i] = hi;
+    }
+    if (lower) { /* -z <= lam^T x + c  <=>  z >= -lam^T x - c (negation is exact) */
+        for (int t = 0; t < n_sel; t++) {
+            const double *lam = w.lam + (size_t)(n_sel + t) * w.width;
+            for (int m = 0; m < net->n_inputs; m++)
+                lower->A[(size_t)t * net->n_inputs + m] = -lam[m];
+            lower->c[t] = -w.c[n_sel + t];
+        }
+        memcpy(lower->in_lo, w.in_lo, (size_t)net->n_inputs * sizeof(double));
+        memcpy(lower->in_hi, w.in_hi, (size_t)net->n_inputs * sizeof(double));
+    }
+    nnh_bounds_post_from_pre(net, b, k);
+    ws_free(&w);
+    return NNH_OK;
+}

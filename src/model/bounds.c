@@ -1,0 +1,210 @@
+/* Bound containers and interval bound propagation (IBP) with outward
+ * rounding: each z_i = b_i + sum_j w_ij a_j is enclosed by summing the
+ * endpoint products in round-to-nearest and widening by a rigorous bound on
+ * the summation error (nnh_dot_error). */
+#include "nnhull/bounds.h"
+#include "nnh_round.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+int nnh_bounds_create(const nnh_network *net, const double *in_lo, const double *in_hi,
+                      nnh_bounds **out, nnh_error *err)
+{
+    *out = NULL;
+    nnh_bounds *b = calloc(1, sizeof *b);
+    if (!b)
+        return nnh_error_set(err, NNH_ENOMEM, "out of memory");
+    b->n_in = net->n_inputs;
+    b->n_layers = net->n_layers;
+    b->in_lo = malloc((size_t)b->n_in * sizeof(double));
+    b->in_hi = malloc((size_t)b->n_in * sizeof(double));
+    b->layers = calloc((size_t)net->n_layers, sizeof *b->layers);
+    if (!b->in_lo || !b->in_hi || !b->layers)
+        goto oom;
+    for (int j = 0; j < b->n_in; j++) {
+        b->in_lo[j] = in_lo ? in_lo[j] : -INFINITY;
+        b->in_hi[j] = in_hi ? in_hi[j] : INFINITY;
+    }
+    for (int k = 0; k < net->n_layers; k++) {
+        nnh_layer_bounds *L = &b->layers[k];
+        int n = net->layers[k].n_out;
+        L->width = n;
+        L->pre_lo = malloc((size_t)n * sizeof(double));
+        L->pre_hi = malloc((size_t)n * sizeof(double));
+        L->post_lo = malloc((size_t)n * sizeof(double));
+        L->post_hi = malloc((size_t)n * sizeof(double));
+        if (!L->pre_lo || !L->pre_hi || !L->post_lo || !L->post_hi)
+            goto oom;
+        for (int i = 0; i < n; i++) {
+            L->pre_lo[i] = L->post_lo[i] = -INFINITY;
+            L->pre_hi[i] = L->post_hi[i] = INFINITY;
+        }
+    }
+    *out = b;
+    return NNH_OK;
+oom:
+    nnh_bounds_free(b);
+    return nnh_error_set(err, NNH_ENOMEM, "out of memory allocating bounds");
+}
+
+void nnh_bounds_free(nnh_bounds *b)
+{
+    if (!b)
+        return;
+    if (b->layers)
+        for (int k = 0; k < b->n_layers; k++) {
+            free(b->layers[k].pre_lo);
+            free(b->layers[k].pre_hi);
+            free(b->layers[k].post_lo);
+            free(b->layers[k].post_hi);
+        }
+    free(b->layers);
+    free(b->in_lo);
+    free(b->in_hi);
+    free(b);
+}
+
+int nnh_bounds_copy(const nnh_bounds *src, nnh_bounds **out, nnh_error *err)
+{
+    *out = NULL;
+    nnh_bounds *b = calloc(1, sizeof *b);
+    if (!b)
+        return nnh_error_set(err, NNH_ENOMEM, "out of memory");
+    b->n_in = src->n_in;
+    b->n_layers = src->n_layers;
+    size_t ni = (size_t)src->n_in * sizeof(double);
+    b->in_lo = malloc(ni);
+    b->in_hi = malloc(ni);
+    b->layers = calloc((size_t)src->n_layers, sizeof *b->layers);
+    if (!b->in_lo || !b->in_hi || !b->layers)
+        goto oom;
+    memcpy(b->in_lo, src->in_lo, ni);
+    memcpy(b->in_hi, src->in_hi, ni);
+    for (int k = 0; k < src->n_layers; k++) {
+        const nnh_layer_bounds *S = &src->layers[k];
+        nnh_layer_bounds *L = &b->layers[k];
+        size_t n = (size_t)S->width * sizeof(double);
+        L->width = S->width;
+        L->pre_lo = malloc(n);
+        L->pre_hi = malloc(n);
+        L->post_lo = malloc(n);
+        L->post_hi = malloc(n);
+        if (!L->pre_lo || !L->pre_hi || !L->post_lo || !L->post_hi)
+            goto oom;
+        memcpy(L->pre_lo, S->pre_lo, n);
+        memcpy(L->pre_hi, S->pre_hi, n);
+        memcpy(L->post_lo, S->post_lo, n);
+        memcpy(L->post_hi, S->post_hi, n);
+    }
+    *out = b;
+    return NNH_OK;
+oom:
+    nnh_bounds_free(b);
+    return nnh_error_set(err, NNH_ENOMEM, "out of memory copying bounds");
+}
+
+/* clamping is monotone per coordinate, so the clamped box is the image */
+void nnh_bounds_input(const nnh_network *net, const nnh_bounds *b, int j, double *lo, double *hi)
+{
+    double l = b->in_lo[j], u = b->in_hi[j];
+    if (net->in_min) {
+        l = fmax(l, net->in_min[j]);
+        u = fmax(u, net->in_min[j]);
+    }
+    if (net->in_max) {
+        l = fmin(l, net->in_max[j]);
+        u = fmin(u, net->in_max[j]);
+    }
+    *lo = l;
+    *hi = u;
+}
+
+void nnh_bounds_post_from_pre(const nnh_network *net, nnh_bounds *b, int k)
+{
+    const nnh_activation *act = &net->layers[k].act;
+    nnh_layer_bounds *L = &b->layers[k];
+    for (int i = 0; i < L->width; i++)
+        nnh_act_image(act, L->pre_lo[i], L->pre_hi[i], &L->post_lo[i], &L->post_hi[i]);
+}
+
+/* one side of an interval dot product: lower when sgn = -1, upper when +1 */
+static double interval_dot(const double *w, double bias, int n, const double *lo,
+                           const double *hi, int sgn)
+{
+    double s = bias, abs_sum = fabs(bias);
+    for (int j = 0; j < n; j++) {
+        double wj = w[j];
+        if (wj == 0.0)
+            continue;
+        double a = ((wj > 0.0) == (sgn > 0)) ? hi[j] : lo[j];
+        double t = wj * a;
+        s += t;
+        abs_sum += fabs(t);
+    }
+    if (!isfinite(s) || !isfinite(abs_sum))
+        return sgn > 0 ? INFINITY : -INFINITY;
+    double e = nnh_dot_error(n, abs_sum);
+    return sgn > 0 ? nnh_up(s + e) : nnh_down(s - e);
+}
+
+void nnh_bounds_ibp_layer(const nnh_network *net, nnh_bounds *b, int k)
+{
+    const nnh_layer *Ly = &net->layers[k];
+    nnh_layer_bounds *L = &b->layers[k];
+    const double *lo, *hi;
+    double *tmp = NULL;
+    if (k == 0) {
+        tmp = malloc(2 * (size_t)net->n_inputs * sizeof(double));
+        if (!tmp)
+            return; /* leaves [-inf, inf], still sound */
+        for (int j = 0; j < net->n_inputs; j++)
+            nnh_bounds_input(net, b, j, &tmp[j], &tmp[net->n_inputs + j]);
+        lo = tmp;
+        hi = tmp + net->n_inputs;
+    } else {
+        lo = b->layers[k - 1].post_lo;
+        hi = b->layers[k - 1].post_hi;
+    }
+    for (int i = 0; i < Ly->n_out; i++) {
+        const double *w = Ly->W + (size_t)i * Ly->n_in;
+        double zl = interval_dot(w, Ly->b[i], Ly->n_in, lo, hi, -1);
+        double zu = interval_dot(w, Ly->b[i], Ly->n_in, lo, hi, +1);
+        /* intersect with what is already known (a tighter engine may have run) */
+        if (zl > L->pre_lo[i])
+            L->pre_lo[i] = zl;
+        if (zu < L->pre_hi[i])
+            L->pre_hi[i] = zu;
+    }
+    free(tmp);
+    nnh_bounds_post_from_pre(net, b, k);
+}
+
+int nnh_bounds_check(const nnh_network *net, const nnh_bounds *b, nnh_error *err)
+{
+    if (b->n_layers != net->n_layers || b->n_in != net->n_inputs)
+        return nnh_error_set(err, NNH_EINVAL, "bounds do not match the network's shape");
+    for (int j = 0; j < b->n_in; j++)
+        if (!(b->in_lo[j] <= b->in_hi[j]))
+            return nnh_error_set(err, NNH_EINVAL, "input %d: empty interval [%g, %g]", j,
+                                 b->in_lo[j], b->in_hi[j]);
+    return NNH_OK;
+}
+
+int nnh_bounds_ibp(const nnh_network *net, nnh_bounds *b, nnh_error *err)
+{
+    int rc = nnh_bounds_check(net, b, err);
+    if (rc)
+        return rc;
+    for (int k = 0; k < net->n_layers; k++)
+        nnh_bounds_ibp_layer(net, b, k);
+    return NNH_OK;
+}
+
+int nnh_bounds_contains(const nnh_bounds *b, int k, int i, double pre, double post)
+{
+    const nnh_layer_bounds *L = &b->layers[k];
+    return pre >= L->pre_lo[i] && pre <= L->pre_hi[i] && post >= L->post_lo[i] &&
+           post <= L->post_hi[i];
+}
