@@ -8,8 +8,7 @@
 #include "verify_internal.h"
 
 #include "grad.h"
-
-#include <glpk.h>
+#include "small_lp.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -179,44 +178,26 @@ static int descend(fz_ctx *F, double *x, int steps, double deadline, double *bes
 /* One step of sequential linear programming on the active case c at x: the
  * rows linearised (gradients gr, m x n), minimise t >= z_r + gr_r^T d over d
  * in the box intersected with a trust region of delta x edge; xt = x + d.
- * ind, val: n + 2 entries. 0 when the LP solved. */
+ * box: 2 n doubles (workspace). 0 when the LP solved. */
 static int slp_step(fz_ctx *F, const double *x, int c, const double *gr, double delta, double *xt,
-                    int *ind, double *val)
+                    nnh_small_lp *S, double *box)
 {
     const nnh_verify_group *G = F->G;
     int n = F->P->n_in, m = G->row0[c + 1] - G->row0[c];
-    glp_prob *P = glp_create_prob();
-    glp_set_obj_dir(P, GLP_MIN);
-    glp_add_cols(P, n + 1);
+    double *dlo = box, *dhi = box + n;
     for (int j = 0; j < n; j++) {
         double e = delta * (F->fhi[j] - F->flo[j]);
-        double lo = fmax(F->lo[j] - x[j], -e), hi = fmin(F->hi[j] - x[j], e);
-        if (!(lo < hi))
-            lo = hi = 0.0;
-        glp_set_col_bnds(P, 1 + j, lo == hi ? GLP_FX : GLP_DB, lo, hi);
+        dlo[j] = fmax(F->lo[j] - x[j], -e);
+        dhi[j] = fmin(F->hi[j] - x[j], e);
+        if (!(dlo[j] < dhi[j]))
+            dlo[j] = dhi[j] = 0.0;
     }
-    glp_set_col_bnds(P, n + 1, GLP_FR, 0.0, 0.0);
-    glp_set_obj_coef(P, n + 1, 1.0);
-    glp_add_rows(P, m);
-    for (int r = 0; r < m; r++) {
-        int len = 0;
-        for (int j = 0; j < n; j++)
-            if (gr[(size_t)r * n + j] != 0.0) {
-                ind[++len] = 1 + j;
-                val[len] = -gr[(size_t)r * n + j];
-            }
-        ind[++len] = n + 1;
-        val[len] = 1.0;
-        glp_set_mat_row(P, 1 + r, len, ind, val);
-        glp_set_row_bnds(P, 1 + r, GLP_LO, F->zr[G->row0[c] + r], 0.0);
-    }
-    int ok = nnh_small_lp_solve(P, 200);
-    for (int j = 0; ok && j < n; j++)
-        xt[j] = x[j] + glp_get_col_prim(P, 1 + j);
-    glp_delete_prob(P);
-    if (ok)
-        project(F, xt, n);
-    return ok ? 0 : -1;
+    if (nnh_small_lp_minmax(S, n, m, gr, NULL, F->zr + G->row0[c], dlo, dhi, 200, xt, NULL) != 0)
+        return -1;
+    for (int j = 0; j < n; j++)
+        xt[j] = x[j] + xt[j];
+    project(F, xt, n);
+    return 0;
 }
 
 /* Sequential LP descent from x on the margin: the max over a case's rows is
@@ -232,14 +213,14 @@ static int descend_slp(fz_ctx *F, double *x, double *xt, int steps, double deadl
     int n = F->P->n_in, maxm = 0;
     for (int c = 0; c < G->n_cases; c++)
         maxm = G->row0[c + 1] - G->row0[c] > maxm ? G->row0[c + 1] - G->row0[c] : maxm;
-    double *gr = malloc(((size_t)maxm * n + (size_t)n + 2) * sizeof(double)), *val = gr;
-    int *ind = malloc(((size_t)n + 2) * sizeof(int));
-    if (!gr || !ind) {
+    double *gr = malloc(((size_t)maxm * n + 2 * (size_t)n + 1) * sizeof(double));
+    nnh_small_lp *S = nnh_small_lp_new(n);
+    if (!gr || !S) {
         free(gr);
-        free(ind);
+        nnh_small_lp_free(S);
         return 0;
     }
-    val = gr + (size_t)maxm * n;
+    double *box = gr + (size_t)maxm * n;
     double m = margin(F, x), delta = 0.1;
     int found = 0;
     for (int t = 0; t < steps && !found && F->best_case >= 0 && delta > 1e-9; t++) {
@@ -260,7 +241,7 @@ static int descend_slp(fz_ctx *F, double *x, double *xt, int steps, double deadl
         memset(F->unit, 0, (size_t)G->n_rows * sizeof(double));
         double mt = INFINITY;
         while (delta > 1e-9) {
-            if (slp_step(F, x, c, gr, delta, xt, ind, val) == 0 && (mt = margin(F, xt)) < m)
+            if (slp_step(F, x, c, gr, delta, xt, S, box) == 0 && (mt = margin(F, xt)) < m)
                 break;
             delta *= 0.25;
         }
@@ -277,7 +258,7 @@ static int descend_slp(fz_ctx *F, double *x, double *xt, int steps, double deadl
     if (!found)
         found = try_accept(F, x, m);
     free(gr);
-    free(ind);
+    nnh_small_lp_free(S);
     return found;
 }
 

@@ -1,10 +1,12 @@
-/* Internals shared by the verify sources (verify_problem.c, falsify.c,
- * verify_region.c, bab.c): the prepared problem layout and small helpers. */
+/* Internals shared by the verify sources (verify_problem.c, verify_region.c,
+ * verify_joint.c, falsify.c, bab.c, verify_pack.c): the prepared problem
+ * layout and small helpers. */
 #ifndef NNH_VERIFY_INTERNAL_H
 #define NNH_VERIFY_INTERNAL_H
 
 #include "nnhull/verify.h"
 #include "nnh_clock.h"
+#include "small_lp.h"
 
 typedef struct nnh_verify_group {
     const double *lo, *hi;  /* box (points into the spec's first case of the group) */
@@ -67,14 +69,8 @@ int nnh_falsify_region(const nnh_verify_problem *P, const nnh_bab_region *R, con
  * to 1 only up to rounding) the lower bound of max_r; when a box corner
  * meets every form (no proof possible) the LP is skipped and the value is
  * that corner's max_r (a float estimate, <= 0). -INFINITY when the small LP
- * fails. ind/val: n_in + 2 each, lam: n (workspace). */
+ * fails. S: a workspace of at least n_in variables, lam: n doubles. */
 double nnh_joint_lower(const double *A, const double *c, const int *rows, int n, int n_in,
-                       const double *lo, const double *hi, int *ind, double *val, double *lam);
-
-/* Solve a small auxiliary GLPK problem (a falsification step, joint
- * multipliers) from the advanced basis, silently, with at most it_lim
- * simplex iterations: 1 when an optimum was found. */
-struct glp_prob;
-int nnh_small_lp_solve(struct glp_prob *P, int it_lim);
+                       const double *lo, const double *hi, nnh_small_lp *S, double *lam);
 
 #endif

@@ -3,47 +3,13 @@
  * > 0, even when no single row is > 0 everywhere (which row wins may change
  * across the region). Here from crown's linear lower forms of the rows over
  * the input: any multipliers lam >= 0 give the certificate
- * min_x sum_r lam_r (A_r x + c_r) > 0; lam comes from a tiny LP. */
+ * min_x sum_r lam_r (A_r x + c_r) > 0; lam comes from a tiny LP (small_lp.c). */
 #include "verify_internal.h"
 
 #include "nnh_round.h"
+#include "small_lp.h"
 
-#include <glpk.h>
 #include <math.h>
-
-/* Multipliers of min t s.t. t >= A_r x + c_r, x in [lo, hi]: the LP duals
- * (a heuristic: any lam >= 0 is checked rigorously afterwards). 0 on success. */
-static int joint_multipliers(const double *A, const double *c, const int *rows, int n, int n_in,
-                             const double *lo, const double *hi, int *ind, double *val,
-                             double *lam)
-{
-    glp_prob *P = glp_create_prob();
-    glp_set_obj_dir(P, GLP_MIN);
-    glp_add_cols(P, n_in + 1);
-    for (int j = 0; j < n_in; j++)
-        glp_set_col_bnds(P, 1 + j, lo[j] == hi[j] ? GLP_FX : GLP_DB, lo[j], hi[j]);
-    glp_set_col_bnds(P, n_in + 1, GLP_FR, 0.0, 0.0);
-    glp_set_obj_coef(P, n_in + 1, 1.0);
-    glp_add_rows(P, n);
-    for (int r = 0; r < n; r++) {
-        const double *a = A + (size_t)rows[r] * n_in;
-        int len = 0;
-        for (int j = 0; j < n_in; j++)
-            if (a[j] != 0.0) {
-                ind[++len] = 1 + j;
-                val[len] = -a[j];
-            }
-        ind[++len] = n_in + 1;
-        val[len] = 1.0;
-        glp_set_mat_row(P, 1 + r, len, ind, val);
-        glp_set_row_bnds(P, 1 + r, GLP_LO, c[rows[r]], 0.0);
-    }
-    int ok = nnh_small_lp_solve(P, 1000);
-    for (int r = 0; ok && r < n; r++)
-        lam[r] = fmax(glp_get_row_dual(P, 1 + r), 0.0);
-    glp_delete_prob(P);
-    return ok ? 0 : -1;
-}
 
 /* min over [lo, hi] of sum_r lam_r (A_r x + c_r), rounded down with every
  * rounding error bounded (the coefficients g = sum_r lam_r A_r are off by at
@@ -97,7 +63,7 @@ static double max_at_corner(const double *A, const double *c, const int *rows, i
 }
 
 double nnh_joint_lower(const double *A, const double *c, const int *rows, int n, int n_in,
-                       const double *lo, const double *hi, int *ind, double *val, double *lam)
+                       const double *lo, const double *hi, nnh_small_lp *S, double *lam)
 {
     for (int j = 0; j < n_in; j++)
         if (!isfinite(lo[j]) || !isfinite(hi[j]))
@@ -110,26 +76,18 @@ double nnh_joint_lower(const double *A, const double *c, const int *rows, int n,
         est = fmin(est, max_at_corner(A, c, rows, n, n_in, lo, hi, r));
     if (!(est > 0.0))
         return est;
-    if (joint_multipliers(A, c, rows, n, n_in, lo, hi, ind, val, lam) != 0)
+    /* lam: the duals of min t s.t. t >= A_r x + c_r over the box (a
+     * heuristic: any lam >= 0 is certified rigorously below) */
+    if (nnh_small_lp_minmax(S, n_in, n, A, rows, c, lo, hi, 1000, NULL, lam) != 0)
         return -INFINITY;
     double s = 0.0;
-    for (int r = 0; r < n; r++)
+    for (int r = 0; r < n; r++) {
+        lam[r] = fmax(lam[r], 0.0);
         s += lam[r];
+    }
     if (!(s > 0.0) || !isfinite(s))
         return -INFINITY;
     for (int r = 0; r < n; r++) /* sum ~ 1: the value then approximates the max */
         lam[r] /= s;
     return certify(A, c, rows, n, n_in, lo, hi, lam);
-}
-
-int nnh_small_lp_solve(glp_prob *P, int it_lim)
-{
-    glp_smcp parm;
-    glp_init_smcp(&parm);
-    parm.msg_lev = GLP_MSG_OFF;
-    parm.it_lim = it_lim;
-    int term = glp_term_out(GLP_OFF);
-    glp_adv_basis(P, 0);
-    glp_term_out(term);
-    return glp_simplex(P, &parm) == 0 && glp_get_status(P) == GLP_OPT;
 }

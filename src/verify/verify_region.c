@@ -438,15 +438,16 @@ static int joint_step(const nnh_verify_problem *P, const nnh_verify_group *G,
     int n = P->n_in, nr = G->n_rows;
     for (int c = 0; c < G->n_cases; c++)
         jl[c] = -INFINITY;
-    double *buf = malloc(((size_t)2 * nr + (size_t)n + 2) * sizeof(double));
-    int *rows = malloc(((size_t)nr + (size_t)n + 2) * sizeof(int));
-    if (!buf || !rows) {
+    double *buf = malloc(((size_t)2 * nr + 1) * sizeof(double));
+    int *rows = malloc(((size_t)nr + 1) * sizeof(int));
+    nnh_small_lp *S = nnh_small_lp_new(n);
+    if (!buf || !rows || !S) {
         free(buf);
         free(rows);
+        nnh_small_lp_free(S);
         return nnh_error_set(err, NNH_ENOMEM, "verify: out of memory (joint bound)");
     }
-    double *cc = buf, *lam = cc + nr, *val = lam + nr;
-    int *ind = rows + nr;
+    double *cc = buf, *lam = cc + nr;
     for (int r = 0; r < nr; r++)
         cc[r] = nnh_down(F->c[r] - fold_error(G, b, R, r));
     int all = 1;
@@ -457,7 +458,7 @@ static int joint_step(const nnh_verify_problem *P, const nnh_verify_group *G,
         for (int t = 0; t < m && m >= 2; t++)
             rows[t] = G->row0[c] + t;
         if (m >= 2)
-            jl[c] = nnh_joint_lower(F->A, cc, rows, m, n, F->in_lo, F->in_hi, ind, val, lam);
+            jl[c] = nnh_joint_lower(F->A, cc, rows, m, n, F->in_lo, F->in_hi, S, lam);
         if (jl[c] > 0.0)
             res->closed[c] = 1;
         else
@@ -465,6 +466,7 @@ static int joint_step(const nnh_verify_problem *P, const nnh_verify_group *G,
     }
     free(buf);
     free(rows);
+    nnh_small_lp_free(S);
     return all;
 }
 

@@ -1,0 +1,125 @@
+/* The small min-max LP of the verify side (small_lp.h): one GLPK problem
+ * object per workspace, created at the first solve and erased and rebuilt
+ * for every later one (the model a fresh object would get, so a result does
+ * not depend on earlier solves). */
+#include "small_lp.h"
+
+#include "nnhull/error.h"
+
+#include <glpk.h>
+#include <math.h>
+#include <stdlib.h>
+
+struct nnh_small_lp {
+    int n_max;
+    glp_prob *P; /* NULL until the first solve */
+    int *ind;    /* n_max + 2: one row, 1-based as GLPK wants */
+    double *val;
+};
+
+nnh_small_lp *nnh_small_lp_new(int n_max)
+{
+    if (n_max < 0)
+        return NULL;
+    nnh_small_lp *S = calloc(1, sizeof *S);
+    if (!S)
+        return NULL;
+    S->n_max = n_max;
+    S->ind = malloc(((size_t)n_max + 2) * sizeof(int));
+    S->val = malloc(((size_t)n_max + 2) * sizeof(double));
+    if (!S->ind || !S->val) {
+        nnh_small_lp_free(S);
+        return NULL;
+    }
+    return S;
+}
+
+void nnh_small_lp_free(nnh_small_lp *S)
+{
+    if (!S)
+        return;
+    if (S->P)
+        glp_delete_prob(S->P);
+    free(S->ind);
+    free(S->val);
+    free(S);
+}
+
+/* 1 when every number GLPK would be given is finite. */
+static int all_finite(int n, int m, const double *A, const int *rows, const double *b,
+                      const double *lo, const double *hi)
+{
+    for (int j = 0; j < n; j++)
+        if (!isfinite(lo[j]) || !isfinite(hi[j]))
+            return 0;
+    for (int r = 0; r < m; r++) {
+        int i = rows ? rows[r] : r;
+        const double *a = A + (size_t)i * n;
+        if (!isfinite(b[i]))
+            return 0;
+        for (int j = 0; j < n; j++)
+            if (!isfinite(a[j]))
+                return 0;
+    }
+    return 1;
+}
+
+/* Columns x_1..x_n (the box) and t (free, the objective); rows
+ * t - a_r^T x >= b_r. */
+static void build(nnh_small_lp *S, int n, int m, const double *A, const int *rows,
+                  const double *b, const double *lo, const double *hi)
+{
+    if (S->P)
+        glp_erase_prob(S->P);
+    else
+        S->P = glp_create_prob();
+    glp_prob *P = S->P;
+    glp_set_obj_dir(P, GLP_MIN);
+    glp_add_cols(P, n + 1);
+    for (int j = 0; j < n; j++)
+        glp_set_col_bnds(P, 1 + j, lo[j] == hi[j] ? GLP_FX : GLP_DB, lo[j], hi[j]);
+    glp_set_col_bnds(P, n + 1, GLP_FR, 0.0, 0.0);
+    glp_set_obj_coef(P, n + 1, 1.0);
+    glp_add_rows(P, m);
+    for (int r = 0; r < m; r++) {
+        int i = rows ? rows[r] : r, len = 0;
+        const double *a = A + (size_t)i * n;
+        for (int j = 0; j < n; j++)
+            if (a[j] != 0.0) {
+                S->ind[++len] = 1 + j;
+                S->val[len] = -a[j];
+            }
+        S->ind[++len] = n + 1;
+        S->val[len] = 1.0;
+        glp_set_mat_row(P, 1 + r, len, S->ind, S->val);
+        glp_set_row_bnds(P, 1 + r, GLP_LO, b[i], 0.0);
+    }
+}
+
+int nnh_small_lp_minmax(nnh_small_lp *S, int n, int m, const double *A, const int *rows,
+                        const double *b, const double *lo, const double *hi, int it_lim,
+                        double *x, double *lam)
+{
+    if (m < 1 || n < 0 || n > S->n_max)
+        return NNH_EINVAL;
+    if (!all_finite(n, m, A, rows, b, lo, hi))
+        return NNH_ENUMERIC;
+    for (int j = 0; j < n; j++)
+        if (lo[j] > hi[j])
+            return NNH_EINVAL;
+    build(S, n, m, A, rows, b, lo, hi);
+    glp_smcp parm;
+    glp_init_smcp(&parm);
+    parm.msg_lev = GLP_MSG_OFF;
+    parm.it_lim = it_lim;
+    int term = glp_term_out(GLP_OFF); /* glp_adv_basis talks on the terminal */
+    glp_adv_basis(S->P, 0);
+    glp_term_out(term);
+    if (glp_simplex(S->P, &parm) != 0 || glp_get_status(S->P) != GLP_OPT)
+        return NNH_ELP;
+    for (int j = 0; x && j < n; j++)
+        x[j] = glp_get_col_prim(S->P, 1 + j);
+    for (int r = 0; lam && r < m; r++)
+        lam[r] = glp_get_row_dual(S->P, 1 + r);
+    return 0;
+}
