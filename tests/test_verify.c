@@ -1,10 +1,12 @@
-/* Unit tests of property verification (src/verify*.c, falsify.c, bab.c) on
- * hand-made networks and VNNLIB text with known answers: unsat, sat with a
- * re-checked counterexample, input bounds inside `or`, several output
- * disjuncts, point regions, regions that need splitting, limits, and the
- * rounding-error term of folding the property into the last layer. */
+/* Unit tests of property verification (src/verify/: the driver, falsify.c,
+ * bab.c, small_lp.c) on hand-made networks and VNNLIB text with known
+ * answers: unsat, sat with a re-checked counterexample, input bounds inside
+ * `or`, several output disjuncts, point regions, regions that need
+ * splitting, limits, the rounding-error term of folding the property into
+ * the last layer, and the small min-max LP. */
 #include "nnhull/io.h"
 #include "nnh_test.h"
+#include "small_lp.h"
 #include "verify_pack.h"
 #include "nnhull/nnhull.h"
 #include "nnhull/verify.h"
@@ -499,6 +501,43 @@ START_TEST(test_fold_rounding_error)
 }
 END_TEST
 
+/* The small LP (small_lp.c): min over a box of max_r (a_r^T x + b_r), with a
+ * row selection (unselected rows are never read: NaN there is harmless), a
+ * fixed variable, the duals, results independent of earlier solves on the
+ * same workspace, and the refusals that keep bad data away from GLPK. */
+START_TEST(test_small_lp_minmax)
+{
+    /* rows 2 and 0: x0 - x1 and -x0 + x1 + 0.5; min of the max = 0.25 */
+    const double A[6] = {1, -1, NAN, NAN, -1, 1}, b[3] = {0, NAN, 0.5};
+    const int rows[2] = {2, 0};
+    double lo[2] = {0, 0}, hi[2] = {1, 1}, x[2], lam[2], x2[2], lam2[2];
+    nnh_small_lp *S = nnh_small_lp_new(2);
+    ck_assert_ptr_nonnull(S);
+    ck_assert_int_eq(nnh_small_lp_minmax(S, 2, 2, A, rows, b, lo, hi, 100, x, lam), 0);
+    ck_assert(x[0] >= 0 && x[0] <= 1 && x[1] >= 0 && x[1] <= 1);
+    ck_assert_double_eq_tol(fmax(x[0] - x[1], x[1] - x[0] + 0.5), 0.25, 1e-12);
+    ck_assert_double_eq_tol(lam[0], 0.5, 1e-12);
+    ck_assert_double_eq_tol(lam[1], 0.5, 1e-12);
+    /* x1 fixed at 0.6 (rows NULL: rows 0 and 1 of A + 4, b + 2 read as is) */
+    const double A2[4] = {1, -1, -1, 1}, b2[2] = {0, 0.5};
+    double flo[2] = {0, 0.6}, fhi[2] = {1, 0.6};
+    ck_assert_int_eq(nnh_small_lp_minmax(S, 2, 2, A2, NULL, b2, flo, fhi, 100, x2, NULL), 0);
+    ck_assert(x2[1] == 0.6);
+    ck_assert_double_eq_tol(x2[0], 0.85, 1e-12);
+    /* the first problem again: bit for bit the first answer */
+    ck_assert_int_eq(nnh_small_lp_minmax(S, 2, 2, A, rows, b, lo, hi, 100, x2, lam2), 0);
+    ck_assert(memcmp(x, x2, sizeof x) == 0 && memcmp(lam, lam2, sizeof lam) == 0);
+    /* refused before GLPK sees them */
+    ck_assert_int_eq(nnh_small_lp_minmax(S, 2, 0, A, rows, b, lo, hi, 100, x, lam), NNH_EINVAL);
+    ck_assert_int_eq(nnh_small_lp_minmax(S, 3, 1, A, NULL, b, lo, hi, 100, x, lam), NNH_EINVAL);
+    const int bad[2] = {0, 1};
+    ck_assert_int_eq(nnh_small_lp_minmax(S, 2, 2, A, bad, b, lo, hi, 100, x, lam), NNH_ENUMERIC);
+    double rlo[2] = {0, 1}, rhi[2] = {1, 0};
+    ck_assert_int_eq(nnh_small_lp_minmax(S, 2, 1, A, NULL, b, rlo, rhi, 100, x, lam), NNH_EINVAL);
+    nnh_small_lp_free(S);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("verify");
@@ -516,6 +555,7 @@ int main(void)
     tcase_add_test(tc, test_fold_rounding_error);
     tcase_add_test(tc, test_packed_session);
     tcase_add_test(tc, test_bound_problem_optima_start);
+    tcase_add_test(tc, test_small_lp_minmax);
     suite_add_tcase(s, tc);
     return nnh_run_suite(s);
 }
