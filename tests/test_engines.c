@@ -7,7 +7,7 @@
  * clipped to [0,1]) around the first test input, and the seven
  * 64x10x10x10x10x10 networks over the full box [0,1]^64, all with the four
  * methods (the full box is where a single mixed hull cut loop once ended
- * looser than lp1d: see lp_bound.c). Compile with -DNNH_TEST_SKIP_LP to
+ * looser than lp1d: see lp_cuts.c). Compile with -DNNH_TEST_SKIP_LP to
  * leave out lp1d/hull (says so in the output). */
 #include "nnh_soundness.h"
 #include "nnh_clock.h"

@@ -4,7 +4,7 @@
  * never looser than lp1d on contexts built from the same bounds. */
 #include "nnh_test.h"
 #include "nnhull/nnhull.h"
-#include "lp_internal.h"
+#include "lp_layer.h"
 
 #include <math.h>
 #include <stdlib.h>

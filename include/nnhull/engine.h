@@ -24,7 +24,7 @@ typedef struct nnh_bound_opts {
                                lp1d runs one phase (1-D cuts), hull two
                                (exactly lp1d's, then rounds adding
                                multivariate and 1-D cuts), so up to
-                               2 max_rounds rounds; see lp_bound.c */
+                               2 max_rounds rounds; see lp_cuts.c */
     int max_cuts_per_round; /* cuts added per round at most, per family
                                (1-D, multivariate) */
     double cut_tol;         /* a cut is added only if violated by more than this */

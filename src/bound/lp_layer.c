@@ -1,12 +1,12 @@
-/* The LP of a network prefix for layer k, built once per layer (engine.h,
- * nnh_lp_layer_create): columns x, z_j, a_j (j < k) boxed by rigorous bounds,
- * equality rows z_j = W_j a_{j-1} + b_j, exact rows for linear neurons and
- * initial envelope planes for the others; optionally a cut pool (1-D cuts
- * of fixed aggregate objectives, opts.pool_rounds, identical for lp1d and
- * hull); then one solve whose basis every task restarts from. The per-task
- * cut loop lives in lp_bound.c. */
-#include "lp_internal.h"
-#include "nnh_round.h"
+/* The LP of a network prefix for layer k, built once per layer
+ * (include/nnhull/engine.h, nnh_lp_layer_create): columns x, z_j, a_j
+ * (j < k) boxed by rigorous bounds, equality rows z_j = W_j a_{j-1} + b_j,
+ * exact rows for linear neurons and initial envelope planes for the others;
+ * optionally a cut pool (1-D cuts of fixed aggregate objectives,
+ * opts.pool_rounds, identical for lp1d and hull); then one solve whose basis
+ * every task restarts from. The tasks are in lp_bound.c, the cut loop both
+ * use in lp_cuts.c. */
+#include "lp_cuts.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -240,35 +240,6 @@ static int build_model(nnh_lp_layer *L, const nnh_bounds *b, double **blo, doubl
     return NNH_OK;
 }
 
-static void simplex_parm(const nnh_lp_layer *L, glp_smcp *p, int meth)
-{
-    glp_init_smcp(p);
-    p->msg_lev = GLP_MSG_OFF;
-    p->meth = meth;
-    p->presolve = GLP_OFF;
-    if (L->opts.lp_time_limit > 0.0) {
-        double ms = L->opts.lp_time_limit * 1000.0;
-        p->tm_lim = ms >= 2e9 ? 2000000000 : (ms < 1.0 ? 1 : (int)ms);
-    }
-}
-
-/* One glp_simplex call; 0 when it ends with an optimal basis. */
-int nnh_lp_simplex(nnh_lp_layer *L, int meth, int it_lim, nnh_layer_stats *st)
-{
-    glp_smcp parm;
-    simplex_parm(L, &parm, meth);
-    /* a stalling (cycling) simplex ends the task's cut loop; healthy re-solves
-     * take tens of iterations. Deterministic, unlike the time limit. */
-    parm.it_lim = it_lim > 0 ? it_lim : 1000 + 5 * (glp_get_num_rows(L->P) + L->n_cols);
-    int it0 = glp_get_it_cnt(L->P);
-    int rc = glp_simplex(L->P, &parm);
-    if (st) {
-        st->lp_solves++;
-        st->simplex_iters += glp_get_it_cnt(L->P) - it0;
-    }
-    return rc == 0 && glp_get_status(L->P) == GLP_OPT ? 0 : -1;
-}
-
 /* A feasible basis of the model from scratch; 0 on success. */
 static int solve_from_scratch(nnh_lp_layer *L)
 {
@@ -282,6 +253,50 @@ static int solve_from_scratch(nnh_lp_layer *L)
         return 0;
     glp_std_basis(P);
     return nnh_lp_simplex(L, GLP_PRIMAL, cap, NULL);
+}
+
+/* Aggregate objective sgn * sum_i w_{k,i}^T a_{k-1} for the pool. */
+static void set_aggregate_objective(nnh_lp_layer *L, double sgn)
+{
+    int wk = L->net->layers[L->k].n_out;
+    for (int t = 0; t < L->n_obj; t++) {
+        double c = 0.0;
+        for (int i = 0; i < wk; i++)
+            c += L->obj_w[(size_t)i * L->n_obj + t];
+        L->cost[L->obj_col - 1 + t] = sgn * c;
+        glp_set_obj_coef(L->P, L->obj_col + t, sgn * c);
+    }
+}
+
+/* Cut pool seeding, once at creation from the solved starting LP: phase-1
+ * (1-D) cut loops of opts.pool_rounds rounds on the fixed objectives min and
+ * max of sum_i w_{k,i}^T a_{k-1}; the cuts found stay in the model as base
+ * rows (L->base_m grows). Leaves a zero objective. Deterministic. */
+static void seed_pool(nnh_lp_layer *L)
+{
+    if (L->no_lp || L->opts.pool_rounds <= 0)
+        return;
+    nnh_bound_opts saved = L->opts;
+    L->opts.max_rounds = L->opts.pool_rounds;
+    L->opts.slack_rounds = 0; /* pool cuts are kept whole */
+    for (int s = 0; s < 2; s++) {
+        set_aggregate_objective(L, s == 0 ? 1.0 : -1.0);
+        if (nnh_lp_simplex(L, GLP_PRIMAL, 0, NULL) != 0)
+            break;
+        double best = -INFINITY;
+        int n_added = 0;
+        int rc = nnh_lp_cut_phase(L, 0, &best, &n_added, NULL);
+        /* later objectives start from these rows: a cut they already
+         * satisfy is never separated again, so the pool has no duplicates */
+        L->base_m = glp_get_num_rows(L->P);
+        if (rc != 0)
+            break;
+    }
+    L->opts = saved;
+    for (int t = 0; t < L->n_obj; t++) {
+        L->cost[L->obj_col - 1 + t] = 0.0;
+        glp_set_obj_coef(L->P, L->obj_col + t, 0.0);
+    }
 }
 
 /* Starting basis: a feasible basis of the model (with the cut pool, if any)
@@ -298,7 +313,7 @@ static int initial_solve(nnh_lp_layer *L)
         return NNH_OK;
     }
     if (L->opts.pool_rounds > 0) {
-        nnh_lp_seed_pool(L); /* leaves a zero objective */
+        seed_pool(L); /* leaves a zero objective */
         if (nnh_lp_simplex(L, GLP_PRIMAL, 0, NULL) != 0 && solve_from_scratch(L) != 0) {
             L->no_lp = 1;
             return NNH_OK;
@@ -339,7 +354,7 @@ static int alloc_buffers(nnh_lp_layer *L, nnh_error *err)
 {
     const nnh_network *net = L->net;
     int maxw = nnh_network_max_width(net);
-    /* phase 1: one family per round; hull's phase 2: two (lp_bound.c) */
+    /* phase 1: one family per round; hull's phase 2: two (lp_cuts.c) */
     int families = L->opts.method == NNH_METHOD_HULL ? 3 : 1;
     int rounds = families * L->opts.max_rounds;
     if (L->opts.pool_rounds > rounds) /* one pool objective's loop uses added[] too */

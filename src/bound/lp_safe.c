@@ -1,8 +1,8 @@
 /* Rigorous lower bounds of LPs from a dual vector (Neumaier & Shcherbina,
  * Math. Program. 99, 2004): the LP optimum GLPK reports is never used as a
  * bound; instead y^T r + d^T v with d = c - A^T y is minimised over the row
- * and column boxes with every rounding error bounded (see lp_internal.h). */
-#include "lp_internal.h"
+ * and column boxes with every rounding error bounded (see lp_safe.h). */
+#include "lp_safe.h"
 #include "nnh_round.h"
 
 #include <math.h>

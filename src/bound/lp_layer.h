@@ -1,48 +1,16 @@
-/* Private to the LP bound engine (lp_*.c): the per-layer LP context behind
- * nnh_lp_layer_* (engine.h) and the rigorous ("safe") LP bound computed from
- * any dual vector (Neumaier & Shcherbina 2004). Tests include it directly. */
-#ifndef NNH_LP_INTERNAL_H
-#define NNH_LP_INTERNAL_H
+/* The per-layer LP context behind nnh_lp_layer_* (include/nnhull/engine.h):
+ * the model of a network prefix (lp_layer.c builds it), its neurons, the cut
+ * buffers of the running task (lp_cuts.c) and the task state (lp_bound.c).
+ * Private to src/bound/lp_*.c. */
+#ifndef NNH_LP_LAYER_H
+#define NNH_LP_LAYER_H
 
+#include "lp_safe.h"
 #include "nnhull/engine.h"
 #include "nnhull/envelope.h"
 
 #include <glpk.h>
 
-/* ---- Safe LP bound ------------------------------------------------------------
- * For min c^T v over rows r = A v in [rl, ru] and columns v in [vl, vu], any
- * multiplier vector y gives c^T v = y^T r + d^T v with d = c - A^T y, hence
- *   c^T v >= sum_r min(y_r rl_r, y_r ru_r) + sum_j min(d_j vl_j, d_j vu_j).
- * The routine evaluates this in round-to-nearest with rigorous error bounds
- * (d_j is accumulated with error-free transformations, fma and TwoSum, and
- * enclosed in an interval that is a point when every operation was exact;
- * every product and sum of the bound is rounded outward),
- * so the result is a lower bound in exact arithmetic of the LP as GLPK
- * stores it (coefficients and bounds read back from the problem object). */
-typedef struct nnh_lp_safe_ws {
-    int m_cap, n_cap;
-    double *y;     /* m_cap multipliers */
-    double *dsum;  /* n_cap: d_j accumulated in round-to-nearest */
-    double *derr;  /* n_cap: sum of the exact rounding errors of dsum */
-    double *dabs;  /* n_cap: sum of |those errors| (bounds the error of derr) */
-    int *dcnt;     /* n_cap: number of error terms */
-    int *dtiny;    /* n_cap: 1 if an operation may have underflowed */
-    int *ind;      /* n_cap + 1: glp_get_mat_row buffer */
-    double *val;   /* n_cap + 1 */
-} nnh_lp_safe_ws;
-
-int nnh_lp_safe_ws_init(nnh_lp_safe_ws *ws, int m_cap, int n_cap, nnh_error *err);
-void nnh_lp_safe_ws_free(nnh_lp_safe_ws *ws);
-
-/* Lower bound of min c^T v (c[j-1] is the cost of GLPK column j; the
- * objective stored in P is ignored) from the multipliers y[r-1] of rows r.
- * y is modified: a multiplier whose sign would need an infinite row bound is
- * set to 0. Returns -INFINITY when no finite bound follows (never NaN). */
-double nnh_lp_safe_lower_y(glp_prob *P, const double *c, double *y, nnh_lp_safe_ws *ws);
-/* Same with GLPK's row duals of the last solve (glp_get_row_dual) as y. */
-double nnh_lp_safe_lower(glp_prob *P, const double *c, nnh_lp_safe_ws *ws);
-
-/* ---- The per-layer context --------------------------------------------------- */
 typedef enum {
     NNH_LPN_EXACT = 0, /* a = s z exactly (linear piece) or a fixed: nothing to cut */
     NNH_LPN_RELAX      /* nonlinear on [L,U]: envelope planes and cuts */
@@ -106,16 +74,5 @@ struct nnh_lp_layer {
     nnh_env_ws ews;
     nnh_lp_safe_ws safe;
 };
-
-/* One glp_simplex call (presolve off, messages off, the LP time limit of the
- * options, at most it_lim iterations, 0 = a default for a warm re-solve);
- * counts it in st (may be NULL). 0 when it ends optimal. */
-int nnh_lp_simplex(nnh_lp_layer *L, int meth, int it_lim, nnh_layer_stats *st);
-
-/* Cut pool seeding (lp_bound.c), called once at creation from the solved
- * starting LP: phase-1 (1-D) cut loops of opts.pool_rounds rounds on the
- * fixed objectives min and max of sum_i w_{k,i}^T a_{k-1}; the cuts found stay
- * in the model as base rows (L->base_m grows). Deterministic. */
-void nnh_lp_seed_pool(nnh_lp_layer *L);
 
 #endif
