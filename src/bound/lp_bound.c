@@ -38,6 +38,36 @@ static void set_objective(nnh_lp_layer *L, int i, double sgn)
     }
 }
 
+typedef struct bound_call {
+    nnh_lp_layer *L;
+    int i;
+    double sgn;
+    nnh_layer_stats *st;
+    double best; /* minimum of sgn * w^T a found, -inf when none */
+} bound_call;
+
+/* The GLPK part of one task, run under nnh_glpk_guard. */
+static int bound_glpk(void *arg)
+{
+    bound_call *c = arg;
+    nnh_lp_layer *L = c->L;
+    set_objective(L, c->i, c->sgn);
+    restore_basis(L);
+    if (glp_factorize(L->P) == 0 && nnh_lp_simplex(L, GLP_PRIMAL, 0, c->st) == 0)
+        c->best = nnh_lp_cut_loop(L, c->st);
+    restore_basis(L);
+    return NNH_OK;
+}
+
+/* Run fn on L under the GLPK guard; a GLPK failure leaves L without an LP
+ * (every later task of L answers its creation bound). */
+static void run_guarded(nnh_lp_layer *L, int (*fn)(void *), void *arg)
+{
+    nnh_error gerr;
+    if (nnh_glpk_guard(fn, arg, &gerr) != NNH_OK)
+        (void)nnh_lp_layer_dead(L);
+}
+
 int nnh_lp_layer_bound(nnh_lp_layer *L, int i, int sense, double *bound, nnh_layer_stats *st,
                        nnh_error *err)
 {
@@ -49,13 +79,10 @@ int nnh_lp_layer_bound(nnh_lp_layer *L, int i, int sense, double *bound, nnh_lay
     double init = sense < 0 ? L->init_lo[i] : L->init_hi[i];
     *bound = init;
     /* minimise sgn * w^T a: sgn = +1 for the lower bound, -1 for the upper */
-    double sgn = sense < 0 ? 1.0 : -1.0;
-    set_objective(L, i, sgn);
-    restore_basis(L);
-    double best = -INFINITY;
-    if (!L->no_lp && glp_factorize(L->P) == 0 && nnh_lp_simplex(L, GLP_PRIMAL, 0, st) == 0)
-        best = nnh_lp_cut_loop(L, st);
-    restore_basis(L);
+    bound_call c = {L, i, sense < 0 ? 1.0 : -1.0, st, -INFINITY};
+    if (!nnh_lp_layer_dead(L))
+        run_guarded(L, bound_glpk, &c);
+    double best = c.best;
     if (!isfinite(best)) {
         if (st)
             st->fallbacks++;
@@ -103,6 +130,38 @@ static int add_max_model(nnh_lp_layer *L, const int *rows, int n_rows, double tl
     return tc;
 }
 
+typedef struct max_call {
+    nnh_lp_layer *L;
+    const int *rows;
+    int n_rows;
+    double tlo, thi;
+    nnh_layer_stats *st;
+    double best;
+} max_call;
+
+/* The GLPK part of nnh_lp_layer_bound_max, run under nnh_glpk_guard. */
+static int bound_max_glpk(void *arg)
+{
+    max_call *c = arg;
+    nnh_lp_layer *L = c->L;
+    restore_basis(L);
+    for (int t = 0; t < L->n_obj; t++) { /* the objective is t alone */
+        L->cost[L->obj_col - 1 + t] = 0.0;
+        glp_set_obj_coef(L->P, L->obj_col + t, 0.0);
+    }
+    int tc = add_max_model(L, c->rows, c->n_rows, c->tlo, c->thi);
+    int base = L->base_m;
+    L->base_m += c->n_rows; /* the joint rows stay through the cut loop */
+    if (glp_factorize(L->P) == 0 && nnh_lp_simplex(L, GLP_PRIMAL, 0, c->st) == 0)
+        c->best = nnh_lp_cut_loop(L, c->st);
+    L->base_m = base;
+    int del[2] = {0, tc};
+    glp_del_cols(L->P, 1, del);
+    L->cost[tc - 1] = 0.0;
+    restore_basis(L); /* drops the joint rows and the task's cuts */
+    return NNH_OK;
+}
+
 int nnh_lp_layer_bound_max(nnh_lp_layer *L, const int *rows, int n_rows, double *bound,
                            nnh_layer_stats *st, nnh_error *err)
 {
@@ -120,27 +179,14 @@ int nnh_lp_layer_bound_max(nnh_lp_layer *L, const int *rows, int n_rows, double 
         thi = fmax(thi, L->init_hi[rows[r]]);
     }
     *bound = tlo;
-    if (L->no_lp || !isfinite(tlo) || !isfinite(thi) || !(tlo <= thi)) {
+    if (nnh_lp_layer_dead(L) || !isfinite(tlo) || !isfinite(thi) || !(tlo <= thi)) {
         if (st)
             st->fallbacks++;
         return NNH_OK;
     }
-    restore_basis(L);
-    for (int t = 0; t < L->n_obj; t++) { /* the objective is t alone */
-        L->cost[L->obj_col - 1 + t] = 0.0;
-        glp_set_obj_coef(L->P, L->obj_col + t, 0.0);
-    }
-    int tc = add_max_model(L, rows, n_rows, tlo, thi);
-    int base = L->base_m;
-    L->base_m += n_rows; /* the joint rows stay through the cut loop */
-    double best = -INFINITY;
-    if (glp_factorize(L->P) == 0 && nnh_lp_simplex(L, GLP_PRIMAL, 0, st) == 0)
-        best = nnh_lp_cut_loop(L, st);
-    L->base_m = base;
-    int del[2] = {0, tc};
-    glp_del_cols(L->P, 1, del);
-    L->cost[tc - 1] = 0.0;
-    restore_basis(L); /* drops the joint rows and the task's cuts */
+    max_call c = {L, rows, n_rows, tlo, thi, st, -INFINITY};
+    run_guarded(L, bound_max_glpk, &c);
+    double best = c.best;
     if (!isfinite(best)) {
         if (st)
             st->fallbacks++;

@@ -401,6 +401,60 @@ static int alloc_model_buffers(nnh_lp_layer *L, nnh_error *err)
                                L->n_cols + 1, err);
 }
 
+/* 1 when every coefficient and finite bound of the LP of layer k is within
+ * NNH_LP_MAX_MAGNITUDE: weights and biases of layers <= k, the input box and
+ * the bounds of layers < k (infinite bounds give free or one-sided columns). */
+static int bounds_in_scale(const double *lo, const double *hi, size_t n)
+{
+    for (size_t i = 0; i < n; i++) /* NaN and empty boxes are check_box's to report */
+        if (!isnan(lo[i]) && !isnan(hi[i]) &&
+            (!nnh_lp_in_scale(&lo[i], 1, 1) || !nnh_lp_in_scale(&hi[i], 1, 1)))
+            return 0;
+    return 1;
+}
+
+static int model_in_scale(const nnh_lp_layer *L, const nnh_bounds *b)
+{
+    const nnh_network *net = L->net;
+    if (!bounds_in_scale(b->in_lo, b->in_hi, (size_t)net->n_inputs))
+        return 0;
+    for (int j = 0; j <= L->k; j++) {
+        const nnh_layer *Ly = &net->layers[j];
+        size_t w = (size_t)Ly->n_out;
+        if (!nnh_lp_in_scale(Ly->W, w * (size_t)Ly->n_in, 0) || !nnh_lp_in_scale(Ly->b, w, 0))
+            return 0;
+        if (j == L->k)
+            break;
+        const nnh_layer_bounds *B = &b->layers[j];
+        if (!bounds_in_scale(B->pre_lo, B->pre_hi, w) || !bounds_in_scale(B->post_lo, B->post_hi, w))
+            return 0;
+    }
+    return 1;
+}
+
+typedef struct model_call {
+    nnh_lp_layer *L;
+    const nnh_bounds *b;
+    double **blo, **bhi;
+    nnh_error *err;
+} model_call;
+
+/* The GLPK part of nnh_lp_layer_create, run under nnh_glpk_guard. */
+static int build_and_solve(void *arg)
+{
+    model_call *c = arg;
+    nnh_lp_layer *L = c->L;
+    L->P = glp_create_prob();
+    L->epoch = nnh_glpk_epoch();
+    glp_set_obj_dir(L->P, GLP_MIN);
+    int rc = build_model(L, c->b, c->blo, c->bhi, c->err);
+    if (!rc)
+        rc = alloc_model_buffers(L, c->err);
+    if (!rc)
+        rc = initial_solve(L);
+    return rc;
+}
+
 int nnh_lp_layer_create(const nnh_network *net, const nnh_bounds *b, int k,
                         const nnh_bound_opts *o, nnh_lp_layer **out, nnh_error *err)
 {
@@ -432,11 +486,20 @@ int nnh_lp_layer_create(const nnh_network *net, const nnh_bounds *b, int k,
         }
     L->obj_w = net->layers[k].W;
     L->obj_b = net->layers[k].b;
-    L->P = glp_create_prob();
-    glp_set_obj_dir(L->P, GLP_MIN);
-    if ((rc = build_model(L, b, blo, bhi, err)) || (rc = alloc_model_buffers(L, err)) ||
-        (rc = initial_solve(L)))
-        goto fail;
+    if (!model_in_scale(L, b))
+        L->no_lp = 1; /* beyond what GLPK handles: every task keeps init_lo/hi */
+    else {
+        model_call c = {L, b, blo, bhi, err};
+        nnh_error gerr;
+        rc = nnh_glpk_guard(build_and_solve, &c, &gerr);
+        if (rc == NNH_ELP && L->epoch != nnh_glpk_epoch()) {
+            L->P = NULL; /* GLPK failed: gone with its environment */
+            L->no_lp = 1;
+            rc = NNH_OK;
+        }
+        if (rc)
+            goto fail;
+    }
     free(blo);
     free(bhi);
     *out = L;
@@ -452,7 +515,7 @@ void nnh_lp_layer_free(nnh_lp_layer *L)
 {
     if (!L)
         return;
-    if (L->P)
+    if (L->P && L->epoch == nnh_glpk_epoch())
         glp_delete_prob(L->P);
     free(L->row_stat);
     free(L->col_stat);

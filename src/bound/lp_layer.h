@@ -5,6 +5,7 @@
 #ifndef NNH_LP_LAYER_H
 #define NNH_LP_LAYER_H
 
+#include "glpk_guard.h"
 #include "lp_safe.h"
 #include "nnhull/engine.h"
 #include "nnhull/envelope.h"
@@ -44,7 +45,10 @@ struct nnh_lp_layer {
     int k;
     nnh_bound_opts opts;
     glp_prob *P;
-    int no_lp;                /* the starting LP failed: tasks answer init_lo/hi */
+    unsigned long epoch;      /* GLPK environment P belongs to (glpk_guard.h) */
+    int no_lp;                /* no usable LP (the starting LP failed, the model is
+                                 beyond NNH_LP_MAX_MAGNITUDE, or GLPK failed):
+                                 tasks answer init_lo/hi and count a fallback */
     int n_cols, base_m;       /* rows of the model before any task adds cuts */
     int *row_stat, *col_stat; /* starting basis (1-based like GLPK) */
     int obj_col, n_obj;       /* objective columns: a_{k-1} (x when k = 0) */
@@ -74,5 +78,16 @@ struct nnh_lp_layer {
     nnh_env_ws ews;
     nnh_lp_safe_ws safe;
 };
+
+/* 1 when L has no usable LP (see no_lp); notices that a GLPK failure
+ * elsewhere in this thread freed L's problem object. */
+static inline int nnh_lp_layer_dead(nnh_lp_layer *L)
+{
+    if (L->P && L->epoch != nnh_glpk_epoch()) {
+        L->P = NULL; /* freed with its GLPK environment: never touch it again */
+        L->no_lp = 1;
+    }
+    return L->no_lp || !L->P;
+}
 
 #endif

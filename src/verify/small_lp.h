@@ -21,8 +21,9 @@ void nnh_small_lp_free(nnh_small_lp *S);
  * nothing. On an optimum fills x (n, may be NULL) with the minimiser and
  * lam (m, may be NULL) with the row duals (>= 0 and summing to 1 up to
  * rounding) and returns 0; NNH_EINVAL when m < 1, n is out of range or
- * some lo[j] > hi[j], NNH_ENUMERIC on a non-finite coefficient, bound or
- * b_r (GLPK is then not called), NNH_ELP when no optimum was found. */
+ * some lo[j] > hi[j], NNH_ENUMERIC on a coefficient, bound or b_r that is
+ * not finite or beyond NNH_LP_MAX_MAGNITUDE (GLPK is then not called),
+ * NNH_ELP when no optimum was found or GLPK failed (nnh_glpk_guard). */
 int nnh_small_lp_minmax(nnh_small_lp *S, int n, int m, const double *A, const int *rows,
                         const double *b, const double *lo, const double *hi, int it_lim,
                         double *x, double *lam);
