@@ -96,7 +96,7 @@ void nnh_sha256_hex(const unsigned char digest[32], char hex[65]);
 /* Hex digest of a whole file. */
 int nnh_sha256_file(const char *path, char hex[65], nnh_error *err);
 
-/* ---- HDF5 "nnhull-bounds" files, format version 1 (layout in README.md) ----
+/* ---- HDF5 "nnhull-bounds" files, format version 1 (layout: docs/hdf5-format.md)
  * Writing is incremental so that a checkpointing run can store layer after
  * layer: nnh_h5_create writes the provenance and the R input regions under
  * "<path>.tmp.<pid>" with status "partial"; nnh_h5_write_layer stores layer k
