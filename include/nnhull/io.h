@@ -31,13 +31,13 @@ typedef struct nnh_load_opts {
 
 void nnh_load_opts_init(nnh_load_opts *o);
 
-/* Load by file extension (.onnx, .nnet); messages name the file and the
- * line (nnet) or node (onnx) at fault. */
 /* Read a whole file into a NUL-terminated malloc'ed buffer (*out, caller
  * frees; *len bytes without the NUL). NNH_EIO when it cannot be opened or
  * read, NNH_EUNSUPPORTED past max_len bytes; messages name the file. */
 int nnh_read_file(const char *path, size_t max_len, char **out, size_t *len, nnh_error *err);
 
+/* Load by file extension (.onnx, .nnet); messages name the file and the
+ * line (nnet) or node (onnx) at fault. */
 int nnh_load_network(const char *path, const nnh_load_opts *o, nnh_network **out, nnh_error *err);
 int nnh_load_onnx(const char *path, const nnh_load_opts *o, nnh_network **out, nnh_error *err);
 int nnh_load_onnx_buffer(const void *data, size_t len, const char *name, const nnh_load_opts *o,
