@@ -1,4 +1,4 @@
-/* MPI start-up and message transport for the distributed bounds run.
+/* MPI start-up and message transport for the distributed runs (bounds, verify).
  * MPI is initialised only under a launcher: a plain `nnhull bounds` must not
  * pay for (or depend on) Open MPI's singleton start-up, which forks an
  * orted-like helper and takes about a second here. */

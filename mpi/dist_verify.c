@@ -1,5 +1,5 @@
 /* Distributed `verify`: the master keeps the branch-and-bound session
- * (src/bab.c: queue, accounting, verdict) and hands regions to the workers,
+ * (src/verify/bab.c: queue, accounting, verdict) and hands regions to the workers,
  * two in flight each so that none waits while the master is busy deciding
  * a region of its own; workers decide a region (nnh_verify_region, a pure
  * function) and send the result back, and the master queues the halves.

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Integration test of `nnhull envelope`: the test vectors of
-# docs/convexification.md Section 7 and bad lines through the binary,
+# docs/convexification.md Section 9 and bad lines through the binary,
 # checked with python3's json module (values to 1e-9, one line per input).
 set -euo pipefail
 NNHULL=${NNHULL:-nnhull}

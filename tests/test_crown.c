@@ -1,4 +1,4 @@
-/* Unit tests of CROWN (src/crown.c) through nnh_crown_layer and the driver:
+/* Unit tests of CROWN (src/bound/crown.c) through nnh_crown_layer and the driver:
  * exactness on linear and stable-ReLU networks, containment of dense grids
  * for every activation, rigour under rounding (exact reference values in
  * __float128), the input-domain clamp, and the small shared networks. */

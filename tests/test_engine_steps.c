@@ -1,4 +1,4 @@
-/* The layer steps that the MPI scheduler runs (src/engine_steps.h) give the
+/* The layer steps that the MPI scheduler runs (src/bound/engine_steps.h) give the
  * numbers of the single-process driver nnh_bounds_compute bit for bit, and
  * an LP context's task results do not depend on which tasks ran before in
  * it or on which copy of the context computes them: the contract that makes

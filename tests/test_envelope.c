@@ -1,5 +1,5 @@
 /* Unit tests of the multivariate envelopes and the separation oracle
- * (src/envelope.c): the documented test vectors, staircase/Anderson identities
+ * (src/envelope/envelope.c): the documented test vectors, staircase/Anderson identities
  * for convex activations, concavity, regions, degenerate inputs and cut
  * validity checked in extended precision. The LP brute force is in
  * test_envelope_lp.c. */
@@ -74,7 +74,7 @@ static double f_at(const nnh_neuron *nr, const double *x)
     return nnh_act_value(nr->act, z);
 }
 
-/* ---- Section 7 test vectors -------------------------------------------------- */
+/* ---- Test vectors (docs/convexification.md Section 9) ----------------------- */
 typedef struct tvec {
     nnh_act_kind kind;
     int n;

@@ -1,5 +1,5 @@
-/* Unit tests of tie points, 1-D envelopes and 1-D cuts (src/envelope_1d.c):
- * doc tables, kink rule, brute-force concave/convex hulls of fine grids, cut
+/* Unit tests of tie points, 1-D envelopes and 1-D cuts (src/envelope/envelope_1d.c):
+ * the tables of docs/convexification.md, kink rule, brute-force concave/convex hulls of fine grids, cut
  * validity evaluated in double at 10k points, monotonicity, no NaN/inf. */
 #include "nnh_test.h"
 #include "nnhull/nnhull.h"
@@ -65,7 +65,7 @@ static void rand_interval(unsigned long long *st, int i, double *L, double *U)
     }
 }
 
-/* ---- doc tables ---------------------------------------------------------- */
+/* ---- tables of docs/convexification.md 3.5 ------------------------------- */
 
 START_TEST(test_tie_tables)
 {
@@ -237,7 +237,7 @@ START_TEST(test_tie_near_inflection)
 }
 END_TEST
 
-/* 1-D envelope values of the doc's test vectors (Section 7). */
+/* 1-D envelope values of the test vectors (docs/convexification.md Section 9). */
 START_TEST(test_env_doc_vectors)
 {
     nnh_activation s, t, sp;
@@ -560,7 +560,7 @@ START_TEST(test_monotone)
                 REQUIRE_MSG(zh <= fmax(prev, L) + 1e-12 * (1 + fabs(zh)),
                               "%s U=%g L=%g: %.17g > %.17g", nnh_act_name(a->kind), U, L, zh, prev);
                 if (L < 0 && nnh_act_classify(a) == NNH_CLASS_SSHAPED)
-                    REQUIRE(zh <= prev + 1e-12 * (1 + fabs(zh))); /* strictly the doc's claim */
+                    REQUIRE(zh <= prev + 1e-12 * (1 + fabs(zh))); /* strictly the claim of docs/convexification.md 3.1 */
                 prev = zh;
                 /* lower tie point, fixed L = -U, U sweeping down */
                 double Ll = -U, Ul = fmax(70 - (U + 70) * j / 600.0, Ll);

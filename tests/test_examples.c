@@ -138,7 +138,8 @@ static void read_reference(const char *net, double ref[N_REF_ROWS][N_OUT])
 }
 
 /* Held-out correct count recorded for net: "network,n_test,correct_torch32,
- * correct_ref64,accuracy,first20_correct" (the README table is printed from it). */
+ * correct_ref64,accuracy,first20_correct" (examples/README.md's table is
+ * printed from it). */
 static void read_accuracy(const char *net, int *n_test, int *correct)
 {
     FILE *f = open_csv("digits_accuracy.csv");

@@ -1,4 +1,4 @@
-/* Unit tests of the input gradients (src/grad.c): analytic gradients of
+/* Unit tests of the input gradients (src/verify/grad.c): analytic gradients of
  * c^T f(x) against central finite differences for every activation, the
  * forward value against nnh_network_eval, and the input-domain clamp. */
 #include "grad.h"

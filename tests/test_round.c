@@ -1,4 +1,4 @@
-/* Unit tests of the directed-rounding helpers of src/nnh_round.h: nnh_up and
+/* Unit tests of the directed-rounding helpers of src/base/nnh_round.h: nnh_up and
  * nnh_down (bit-pattern steps, inlined in hot loops) must equal nextafter
  * toward +/-infinity on special values and on random bit patterns. */
 #include "nnh_round.h"

@@ -1,4 +1,4 @@
-/* Unit tests of the verification-problem container (src/spec.c) and the
+/* Unit tests of the verification-problem container (src/model/spec.c) and the
  * VNNLIB reader (io/vnnlib*.c): every construct and error on tiny hand-made
  * specs, then every .vnnlib file of the shared data (skipped when absent). */
 #define _DEFAULT_SOURCE

@@ -1,6 +1,6 @@
 /* Per-neuron bounds of every layer of a network over one input region, and
- * the statistics bound engines record. Engines (IBP first; crown, lp1d, hull
- * later) fill an nnh_bounds; the HDF5 writer stores it. */
+ * the statistics bound engines record. The engines (ibp, crown, lp1d, hull)
+ * fill an nnh_bounds; the HDF5 writer stores it. */
 #ifndef NNH_BOUNDS_H
 #define NNH_BOUNDS_H
 

@@ -88,7 +88,7 @@ typedef struct nnh_env_point {
 /* Concave envelope of f over the box at x (x is clamped to the box); grad
  * (n entries, may be NULL) receives a supergradient in original coordinates
  * (0 for coordinates with w_i = 0 or l_i = u_i, which are dropped exactly).
- * Sort-once walk of convexification.md Section 2.4: O(n log n) with one
+ * Sort-once walk of docs/convexification.md Section 5.4: O(n log n) with one
  * tie-point solve per call. Accurate to about 1e-14 relative; the value is
  * not a certified bound (nnh_separate's cuts are).
  * Returns 0, or NNH_EINVAL for n > ws->n_max, l_i > u_i, NaN or infinite

@@ -31,13 +31,13 @@ typedef struct nnh_load_opts {
 
 void nnh_load_opts_init(nnh_load_opts *o);
 
-/* Load by file extension (.onnx, .nnet); messages name the file and the
- * line (nnet) or node (onnx) at fault. */
 /* Read a whole file into a NUL-terminated malloc'ed buffer (*out, caller
  * frees; *len bytes without the NUL). NNH_EIO when it cannot be opened or
  * read, NNH_EUNSUPPORTED past max_len bytes; messages name the file. */
 int nnh_read_file(const char *path, size_t max_len, char **out, size_t *len, nnh_error *err);
 
+/* Load by file extension (.onnx, .nnet); messages name the file and the
+ * line (nnet) or node (onnx) at fault. */
 int nnh_load_network(const char *path, const nnh_load_opts *o, nnh_network **out, nnh_error *err);
 int nnh_load_onnx(const char *path, const nnh_load_opts *o, nnh_network **out, nnh_error *err);
 int nnh_load_onnx_buffer(const void *data, size_t len, const char *name, const nnh_load_opts *o,
@@ -96,7 +96,7 @@ void nnh_sha256_hex(const unsigned char digest[32], char hex[65]);
 /* Hex digest of a whole file. */
 int nnh_sha256_file(const char *path, char hex[65], nnh_error *err);
 
-/* ---- HDF5 "nnhull-bounds" files, format version 1 (layout in README.md) ----
+/* ---- HDF5 "nnhull-bounds" files, format version 1 (layout: docs/hdf5-format.md)
  * Writing is incremental so that a checkpointing run can store layer after
  * layer: nnh_h5_create writes the provenance and the R input regions under
  * "<path>.tmp.<pid>" with status "partial"; nnh_h5_write_layer stores layer k

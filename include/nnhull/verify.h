@@ -2,7 +2,8 @@
  * projected gradient, proofs by certified bounds on the property rows folded
  * into the network, and branch and bound on the input region whose unit of
  * work, nnh_verify_region, is a pure function of (problem, region, options)
- * that a scheduler (serial here, MPI later) can hand to any process. */
+ * that a scheduler (the serial nnh_verify here, or nnh_dist_verify over MPI
+ * ranks) can hand to any process. */
 #ifndef NNH_VERIFY_H
 #define NNH_VERIFY_H
 

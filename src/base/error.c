@@ -1,4 +1,4 @@
-/* Implementation of the nnh_error helpers declared in nnh_error.h. */
+/* Implementation of the nnh_error helpers declared in nnhull/error.h. */
 #include "nnhull/error.h"
 
 #include <stdarg.h>

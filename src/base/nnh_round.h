@@ -68,10 +68,10 @@ static inline double nnh_actfn_up(double x)
 /* Secant slopes over a smooth [l, z] narrower than this (absolute) use the
  * derivative at the midpoint (error <= width^2 max|sigma'''|/24, ~1e-19
  * relative for every supported activation) instead of a difference quotient;
- * protects envelope slopes from cancellation (convexification.md pitfall 8). */
+ * protects envelope slopes from cancellation (docs/convexification.md 3.4). */
 #define NNH_SECANT_TINY 1e-9
 
-/* Relative accuracy of 1-D tie-point root finding (doc asks for 1e-12). */
+/* Relative accuracy of 1-D tie-point root finding (docs/convexification.md 3.4). */
 #define NNH_TIE_RTOL 1e-15
 
 #endif

@@ -1,6 +1,6 @@
 /* Multivariate envelopes of f(x) = sigma(w^T x + b) over a box and the
  * separation oracle (Carrasco & Munoz, arXiv 2410.23362; docs/convexification.md
- * Sections 2-3). Tie points and 1-D envelopes live in envelope_1d.c. */
+ * Sections 5-6). Tie points and 1-D envelopes live in envelope_1d.c. */
 #include "nnhull/envelope.h"
 #include "nnh_round.h"
 
@@ -8,7 +8,7 @@
 #include <stdlib.h>
 
 /* ---- The function the walk sees: sigma itself (cav) or tau(z) = -sigma(-z)
- * (vex = -cav of tau applied to -w, -b; Section 2.5). */
+ * (vex = -cav of tau applied to -w, -b; Section 5.6). */
 typedef enum { SHAPE_CONVEX, SHAPE_CONCAVE, SHAPE_S } walk_shape;
 
 typedef struct side_fn {
@@ -199,7 +199,7 @@ static inline double clamp_box(double x, double l, double u)
     return x < l ? l : (x > u ? u : x);
 }
 
-/* ---- Normalization (Section 2.1) -------------------------------------------
+/* ---- Normalization (Section 5.1) -------------------------------------------
  * For weights sg*w and bias sg*b: drop w_i = 0 and l_i = u_i exactly (folded
  * into the bias), map the rest to [0,1] with nonnegative weights, sort by the
  * normalized coordinate descending and build suffix sums. Returns m, the
@@ -245,13 +245,13 @@ static int normalize(const nnh_neuron *nr, const double *x, double sg, ws_view *
     return m;
 }
 
-/* ---- The walk (Section 2.4) and its gradient (Section 3.2) ------------------
+/* ---- The walk (Section 5.4) and its gradient (Section 5.5) ------------------
  * Level k has scale t = x_(k), next coordinate nxt = x_(k+1), lower end b_k
- * and scaled point z_k = b_k + S_k / t. The two tests of the doc,
+ * and scaled point z_k = b_k + S_k / t. The two tests of Section 5.4,
  *   R_f: zhat_k < U and zhat_k <= z_k,   R_l: zhat_k <= z'_k := b_k + S_k / nxt,
  * only ask whether zhat_k lies below a given point v. For an S-shape that is
  * the sign of phi_k(v) = g'(v+) (v - b_k) - (g(v) - g(b_k)) (phi is
- * nonincreasing on the concave part and zhat is its sign change, Section 1.3;
+ * nonincreasing on the concave part and zhat is its sign change, Section 3.1;
  * at a kink the right derivative gives the superdifferential test), so the
  * walk decides every level with two function evaluations and solves for a tie
  * point only once, at an R_l stop, where the secant slope needs it. Since
@@ -391,7 +391,7 @@ int nnh_vex(const nnh_neuron *nr, const double *x, double *grad, nnh_env_point *
     return envelope(nr, x, 1, grad, res, ws);
 }
 
-/* ---- Cut validation (pitfall 9) ----------------------------------------------
+/* ---- Cut validation (Section 6.2) --------------------------------------------
  * Rigorous upper bound on max_{x in box} g(sg (w^T x + b)) - (sa a)^T x - c,
  * g the side function. For fixed z = sg (w^T x + b), the minimum of
  * (sa a)^T x over the box slice is a continuous knapsack: starting from the
@@ -529,7 +529,7 @@ static double cut_max_violation(const nnh_neuron *nr, const side_fn *s, double s
     return nnh_up(M + 2.0 * margin);
 }
 
-/* ---- Separation (Section 3.1) ---------------------------------------------- */
+/* ---- Separation (Section 6.1) ---------------------------------------------- */
 static double dot_clamped(const nnh_neuron *nr, const double *a, const double *x)
 {
     double s = 0.0;

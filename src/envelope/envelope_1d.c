@@ -1,5 +1,5 @@
 /* Tie points and 1-D envelopes of every activation on an interval [L,U]
- * (convexification.md Sections 1.2-1.3, 4, 6): the concave side is written
+ * (docs/convexification.md Sections 2-4): the concave side is written
  * once for g, the convex side is g = tau(t) = -sigma(-t) by reflection, and
  * every returned cut carries a margin that makes it valid in exact arithmetic.
  *
@@ -80,7 +80,7 @@ static double g_diff(const nnh_activation *a, int refl, double z, double l)
 }
 
 /* Secant slope of g over [l, z], z >= l. Tiny smooth intervals use the
- * midpoint derivative (pitfall 8); otherwise the accurate difference. */
+ * midpoint derivative (Section 3.4); otherwise the accurate difference. */
 static double g_secant(const nnh_activation *a, int refl, double l, double z)
 {
     double d = z - l;
