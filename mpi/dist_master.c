@@ -104,6 +104,10 @@ static int region_next(dist_master *m, int r)
     dist_region *g = &m->rg[r];
     dist_unit *u = &g->u;
     for (;;) {
+        /* units without LP tasks (ibp, crown, layer 0) run back to back
+         * here: stop between them when a signal came (state consistent) */
+        if (g_signal && u->k + 1 < m->L)
+            return NNH_EINTERRUPTED;
         int k = ++u->k;
         if (k == m->L) {
             nnh_bounds_free(g->pass);
