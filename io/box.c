@@ -98,7 +98,7 @@ static int each_line(const char *path, line_fn fn, void *arg, nnh_error *err)
         if (!rc)
             rc = fn(arg, &row, err);
         if (rc)
-            nnh_error_prefix(err, "%s:%d: ", path, lineno + 1);
+            nnh_error_prefix(err, "%s:%d", path, lineno + 1);
         s = nl ? nl + 1 : NULL;
     }
     free(row.v);

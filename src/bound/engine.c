@@ -61,7 +61,7 @@ static int lp_layer(const nnh_network *net, nnh_bounds *b, int k, const run_ctx 
     nnh_lp_layer *ctx = NULL;
     int rc = nnh_lp_layer_create(net, b, k, r->o, &ctx, err);
     if (rc != 0)
-        return nnh_error_prefix(err, "layer %d: ", k);
+        return nnh_error_prefix(err, "layer %d", k);
     for (int i = 0; i < n && rc == 0; i++) {
         rc = lp_side(ctx, r, L, i, -1, st, err);
         if (rc == 0)
@@ -71,7 +71,7 @@ static int lp_layer(const nnh_network *net, nnh_bounds *b, int k, const run_ctx 
     }
     nnh_lp_layer_free(ctx);
     if (rc != 0)
-        return nnh_error_prefix(err, "layer %d: ", k);
+        return nnh_error_prefix(err, "layer %d", k);
     nnh_bounds_post_from_pre(net, b, k);
     return NNH_OK;
 }
