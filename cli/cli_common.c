@@ -2,13 +2,9 @@
 #include "cli_common.h"
 
 #include <ctype.h>
-#include <errno.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 void cli_parser_init(cli_parser *p, const char *cmd, int argc, char **argv, const cli_opt *opts)
 {

@@ -5,11 +5,7 @@
 #include "nnh_clock.h"
 #include "engine_steps.h"
 
-#include <math.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 typedef struct run_ctx {
     const nnh_bound_opts *o;
