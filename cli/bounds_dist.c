@@ -1,6 +1,6 @@
-/* `nnhull bounds` over MPI ranks, command side: which rank does what,
- * progress lines (master only) and the --stats table. The scheduling itself
- * is in mpi/; the engine options are parsed by cmd_bounds.c. */
+/* `nnhull bounds`, the run for every method: nnh_dist_run (mpi/) computes
+ * and writes the file (on rank 0 alone without a launcher); this side
+ * prints the progress lines (master only), the summary and --stats. */
 #include "bounds_dist.h"
 #include "cli_common.h"
 #include "mpi_main.h"

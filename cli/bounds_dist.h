@@ -1,6 +1,6 @@
-/* The MPI side of `nnhull bounds` as the command sees it: the distributed
- * run with its progress lines and --stats table (rank dispatch is in
- * mpi_main.h). */
+/* The run of `nnhull bounds` as the command sees it: the one driver for
+ * every method (nnh_dist_run) with its progress lines and --stats table
+ * (rank dispatch is in mpi_main.h). */
 #ifndef NNH_BOUNDS_DIST_H
 #define NNH_BOUNDS_DIST_H
 

@@ -2,13 +2,9 @@
 #include "cli_common.h"
 
 #include <ctype.h>
-#include <errno.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 void cli_parser_init(cli_parser *p, const char *cmd, int argc, char **argv, const cli_opt *opts)
 {
@@ -103,77 +99,6 @@ int cli_usage(const char *cmd, const char *fmt, ...)
     fprintf(stderr, "\nTry 'nnhull %s --help'.\n", cmd);
     va_end(ap);
     return CLI_USAGE;
-}
-
-int cli_parse_numbers(const char *text, double **v, int *n, char *bad, size_t badlen)
-{
-    int cap = 16, cnt = 0;
-    double *a = malloc((size_t)cap * sizeof *a);
-    if (!a) {
-        snprintf(bad, badlen, "(out of memory)");
-        return -1;
-    }
-    const char *s = text;
-    for (;;) {
-        while (*s && (isspace((unsigned char)*s) || *s == ','))
-            s++;
-        if (!*s)
-            break;
-        const char *tok = s;
-        while (*s && !isspace((unsigned char)*s) && *s != ',')
-            s++;
-        char *end;
-        double x = strtod(tok, &end);
-        if (end != s || isnan(x)) {
-            snprintf(bad, badlen, "%.*s", (int)(s - tok) > 60 ? 60 : (int)(s - tok), tok);
-            free(a);
-            return -1;
-        }
-        if (cnt == cap) {
-            double *b = realloc(a, (size_t)(cap *= 2) * sizeof *a);
-            if (!b) {
-                free(a);
-                snprintf(bad, badlen, "(out of memory)");
-                return -1;
-            }
-            a = b;
-        }
-        a[cnt++] = x;
-    }
-    *v = a;
-    *n = cnt;
-    return 0;
-}
-
-char *cli_read_file(const char *path, nnh_error *err)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        nnh_error_set(err, NNH_EIO, "%s: cannot open: %s", path, strerror(errno));
-        return NULL;
-    }
-    size_t cap = 4096, n = 0, got;
-    char *buf = malloc(cap);
-    while (buf && (got = fread(buf + n, 1, cap - n - 1, f)) > 0) {
-        n += got;
-        if (cap - n - 1 == 0) {
-            char *b = realloc(buf, cap *= 2);
-            if (!b) {
-                free(buf);
-                buf = NULL;
-            }
-            buf = b;
-        }
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (!buf || bad) {
-        free(buf);
-        nnh_error_set(err, NNH_EIO, "%s: %s", path, bad ? "read error" : "out of memory");
-        return NULL;
-    }
-    buf[n] = '\0';
-    return buf;
 }
 
 int cli_load_network(const char *path, const nnh_load_opts *o, nnh_network **net)

@@ -1,6 +1,6 @@
 /* Helpers shared by the nnhull subcommands: a small option parser (long
- * options, negative numbers stay positional), number lists, network loading
- * with the common load options, and `nnhull: <reason>` messages with the exit
+ * options, negative numbers stay positional), network loading with the
+ * common load options, and `nnhull: <reason>` messages with the exit
  * codes 0 ok / 1 failure / 2 usage. */
 #ifndef NNH_CLI_COMMON_H
 #define NNH_CLI_COMMON_H
@@ -53,14 +53,7 @@ int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print "nnhull: <cmd>: <message>" and a pointer to --help; return CLI_USAGE. */
 int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Numbers separated by commas and/or white space. Returns 0, or -1 with the
- * offending token copied to bad (NaN is refused). *v is malloc'd (free it). */
-int cli_parse_numbers(const char *text, double **v, int *n, char *bad, size_t badlen);
-/* Read a whole text file (NUL-terminated, malloc'd); NULL with err set. */
-char *cli_read_file(const char *path, nnh_error *err);
-
 /* Load a network; prints the reason and returns CLI_FAIL on error. */
 int cli_load_network(const char *path, const nnh_load_opts *o, nnh_network **net);
-
 
 #endif

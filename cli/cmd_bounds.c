@@ -1,211 +1,113 @@
 /* `nnhull bounds`: certified per-neuron bounds of every layer over input
- * regions (a VNNLIB property's boxes, a box file, or center +/- eps), by the
- * engine chosen from the method table below, written to an HDF5 bound file. */
+ * regions (a VNNLIB property's boxes, a box file, or center +/- eps), written
+ * to an HDF5 bound file. This file parses the arguments; the regions, the
+ * engine options and the provenance come from the library, and every method
+ * runs through the one driver of cli/bounds_dist.c (nnh_dist_run). */
 #include "bounds_dist.h"
-#include "mpi_main.h"
 #include "cli_common.h"
-#include "nnh_clock.h"
 #include "commands.h"
-#include "nnh_round.h"
-#include "nnhull/regions.h"
-
-#include <cJSON.h>
+#include "mpi_main.h"
 
 #include <math.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
-/* ---- engines ---- */
-
-/* IBP, layer by layer so that each layer's time is recorded */
-static int engine_ibp(const nnh_network *net, nnh_bounds *b, nnh_layer_stats *stats,
-                      const char *options_json, nnh_error *err)
-{
-    cJSON *o = cJSON_Parse(options_json ? options_json : "{}");
-    int empty_object = o && cJSON_IsObject(o) && !o->child;
-    cJSON_Delete(o);
-    if (!empty_object)
-        return nnh_error_set(err, NNH_EINVAL, "method ibp takes no engine options (got %.200s)",
-                             options_json);
-    int rc = nnh_bounds_check(net, b, err);
-    if (rc)
-        return rc;
-    for (int k = 0; k < net->n_layers; k++) {
-        double t0 = nnh_now();
-        nnh_bounds_ibp_layer(net, b, k);
-        stats[k].seconds += nnh_now() - t0;
-    }
-    return NNH_OK;
-}
-
-/* ---- engines built on nnh_bounds_compute: crown, lp1d, hull ---- */
-
-/* Progress on stderr (set by run(); the engine signature has no context):
- * overwritten in place with \r on a terminal, one line per layer otherwise. */
-static struct {
-    int quiet, tty, region, n_regions;
-    int k;              /* layer of the last report */
-    double layer_start; /* elapsed seconds when that layer started */
-    double last;        /* elapsed seconds of the last report */
-} progress = {1, 0, 0, 1, -1, 0, 0};
-
-static void on_progress(void *arg, int k, int n_layers, int done, int total, double elapsed)
-{
-    (void)arg;
-    if (progress.quiet)
-        return;
-    if (k != progress.k) {
-        progress.k = k;
-        progress.layer_start = k == 0 ? 0.0 : progress.last;
-    }
-    progress.last = elapsed;
-    if (!progress.tty && done < total)
-        return;
-    double in_layer = elapsed - progress.layer_start;
-    double eta = done > 0 ? in_layer / done * (total - done) : 0.0;
-    char where[64] = "";
-    if (progress.n_regions > 1)
-        snprintf(where, sizeof where, "region %d/%d, ", progress.region + 1, progress.n_regions);
-    fprintf(stderr, "%s%slayer %d (0..%d): %d/%d bounds, %.1f s elapsed, layer ETA %.1f s%s",
-            progress.tty ? "\r" : "", where, k, n_layers - 1, done, total, elapsed, eta,
-            progress.tty ? "   " : "\n");
-    if (progress.tty && k == n_layers - 1 && done == total)
-        fputc('\n', stderr);
-    fflush(stderr);
-}
-
-/* The keys of --engine-opts for nnh_bound_opts (also set by --rounds etc.),
- * all about LPs: crown runs none and refuses them rather than ignore them. */
-static const struct engine_key {
-    const char *key;
-    int is_int, lp_only;
-} engine_keys[] = {
-    {"max_rounds", 1, 1},    {"max_cuts_per_round", 1, 1}, {"cut_tol", 0, 1},
-    {"lp_time_limit", 0, 1}, {"time_limit", 0, 1},         {"pool_rounds", 1, 1},
-    {"slack_rounds", 1, 1},
+/* Flags that set one engine option each (also settable in --engine-opts). */
+static const struct engine_flag {
+    const char *flag, *key;
+} engine_flags[] = {
+    {"rounds", "max_rounds"},          {"cuts-per-round", "max_cuts_per_round"},
+    {"cut-tol", "cut_tol"},            {"lp-time-limit", "lp_time_limit"},
+    {"time-limit", "time_limit"},
 };
-enum { N_ENGINE_KEYS = (int)(sizeof engine_keys / sizeof engine_keys[0]) };
+enum { N_FLAGS = (int)(sizeof engine_flags / sizeof engine_flags[0]) };
 
-static void set_engine_key(nnh_bound_opts *o, int key, double v)
+/* ---- help ---- */
+
+/* label at column 2 (own line when longer than the column), then text from
+ * column 23, wrapped before column 80 */
+static void help_item(const char *label, const char *text)
 {
-    switch (key) {
-    case 0: o->max_rounds = (int)v; break;
-    case 1: o->max_cuts_per_round = (int)v; break;
-    case 2: o->cut_tol = v; break;
-    case 3: o->lp_time_limit = v; break;
-    case 4: o->time_limit = v; break;
-    case 5: o->pool_rounds = (int)v; break;
-    default: o->slack_rounds = (int)v; break;
+    enum { COL = 23, WIDTH = 79 };
+    int at = printf("  %s", label);
+    if (at > COL - 1) {
+        putchar('\n');
+        at = 0;
+    }
+    while (*text) {
+        printf("%*s", COL - at, "");
+        int room = WIDTH - COL, len = (int)strlen(text);
+        if (len > room) {
+            len = room;
+            while (len > 0 && text[len] != ' ')
+                len--;
+            if (len == 0)
+                len = room;
+        }
+        printf("%.*s\n", len, text);
+        text += len;
+        while (*text == ' ')
+            text++;
+        at = 0;
     }
 }
 
-static int engine_options(const char *json, nnh_method m, nnh_bound_opts *o, nnh_error *err)
+static const char *flag_of(const char *key)
 {
-    nnh_bound_opts_init(o);
-    o->method = m;
-    cJSON *j = cJSON_Parse(json ? json : "{}");
-    if (!j || !cJSON_IsObject(j)) {
-        cJSON_Delete(j);
-        return nnh_error_set(err, NNH_EINVAL, "engine options are not a JSON object");
-    }
-    int rc = NNH_OK;
-    for (cJSON *it = j->child; it && !rc; it = it->next) {
-        int key = -1;
-        for (int q = 0; q < N_ENGINE_KEYS; q++)
-            if (!strcmp(it->string, engine_keys[q].key))
-                key = q;
-        double v = cJSON_IsNumber(it) ? it->valuedouble : NAN;
-        if (key < 0 || (engine_keys[key].lp_only && m < NNH_METHOD_LP1D))
-            rc = nnh_error_set(err, NNH_EINVAL, "method %s has no option '%s'%s",
-                               nnh_method_name(m), it->string,
-                               m < NNH_METHOD_LP1D ? " (crown takes none)"
-                                                   : " (valid: max_rounds, max_cuts_per_round, "
-                                                     "cut_tol, lp_time_limit, time_limit, "
-                                                     "pool_rounds, slack_rounds)");
-        else if (!(v >= 0) || !isfinite(v) || (engine_keys[key].is_int && (v != floor(v) || v > 1e9)))
-            rc = nnh_error_set(err, NNH_EINVAL, "engine option '%s': expected a %s >= 0",
-                               it->string, engine_keys[key].is_int ? "whole number" : "number");
-        else
-            set_engine_key(o, key, v);
-    }
-    cJSON_Delete(j);
-    return rc;
-}
-
-/* Run nnh_bounds_compute and ADD its per-layer statistics into stats. */
-static int engine_compute(nnh_method m, const nnh_network *net, nnh_bounds *b,
-                          nnh_layer_stats *stats, const char *options_json, nnh_error *err)
-{
-    nnh_bound_opts o;
-    int rc = engine_options(options_json, m, &o, err);
-    if (rc)
-        return rc;
-    nnh_layer_stats *st = calloc((size_t)net->n_layers, sizeof *st);
-    if (!st)
-        return nnh_error_set(err, NNH_ENOMEM, "out of memory");
-    progress.k = -1;
-    progress.last = 0;
-    rc = nnh_bounds_compute(net, b, &o, st, on_progress, NULL, err);
-    for (int k = 0; k < net->n_layers; k++) {
-        stats[k].seconds += st[k].seconds;
-        stats[k].lp_solves += st[k].lp_solves;
-        stats[k].simplex_iters += st[k].simplex_iters;
-        stats[k].cuts_1d += st[k].cuts_1d;
-        stats[k].cuts_multivariate += st[k].cuts_multivariate;
-        stats[k].fallbacks += st[k].fallbacks;
-    }
-    free(st);
-    return rc;
-}
-
-static int engine_crown(const nnh_network *net, nnh_bounds *b, nnh_layer_stats *stats,
-                        const char *options_json, nnh_error *err)
-{
-    return engine_compute(NNH_METHOD_CROWN, net, b, stats, options_json, err);
-}
-
-static int engine_lp1d(const nnh_network *net, nnh_bounds *b, nnh_layer_stats *stats,
-                       const char *options_json, nnh_error *err)
-{
-    return engine_compute(NNH_METHOD_LP1D, net, b, stats, options_json, err);
-}
-
-static int engine_hull(const nnh_network *net, nnh_bounds *b, nnh_layer_stats *stats,
-                       const char *options_json, nnh_error *err)
-{
-    return engine_compute(NNH_METHOD_HULL, net, b, stats, options_json, err);
-}
-
-/* The methods of --method: add an engine with one line here. */
-static const struct bounds_method {
-    const char *name;
-    nnh_engine_fn run;
-    const char *summary;
-} methods[] = {
-    {"ibp", engine_ibp, "interval bound propagation, outward rounded (fast, loosest)"},
-    {"crown", engine_crown, "linear back-substitution (CROWN/DeepPoly) with 1-D envelope lines"},
-    {"lp1d", engine_lp1d, "one LP per neuron and side, cuts from the 1-D envelopes"},
-    {"hull", engine_hull, "lp1d + cuts from the multivariate convex hull (tightest, slowest)"},
-};
-static const int n_methods = (int)(sizeof methods / sizeof methods[0]);
-
-static const struct bounds_method *find_method(const char *name)
-{
-    for (int i = 0; i < n_methods; i++)
-        if (!strcmp(methods[i].name, name))
-            return &methods[i];
+    for (int q = 0; q < N_FLAGS; q++)
+        if (!strcmp(engine_flags[q].key, key))
+            return engine_flags[q].flag;
     return NULL;
 }
 
-static void method_list(char *buf, size_t len)
+/* "lp1d and hull" (the methods in mask) into buf */
+static void method_names(unsigned mask, int want, char *buf, size_t len)
 {
+    int n = 0, total = 0;
+    for (int m = 0; m < NNH_METHOD_COUNT; m++)
+        total += !!(mask & (1u << m)) == want;
     buf[0] = '\0';
-    for (int i = 0; i < n_methods; i++)
-        snprintf(buf + strlen(buf), len - strlen(buf), "%s%s", i ? ", " : "", methods[i].name);
+    for (int m = 0; m < NNH_METHOD_COUNT; m++)
+        if (!!(mask & (1u << m)) == want) {
+            n++;
+            snprintf(buf + strlen(buf), len - strlen(buf), "%s%s",
+                     n == 1 ? "" : n == total ? " and " : ", ", nnh_method_name((nnh_method)m));
+        }
+}
+
+static void print_engine_help(void)
+{
+    unsigned all = 0;
+    for (int i = 0; i < nnh_bound_opt_count(); i++)
+        all |= nnh_bound_opt(i)->methods;
+    char takes[128], none[128], text[640];
+    method_names(all, 1, takes, sizeof takes);
+    method_names(all, 0, none, sizeof none);
+    snprintf(text, sizeof text, "engine options as a JSON object (default {}) with the keys "
+             "below, for %s (%s take none); a flag shown beside a key sets it too, over the JSON",
+             takes, none);
+    help_item("--engine-opts JSON", text);
+    nnh_bound_opts d;
+    nnh_bound_opts_init(&d);
+    for (int i = 0; i < nnh_bound_opt_count(); i++) {
+        const nnh_bound_opt_info *o = nnh_bound_opt(i);
+        const char *flag = flag_of(o->name), *arg = o->is_int ? "N" : "X";
+        char label[64], names[128], only[160] = "";
+        snprintf(label, sizeof label, "  %s", o->name);
+        if (o->methods != all) {
+            method_names(o->methods, 1, names, sizeof names);
+            snprintf(only, sizeof only, "; %s only", names);
+        }
+        if (flag)
+            snprintf(text, sizeof text, "(--%s %s) %s; default %g%s", flag, arg, o->help,
+                     nnh_bound_opts_get(&d, i), only);
+        else
+            snprintf(text, sizeof text, "%s; default %g%s", o->help, nnh_bound_opts_get(&d, i),
+                     only);
+        help_item(label, text);
+    }
 }
 
 static void print_usage(void)
@@ -228,28 +130,16 @@ static void print_usage(void)
           "bounding:\n"
           "  --method M           bound engine:\n",
           stdout);
-    for (int i = 0; i < n_methods; i++)
-        printf("                         %-8s %s\n", methods[i].name, methods[i].summary);
-    fputs("  --engine-opts JSON   engine options as a JSON object (default {}); keys\n"
-          "                       max_rounds, max_cuts_per_round, cut_tol, lp_time_limit,\n"
-          "                       time_limit, pool_rounds (rounds of the per-layer cut\n"
-          "                       pool, default 0 = none), slack_rounds (a cut non-binding\n"
-          "                       this many rounds is removed, default 0 = never)\n"
-          "                       (lp1d and hull only)\n"
-          "  --rounds N           lp1d/hull: cut rounds per phase (default 5; hull\n"
-          "                       runs the lp1d rounds, then as many with hull cuts)\n"
-          "  --cuts-per-round N   lp1d/hull: cuts added per round at most (default 20)\n"
-          "  --cut-tol X          lp1d/hull: minimum violation of an added cut (default 1e-6)\n"
-          "  --lp-time-limit S    lp1d/hull: seconds per LP solve (default 0 = none)\n"
-          "  --time-limit S       lp1d/hull: seconds for the whole run (default 0 = none);\n"
-          "                       past it the remaining neurons keep their crown bounds\n"
-          "                       (counted in /stats/fallbacks)\n"
-          "  --out F.h5           output file (required)\n"
+    for (int m = 0; m < NNH_METHOD_COUNT; m++)
+        printf("                         %-8s %s\n", nnh_method_name((nnh_method)m),
+               nnh_method_help((nnh_method)m));
+    print_engine_help();
+    fputs("  --out F.h5           output file (required)\n"
           "  --split K            bisect the input region(s) into K regions (longest edge\n"
           "                       first); one row per region in the file\n"
           "  --quiet              print nothing on success (default: one line per layer,\n"
-          "                       and crown/lp1d/hull progress on stderr)\n\n"
-          "runs, MPI and checkpoints (methods crown, lp1d, hull):\n"
+          "                       and progress on stderr)\n\n"
+          "runs, MPI and checkpoints (every method):\n"
           "  mpirun -np N nnhull bounds ...\n"
           "                       spread the LP problems over N ranks (rank 0 prints and\n"
           "                       writes); the numbers do not depend on N\n"
@@ -271,30 +161,32 @@ static void print_usage(void)
 
 typedef struct bounds_args {
     const char *net, *spec, *box, *center, *eps, *clip, *method, *out, *engine_opts;
-    int quiet;
-    nnh_load_opts load;
-    const char *eflag[5]; /* --rounds ... --time-limit, in engine_keys order */
-    int split, resume, stats; /* --split K, --resume, --stats (cli/bounds_dist.c) */
+    const char *eflag[N_FLAGS]; /* values of the engine_flags */
+    int quiet, split, resume, stats;
     double checkpoint_every;
-    char *merged_opts;    /* --engine-opts with those flags applied (owned) */
+    nnh_load_opts load;
+    nnh_bound_opts bound;       /* from --method, --engine-opts and the flags */
+    nnh_bound_opts_given given; /* the engine options given, in order */
 } bounds_args;
 
 enum { O_SPEC = 1, O_BOX, O_CENTER, O_EPS, O_CLIP, O_METHOD, O_OUT, O_QUIET, O_EOPTS,
-       O_ROUNDS, O_CUTS, O_CUT_TOL, O_LP_TIME, O_TIME, /* engine_keys order */
-       O_SPLIT, O_RESUME, O_CKPT, O_STATS };
+       O_SPLIT, O_RESUME, O_CKPT, O_STATS, O_FLAG /* O_FLAG + q: engine_flags[q] */ };
 
 /* CLI_OK, CLI_USAGE (message printed), or -1 when --help was printed */
 static int parse_args(int argc, char **argv, bounds_args *a)
 {
-    static const cli_opt opts[] = {
+    static const cli_opt base[] = {
         {"spec", 1, O_SPEC},     {"box", 1, O_BOX},     {"center", 1, O_CENTER},
         {"eps", 1, O_EPS},       {"clip", 1, O_CLIP},   {"method", 1, O_METHOD},
         {"out", 1, O_OUT},       {"quiet", 0, O_QUIET}, {"engine-opts", 1, O_EOPTS},
-        {"rounds", 1, O_ROUNDS}, {"cuts-per-round", 1, O_CUTS}, {"cut-tol", 1, O_CUT_TOL},
-        {"lp-time-limit", 1, O_LP_TIME}, {"time-limit", 1, O_TIME},
         {"split", 1, O_SPLIT},   {"resume", 0, O_RESUME}, {"checkpoint-every", 1, O_CKPT},
-        {"stats", 0, O_STATS},
-        CLI_LOAD_OPTS,           {NULL, 0, 0}};
+        {"stats", 0, O_STATS},   CLI_LOAD_OPTS};
+    enum { N_BASE = (int)(sizeof base / sizeof base[0]) };
+    cli_opt opts[N_BASE + N_FLAGS + 1];
+    memcpy(opts, base, sizeof base);
+    for (int q = 0; q < N_FLAGS; q++)
+        opts[N_BASE + q] = (cli_opt){engine_flags[q].flag, 1, O_FLAG + q};
+    opts[N_BASE + N_FLAGS] = (cli_opt){NULL, 0, 0};
     memset(a, 0, sizeof *a);
     a->checkpoint_every = 1.0;
     nnh_load_opts_init(&a->load);
@@ -337,48 +229,27 @@ static int parse_args(int argc, char **argv, bounds_args *a)
                 a->checkpoint_every = x;
             continue;
         }
-        case O_ROUNDS: case O_CUTS: case O_CUT_TOL: case O_LP_TIME: case O_TIME:
-            a->eflag[id - O_ROUNDS] = v;
+        default:
+            if (id >= O_FLAG && id < O_FLAG + N_FLAGS)
+                a->eflag[id - O_FLAG] = v;
+            else
+                cli_load_option(id, &a->load);
             continue;
-        default: cli_load_option(id, &a->load); continue;
         }
         *slot = v;
     }
     return CLI_OK;
 }
 
-/* Apply --rounds ... --time-limit to the --engine-opts object. */
-static int merge_engine_flags(bounds_args *a)
+static void method_list(char *buf, size_t len)
 {
-    static const char *const flag[5] = {"--rounds", "--cuts-per-round", "--cut-tol",
-                                        "--lp-time-limit", "--time-limit"};
-    cJSON *o = cJSON_Parse(a->engine_opts ? a->engine_opts : "{}");
-    if (!o)
-        return cli_fail("out of memory");
-    int rc = CLI_OK;
-    for (int q = 0; q < 5 && !rc; q++) {
-        if (!a->eflag[q])
-            continue;
-        char *end;
-        double v = strtod(a->eflag[q], &end);
-        if (end == a->eflag[q] || *end || !isfinite(v) || v < 0 ||
-            (engine_keys[q].is_int && (v != floor(v) || v > 1e9)))
-            rc = cli_usage("bounds", "%s: '%s' is not a %s >= 0", flag[q], a->eflag[q],
-                           engine_keys[q].is_int ? "whole number" : "number");
-        else {
-            cJSON_DeleteItemFromObject(o, engine_keys[q].key);
-            cJSON_AddNumberToObject(o, engine_keys[q].key, v);
-        }
-    }
-    if (!rc && !(a->merged_opts = cJSON_PrintUnformatted(o)))
-        rc = cli_fail("out of memory");
-    cJSON_Delete(o);
-    if (!rc)
-        a->engine_opts = a->merged_opts;
-    return rc;
+    buf[0] = '\0';
+    for (int m = 0; m < NNH_METHOD_COUNT; m++)
+        snprintf(buf + strlen(buf), len - strlen(buf), "%s%s", m ? ", " : "",
+                 nnh_method_name((nnh_method)m));
 }
 
-static int check_args(const bounds_args *a)
+static int check_args(bounds_args *a)
 {
     if (!a->net)
         return cli_usage("bounds", "missing NET (a .onnx or .nnet file)");
@@ -388,27 +259,44 @@ static int check_args(const bounds_args *a)
                                    "--center X --eps E");
     if ((a->center != NULL) != (a->eps != NULL))
         return cli_usage("bounds", "--center and --eps go together");
-    if (!a->method) {
-        char list[256];
-        method_list(list, sizeof list);
+    char list[256];
+    method_list(list, sizeof list);
+    if (!a->method)
         return cli_usage("bounds", "missing --method (one of: %s)", list);
-    }
-    if (!find_method(a->method)) {
-        char list[256];
-        method_list(list, sizeof list);
+    nnh_bound_opts_init(&a->bound);
+    if (nnh_method_parse(a->method, &a->bound.method))
         return cli_usage("bounds", "unknown method '%s' (valid: %s)", a->method, list);
-    }
     if (!a->out)
         return cli_usage("bounds", "missing --out F.h5");
-    if (!strcmp(a->method, "ibp") && (a->resume || a->stats))
-        return cli_usage("bounds", "--resume and --stats apply to the methods that run through "
-                         "the scheduler (crown, lp1d, hull), not to ibp");
-    if (a->engine_opts) {
-        cJSON *o = cJSON_Parse(a->engine_opts);
-        int ok = o && cJSON_IsObject(o);
-        cJSON_Delete(o);
-        if (!ok)
-            return cli_usage("bounds", "--engine-opts: not a JSON object: %s", a->engine_opts);
+    return CLI_OK;
+}
+
+/* --engine-opts, then the flags (which override it), through the schema:
+ * malformed text is a usage error (2), an option the method does not take
+ * or a bad value in the JSON a failure (1). */
+static int engine_options(bounds_args *a)
+{
+    nnh_error err;
+    nnh_error_clear(&err);
+    int rc = nnh_bound_opts_parse_json(&a->bound, a->engine_opts, &a->given, &err);
+    if (rc == NNH_EPARSE)
+        return cli_usage("bounds", "--engine-opts: %s", err.msg);
+    if (rc)
+        return cli_fail("%s", err.msg);
+    for (int q = 0; q < N_FLAGS; q++) {
+        const char *v = a->eflag[q];
+        if (!v)
+            continue;
+        char *end;
+        double x = strtod(v, &end);
+        if (end == v || *end)
+            return cli_usage("bounds", "--%s: '%s' is not a number", engine_flags[q].flag, v);
+        rc = nnh_bound_opts_set(&a->bound, engine_flags[q].key, x, &err);
+        if (rc == NNH_EINVAL)
+            return cli_usage("bounds", "--%s: %s", engine_flags[q].flag, err.msg);
+        if (rc)
+            return cli_fail("%s", err.msg);
+        nnh_bound_opts_given_add(&a->given, nnh_bound_opt_find(engine_flags[q].key));
     }
     return CLI_OK;
 }
@@ -420,121 +308,56 @@ typedef struct regions {
     double *lo, *hi;
 } regions;
 
-static int regions_alloc(regions *g, int R, int n)
-{
-    g->R = R;
-    g->n = n;
-    g->lo = malloc((size_t)R * (size_t)n * sizeof(double));
-    g->hi = malloc((size_t)R * (size_t)n * sizeof(double));
-    return g->lo && g->hi ? CLI_OK : cli_fail("out of memory");
-}
-
-/* strip "# ..." comments in place */
-static void strip_comment(char *line)
-{
-    char *h = strchr(line, '#');
-    if (h)
-        *h = '\0';
-}
-
-static int box_line(const char *path, int lineno, char *line, regions *g, int *count)
-{
-    double *v;
-    int n;
-    char bad[64];
-    strip_comment(line);
-    if (cli_parse_numbers(line, &v, &n, bad, sizeof bad) != 0)
-        return cli_fail("%s:%d: bad number '%s'", path, lineno, bad);
-    int rc = CLI_OK;
-    if (n == 0)
-        ;
-    else if (n != 2)
-        rc = cli_fail("%s:%d: expected two numbers 'lo hi', got %d", path, lineno, n);
-    else if (!(v[0] <= v[1]))
-        rc = cli_fail("%s:%d: lower bound %.17g is above upper bound %.17g", path, lineno, v[0],
-                      v[1]);
-    else {
-        if (*count < g->n) {
-            g->lo[*count] = v[0];
-            g->hi[*count] = v[1];
-        }
-        ++*count;
-    }
-    free(v);
-    return rc;
-}
-
-static int regions_from_box(const char *path, const nnh_network *net, const char *net_path,
-                            regions *g)
+static int regions_from_box(const bounds_args *a, const nnh_network *net, regions *g)
 {
     nnh_error err;
-    char *text = cli_read_file(path, &err);
-    if (!text)
+    nnh_error_clear(&err);
+    if (nnh_read_box(a->box, &g->lo, &g->hi, &g->n, &err))
         return cli_fail("%s", err.msg);
-    int rc = regions_alloc(g, 1, net->n_inputs), count = 0, lineno = 0;
-    for (char *line = text, *next; !rc && line; line = next) {
-        next = strchr(line, '\n');
-        if (next)
-            *next++ = '\0';
-        lineno++;
-        rc = box_line(path, lineno, line, g, &count);
-    }
-    free(text);
-    if (!rc && count != net->n_inputs)
-        rc = cli_fail("%s: %d intervals, but %s has %d inputs", path, count, net_path,
-                      net->n_inputs);
-    return rc;
+    g->R = 1;
+    if (g->n != net->n_inputs)
+        return cli_fail("%s: %d intervals, but %s has %d inputs", a->box, g->n, a->net,
+                        net->n_inputs);
+    return CLI_OK;
 }
 
 /* --center: a file of numbers when such a file exists, else the list itself */
 static int read_center(const char *arg, double **c, int *n, const char **label)
 {
     struct stat st;
-    char bad[64];
+    nnh_error err;
+    nnh_error_clear(&err);
     if (stat(arg, &st) == 0 && S_ISREG(st.st_mode)) {
-        nnh_error err;
-        char *text = cli_read_file(arg, &err);
-        if (!text)
-            return cli_fail("%s", err.msg);
-        for (char *h = strchr(text, '#'); h; h = strchr(h, '#'))
-            while (*h && *h != '\n')
-                *h++ = ' ';
-        int bad_rc = cli_parse_numbers(text, c, n, bad, sizeof bad);
-        free(text);
         *label = arg;
-        return bad_rc ? cli_fail("%s: bad number '%s'", arg, bad) : CLI_OK;
+        return nnh_read_numbers(arg, c, n, &err) ? cli_fail("%s", err.msg) : CLI_OK;
     }
     *label = "--center";
-    if (cli_parse_numbers(arg, c, n, bad, sizeof bad) != 0)
+    if (nnh_parse_numbers(arg, c, n, &err))
         return cli_fail("--center: '%.60s%s' is neither a readable file nor a list of numbers "
-                        "(bad number '%s')", arg, strlen(arg) > 60 ? "..." : "", bad);
+                        "(%s)", arg, strlen(arg) > 60 ? "..." : "", err.msg);
     return CLI_OK;
 }
 
-static int regions_from_center(const bounds_args *a, const nnh_network *net, regions *g)
+static int regions_from_center(const bounds_args *a, const nnh_network *net, double eps,
+                               regions *g)
 {
-    char *end;
-    double eps = strtod(a->eps, &end);
-    if (end == a->eps || *end || !isfinite(eps) || eps < 0)
-        return cli_fail("--eps: '%s' is not a finite number >= 0", a->eps);
     double *c = NULL;
     int n;
     const char *label = "--center";
     if (read_center(a->center, &c, &n, &label))
         return CLI_FAIL;
+    nnh_error err;
+    nnh_error_clear(&err);
     int rc = CLI_OK;
     if (n != net->n_inputs)
         rc = cli_fail("%s: %d numbers, but %s has %d inputs", label, n, a->net, net->n_inputs);
-    for (int j = 0; !rc && j < n; j++)
-        if (!isfinite(c[j]))
-            rc = cli_fail("%s: entry %d is not finite", label, j);
-    if (!rc)
-        rc = regions_alloc(g, 1, n);
-    /* round the ends outward so the box contains the exact ball */
-    for (int j = 0; !rc && j < n; j++) {
-        g->lo[j] = eps > 0 ? nnh_down(c[j] - eps) : c[j];
-        g->hi[j] = eps > 0 ? nnh_up(c[j] + eps) : c[j];
-    }
+    else if (!(g->lo = malloc((size_t)n * sizeof(double))) ||
+             !(g->hi = malloc((size_t)n * sizeof(double))))
+        rc = cli_fail("out of memory");
+    else if (nnh_region_ball(c, n, eps, g->lo, g->hi, &err))
+        rc = cli_fail("%s: %s", label, err.msg);
+    g->R = 1;
+    g->n = n;
     free(c);
     return rc;
 }
@@ -563,33 +386,24 @@ static int apply_clip(const char *clip, regions *g)
 {
     double *v;
     int n;
-    char bad[64];
-    if (cli_parse_numbers(clip, &v, &n, bad, sizeof bad) != 0)
-        return cli_usage("bounds", "--clip: bad number '%s'", bad);
-    if (n != 2 || !(v[0] <= v[1])) {
-        free(v);
-        return cli_usage("bounds", "--clip: expected LO,HI with LO <= HI, got '%s'", clip);
-    }
+    nnh_error err;
+    nnh_error_clear(&err);
+    if (nnh_parse_numbers(clip, &v, &n, &err))
+        return cli_usage("bounds", "--clip: %s", err.msg);
     int rc = CLI_OK;
-    for (int r = 0; r < g->R && !rc; r++)
-        for (int j = 0; j < g->n && !rc; j++) {
-            size_t i = (size_t)r * g->n + j;
-            double lo = fmax(g->lo[i], v[0]), hi = fmin(g->hi[i], v[1]);
-            if (!(lo <= hi))
-                rc = cli_fail("region %d, input %d: [%.17g, %.17g] does not meet --clip [%g, %g]",
-                              r, j, g->lo[i], g->hi[i], v[0], v[1]);
-            g->lo[i] = lo;
-            g->hi[i] = hi;
-        }
+    if (n != 2 || !(v[0] <= v[1]))
+        rc = cli_usage("bounds", "--clip: expected LO,HI with LO <= HI, got '%s'", clip);
+    else if (nnh_regions_clip(g->R, g->n, g->lo, g->hi, v[0], v[1], &err))
+        rc = cli_fail("--clip: %s", err.msg);
     free(v);
     return rc;
 }
 
-static int build_regions(const bounds_args *a, const nnh_network *net, regions *g)
+static int build_regions(const bounds_args *a, const nnh_network *net, double eps, regions *g)
 {
     int rc = a->spec ? regions_from_spec(a, net, g)
-             : a->box ? regions_from_box(a->box, net, a->net, g)
-                      : regions_from_center(a, net, g);
+             : a->box ? regions_from_box(a, net, g)
+                      : regions_from_center(a, net, eps, g);
     if (!rc && a->clip)
         rc = apply_clip(a->clip, g);
     nnh_error err;
@@ -599,121 +413,18 @@ static int build_regions(const bounds_args *a, const nnh_network *net, regions *
     return rc;
 }
 
-/* ---- provenance: the run's options as one JSON object ---- */
-
-static char *options_json(const bounds_args *a)
-{
-    cJSON *o = cJSON_CreateObject();
-    if (!o)
-        return NULL;
-    cJSON_AddStringToObject(o, "method", a->method);
-    cJSON_AddStringToObject(o, "region", a->spec ? "spec" : a->box ? "box" : "center");
-    if (a->box)
-        cJSON_AddStringToObject(o, "box", a->box);
-    if (a->center) {
-        cJSON_AddStringToObject(o, "center", a->center);
-        cJSON_AddNumberToObject(o, "eps", strtod(a->eps, NULL));
-    }
-    if (a->clip)
-        cJSON_AddStringToObject(o, "clip", a->clip);
-    if (a->split > 0)
-        cJSON_AddNumberToObject(o, "split", a->split);
-    cJSON_AddBoolToObject(o, "strip_softmax", a->load.strip_softmax);
-    cJSON_AddBoolToObject(o, "nnet_normalized", a->load.nnet_normalized);
-    cJSON_AddBoolToObject(o, "nnet_output_relu", a->load.nnet_output_relu);
-    cJSON *eo = cJSON_Parse(a->engine_opts ? a->engine_opts : "{}");
-    if (eo)
-        cJSON_AddItemToObject(o, "engine_options", eo);
-    char *s = cJSON_PrintUnformatted(o);
-    cJSON_Delete(o);
-    return s;
-}
-
-/* ---- interruption: remove the temporary file on SIGINT/SIGTERM/SIGHUP ---- */
-
-static char temp_path[4096];
-
-static void on_signal(int sig)
-{
-    if (temp_path[0])
-        unlink(temp_path);
-    signal(sig, SIG_DFL);
-    raise(sig);
-}
-
-static void guard_temp(const char *path)
-{
-    snprintf(temp_path, sizeof temp_path, "%s", path ? path : "");
-    nnh_dist_handle_signals(path ? on_signal : NULL);
-}
-
 /* ---- the run ---- */
 
-static double mean_width(const double *lo, const double *hi, int n)
+static int run(const bounds_args *a, const nnh_network *net, double eps, const regions *g)
 {
-    double s = 0;
-    for (int i = 0; i < n; i++)
-        s += hi[i] - lo[i];
-    return n ? s / n : 0;
-}
-
-static void print_layers(const nnh_network *net, nnh_bounds **b, int R)
-{
-    for (int k = 0; k < net->n_layers; k++) {
-        double m = 0;
-        for (int r = 0; r < R; r++)
-            m += mean_width(b[r]->layers[k].pre_lo, b[r]->layers[k].pre_hi,
-                            b[r]->layers[k].width);
-        printf("layer %3d  width %5d  %-10s  mean pre-activation width %.6g\n", k,
-               net->layers[k].n_out, nnh_act_name(net->layers[k].act.kind), m / R);
-    }
-}
-
-/* run the engine on every region and store the file; b[r] are allocated here */
-static int compute_and_write(const bounds_args *a, const nnh_network *net, const regions *g,
-                             nnh_h5_writer *w, nnh_bounds **b, nnh_layer_stats *stats)
-{
-    const struct bounds_method *m = find_method(a->method);
-    const char *eo = a->engine_opts ? a->engine_opts : "{}";
-    nnh_error err;
-    nnh_error_clear(&err);
-    progress.quiet = a->quiet;
-    progress.tty = isatty(STDERR_FILENO);
-    progress.n_regions = g->R;
-    for (int r = 0; r < g->R; r++) {
-        progress.region = r;
-        size_t off = (size_t)r * g->n;
-        if (nnh_bounds_create(net, g->lo + off, g->hi + off, &b[r], &err) ||
-            m->run(net, b[r], stats, eo, &err)) {
-            nnh_h5_abort(w);
-            return g->R > 1 ? cli_fail("%s: region %d: %s", a->method, r, err.msg)
-                            : cli_fail("%s: %s", a->method, err.msg);
-        }
-    }
-    int rc = NNH_OK;
-    for (int k = 0; k < net->n_layers && !rc; k++)
-        rc = nnh_h5_write_layer(w, k, b, &err);
-    if (!rc)
-        rc = nnh_h5_write_stats(w, stats, &err);
-    if (rc) {
-        nnh_h5_abort(w);
-        return cli_fail("%s", err.msg);
-    }
-    if (nnh_h5_finish(w, 1, &err))
-        return cli_fail("%s", err.msg);
-    return CLI_OK;
-}
-
-/* crown, lp1d, hull: through the (MPI) scheduler of mpi/, with checkpoints */
-static int run_scheduled(const bounds_args *a, nnh_method m, const nnh_network *net,
-                         const regions *g, const char *opts)
-{
+    nnh_bounds_request req = {a->method, a->spec, a->box, a->center, eps, a->clip, a->split,
+                              a->load, &a->bound, &a->given};
+    char *opts = nnh_bounds_request_json(&req);
+    if (!opts)
+        return cli_fail("out of memory");
     cli_dist_args d;
     memset(&d, 0, sizeof d);
-    nnh_error err;
-    nnh_error_clear(&err);
-    if (engine_options(a->engine_opts, m, &d.bound, &err))
-        return cli_fail("%s", err.msg);
+    d.bound = a->bound;
     d.out = a->out;
     d.resume = a->resume;
     d.stats = a->stats;
@@ -724,53 +435,8 @@ static int run_scheduled(const bounds_args *a, nnh_method m, const nnh_network *
     d.meta.spec_path = a->spec;
     d.meta.method = a->method;
     d.meta.options_json = opts;
-    return cli_bounds_dist_run(&d, net, g->R, g->lo, g->hi);
-}
-
-static int run(const bounds_args *a, const nnh_network *net, const regions *g)
-{
-    char *opts = options_json(a);
-    if (!opts)
-        return cli_fail("out of memory");
-    nnh_method em;
-    if (nnh_method_parse(a->method, &em) == 0 && em != NNH_METHOD_IBP) {
-        int rc = run_scheduled(a, em, net, g, opts);
-        free(opts);
-        return rc;
-    }
-    nnh_h5_meta meta;
-    nnh_h5_meta_init(&meta);
-    meta.network_path = a->net;
-    meta.spec_path = a->spec;
-    meta.method = a->method;
-    meta.options_json = opts;
-    nnh_error err;
-    nnh_error_clear(&err);
-    nnh_h5_writer *w;
-    /* created before the work, so an unwritable output fails at once */
-    int rc = nnh_h5_create(a->out, net, &meta, g->R, g->lo, g->hi, &w, &err);
+    int rc = cli_bounds_dist_run(&d, net, g->R, g->lo, g->hi);
     free(opts);
-    if (rc)
-        return cli_fail("%s", err.msg);
-    guard_temp(nnh_h5_temp_path(w));
-    nnh_bounds **b = calloc((size_t)g->R, sizeof *b);
-    nnh_layer_stats *stats = calloc((size_t)net->n_layers, sizeof *stats);
-    double t0 = nnh_now();
-    if (!b || !stats) {
-        nnh_h5_abort(w);
-        rc = cli_fail("out of memory");
-    } else
-        rc = compute_and_write(a, net, g, w, b, stats);
-    guard_temp(NULL);
-    if (!rc && !a->quiet) {
-        print_layers(net, b, g->R);
-        printf("wrote %s: %d region%s, %d layers, status complete (%.3f s)\n", a->out, g->R,
-               g->R == 1 ? "" : "s", net->n_layers, nnh_now() - t0);
-    }
-    for (int r = 0; b && r < g->R; r++)
-        nnh_bounds_free(b[r]);
-    free(b);
-    free(stats);
     return rc;
 }
 
@@ -780,23 +446,26 @@ static int bounds_master(int argc, char **argv)
     int rc = parse_args(argc, argv, &a);
     if (rc)
         return rc < 0 ? CLI_OK : rc;
-    if ((rc = check_args(&a)) || (rc = merge_engine_flags(&a))) {
-        free(a.merged_opts);
+    if ((rc = check_args(&a)) || (rc = engine_options(&a)))
         return rc;
-    }
     nnh_network *net;
-    if (cli_load_network(a.net, &a.load, &net)) {
-        free(a.merged_opts);
+    if (cli_load_network(a.net, &a.load, &net))
         return CLI_FAIL;
+    double eps = 0;
+    if (a.eps) {
+        char *end;
+        eps = strtod(a.eps, &end);
+        if (end == a.eps || *end || !isfinite(eps) || eps < 0)
+            rc = cli_fail("--eps: '%s' is not a finite number >= 0", a.eps);
     }
     regions g = {0, 0, NULL, NULL};
-    rc = build_regions(&a, net, &g);
     if (!rc)
-        rc = run(&a, net, &g);
+        rc = build_regions(&a, net, eps, &g);
+    if (!rc)
+        rc = run(&a, net, eps, &g);
     free(g.lo);
     free(g.hi);
     nnh_network_free(net);
-    free(a.merged_opts);
     return rc;
 }
 

@@ -34,9 +34,10 @@ static int eval_row(const nnh_network *net, const char *text, const char *where,
 {
     double *x;
     int n;
-    char bad[64];
-    if (cli_parse_numbers(text, &x, &n, bad, sizeof bad) != 0)
-        return cli_fail("%s: bad number '%s'", where, bad);
+    nnh_error err;
+    nnh_error_clear(&err);
+    if (nnh_parse_numbers(text, &x, &n, &err) != 0)
+        return cli_fail("%s: %s", where, err.msg);
     int rc = CLI_OK;
     if (n != net->n_inputs)
         rc = cli_fail("%s: expected %d numbers (the network's inputs), got %d", where,

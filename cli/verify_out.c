@@ -26,9 +26,7 @@ static int box_bounds(const nnh_network *net, const nnh_spec *spec, const nnh_ve
         rc = nnh_bounds_create(net, lo + (size_t)i * net->n_inputs, hi + (size_t)i * net->n_inputs,
                                &(*out)[i], err);
         if (!rc)
-            rc = o->method == NNH_METHOD_IBP
-                     ? nnh_bounds_ibp(net, (*out)[i], err)
-                     : nnh_bounds_compute(net, (*out)[i], &bo, stats, NULL, NULL, err);
+            rc = nnh_bounds_compute(net, (*out)[i], &bo, stats, NULL, NULL, err);
     }
     free(lo);
     free(hi);

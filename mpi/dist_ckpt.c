@@ -194,12 +194,12 @@ int dist_resume(dist_master *m, int *complete)
     int rc = NNH_OK;
     if (access(m->ckpt, F_OK) == 0) {
         if ((rc = nnh_h5_read(m->ckpt, &f, m->err)))
-            return nnh_error_prefix(m->err, "--resume: ");
+            return nnh_error_prefix(m->err, "--resume");
         rc = restore(m, f, m->ckpt);
     } else if (access(m->out, F_OK) == 0) {
         /* killed after the final rename: the job is done if it is this job */
         if ((rc = nnh_h5_read(m->out, &f, m->err)))
-            return nnh_error_prefix(m->err, "--resume: ");
+            return nnh_error_prefix(m->err, "--resume");
         rc = same_job(m, f, m->out);
         if (!rc && !f->complete)
             rc = nnh_error_set(m->err, NNH_EINVAL, "--resume: %s has status '%s' and there is "

@@ -104,6 +104,10 @@ static int region_next(dist_master *m, int r)
     dist_region *g = &m->rg[r];
     dist_unit *u = &g->u;
     for (;;) {
+        /* units without LP tasks (ibp, crown, layer 0) run back to back
+         * here: stop between them when a signal came (state consistent) */
+        if (g_signal && u->k + 1 < m->L)
+            return NNH_EINTERRUPTED;
         int k = ++u->k;
         if (k == m->L) {
             nnh_bounds_free(g->pass);
@@ -114,7 +118,7 @@ static int region_next(dist_master *m, int r)
         int n = nnh_steps_prepare(m->net, g->b, k, g->pass, &m->o->bound, m->err);
         m->prep_seconds += nnh_now() - t0;
         if (n < 0)
-            return nnh_error_prefix(m->err, "region %d, layer %d: ", r, k);
+            return nnh_error_prefix(m->err, "region %d, layer %d", r, k);
         double *res = realloc(u->res, (size_t)(n ? n : 1) * sizeof *res);
         if (!res)
             return nnh_error_set(m->err, NNH_ENOMEM, "out of memory");
@@ -150,7 +154,7 @@ static int region_start(dist_master *m, int r)
     m->prep_seconds += nnh_now() - t0;
     nnh_bounds_free(fresh);
     if (rc)
-        return nnh_error_prefix(m->err, "region %d: ", r);
+        return nnh_error_prefix(m->err, "region %d", r);
     g->u.k = g->resume_k - 1;
     return region_next(m, r);
 }
@@ -223,7 +227,7 @@ static int master_task(dist_master *m, int *did)
         m->ctx = NULL;
         m->ctx_r = -1;
         if ((rc = nnh_lp_layer_create(m->net, m->rg[r].b, u->k, &m->o->bound, &m->ctx, m->err)))
-            return nnh_error_prefix(m->err, "region %d, layer %d: ", r, u->k);
+            return nnh_error_prefix(m->err, "region %d, layer %d", r, u->k);
         m->ctx_r = r;
         m->ctx_k = u->k;
         m->n_ctx++;
@@ -233,7 +237,7 @@ static int master_task(dist_master *m, int *did)
     rc = nnh_lp_layer_bound(m->ctx, nnh_steps_neuron(t), nnh_steps_sense(t), &u->res[t], &u->st,
                             m->err);
     if (rc)
-        return nnh_error_prefix(m->err, "region %d, layer %d, neuron %d (%s bound): ", r, u->k,
+        return nnh_error_prefix(m->err, "region %d, layer %d, neuron %d (%s bound)", r, u->k,
                                 nnh_steps_neuron(t), nnh_steps_sense(t) < 0 ? "lower" : "upper");
     double t2 = nnh_now();
     nnh_dist_layer_sched *s = &m->sched[u->k];
@@ -514,7 +518,7 @@ static int run_master(dist_master *m, nnh_dist_report *report)
     /* written at once: an unwritable output fails before any work */
     int wrote = 0;
     if (!rc && !complete && !(wrote = !(rc = dist_write_file(m, m->ckpt, 0))))
-        nnh_error_prefix(m->err, "%s: cannot write its checkpoint: ", m->out);
+        nnh_error_prefix(m->err, "%s: cannot write its checkpoint", m->out);
     if (!rc && !complete)
         rc = schedule(m);
     if (m->d->mpi && m->d->size > 1)

@@ -109,7 +109,7 @@ static int on_result(vmaster *m, int from, nnh_unpack *u)
     int rc = nnh_region_result_unpack(m->P, R->group, u, &m->rr, m->err);
     if (rc) {
         nnh_bab_region_free(R);
-        return nnh_error_prefix(m->err, "result from rank %d: ", from);
+        return nnh_error_prefix(m->err, "result from rank %d", from);
     }
     return nnh_bab_report(m->B, R, &m->rr, m->err);
 }

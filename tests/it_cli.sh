@@ -190,16 +190,24 @@ expect 1 "$NNHULL" bounds "$NET" --box "$T/box.txt" --method ibp --out "$T/nodir
 mkdir -p "$T/outdir/g.h5/sub"   # the final name is a non-empty directory: the rename fails
 expect 1 "$NNHULL" bounds "$NET" --box "$T/box.txt" --method ibp --out "$T/outdir/g.h5" && err_has "rename" &&
   ok "failed rename: 1"
-# SIGTERM in the middle of a run (stopped under gdb while bounding layer 0):
-# the temporary file existed, the signal removes it, no final file appears
+# SIGTERM in the middle of a run (stopped under gdb while bounding layer 0;
+# ibp runs through the same checkpointing driver as the other methods): the
+# checkpoint existed, the run stops with exit 1 keeping it (no temporary or
+# final file), and --resume finishes it to the file of an uninterrupted run
 if command -v gdb >/dev/null 2>&1; then
   mkdir "$T/sig"
   timeout 120 gdb -q -batch -ex 'break nnh_bounds_ibp_layer' -ex run -ex "shell ls $T/sig > $T/sig.during" \
-    -ex 'signal SIGTERM' --args "$NNHULL" bounds "$NET" --box "$T/box.txt" --method ibp --out "$T/sig/k.h5" \
+    -ex delete -ex 'signal SIGTERM' --args "$NNHULL" bounds "$NET" --box "$T/box.txt" --method ibp --out "$T/sig/k.h5" \
     >"$T/gdb.log" 2>&1 || true
-  if grep -q '^k.h5.tmp.[0-9]*$' "$T/sig.during" 2>/dev/null; then
-    [[ -z "$(ls -A "$T/sig")" ]] && ok "SIGTERM during a run removes the temporary file, no final file" ||
-      fail "after SIGTERM: $(ls "$T/sig")"
+  if grep -q '^k.partial.h5$' "$T/sig.during" 2>/dev/null; then
+    grep -q 'exited with code 01' "$T/gdb.log" && grep -q 'holds 1 of 3 (region, layer) units; rerun with --resume' "$T/gdb.log" &&
+      [[ "$(ls -A "$T/sig")" == k.partial.h5 ]] && ok "SIGTERM during a run: exit 1, only the checkpoint is left" ||
+      fail "after SIGTERM: $(ls "$T/sig"); $(tail -3 "$T/gdb.log")"
+    expect 0 "$NNHULL" bounds "$NET" --box "$T/box.txt" --method ibp --out "$T/sig/k.h5" --resume --stats &&
+      out_has "3 units (1 resumed)" && [[ "$(ls -A "$T/sig")" == k.h5 ]] &&
+      cmp <(h5dump -m %.17g -g /regions -g /layers "$T/sig/k.h5" | tail -n +2) \
+          <(h5dump -m %.17g -g /regions -g /layers "$T/outdir/b.h5" | tail -n +2) &&
+      ok "--resume finishes an interrupted ibp run to the same bounds" || fail "ibp --resume: $(ls "$T/sig")"
   else
     echo "skip: could not stop nnhull under gdb ($(tail -1 "$T/gdb.log"))"
   fi

@@ -2,7 +2,8 @@
 # The layers of nnhull, checked from the sources and the built libraries:
 #   src/ (libnnhull: math core)   includes no MPI, HDF5, protobuf-c or cJSON header
 #   io/  (libnnhull_io)           includes no MPI header
-#   cli/ (the nnhull command)     makes no HDF5 call and includes no HDF5 header
+#   cli/ (the nnhull command)     makes no HDF5 call and includes no HDF5 header, and of the
+#                                 project's headers only the installed ones and its own
 #   include/nnhull/ (installed)   includes only other installed headers and the C library
 # no cycle among the project's own quoted includes, and the archives' undefined
 # symbols agree: libnnhull needs no MPI/HDF5/protobuf-c/cJSON symbol, libnnhull_io no MPI one.
@@ -25,6 +26,10 @@ grep_layer src '#[[:space:]]*include[[:space:]]*[<"](mpi\.h|hdf5[^">]*|H5[^">]*|
 grep_layer io '#[[:space:]]*include[[:space:]]*[<"]mpi\.h[">]' "includes no MPI header"
 grep_layer cli '#[[:space:]]*include[[:space:]]*[<"](hdf5[^">]*|H5[^">]*)[">]' "includes no HDF5 header"
 grep_layer cli '\bH5[A-Z][A-Za-z0-9_]*[[:space:]]*\(' "makes no HDF5 call"
+# the command uses the installed API and its own headers: no internal header of src/, io/, mpi/
+bad=$(grep -rhoE --include='*.c' --include='*.h' '#[[:space:]]*include[[:space:]]*"[^"]+"' cli |
+      sed -E 's/.*"(.*)"/\1/' | sort -u | while read -r h; do [[ $h == nnhull/* || -f cli/$h ]] || echo "$h"; done)
+[[ -z "$bad" ]] && ok "cli includes only nnhull/ and its own headers" || fail "cli includes internal headers: $bad"
 grep_layer include/nnhull '#[[:space:]]*include[[:space:]]*"([^n]|n[^n]|nn[^h]|nnh[^u])[^"]*"' \
   "includes only installed headers (\"nnhull/...\")"
 grep_layer include/nnhull '#[[:space:]]*include[[:space:]]*<(mpi\.h|hdf5[^>]*|H5[^>]*|glpk\.h|protobuf-c/[^>]*|cjson/[^>]*)>' \

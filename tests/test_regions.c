@@ -1,5 +1,6 @@
-/* Unit tests of --split (longest-edge bisection) and of the byte packing of
- * networks and bounds that the MPI master broadcasts. */
+/* Unit tests of the input regions (the ball's outward-rounded box, clipping,
+ * --split's longest-edge bisection) and of the byte packing of networks and
+ * bounds that the MPI master broadcasts. */
 #include "nnh_test.h"
 #include "nnhull/nnhull.h"
 #include "pack.h"
@@ -177,6 +178,97 @@ START_TEST(test_pack_bounds_roundtrip)
 }
 END_TEST
 
+/* a <= b + e exactly, for b + e the exact value of a rounded sum (b its
+ * rounding, e the error) and a within a factor 2 of b (a - b exact) */
+static int le_exact(double a, double b, double e) { return a - b <= e; }
+
+/* c - eps = s + e exactly (Knuth's two-sum of c and -eps; no overflow) */
+static double two_diff(double c, double eps, double *e)
+{
+    double a = c, b = -eps, s = a + b, bv = s - a, av = s - bv;
+    *e = (a - av) + (b - bv);
+    return s;
+}
+
+START_TEST(test_ball_rounds_outward)
+{
+    unsigned long long st = 7;
+    double scales[] = {1e-300, 1e-20, 1e-8, 0.05, 1, 3.5, 1e8, 1e300};
+    int checked = 0;
+    for (int t = 0; t < 4000; t++) {
+        double c = (2 * nnh_test_rand(&st) - 1) * scales[t % 8];
+        double eps = nnh_test_rand(&st) * scales[(t / 8) % 8];
+        if (t % 17 == 0)
+            c = 1, eps = 1e-20; /* eps below half an ulp of c: c - eps rounds to c */
+        double lo, hi;
+        nnh_error err;
+        ck_assert_int_eq(nnh_region_ball(&c, 1, eps, &lo, &hi, &err), 0);
+        if (eps == 0) {
+            ck_assert(lo == c && hi == c);
+            continue;
+        }
+        double e1, e2;
+        double s1 = two_diff(c, eps, &e1), s2 = two_diff(-c, eps, &e2); /* -(c + eps) */
+        if (!isfinite(s1) || !isfinite(s2) || fabs(s1) < 1e-290 || fabs(s2) < 1e-290)
+            continue; /* two-sum needs no overflow; subnormal ends are checked below */
+        /* lo <= c - eps and -hi <= -(c + eps), both exactly */
+        ck_assert_msg(le_exact(lo, s1, e1), "c %.17g eps %.17g lo %.17g", c, eps, lo);
+        ck_assert_msg(le_exact(-hi, s2, e2), "c %.17g eps %.17g hi %.17g", c, eps, hi);
+        /* and not loose: within two steps of the rounded ends */
+        ck_assert(lo >= nextafter(nextafter(s1, -INFINITY), -INFINITY));
+        ck_assert(hi <= nextafter(nextafter(-s2, INFINITY), INFINITY));
+        checked++;
+    }
+    ck_assert_int_gt(checked, 2000);
+    /* c - eps exact in doubles: still one step outward (never equal) */
+    double c = 0.5, lo, hi;
+    nnh_error err;
+    ck_assert_int_eq(nnh_region_ball(&c, 1, 0.25, &lo, &hi, &err), 0);
+    ck_assert(lo < 0.25 && lo == nextafter(0.25, 0) && hi > 0.75 && hi == nextafter(0.75, 1));
+    c = 0;
+    ck_assert_int_eq(nnh_region_ball(&c, 1, 1e-320, &lo, &hi, &err), 0);
+    ck_assert(lo < -1e-320 && hi > 1e-320);
+}
+END_TEST
+
+START_TEST(test_ball_refuses)
+{
+    double c[3] = {0, 1, 2}, lo[3] = {9, 9, 9}, hi[3] = {9, 9, 9};
+    nnh_error err;
+    double bad_eps[] = {-1e-9, NAN, INFINITY};
+    for (int i = 0; i < 3; i++)
+        ck_assert_int_eq(nnh_region_ball(c, 3, bad_eps[i], lo, hi, &err), NNH_EINVAL);
+    c[2] = NAN;
+    ck_assert_int_eq(nnh_region_ball(c, 3, 0.1, lo, hi, &err), NNH_EINVAL);
+    ck_assert_str_eq(err.msg, "entry 2 is not finite");
+    c[2] = -INFINITY;
+    ck_assert_int_eq(nnh_region_ball(c, 3, 0.1, lo, hi, &err), NNH_EINVAL);
+    ck_assert(lo[0] == 9 && hi[2] == 9); /* nothing written */
+}
+END_TEST
+
+START_TEST(test_clip)
+{
+    /* two regions of two inputs */
+    double lo[4] = {-0.5, 0.2, -INFINITY, 0.9}, hi[4] = {0.5, 0.4, INFINITY, 3};
+    nnh_error err;
+    ck_assert_int_eq(nnh_regions_clip(2, 2, lo, hi, 0, 1, &err), 0);
+    double wl[4] = {0, 0.2, 0, 0.9}, wh[4] = {0.5, 0.4, 1, 1};
+    for (int i = 0; i < 4; i++)
+        ck_assert(lo[i] == wl[i] && hi[i] == wh[i]);
+    /* a box that misses the interval: named, nothing changed */
+    double l2[4] = {0, 0, 0, 5}, h2[4] = {1, 1, 1, 6};
+    ck_assert_int_eq(nnh_regions_clip(2, 2, l2, h2, 0.5, 2, &err), NNH_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err.msg, "region 1, input 1: [5, 6] does not meet [0.5, 2]"));
+    ck_assert(l2[0] == 0 && h2[2] == 1);
+    /* touching at one point is a (degenerate) intersection */
+    double l3[1] = {1}, h3[1] = {2};
+    ck_assert_int_eq(nnh_regions_clip(1, 1, l3, h3, 0, 1, &err), 0);
+    ck_assert(l3[0] == 1 && h3[0] == 1);
+    ck_assert_int_eq(nnh_regions_clip(1, 1, l3, h3, 1, 0, &err), NNH_EINVAL);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("regions");
@@ -184,6 +276,9 @@ int main(void)
     tcase_add_test(tc, test_split_order_and_cover);
     tcase_add_test(tc, test_split_points_covered_and_deterministic);
     tcase_add_test(tc, test_split_refuses);
+    tcase_add_test(tc, test_ball_rounds_outward);
+    tcase_add_test(tc, test_ball_refuses);
+    tcase_add_test(tc, test_clip);
     tcase_add_test(tc, test_pack_network_roundtrip);
     tcase_add_test(tc, test_pack_bounds_roundtrip);
     suite_add_tcase(s, tc);

@@ -10,6 +10,8 @@
 #include "nnhull/network.h"
 #include "nnhull/error.h"
 
+#include <stddef.h>
+
 typedef enum {
     NNH_METHOD_IBP = 0, /* interval propagation, outward rounded */
     NNH_METHOD_CROWN,   /* linear back-substitution with 1-D envelope planes */
@@ -52,6 +54,53 @@ void nnh_bound_opts_init(nnh_bound_opts *o);
 /* "ibp", "crown", "lp1d", "hull". */
 const char *nnh_method_name(nnh_method m);
 int nnh_method_parse(const char *name, nnh_method *m);
+/* One line describing method m (for help texts). */
+const char *nnh_method_help(nnh_method m);
+
+/* ---- The option schema: every field of nnh_bound_opts but method, by name
+ * (the keys of `nnhull bounds --engine-opts`; JSON: nnh_bound_opts_parse_json
+ * in io.h). Setting by name validates the value and refuses an option the
+ * method does not use (ibp and crown run no LP and take none), so a user's
+ * option is never silently ignored. */
+enum { NNH_BOUND_OPT_MAX = 16 }; /* room for the schema's keys */
+
+typedef struct nnh_bound_opt_info {
+    const char *name;  /* "max_rounds", ... */
+    int is_int;        /* 1: a whole number (an int field), 0: any number */
+    double min, max;   /* accepted values, inclusive (set() also wants finite) */
+    unsigned methods;  /* bit (1u << m) for every method m that uses it */
+    const char *help;  /* one line, without the default */
+} nnh_bound_opt_info;
+
+/* Number of options; the i-th (0 <= i < count, else NULL); the index of a
+ * name (-1 when unknown). */
+int nnh_bound_opt_count(void);
+const nnh_bound_opt_info *nnh_bound_opt(int i);
+int nnh_bound_opt_find(const char *name);
+/* The value of option i in o (an int field as a double). */
+double nnh_bound_opts_get(const nnh_bound_opts *o, int i);
+/* Set option key of o to value for the method already in o->method.
+ * NNH_EINVAL for an unknown key or a value outside the option's range (or
+ * not whole for an integer option, or not finite); NNH_EUNSUPPORTED for a
+ * known option that o->method does not use. o is unchanged on failure. */
+int nnh_bound_opts_set(nnh_bound_opts *o, const char *key, double value, nnh_error *err);
+/* Every field within its option's range (NaN refused, +inf allowed for the
+ * time limits and cut_tol) and a known method. */
+int nnh_bound_opts_check(const nnh_bound_opts *o, nnh_error *err);
+/* "max_rounds, max_cuts_per_round, ..." : the options method m uses, or ""
+ * when it takes none; truncated to len. */
+void nnh_bound_opts_keys(nnh_method m, char *buf, size_t len);
+
+/* The options a user set by name, in the order given (a key given again
+ * moves to the end): what a run records as its provenance. Start from
+ * {0}. */
+typedef struct nnh_bound_opts_given {
+    int n;
+    int key[NNH_BOUND_OPT_MAX]; /* schema indices */
+} nnh_bound_opts_given;
+
+/* Record option index key (0 <= key < count) as given last. */
+void nnh_bound_opts_given_add(nnh_bound_opts_given *g, int key);
 /* The options as a JSON object, for provenance (the HDF5 "options"
  * attribute). Returns a malloc'ed string the caller frees, NULL on ENOMEM. */
 char *nnh_bound_opts_json(const nnh_bound_opts *o);
@@ -61,9 +110,9 @@ char *nnh_bound_opts_json(const nnh_bound_opts *o);
 typedef void (*nnh_progress_fn)(void *arg, int k, int n_layers, int done, int total,
                                 double elapsed);
 
-/* Single-process driver: b holds the input region (nnh_bounds_create); fills
- * every layer's pre/post bounds with the chosen method and stats[n_layers]
- * (may be NULL). Every bound is rigorous; a failed or timed-out LP falls back
+/* Single-process driver, for every method (ibp included): b holds the
+ * input region (nnh_bounds_create); fills every layer's pre/post bounds with
+ * the chosen method and stats[n_layers] (may be NULL). Every bound is rigorous; a failed or timed-out LP falls back
  * to the best valid bound known (counted in stats[k].fallbacks). */
 int nnh_bounds_compute(const nnh_network *net, nnh_bounds *b, const nnh_bound_opts *o,
                        nnh_layer_stats *stats, nnh_progress_fn progress, void *progress_arg,

@@ -80,6 +80,52 @@ int nnh_load_nnet(const char *path, const nnh_load_opts *o, nnh_network **out, n
 int nnh_load_vnnlib(const char *path, nnh_spec **out, nnh_error *err);
 int nnh_parse_vnnlib(const char *text, const char *name, nnh_spec **out, nnh_error *err);
 
+/* ---- Plain-text numbers: box files, --center files, number lists ----
+ * Numbers are separated by commas and/or white space and read with strtod
+ * (inf allowed, NaN refused); in files '#' starts a comment to the end of
+ * the line. Arrays are malloc'ed; the caller frees them. */
+
+/* The numbers of text (no comments). NNH_EPARSE "bad number 'TOKEN'". */
+int nnh_parse_numbers(const char *text, double **v, int *n, nnh_error *err);
+/* A file of numbers (e.g. `nnhull bounds --center F`). Errors name the file
+ * and line ("F:3: bad number 'x'"). */
+int nnh_read_numbers(const char *path, double **v, int *n, nnh_error *err);
+/* A box file: one "lo hi" line per input in input order, blank and
+ * comment lines skipped; *n intervals in lo/hi. NNH_EPARSE naming file:line
+ * for a bad number, a line without exactly two numbers, or lo > hi. The
+ * caller checks *n against the network. */
+int nnh_read_box(const char *path, double **lo, double **hi, int *n, nnh_error *err);
+
+/* ---- Engine options as JSON (the schema is in engine.h) ----
+ * json is an object {"key": number, ...}; each key is set with
+ * nnh_bound_opts_set for o->method, in order (so the codes and messages are
+ * that function's), and recorded in given (may be NULL). NNH_EPARSE when
+ * json is not a JSON object; NNH_EINVAL for a value that is not a number or
+ * a key given twice. On failure o may be partly set. */
+int nnh_bound_opts_parse_json(nnh_bound_opts *o, const char *json, nnh_bound_opts_given *given,
+                              nnh_error *err);
+
+/* What a `bounds` run was given, recorded as the bound file's "options"
+ * attribute (nnh_h5_meta.options_json). */
+typedef struct nnh_bounds_request {
+    const char *method;         /* engine name */
+    const char *spec;           /* the region source: a VNNLIB file, */
+    const char *box;            /*   a box file, or (both NULL) */
+    const char *center;         /*   the ball around center (as given: numbers or a file) */
+    double eps;                 /*   of radius eps */
+    const char *clip;           /* "LO,HI" as given, or NULL */
+    int split;                  /* --split K (0: none) */
+    nnh_load_opts load;
+    const nnh_bound_opts *engine;       /* the options in force (NULL: none given) */
+    const nnh_bound_opts_given *given;  /* which of them the user gave, in order */
+} nnh_bounds_request;
+
+/* The request as one JSON object: method, region ("spec", "box" or
+ * "center"), box, center and eps, clip, split (those given), the load
+ * options, and "engine_options" with the given engine options in the order
+ * given. Returns a malloc'ed string (caller frees), NULL when out of memory. */
+char *nnh_bounds_request_json(const nnh_bounds_request *r);
+
 /* ---- SHA-256 (FIPS 180-4): provenance of the network file in bound files ---- */
 typedef struct nnh_sha256_ctx {
     uint32_t h[8];

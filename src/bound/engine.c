@@ -1,101 +1,11 @@
-/* Bound engine options and the single-process driver behind
- * `nnhull bounds --method M`: IBP, then CROWN, then (lp1d / hull) one LP
- * bound per neuron and side, layer by layer, with statistics and progress. */
+/* The single-process driver behind `nnhull bounds --method M` (options:
+ * bound_opts.c): IBP, then CROWN, then (lp1d / hull) one LP bound per neuron
+ * and side, layer by layer, with statistics and progress. */
 #include "nnhull/engine.h"
 #include "nnh_clock.h"
 #include "engine_steps.h"
 
-#include <math.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-static const char *const method_names[NNH_METHOD_COUNT] = {"ibp", "crown", "lp1d", "hull"};
-
-/* Defaults: crown (cheap, never looser than IBP, needs no LP); for the LP
- * methods 5 cut rounds per phase (lp1d: one phase, hull: two) of at most 20
- * cuts per family each per bound problem, a cut must be violated by more
- * than 1e-6 to be added, no time limits, no per-layer cut pool and no slack
- * cut removal. Both were measured on the digits nets (hull, box and
- * eps=0.05 ball): a 3-round pool changes layer mean widths by -0.13% to
- * +0.16% for 15-30% more time; removal after 2 (4) non-binding rounds saves
- * ~15% (~5%) time but loosens some layer means by up to 0.4% (0.1%). */
-void nnh_bound_opts_init(nnh_bound_opts *o)
-{
-    o->method = NNH_METHOD_CROWN;
-    o->max_rounds = 5;
-    o->max_cuts_per_round = 20;
-    o->cut_tol = 1e-6;
-    o->lp_time_limit = 0.0;
-    o->time_limit = 0.0;
-    o->pool_rounds = 0;
-    o->slack_rounds = 0;
-}
-
-const char *nnh_method_name(nnh_method m)
-{
-    return (m >= 0 && m < NNH_METHOD_COUNT) ? method_names[m] : "unknown";
-}
-
-int nnh_method_parse(const char *name, nnh_method *m)
-{
-    for (int i = 0; name && i < NNH_METHOD_COUNT; i++)
-        if (!strcmp(name, method_names[i])) {
-            *m = (nnh_method)i;
-            return NNH_OK;
-        }
-    return NNH_EINVAL;
-}
-
-/* Shortest "%.*g" that reads back as the same double (JSON has no inf/nan:
- * those become null). */
-static void json_number(char *buf, size_t len, double v)
-{
-    if (!isfinite(v)) {
-        snprintf(buf, len, "null");
-        return;
-    }
-    for (int p = 15; p <= 17; p++) {
-        snprintf(buf, len, "%.*g", p, v);
-        if (strtod(buf, NULL) == v)
-            return;
-    }
-}
-
-char *nnh_bound_opts_json(const nnh_bound_opts *o)
-{
-    char tol[40], lpt[40], tl[40];
-    json_number(tol, sizeof tol, o->cut_tol);
-    json_number(lpt, sizeof lpt, o->lp_time_limit);
-    json_number(tl, sizeof tl, o->time_limit);
-    const char *fmt = "{\"method\": \"%s\", \"max_rounds\": %d, \"max_cuts_per_round\": %d, "
-                      "\"cut_tol\": %s, \"lp_time_limit\": %s, \"time_limit\": %s, "
-                      "\"pool_rounds\": %d, \"slack_rounds\": %d}";
-    int n = snprintf(NULL, 0, fmt, nnh_method_name(o->method), o->max_rounds,
-                     o->max_cuts_per_round, tol, lpt, tl, o->pool_rounds, o->slack_rounds);
-    char *s = malloc((size_t)n + 1);
-    if (s)
-        snprintf(s, (size_t)n + 1, fmt, nnh_method_name(o->method), o->max_rounds,
-                 o->max_cuts_per_round, tol, lpt, tl, o->pool_rounds, o->slack_rounds);
-    return s;
-}
-
-static int check_opts(const nnh_bound_opts *o, nnh_error *err)
-{
-    if (o->method < 0 || o->method >= NNH_METHOD_COUNT)
-        return nnh_error_set(err, NNH_EINVAL, "bound options: unknown method %d", (int)o->method);
-    if (o->max_rounds < 0 || o->max_cuts_per_round < 0 || o->pool_rounds < 0 ||
-        o->slack_rounds < 0)
-        return nnh_error_set(err, NNH_EINVAL,
-                             "bound options: rounds (%d), cuts per round (%d), pool_rounds "
-                             "and slack_rounds must be >= 0",
-                             o->max_rounds, o->max_cuts_per_round);
-    if (!(o->cut_tol >= 0.0) || !(o->lp_time_limit >= 0.0) || !(o->time_limit >= 0.0))
-        return nnh_error_set(err, NNH_EINVAL,
-                             "bound options: cut_tol, lp_time_limit and time_limit must be >= 0");
-    return NNH_OK;
-}
 
 typedef struct run_ctx {
     const nnh_bound_opts *o;
@@ -147,7 +57,7 @@ static int lp_layer(const nnh_network *net, nnh_bounds *b, int k, const run_ctx 
     nnh_lp_layer *ctx = NULL;
     int rc = nnh_lp_layer_create(net, b, k, r->o, &ctx, err);
     if (rc != 0)
-        return nnh_error_prefix(err, "layer %d: ", k);
+        return nnh_error_prefix(err, "layer %d", k);
     for (int i = 0; i < n && rc == 0; i++) {
         rc = lp_side(ctx, r, L, i, -1, st, err);
         if (rc == 0)
@@ -157,7 +67,7 @@ static int lp_layer(const nnh_network *net, nnh_bounds *b, int k, const run_ctx 
     }
     nnh_lp_layer_free(ctx);
     if (rc != 0)
-        return nnh_error_prefix(err, "layer %d: ", k);
+        return nnh_error_prefix(err, "layer %d", k);
     nnh_bounds_post_from_pre(net, b, k);
     return NNH_OK;
 }
@@ -195,7 +105,7 @@ int nnh_bounds_compute(const nnh_network *net, nnh_bounds *b, const nnh_bound_op
         nnh_bound_opts_init(&defaults);
         o = &defaults;
     }
-    int rc = check_opts(o, err);
+    int rc = nnh_bound_opts_check(o, err);
     if (rc == 0)
         rc = nnh_bounds_check(net, b, err);
     if (rc != 0)

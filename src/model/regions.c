@@ -1,11 +1,46 @@
-/* Longest-edge bisection of input boxes (nnhull bounds --split). Pure and
- * deterministic: the result depends only on the boxes and K, so every MPI
- * rank and every resumed run sees the same regions. */
+/* Input regions: the box of a ball (ends rounded outward), clipping, and
+ * longest-edge bisection (nnhull bounds --split). Pure and deterministic:
+ * the result depends only on the arguments, so every MPI rank and every
+ * resumed run sees the same regions. */
 #include "nnhull/regions.h"
+#include "nnh_round.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+int nnh_region_ball(const double *c, int n, double eps, double *lo, double *hi, nnh_error *err)
+{
+    if (!isfinite(eps) || !(eps >= 0))
+        return nnh_error_set(err, NNH_EINVAL, "radius %g is not a finite number >= 0", eps);
+    for (int j = 0; j < n; j++)
+        if (!isfinite(c[j]))
+            return nnh_error_set(err, NNH_EINVAL, "entry %d is not finite", j);
+    for (int j = 0; j < n; j++) {
+        lo[j] = eps > 0 ? nnh_down(c[j] - eps) : c[j];
+        hi[j] = eps > 0 ? nnh_up(c[j] + eps) : c[j];
+    }
+    return NNH_OK;
+}
+
+int nnh_regions_clip(int R, int n, double *lo, double *hi, double clip_lo, double clip_hi,
+                     nnh_error *err)
+{
+    if (!(clip_lo <= clip_hi))
+        return nnh_error_set(err, NNH_EINVAL, "clip interval [%g, %g] is empty", clip_lo, clip_hi);
+    size_t N = (size_t)R * (size_t)n;
+    for (size_t i = 0; i < N; i++)
+        if (!(fmax(lo[i], clip_lo) <= fmin(hi[i], clip_hi)))
+            return nnh_error_set(err, NNH_EINVAL,
+                                 "region %d, input %d: [%.17g, %.17g] does not meet [%g, %g]",
+                                 (int)(i / (size_t)n), (int)(i % (size_t)n), lo[i], hi[i],
+                                 clip_lo, clip_hi);
+    for (size_t i = 0; i < N; i++) {
+        lo[i] = fmax(lo[i], clip_lo);
+        hi[i] = fmin(hi[i], clip_hi);
+    }
+    return NNH_OK;
+}
 
 /* longest edge of box r and its (lowest) input index */
 static double longest_edge(const double *lo, const double *hi, int n, int *dim)
