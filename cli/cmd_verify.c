@@ -1,5 +1,5 @@
 /* `nnhull verify NET SPEC`: falsification, certified bounds and input
- * splitting (src/verify.h) on a VNNLIB property; prints statistics and the
+ * splitting (include/nnhull/verify.h) on a VNNLIB property; prints statistics and the
  * verdict (unsat / sat / unknown / timeout) as the last line of stdout, and
  * optionally writes the counterexample (VNN-COMP format) and an HDF5 file. */
 #include "cli_common.h"

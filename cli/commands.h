@@ -21,6 +21,6 @@ int cmd_eval(int argc, char **argv);
 int cmd_bounds(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
-int cmd_envelope(int argc, char **argv); /* cli/cmd_envelope.c (not in the table yet) */
+int cmd_envelope(int argc, char **argv); /* cli/cmd_envelope.c */
 
 #endif

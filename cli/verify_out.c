@@ -22,12 +22,19 @@ static int box_bounds(const nnh_network *net, const nnh_spec *spec, const nnh_ve
         rc = nnh_error_set(err, NNH_ENOMEM, "out of memory");
     nnh_bound_opts bo = o->bound;
     bo.method = o->method;
+    /* nnh_bounds_compute overwrites its statistics: one box at a time, summed */
+    nnh_layer_stats *box = rc ? NULL : calloc((size_t)net->n_layers, sizeof *box);
+    if (!rc && !box)
+        rc = nnh_error_set(err, NNH_ENOMEM, "out of memory");
     for (int i = 0; !rc && i < *n; i++) {
         rc = nnh_bounds_create(net, lo + (size_t)i * net->n_inputs, hi + (size_t)i * net->n_inputs,
                                &(*out)[i], err);
         if (!rc)
-            rc = nnh_bounds_compute(net, (*out)[i], &bo, stats, NULL, NULL, err);
+            rc = nnh_bounds_compute(net, (*out)[i], &bo, box, NULL, NULL, err);
+        for (int k = 0; !rc && k < net->n_layers; k++)
+            nnh_layer_stats_add(&stats[k], &box[k]);
     }
+    free(box);
     free(lo);
     free(hi);
     return rc;

@@ -50,16 +50,6 @@ void nnh_dist_report_free(nnh_dist_report *r, int n_layers)
     memset(r, 0, sizeof *r);
 }
 
-static void add_stats(nnh_layer_stats *a, const nnh_layer_stats *b)
-{
-    a->seconds += b->seconds;
-    a->lp_solves += b->lp_solves;
-    a->simplex_iters += b->simplex_iters;
-    a->cuts_1d += b->cuts_1d;
-    a->cuts_multivariate += b->cuts_multivariate;
-    a->fallbacks += b->fallbacks;
-}
-
 /* ---- units ---- */
 
 static int out_of_time(const dist_master *m)
@@ -74,7 +64,7 @@ static int unit_done(dist_master *m, int r)
 {
     dist_unit *u = &m->rg[r].u;
     m->done[(size_t)r * m->L + u->k] = 1;
-    add_stats(&m->stats[u->k], &u->st);
+    nnh_layer_stats_add(&m->stats[u->k], &u->st);
     m->units_done++;
     if (m->progress)
         m->progress(m->progress_arg, r, m->R, u->k, m->L, m->units_done, m->units_total,
@@ -339,7 +329,7 @@ static int on_result(dist_master *m, int from, nnh_unpack *u)
     nnh_unpack_double(u); /* the worker's waiting time (not reported yet) */
     if (u->failed)
         return nnh_error_set(m->err, NNH_EINVAL, "rank %d: truncated result message", from);
-    add_stats(&un->st, &st);
+    nnh_layer_stats_add(&un->st, &st);
     m->peers[from].inflight--;
     un->n_done += n;
     return un->n_done == un->n_tasks ? unit_complete(m, r) : NNH_OK;

@@ -103,6 +103,25 @@ for obj in /verdict/counterexample_input /verdict/counterexample_output /layers/
     /regions/lower; do
     grep -q "^$obj " "$T/h5ls" || fail "--out: $obj missing"
 done
+# --out over a property with two input boxes: /stats are the sums over both
+# boxes, the same as `bounds --spec` of that property with the same method
+cat >"$T/two.vnnlib" <<'VNN'
+(declare-const X_0 Real)
+(declare-const X_1 Real)
+(declare-const X_2 Real)
+(declare-const Y_0 Real)
+(declare-const Y_1 Real)
+(assert (or (and (>= X_0 -1) (<= X_0 0) (>= X_1 -1) (<= X_1 1) (>= X_2 -1) (<= X_2 1))
+            (and (>= X_0 0) (<= X_0 1) (>= X_1 -1) (<= X_1 1) (>= X_2 -1) (<= X_2 1))))
+(assert (>= Y_0 100))
+VNN
+expect_rc 0 "$N" verify "$NET" "$T/two.vnnlib" --method lp1d --out "$T/two_v.h5" --quiet
+expect_rc 0 "$N" bounds "$NET" --spec "$T/two.vnnlib" --method lp1d --out "$T/two_b.h5" --quiet
+for d in lp_solves fallbacks; do
+    a=$(h5dump -d /stats/$d "$T/two_v.h5" 2>/dev/null | grep '(0)')
+    b=$(h5dump -d /stats/$d "$T/two_b.h5" 2>/dev/null | grep '(0)')
+    [ -n "$a" ] && [ "$a" = "$b" ] || fail "verify --out /stats/$d '$a' differs from bounds --spec '$b'"
+done
 ls "$T" | grep -q '\.tmp\.\|\.verify\.' && fail "temporary files left behind"
 
 if [ -d "$DATA/vnncomp2021_test" ]; then

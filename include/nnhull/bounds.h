@@ -29,6 +29,9 @@ typedef struct nnh_layer_stats {
     long fallbacks;         /* LP failures answered by an earlier valid bound */
 } nnh_layer_stats;
 
+/* Add the statistics b into a, field by field (several regions of one run). */
+void nnh_layer_stats_add(nnh_layer_stats *a, const nnh_layer_stats *b);
+
 /* Allocate bounds shaped like net, layers set to [-inf, inf]; copies the box. */
 int nnh_bounds_create(const nnh_network *net, const double *in_lo, const double *in_hi,
                       nnh_bounds **out, nnh_error *err);

@@ -1,5 +1,6 @@
-/* Bound engines behind `nnhull bounds --method M`: options, the single-process
- * driver that tightens a network layer by layer, CROWN back-substitution, and
+/* Bound engines ibp, crown, lp1d and hull: the option schema, the library's
+ * single-process driver that tightens a network layer by layer (the command
+ * runs the same steps through nnh_dist_run, nnhull/dist.h), CROWN, and
  * the per-layer LP context (lp1d / hull) whose per-neuron bound calls are the
  * tasks the MPI scheduler distributes. The library never prints: progress is
  * reported through a callback. */

@@ -1,6 +1,7 @@
-/* The single-process driver behind `nnhull bounds --method M` (options:
+/* The library's single-process driver, nnh_bounds_compute (options:
  * bound_opts.c): IBP, then CROWN, then (lp1d / hull) one LP bound per neuron
- * and side, layer by layer, with statistics and progress. */
+ * and side, layer by layer, with statistics and progress. The command runs
+ * the same layer steps through nnh_dist_run (mpi/). */
 #include "nnhull/engine.h"
 #include "nnh_clock.h"
 #include "engine_steps.h"

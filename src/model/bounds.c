@@ -49,6 +49,16 @@ oom:
     return nnh_error_set(err, NNH_ENOMEM, "out of memory allocating bounds");
 }
 
+void nnh_layer_stats_add(nnh_layer_stats *a, const nnh_layer_stats *b)
+{
+    a->seconds += b->seconds;
+    a->lp_solves += b->lp_solves;
+    a->simplex_iters += b->simplex_iters;
+    a->cuts_1d += b->cuts_1d;
+    a->cuts_multivariate += b->cuts_multivariate;
+    a->fallbacks += b->fallbacks;
+}
+
 void nnh_bounds_free(nnh_bounds *b)
 {
     if (!b)
