@@ -143,9 +143,11 @@ static int fold_concat(const Onnx__NodeProto *nd, const ox_const *const *in, siz
         if ((rc = need(in, n_in, k, err)))
             return rc;
         const ox_shape *t = &in[k]->shape;
-        for (int i = 0; i < s.rank; i++)
-            if (t->rank != s.rank || (i != ax && t->d[i] != s.d[i]))
-                return nnh_error_set(err, NNH_EPARSE, "input %zu does not match input 0", k);
+        int same = t->rank == s.rank;
+        for (int i = 0; same && i < s.rank; i++)
+            same = i == ax || t->d[i] == s.d[i];
+        if (!same)
+            return nnh_error_set(err, NNH_EPARSE, "input %zu does not match input 0", k);
         s.d[ax] += t->d[ax];
         if (s.d[ax] > OX_MAX_I64)
             return nnh_error_set(err, NNH_EUNSUPPORTED, "the folded value is too large");
