@@ -113,6 +113,20 @@ static void compose(const ox_map *m, const double *M, size_t rows, double *A2)
         }
 }
 
+/* Replace the map's matrix by the dense A2 or (A2 NULL) the sparse *S2 and its
+ * offset by c2, now with rows outputs; takes ownership of all three. */
+static void install(ox_map *m, double *A2, ox_csr *S2, double *c2, size_t rows)
+{
+    free(m->A);
+    ox_csr_free(&m->S);
+    free(m->c);
+    m->A = A2;
+    m->S = *S2;
+    m->c = c2;
+    m->kind = A2 ? OX_MAP_DENSE : OX_MAP_SPARSE;
+    m->n_out = rows;
+}
+
 int ox_map_apply(ox_map *m, const double *M, size_t rows, const double *d, nnh_error *err)
 {
     if (!size_ok(rows, m->n_in))
@@ -132,13 +146,8 @@ int ox_map_apply(ox_map *m, const double *M, size_t rows, const double *d, nnh_e
             s += M[i * m->n_out + k] * m->c[k];
         c2[i] = s;
     }
-    free(m->A);
-    ox_csr_free(&m->S);
-    free(m->c);
-    m->A = A2;
-    m->c = c2;
-    m->kind = OX_MAP_DENSE;
-    m->n_out = rows;
+    ox_csr none = {0};
+    install(m, A2, &none, c2, rows);
     return NNH_OK;
 }
 
@@ -253,14 +262,7 @@ int ox_map_apply_csr(ox_map *m, const ox_csr *P, const double *d, nnh_error *err
             s += P->val[e] * m->c[P->col[e]];
         c2[i] = s;
     }
-    free(m->A);
-    ox_csr_free(&m->S);
-    free(m->c);
-    m->A = A2;
-    m->S = S2;
-    m->c = c2;
-    m->kind = A2 ? OX_MAP_DENSE : OX_MAP_SPARSE;
-    m->n_out = P->rows;
+    install(m, A2, &S2, c2, P->rows);
     return NNH_OK;
 }
 

@@ -249,7 +249,8 @@ int ox_do_const_node(ox_loader *L, int ni)
     if (!ox_fold_known(nd))
         return ox_node_fail(L, ni, NNH_EUNSUPPORTED,
                             "nnhull folds only Shape, Size, Gather, Concat, Cast, Slice, "
-                            "Transpose, Add, Sub, Mul, Div, Neg and reshapes of constants");
+                            "Transpose, ConstantOfShape, Add, Sub, Mul, Div, Neg and reshapes "
+                            "of constants");
     if (nd->n_input > 64)
         return ox_node_fail(L, ni, NNH_EUNSUPPORTED, "%zu inputs", nd->n_input);
     const ox_const *in[64];

@@ -1,6 +1,7 @@
 /* ONNX reader, constant folding at load: a small evaluator over constant
  * int64/float tensors of known shape (Shape, Size, Gather, Concat, Cast, Slice,
- * Transpose, Add/Sub/Mul/Div, Neg) so computed Reshape targets are known. */
+ * Transpose, ConstantOfShape, Add/Sub/Mul/Div, Neg) so computed Reshape
+ * targets and Pad amounts are known. */
 #include "onnx_internal.h"
 
 #include <math.h>
@@ -11,7 +12,7 @@
 
 static const char *const FOLDED[] = {"Shape", "Size",      "Gather", "Concat", "Cast",
                                      "Slice", "Transpose", "Add",    "Sub",    "Mul",
-                                     "Div",   "Neg",       "Identity"};
+                                     "Div",   "Neg",       "Identity", "ConstantOfShape"};
 
 int ox_fold_known(const Onnx__NodeProto *nd)
 {
@@ -327,6 +328,36 @@ static int fold_binary(const Onnx__NodeProto *nd, const ox_const *a, const ox_co
     return rc;
 }
 
+static int fold_constant_of_shape(const Onnx__NodeProto *nd, const ox_const *x, ox_const *out,
+                                  nnh_error *err)
+{
+    const Onnx__AttributeProto *a = ox_attr(nd, "value");
+    ox_const val = {.dtype = ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT};
+    ox_shape s = {.rank = (int)x->n};
+    if (x->shape.rank != 1 || x->n > OX_MAX_RANK)
+        return nnh_error_set(err, NNH_EUNSUPPORTED, "a shape input of %zu entries", x->n);
+    for (size_t i = 0; i < x->n; i++) {
+        if (x->v[i] < 0 || x->v[i] > (double)OX_MAX_ELEMS || x->v[i] != floor(x->v[i]))
+            return nnh_error_set(err, NNH_EPARSE, "invalid dimension %g", x->v[i]);
+        s.d[i] = (int64_t)x->v[i];
+    }
+    if (a && a->t) {
+        int rc = ox_tensor_decode(a->t, "ConstantOfShape", "its value", &val, err);
+        if (!rc && val.n != 1)
+            rc = nnh_error_set(err, NNH_EPARSE, "a value of %zu entries (1 expected)", val.n);
+        if (rc) {
+            ox_const_free(&val);
+            return rc;
+        }
+    }
+    double v = val.v ? val.v[0] : 0.0;
+    int rc = make(out, &s, val.dtype, err);
+    for (size_t i = 0; !rc && i < out->n; i++)
+        out->v[i] = v;
+    ox_const_free(&val);
+    return rc;
+}
+
 int ox_fold(const Onnx__NodeProto *nd, const ox_const *const *in, size_t n_in, ox_const *out,
             nnh_error *err)
 {
@@ -345,6 +376,8 @@ int ox_fold(const Onnx__NodeProto *nd, const ox_const *const *in, size_t n_in, o
         return fold_transpose(nd, x, out, err);
     if (ox_op_is(nd, "Slice"))
         return fold_slice(nd, in, n_in, out, err);
+    if (ox_op_is(nd, "ConstantOfShape"))
+        return fold_constant_of_shape(nd, x, out, err);
     if (ox_op_is(nd, "Identity") || ox_op_is(nd, "Neg")) {
         if ((rc = make(out, &x->shape, x->dtype, err)))
             return rc;

@@ -647,6 +647,44 @@ START_TEST(test_dynamic_reshape_folded)
 }
 END_TEST
 
+/* torch.nn.ZeroPad2d as PyTorch exports it: the pads vector is computed from
+ * ConstantOfShape, Concat, Reshape, a reversing Slice, Transpose and Cast. */
+START_TEST(test_torch_pad_subgraph)
+{
+    mb b;
+    mb_init(&b);
+    mb_input(&b, "x", 4, (const long long[]){-1, 1, 2, 2});
+    mb_init_t(&b, "four", 1, (const long long[]){1}, (const double[]){4}, ST_I64);
+    mb_init_t(&b, "ones", 1, (const long long[]){4}, (const double[]){1, 1, 2, 1}, ST_I64);
+    mb_init_t(&b, "pairs", 1, (const long long[]){2}, (const double[]){-1, 2}, ST_I64);
+    mb_init_t(&b, "flat", 1, (const long long[]){1}, (const double[]){-1}, ST_I64);
+    mb_init_t(&b, "st", 1, (const long long[]){1}, (const double[]){-1}, ST_I64);
+    mb_init_t(&b, "en", 1, (const long long[]){1}, (const double[]){-9.2e18}, ST_I64);
+    mb_init_t(&b, "ax", 1, (const long long[]){1}, (const double[]){0}, ST_I64);
+    mb_init_t(&b, "step", 1, (const long long[]){1}, (const double[]){-1}, ST_I64);
+    Onnx__NodeProto *cs = mb_node(&b, "ConstantOfShape", "zeros", "four", "z");
+    mb_attr_t(&b, cs, "value", mb_tensor(&b, NULL, 1, (const long long[]){1},
+                                         (const double[]){0}, ST_I64));
+    mb_attr_i(&b, mb_node(&b, "Concat", "cat", "ones,z", "c"), "axis", 0);
+    mb_node(&b, "Reshape", "rs", "c,pairs", "r");           /* [[1,1],[2,1],[0,0],[0,0]] */
+    mb_node(&b, "Slice", "rev", "r,st,en,ax,step", "v");   /* rows reversed */
+    mb_attr_ints(&b, mb_node(&b, "Transpose", "tr", "v", "t"), "perm", 2,
+                 (const long long[]){1, 0});                /* [[0,0,2,1],[0,0,1,1]] */
+    mb_node(&b, "Reshape", "rs2", "t,flat", "p");
+    mb_attr_i(&b, mb_node(&b, "Cast", "cast", "p", "pads"), "to",
+              ONNX__TENSOR_PROTO__DATA_TYPE__INT64);
+    mb_node(&b, "Pad", "pad", "x,pads", "y"); /* H: 2 before, 1 after; W: 1 and 1 */
+    mb_output(&b, "y");
+    nnh_network *net = mb_load_ok(&b, 4, 1, 20);
+    double y[20];
+    mb_eval(net, (const double[]){1, 2, 3, 4}, y);
+    const double e[20] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 0, 0, 3, 4, 0, 0, 0, 0, 0};
+    expect_close(y, e, 20, "torch pad");
+    nnh_network_free(net);
+    mb_free(&b);
+}
+END_TEST
+
 /* ---- MATLAB-style MLP: every dense layer is a whole-input Conv ------------------ */
 
 START_TEST(test_matlab_style_mlp)
@@ -858,6 +896,7 @@ int main(void)
     tcase_add_test(tc, test_flatten_transpose_layout);
     tcase_add_test(tc, test_map_kinds_compose);
     tcase_add_test(tc, test_dynamic_reshape_folded);
+    tcase_add_test(tc, test_torch_pad_subgraph);
     tcase_add_test(tc, test_matlab_style_mlp);
     tcase_add_test(tc, test_refusals_name_the_node);
     tcase_add_test(tc, test_dense_size_limit);
