@@ -20,6 +20,15 @@ size_t ox_shape_count(const ox_shape *s)
     return n;
 }
 
+void ox_next_index(int64_t *idx, const ox_shape *s)
+{
+    for (int i = s->rank - 1; i >= 0; i--) {
+        if (++idx[i] < s->d[i])
+            return;
+        idx[i] = 0;
+    }
+}
+
 const char *ox_shape_str(const ox_shape *s, char *buf, size_t len)
 {
     size_t used = 0;
@@ -177,6 +186,7 @@ int ox_tensor_decode(const Onnx__TensorProto *t, const char *file, const char *w
     if (!out->v)
         return nnh_error_set(err, NNH_ENOMEM, "%s: out of memory decoding %s", file, what);
     out->n = n;
+    out->dtype = dt;
     for (size_t i = 0; i < n; i++)
         out->v[i] = raw ? raw_elem(t->raw_data.data + i * es, dt) : typed_elem(t, dt, i);
     return NNH_OK;
@@ -194,6 +204,24 @@ int ox_const_reshape(const ox_const *src, const ox_shape *shape, ox_const *out, 
         memcpy(out->v, src->v, src->n * sizeof(double));
     out->n = src->n;
     out->shape = *shape;
+    out->dtype = src->dtype;
+    return NNH_OK;
+}
+
+int ox_broadcast_shape(const ox_shape *a, const ox_shape *b, ox_shape *res, nnh_error *err)
+{
+    int r = a->rank > b->rank ? a->rank : b->rank;
+    res->rank = r;
+    for (int i = 0; i < r; i++) {
+        int ia = i - (r - a->rank), ib = i - (r - b->rank);
+        int64_t da = ia >= 0 ? a->d[ia] : 1, db = ib >= 0 ? b->d[ib] : 1;
+        if (da != db && da != 1 && db != 1) {
+            char x[256], y[256];
+            return nnh_error_set(err, NNH_EPARSE, "shapes %s and %s do not broadcast",
+                                 ox_shape_str(a, x, sizeof x), ox_shape_str(b, y, sizeof y));
+        }
+        res->d[i] = da == 1 ? db : da;
+    }
     return NNH_OK;
 }
 

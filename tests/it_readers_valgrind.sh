@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the readers' Check tests (ONNX, .nnet, VNNLIB) under valgrind without
+# Runs the readers' Check tests (ONNX incl. convolutions, .nnet, VNNLIB) under valgrind without
 # forking, so every invalid access or leak in a reader fails this test.
 # A listed test binary that is missing is a failure, not a skip.
 set -euo pipefail
@@ -9,7 +9,7 @@ if ! command -v valgrind >/dev/null 2>&1; then
 fi
 dir="${NNH_BINARY_DIR:?NNH_BINARY_DIR is not set}"
 status=0
-for t in test_onnx test_nnet test_vnnlib; do
+for t in test_onnx test_onnx_conv test_nnet test_vnnlib; do
     bin="$dir/$t"
     if [ ! -x "$bin" ]; then
         echo "FAIL: $bin has not been built"

@@ -1,7 +1,11 @@
-/* Tests of the bundled example networks (examples/digits_*.onnx): every file
- * loads with the expected sizes and activations, reproduces the float64
- * reference outputs of scripts/train-examples.py, and reaches the accuracy
- * recorded in examples/digits_accuracy.csv on the whole held-out split. */
+/* Tests of the bundled example networks (examples/digits_*.onnx MLPs and
+ * examples/cnn_digits_*.onnx CNNs): every file loads with the expected sizes
+ * and activations, reproduces the float64 reference outputs of
+ * scripts/train-examples.py, and reaches the accuracy recorded in
+ * examples/[cnn_]digits_accuracy.csv on the whole held-out split; every
+ * engine's bounds on the CNNs contain sampled points and nest. */
+#include "nnh_clock.h"
+#include "nnh_soundness.h"
 #include "nnh_test.h"
 #include "nnhull/io.h"
 #include "nnhull/nnhull.h"
@@ -21,11 +25,31 @@ static const char *acts[] = {"sigmoid", "tanh", "softplus", "elu", "selu", "relu
 static const char *archs[] = {"64x10x10x10x10x10", "64x32x32x10"};
 #define N_ACTS ((int)(sizeof acts / sizeof *acts))
 #define N_NETS (N_ACTS * (int)(sizeof archs / sizeof *archs))
+/* CNNs: layer widths after lowering (conv: Conv-Pad-BN-act-AvgPool-Conv-act
+ * then Linear; strided: two stride-2 Convs with act then Linear) */
+static const char *cnn_acts[] = {"sigmoid", "tanh", "relu"};
+static const char *cnn_archs[] = {"conv", "strided"};
+static const int cnn_sizes[2][4] = {{64, 256, 32, 10}, {64, 128, 64, 10}};
+#define N_CNN_ACTS ((int)(sizeof cnn_acts / sizeof *cnn_acts))
+#define N_CNN (N_CNN_ACTS * (int)(sizeof cnn_archs / sizeof *cnn_archs))
 
-/* Network i of the loop tests: activation i % N_ACTS, architecture i / N_ACTS. */
+/* Network i of the loop tests: the MLPs (activation i % N_ACTS, architecture
+ * i / N_ACTS), then from i = N_NETS the CNNs. */
 static void net_name(int i, char *buf, size_t n)
 {
-    snprintf(buf, n, "digits_%s_%s.onnx", acts[i % N_ACTS], archs[i / N_ACTS]);
+    if (i < N_NETS) {
+        snprintf(buf, n, "digits_%s_%s.onnx", acts[i % N_ACTS], archs[i / N_ACTS]);
+    } else {
+        int j = i - N_NETS;
+        snprintf(buf, n, "cnn_digits_%s_%s.onnx", cnn_acts[j % N_CNN_ACTS],
+                 cnn_archs[j / N_CNN_ACTS]);
+    }
+}
+
+/* The table (kind "reference_outputs" or "accuracy") that lists network net. */
+static void table_name(const char *net, const char *kind, char *buf, size_t n)
+{
+    snprintf(buf, n, "%s_%s.csv", strncmp(net, "cnn_", 4) == 0 ? "cnn_digits" : "digits", kind);
 }
 
 /* "64x32x32x10" -> {64, 32, 32, 10}; returns the count. */
@@ -115,7 +139,9 @@ static rows *read_rows(const char *name)
  * in row order 0..N_REF_ROWS-1. */
 static void read_reference(const char *net, double ref[N_REF_ROWS][N_OUT])
 {
-    FILE *f = open_csv("digits_reference_outputs.csv");
+    char table[128];
+    table_name(net, "reference_outputs", table, sizeof table);
+    FILE *f = open_csv(table);
     char *line = NULL;
     size_t cap = 0;
     size_t len = strlen(net);
@@ -142,7 +168,9 @@ static void read_reference(const char *net, double ref[N_REF_ROWS][N_OUT])
  * printed from it). */
 static void read_accuracy(const char *net, int *n_test, int *correct)
 {
-    FILE *f = open_csv("digits_accuracy.csv");
+    char table[128];
+    table_name(net, "accuracy", table, sizeof table);
+    FILE *f = open_csv(table);
     char *line = NULL;
     size_t cap = 0;
     size_t len = strlen(net);
@@ -184,6 +212,30 @@ START_TEST(test_all_networks_present)
         ck_assert_msg(seen == 1, "examples/%s is missing", name);
     }
     globfree(&g);
+    rc = glob(nnh_src_path("examples/cnn_digits_*.onnx"), 0, NULL, &g);
+    ck_assert_msg(rc == 0, "no examples/cnn_digits_*.onnx in the repository");
+    ck_assert_int_eq((int)g.gl_pathc, N_CNN);
+    globfree(&g);
+}
+END_TEST
+
+/* The CNNs load as three dense layers of the lowered widths. */
+START_TEST(test_cnn_structure)
+{
+    char name[128];
+    net_name(N_NETS + _i, name, sizeof name);
+    nnh_network *net = load_example(name);
+    nnh_act_kind kind;
+    ck_assert_int_eq(nnh_act_parse(cnn_acts[_i % N_CNN_ACTS], &kind), 0);
+    const int *sz = cnn_sizes[_i / N_CNN_ACTS];
+    ck_assert_int_eq(net->n_inputs, N_IN);
+    ck_assert_int_eq(net->n_layers, 3);
+    for (int k = 0; k < 3; k++) {
+        ck_assert_int_eq(net->layers[k].n_in, sz[k]);
+        ck_assert_int_eq(net->layers[k].n_out, sz[k + 1]);
+        ck_assert_int_eq(net->layers[k].act.kind, k == 2 ? NNH_ACT_IDENTITY : kind);
+    }
+    nnh_network_free(net);
 }
 END_TEST
 
@@ -283,14 +335,67 @@ START_TEST(test_accuracy)
 }
 END_TEST
 
+/* ibp, crown and hull on a box of radius 0.02 around the first test image
+ * (clipped to [0,1]): sampled points lie within every bound set, and hull is
+ * within crown within ibp. */
+START_TEST(test_cnn_bounds_sound)
+{
+    char name[128];
+    net_name(N_NETS + _i, name, sizeof name);
+    nnh_network *net = load_example(name);
+    rows *in = read_rows("digits_test_inputs.csv");
+    double lo[N_IN], hi[N_IN];
+    for (int j = 0; j < N_IN; j++) {
+        lo[j] = fmax(in->x[0][j] - 0.02, 0.0);
+        hi[j] = fmin(in->x[0][j] + 0.02, 1.0);
+    }
+    const nnh_method ms[3] = {NNH_METHOD_IBP, NNH_METHOD_CROWN, NNH_METHOD_HULL};
+    nnh_bounds *b[3];
+    double secs[3];
+    for (int m = 0; m < 3; m++) {
+        nnh_error err;
+        nnh_bound_opts o;
+        nnh_bound_opts_init(&o);
+        o.method = ms[m];
+        o.time_limit = 15.0; /* past it, remaining neurons keep crown's bounds */
+        ck_assert_int_eq(nnh_bounds_create(net, lo, hi, &b[m], &err), 0);
+        double t = nnh_now();
+        int rc = nnh_bounds_compute(net, b[m], &o, NULL, NULL, NULL, &err);
+        secs[m] = nnh_now() - t;
+        ck_assert_msg(rc == 0, "%s %s: %s", name, nnh_method_name(ms[m]), err.msg);
+    }
+    nnh_sample_report rep[3];
+    nnh_sample_check(net, (const nnh_bounds *const *)b, 3, lo, hi, 2000, 7, rep);
+    for (int m = 0; m < 3; m++)
+        ck_assert_msg(rep[m].worst <= NNH_SAMPLE_TOL, "%s %s: %s", name, nnh_method_name(ms[m]),
+                      nnh_sample_describe(&rep[m]));
+    nnh_assert_within(b[1], b[0], 1e-7, "crown in ibp");
+    nnh_assert_within(b[2], b[1], 1e-7, "hull in crown");
+    const nnh_layer_bounds *B[3] = {&b[0]->layers[2], &b[1]->layers[2], &b[2]->layers[2]};
+    double w[3] = {0, 0, 0};
+    for (int m = 0; m < 3; m++)
+        for (int i = 0; i < N_OUT; i++)
+            w[m] += (B[m]->pre_hi[i] - B[m]->pre_lo[i]) / N_OUT;
+    printf("%-42s mean output width ibp %.4g crown %.4g hull %.4g; seconds crown %.3f hull %.2f\n",
+           name, w[0], w[1], w[2], secs[1], secs[2]);
+    for (int m = 0; m < 3; m++)
+        nnh_bounds_free(b[m]);
+    free(in);
+    nnh_network_free(net);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("examples");
     TCase *tc = tcase_create("digits");
+    tcase_set_timeout(tc, 120); /* hull on the CNNs: up to its 15 s limit each */
     tcase_add_test(tc, test_all_networks_present);
     tcase_add_loop_test(tc, test_structure, 0, N_NETS);
-    tcase_add_loop_test(tc, test_reference_outputs, 0, N_NETS);
-    tcase_add_loop_test(tc, test_accuracy, 0, N_NETS);
+    tcase_add_loop_test(tc, test_reference_outputs, 0, N_NETS + N_CNN);
+    tcase_add_loop_test(tc, test_accuracy, 0, N_NETS + N_CNN);
+    tcase_add_loop_test(tc, test_cnn_structure, 0, N_CNN);
+    tcase_add_loop_test(tc, test_cnn_bounds_sound, 0, N_CNN);
     suite_add_tcase(s, tc);
     return nnh_run_suite(s);
 }

@@ -5,6 +5,7 @@
 #include "nnhull/io.h"
 #include "nnhull/nnhull.h"
 #include "onnx/onnx.pb-c.h"
+#include "onnx_builder.h"
 
 #include <glob.h>
 #include <math.h>
@@ -12,319 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-/* ---- model builder -------------------------------------------------------- */
-
-#define MB_MAX 32
-#define MB_ARENA 1024
-
-typedef struct mb {
-    Onnx__ModelProto model;
-    Onnx__GraphProto graph;
-    Onnx__OperatorSetIdProto opset;
-    Onnx__OperatorSetIdProto *opsets[1];
-    Onnx__NodeProto *nodes[MB_MAX];
-    Onnx__TensorProto *inits[MB_MAX];
-    Onnx__ValueInfoProto *ins[MB_MAX], *outs[4];
-    void *arena[MB_ARENA];
-    int n_arena;
-} mb;
-
-enum { ST_RAW_F, ST_FLOAT, ST_DOUBLE, ST_RAW_D, ST_I64, ST_RAW_I64 };
-
-static void *mb_alloc(mb *b, size_t n)
-{
-    void *p = calloc(1, n ? n : 1);
-    ck_assert_ptr_nonnull(p);
-    ck_assert_int_lt(b->n_arena, MB_ARENA);
-    b->arena[b->n_arena++] = p;
-    return p;
-}
-
-static char *mb_str(mb *b, const char *s)
-{
-    char *d = mb_alloc(b, strlen(s) + 1);
-    memcpy(d, s, strlen(s) + 1);
-    return d;
-}
-
-static void mb_init(mb *b)
-{
-    memset(b, 0, sizeof *b);
-    Onnx__ModelProto m = ONNX__MODEL_PROTO__INIT;
-    Onnx__GraphProto g = ONNX__GRAPH_PROTO__INIT;
-    Onnx__OperatorSetIdProto o = ONNX__OPERATOR_SET_ID_PROTO__INIT;
-    b->model = m;
-    b->graph = g;
-    b->opset = o;
-    b->opset.has_version = 1;
-    b->opset.version = 13;
-    b->opsets[0] = &b->opset;
-    b->model.has_ir_version = 1;
-    b->model.ir_version = 7;
-    b->model.n_opset_import = 1;
-    b->model.opset_import = b->opsets;
-    b->model.graph = &b->graph;
-    b->graph.node = b->nodes;
-    b->graph.initializer = b->inits;
-    b->graph.input = b->ins;
-    b->graph.output = b->outs;
-}
-
-static void mb_free(mb *b)
-{
-    for (int i = 0; i < b->n_arena; i++)
-        free(b->arena[i]);
-    b->n_arena = 0;
-}
-
-/* dims[i] < 0 is a symbolic dimension "N". */
-static Onnx__ValueInfoProto *mb_vinfo(mb *b, const char *name, int rank, const long long *dims)
-{
-    Onnx__ValueInfoProto vi0 = ONNX__VALUE_INFO_PROTO__INIT;
-    Onnx__TypeProto tp0 = ONNX__TYPE_PROTO__INIT;
-    Onnx__TypeProto__Tensor tt0 = ONNX__TYPE_PROTO__TENSOR__INIT;
-    Onnx__TensorShapeProto sp0 = ONNX__TENSOR_SHAPE_PROTO__INIT;
-    Onnx__ValueInfoProto *vi = mb_alloc(b, sizeof *vi);
-    Onnx__TypeProto *tp = mb_alloc(b, sizeof *tp);
-    Onnx__TypeProto__Tensor *tt = mb_alloc(b, sizeof *tt);
-    Onnx__TensorShapeProto *sp = mb_alloc(b, sizeof *sp);
-    *vi = vi0;
-    *tp = tp0;
-    *tt = tt0;
-    *sp = sp0;
-    vi->name = mb_str(b, name);
-    vi->type = tp;
-    tp->value_case = ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE;
-    tp->tensor_type = tt;
-    tt->has_elem_type = 1;
-    tt->elem_type = ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT;
-    tt->shape = sp;
-    sp->n_dim = (size_t)rank;
-    sp->dim = mb_alloc(b, (size_t)rank * sizeof *sp->dim);
-    for (int i = 0; i < rank; i++) {
-        Onnx__TensorShapeProto__Dimension d0 = ONNX__TENSOR_SHAPE_PROTO__DIMENSION__INIT;
-        Onnx__TensorShapeProto__Dimension *d = mb_alloc(b, sizeof *d);
-        *d = d0;
-        if (dims[i] >= 0) {
-            d->value_case = ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE;
-            d->dim_value = dims[i];
-        } else {
-            d->value_case = ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM;
-            d->dim_param = mb_str(b, "N");
-        }
-        sp->dim[i] = d;
-    }
-    return vi;
-}
-
-static void mb_input(mb *b, const char *name, int rank, const long long *dims)
-{
-    b->ins[b->graph.n_input++] = mb_vinfo(b, name, rank, dims);
-}
-
-static void mb_output(mb *b, const char *name)
-{
-    long long d[2] = {1, 1};
-    b->outs[b->graph.n_output++] = mb_vinfo(b, name, 2, d);
-}
-
-static void put_le(uint8_t *p, uint64_t u, int size)
-{
-    for (int i = 0; i < size; i++)
-        p[i] = (uint8_t)(u >> (8 * i));
-}
-
-static Onnx__TensorProto *mb_tensor(mb *b, const char *name, int rank, const long long *dims,
-                                    const double *v, int st)
-{
-    Onnx__TensorProto t0 = ONNX__TENSOR_PROTO__INIT;
-    Onnx__TensorProto *t = mb_alloc(b, sizeof *t);
-    *t = t0;
-    size_t n = 1;
-    if (name)
-        t->name = mb_str(b, name);
-    t->n_dims = (size_t)rank;
-    t->dims = mb_alloc(b, (size_t)rank * sizeof(int64_t));
-    for (int i = 0; i < rank; i++) {
-        t->dims[i] = dims[i];
-        n *= (size_t)dims[i];
-    }
-    t->has_data_type = 1;
-    t->data_type = st == ST_RAW_F || st == ST_FLOAT   ? ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT
-                   : st == ST_DOUBLE || st == ST_RAW_D ? ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE
-                                                       : ONNX__TENSOR_PROTO__DATA_TYPE__INT64;
-    int es = st == ST_RAW_F ? 4 : 8;
-    if (st == ST_RAW_F || st == ST_RAW_D || st == ST_RAW_I64) {
-        t->has_raw_data = 1;
-        t->raw_data.len = n * (size_t)es;
-        t->raw_data.data = mb_alloc(b, n * (size_t)es);
-        for (size_t i = 0; i < n; i++) {
-            uint64_t u;
-            if (st == ST_RAW_F) {
-                float f = (float)v[i];
-                uint32_t w;
-                memcpy(&w, &f, 4);
-                u = w;
-            } else if (st == ST_RAW_D) {
-                memcpy(&u, &v[i], 8);
-            } else {
-                u = (uint64_t)(int64_t)v[i];
-            }
-            put_le(t->raw_data.data + i * (size_t)es, u, es);
-        }
-    } else if (st == ST_FLOAT) {
-        t->n_float_data = n;
-        t->float_data = mb_alloc(b, n * sizeof(float));
-        for (size_t i = 0; i < n; i++)
-            t->float_data[i] = (float)v[i];
-    } else if (st == ST_DOUBLE) {
-        t->n_double_data = n;
-        t->double_data = mb_alloc(b, n * sizeof(double));
-        memcpy(t->double_data, v, n * sizeof(double));
-    } else {
-        t->n_int64_data = n;
-        t->int64_data = mb_alloc(b, n * sizeof(int64_t));
-        for (size_t i = 0; i < n; i++)
-            t->int64_data[i] = (int64_t)v[i];
-    }
-    return t;
-}
-
-static Onnx__TensorProto *mb_init_t(mb *b, const char *name, int rank, const long long *dims,
-                                    const double *v, int st)
-{
-    Onnx__TensorProto *t = mb_tensor(b, name, rank, dims, v, st);
-    b->inits[b->graph.n_initializer++] = t;
-    return t;
-}
-
-static char **mb_split(mb *b, const char *csv, size_t *n)
-{
-    *n = 0;
-    if (!csv)
-        return NULL;
-    size_t cnt = 1;
-    for (const char *p = csv; *p; p++)
-        cnt += *p == ',';
-    char **v = mb_alloc(b, cnt * sizeof(char *));
-    const char *s = csv;
-    for (size_t i = 0; i < cnt; i++) {
-        const char *e = strchr(s, ',');
-        size_t len = e ? (size_t)(e - s) : strlen(s);
-        v[i] = mb_alloc(b, len + 1);
-        memcpy(v[i], s, len);
-        s = e ? e + 1 : s + len;
-    }
-    *n = cnt;
-    return v;
-}
-
-static Onnx__NodeProto *mb_node(mb *b, const char *op, const char *name, const char *ins,
-                                const char *outs)
-{
-    Onnx__NodeProto n0 = ONNX__NODE_PROTO__INIT;
-    Onnx__NodeProto *nd = mb_alloc(b, sizeof *nd);
-    *nd = n0;
-    nd->op_type = mb_str(b, op);
-    if (name)
-        nd->name = mb_str(b, name);
-    nd->input = mb_split(b, ins, &nd->n_input);
-    nd->output = mb_split(b, outs, &nd->n_output);
-    nd->attribute = mb_alloc(b, 8 * sizeof *nd->attribute);
-    ck_assert_int_lt(b->graph.n_node, MB_MAX);
-    b->nodes[b->graph.n_node++] = nd;
-    return nd;
-}
-
-static Onnx__AttributeProto *mb_attr(mb *b, Onnx__NodeProto *nd, const char *name, int type)
-{
-    Onnx__AttributeProto a0 = ONNX__ATTRIBUTE_PROTO__INIT;
-    Onnx__AttributeProto *a = mb_alloc(b, sizeof *a);
-    *a = a0;
-    a->name = mb_str(b, name);
-    a->has_type = 1;
-    a->type = type;
-    ck_assert_int_lt(nd->n_attribute, 8);
-    nd->attribute[nd->n_attribute++] = a;
-    return a;
-}
-
-static void mb_attr_f(mb *b, Onnx__NodeProto *nd, const char *name, float f)
-{
-    Onnx__AttributeProto *a = mb_attr(b, nd, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOAT);
-    a->has_f = 1;
-    a->f = f;
-}
-
-static void mb_attr_i(mb *b, Onnx__NodeProto *nd, const char *name, long long i)
-{
-    Onnx__AttributeProto *a = mb_attr(b, nd, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT);
-    a->has_i = 1;
-    a->i = i;
-}
-
-static void mb_attr_t(mb *b, Onnx__NodeProto *nd, const char *name, Onnx__TensorProto *t)
-{
-    Onnx__AttributeProto *a = mb_attr(b, nd, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__TENSOR);
-    a->t = t;
-}
-
-static uint8_t *mb_pack(mb *b, size_t *len)
-{
-    *len = onnx__model_proto__get_packed_size(&b->model);
-    uint8_t *buf = mb_alloc(b, *len);
-    ck_assert_uint_eq(onnx__model_proto__pack(&b->model, buf), *len);
-    return buf;
-}
-
-static int mb_load(mb *b, int strip, nnh_network **net, nnh_error *err)
-{
-    size_t len;
-    uint8_t *buf = mb_pack(b, &len);
-    nnh_load_opts o;
-    nnh_load_opts_init(&o);
-    o.strip_softmax = strip;
-    nnh_error_clear(err);
-    return nnh_load_onnx_buffer(buf, len, "model.onnx", &o, net, err);
-}
-
-/* Load, require success and a network of the given shape. */
-static nnh_network *mb_load_ok(mb *b, int n_in, int n_layers, int n_out)
-{
-    nnh_network *net = NULL;
-    nnh_error err;
-    int rc = mb_load(b, 0, &net, &err);
-    ck_assert_msg(rc == 0, "load failed: %s", err.msg);
-    ck_assert_int_eq(net->n_inputs, n_in);
-    ck_assert_int_eq(net->n_layers, n_layers);
-    ck_assert_int_eq(nnh_network_n_outputs(net), n_out);
-    ck_assert_str_eq(net->format, "onnx");
-    ck_assert_str_eq(net->source, "model.onnx");
-    ck_assert_int_eq(nnh_network_validate(net, &err), 0);
-    return net;
-}
-
-/* Load, require failure with code and every needle in the message. */
-static void mb_load_fails(mb *b, int strip, int code, const char *n1, const char *n2,
-                          const char *n3)
-{
-    nnh_network *net = NULL;
-    nnh_error err;
-    int rc = mb_load(b, strip, &net, &err);
-    ck_assert_msg(rc == code, "expected code %d, got %d (%s)", code, rc, err.msg);
-    ck_assert_ptr_null(net);
-    const char *need[4] = {"model.onnx", n1, n2, n3};
-    for (int i = 0; i < 4; i++)
-        if (need[i])
-            ck_assert_msg(strstr(err.msg, need[i]) != NULL, "message '%s' lacks '%s'", err.msg,
-                          need[i]);
-}
-
-static void eval(const nnh_network *net, const double *x, double *y)
-{
-    ck_assert_int_eq(nnh_network_eval(net, x, y, NULL), 0);
-}
 
 static const long long D1x2[2] = {1, 2}, D1x3[2] = {1, 3}, D2[1] = {2}, D2x2[2] = {2, 2};
 
@@ -361,7 +49,7 @@ START_TEST(test_gemm_attributes)
                 nnh_network *net = mb_load_ok(&b, 3, 1, 2);
                 for (int s = 0; s < 3; s++) {
                     double y[2];
-                    eval(net, xs[s], y);
+                    mb_eval(net, xs[s], y);
                     for (int n = 0; n < 2; n++) {
                         double e = cs ? 2.0 * cv[n] : 0.0;
                         for (int k = 0; k < 3; k++)
@@ -389,7 +77,7 @@ START_TEST(test_gemm_literal_and_variable_b)
     mb_output(&b, "y");
     nnh_network *net = mb_load_ok(&b, 3, 1, 2);
     double x[3] = {1, -1, 2}, y[2];
-    eval(net, x, y);
+    mb_eval(net, x, y);
     ck_assert_double_eq_tol(y[0], 1 - 2 + 6 + 1, 1e-12);
     ck_assert_double_eq_tol(y[1], 4 - 5 + 12 - 1, 1e-12);
     nnh_network_free(net);
@@ -413,7 +101,7 @@ START_TEST(test_matmul_both_sides)
     mb_output(&b, "y");
     nnh_network *net = mb_load_ok(&b, 3, 1, 2);
     double y[2];
-    eval(net, x, y);
+    mb_eval(net, x, y);
     ck_assert_double_eq_tol(y[0], 8.5, 1e-12);
     ck_assert_double_eq_tol(y[1], 9.0, 1e-12);
     nnh_network_free(net);
@@ -430,10 +118,10 @@ START_TEST(test_matmul_both_sides)
     net = mb_load_ok(&b, 3, 1, 2);
     ck_assert_int_eq(net->layers[0].act.kind, NNH_ACT_RELU);
     double xn[3] = {-1, 1, -2};
-    eval(net, xn, y);
+    mb_eval(net, xn, y);
     ck_assert_double_eq_tol(y[0], 0.0, 1e-12); /* -8 + 0.5 < 0 */
     ck_assert_double_eq_tol(y[1], 0.0, 1e-12);
-    eval(net, x, y);
+    mb_eval(net, x, y);
     ck_assert_double_eq_tol(y[0], 8.5, 1e-12);
     nnh_network_free(net);
     mb_free(&b);
@@ -460,7 +148,7 @@ START_TEST(test_matmul_chain_folds)
     for (int i = 0; i < 3; i++)
         ck_assert_double_eq(net->layers[0].b[i], 0.0);
     double x[2] = {0.3, -0.7}, y[3];
-    eval(net, x, y);
+    mb_eval(net, x, y);
     double h[2] = {x[0] * W1[0] + x[1] * W1[2], x[0] * W1[1] + x[1] * W1[3]};
     for (int n = 0; n < 3; n++)
         ck_assert_double_eq_tol(y[n], tanh(h[0] * W2[n] + h[1] * W2[3 + n]), 1e-12);
@@ -508,7 +196,7 @@ START_TEST(test_normalisation_folding)
         double x[4], y, h[3], e = 0;
         for (int j = 0; j < 4; j++)
             x[j] = 4 * nnh_test_rand(&st) - 2;
-        eval(net, x, &y);
+        mb_eval(net, x, &y);
         for (int i = 0; i < 3; i++) {
             double z = B[i];
             for (int j = 0; j < 4; j++)
@@ -583,7 +271,7 @@ START_TEST(test_activations_with_parameters)
             ck_assert_double_eq_tol(act->lambda, cases[c].lambda, 1e-15);
         for (double t = -3; t <= 3; t += 0.75) {
             double x[2] = {t, 0.5 - t}, y[2];
-            eval(net, x, y);
+            mb_eval(net, x, y);
             ck_assert_double_eq_tol(y[0], act_ref(&cases[c], x[0] - 2 * x[1]), 1e-12);
             ck_assert_double_eq_tol(y[1], act_ref(&cases[c], 0.5 * x[0] + x[1]), 1e-12);
         }
@@ -625,7 +313,7 @@ START_TEST(test_activation_on_input_and_output)
     mb_output(&b, "y");
     nnh_network *net = mb_load_ok(&b, 2, 3, 2);
     double x[2] = {-1, 2}, y[2];
-    eval(net, x, y);
+    mb_eval(net, x, y);
     ck_assert_double_eq_tol(y[0], 1.5, 1e-12);
     ck_assert_double_eq_tol(y[1], 1 + 1 / (1 + exp(-2.0)), 1e-12);
     nnh_network_free(net);
@@ -692,7 +380,7 @@ START_TEST(test_softmax_refused_and_stripped)
     ck_assert_int_eq(net->softmax_stripped, 1);
     ck_assert_int_eq(net->n_layers, 1);
     double x[2] = {1, -1}, y[2];
-    eval(net, x, y);
+    mb_eval(net, x, y);
     ck_assert_double_eq_tol(y[0], -2, 1e-12); /* logits x W, not probabilities */
     ck_assert_double_eq_tol(y[1], -2, 1e-12);
     nnh_network_free(net);
@@ -712,17 +400,23 @@ END_TEST
 
 START_TEST(test_unsupported_op_named)
 {
-    const long long in[4] = {1, 1, 2, 2}, kd[4] = {1, 1, 1, 1};
-    const double k = 2;
+    const long long in[4] = {1, 1, 2, 2};
     mb b;
     mb_init(&b);
     mb_input(&b, "x", 4, in);
-    mb_init_t(&b, "K", 4, kd, &k, ST_RAW_F);
-    mb_node(&b, "Conv", "Conv_3", "x,K", "c");
+    Onnx__NodeProto *mp = mb_node(&b, "MaxPool", "pool_3", "x", "c");
+    mb_attr_ints(&b, mp, "kernel_shape", 2, (const long long[]){2, 2});
     mb_node(&b, "Relu", "r", "c", "y");
     mb_output(&b, "y");
-    mb_load_fails(&b, 0, NNH_EUNSUPPORTED, "node 'Conv_3' (op Conv) is not supported",
-                  "fully-connected", NULL);
+    mb_load_fails(&b, 0, NNH_EUNSUPPORTED, "node 'pool_3' (op MaxPool) is not supported",
+                  "max pooling", NULL);
+    mb_free(&b);
+    /* an operator nnhull does not know at all */
+    mb_init(&b);
+    mb_input(&b, "x", 4, in);
+    mb_node(&b, "Einsum", "ein", "x", "y");
+    mb_output(&b, "y");
+    mb_load_fails(&b, 0, NNH_EUNSUPPORTED, "node 'ein' (op Einsum)", "affine operators", NULL);
     mb_free(&b);
 }
 END_TEST
@@ -801,7 +495,7 @@ START_TEST(test_reshape_family_unsorted)
     mb_output(&b, "y");
     nnh_network *net = mb_load_ok(&b, 4, 1, 2);
     double x[4] = {1, -1, 2, 0.5}, y[2];
-    eval(net, x, y);
+    mb_eval(net, x, y);
     ck_assert_double_eq_tol(y[0], 1 - 2 + 6 + 2 + 1, 1e-12);
     ck_assert_double_eq_tol(y[1], -1 + 0 + 2 + 0.25 + 2, 1e-12);
     nnh_network_free(net);
@@ -1128,8 +822,8 @@ START_TEST(test_shared_exact_values)
     for (double a = -2; a <= 2; a += 0.5)
         for (double c = -2; c <= 2; c += 0.5) {
             double x[2] = {a, c}, y[3], ys[3];
-            eval(net, x, y);
-            eval(sig, x, ys);
+            mb_eval(net, x, y);
+            mb_eval(sig, x, ys);
             double h0 = fmax(a + c, 0), h1 = fmax(-a - c, 0);
             double s0 = 1 / (1 + exp(-(a + c))), s1 = 1 / (1 + exp(a + c));
             ck_assert_double_eq_tol(y[0], 2 * h0 - h1, 1e-12);
@@ -1144,14 +838,14 @@ START_TEST(test_shared_exact_values)
     net = load_shared("vnncomp2021_test/test_small.onnx");
     for (double x = -4; x <= 4; x += 0.125) {
         double y;
-        eval(net, &x, &y);
+        mb_eval(net, &x, &y);
         ck_assert_double_eq_tol(y, 24 * fmax(x + 1.5, 0) + 18.5, 1e-12);
     }
     nnh_network_free(net);
     /* layer-zoo gemm: Y = 0.25 X B^T + 0.5 C on a [2,2] input (row-wise) */
     net = load_shared("marabou/onnx/layer-zoo/gemm.onnx");
     double x[4] = {1, -2, 0.5, 3}, y[4], B[4] = {0.5, 1, 1.5, 2}, C[2] = {3, 4.5};
-    eval(net, x, y);
+    mb_eval(net, x, y);
     for (int m = 0; m < 2; m++)
         for (int n = 0; n < 2; n++)
             ck_assert_double_eq_tol(
@@ -1193,7 +887,7 @@ START_TEST(test_shared_mnist_accuracy)
         int correct = 0;
         for (int i = 0; i < 100; i++) {
             double y[10];
-            eval(net, X[i], y);
+            mb_eval(net, X[i], y);
             int best = 0;
             for (int c = 1; c < 10; c++)
                 best = y[c] > y[best] ? c : best;
@@ -1232,7 +926,7 @@ START_TEST(test_shared_acas_counterexamples)
         }
         fclose(fp);
         double y[5];
-        eval(net, v, y);
+        mb_eval(net, v, y);
         for (int i = 0; i < 5; i++)
             worst = fmax(worst, fabs(y[i] - v[5 + i]));
         nnh_network_free(net);
