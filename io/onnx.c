@@ -274,19 +274,26 @@ static int push_layer(ox_loader *L, const nnh_activation *act)
     nnh_layer *ly = &L->layers[L->n_layers];
     memset(ly, 0, sizeof *ly);
     size_t cells = L->map.n_out * L->map.n_in; /* both <= OX_MAX_ELEMS: no overflow */
-    if (cells > OX_MAX_ELEMS - L->n_weights)
-        return nnh_error_set(L->err, NNH_EUNSUPPORTED,
-                             "%s: layer %d (%zu x %zu) would bring the dense weights to %zu "
-                             "(%.0f MiB), above the reader's limit of %zu (convolutions are "
-                             "stored as dense layers for now)",
-                             L->file, L->n_layers, L->map.n_out, L->map.n_in,
-                             L->n_weights + cells,
-                             (double)(L->n_weights + cells) * sizeof(double) / 1048576.0,
-                             (size_t)OX_MAX_ELEMS);
-    L->n_weights += cells;
-    int rc = ox_map_dense(&L->map, &ly->W, &e);
-    if (rc)
-        return nnh_error_set(L->err, rc, "%s: layer %d: %s", L->file, L->n_layers, e.msg);
+    int rc;
+    if (L->map.kind != OX_MAP_DENSE && ox_map_nnz(&L->map) < cells / OX_SPARSE_RATIO) {
+        /* a convolution, pooling or scaling stays in compressed rows */
+        rc = ox_map_sparse(&L->map, &ly->sp_start, &ly->sp_col, &ly->sp_val, &e);
+        if (rc)
+            return nnh_error_set(L->err, rc, "%s: layer %d: %s", L->file, L->n_layers, e.msg);
+    } else {
+        if (cells > OX_MAX_ELEMS - L->n_weights)
+            return nnh_error_set(L->err, NNH_EUNSUPPORTED,
+                                 "%s: layer %d (%zu x %zu) would bring the dense weights to %zu "
+                                 "(%.0f MiB), above the reader's limit of %zu",
+                                 L->file, L->n_layers, L->map.n_out, L->map.n_in,
+                                 L->n_weights + cells,
+                                 (double)(L->n_weights + cells) * sizeof(double) / 1048576.0,
+                                 (size_t)OX_MAX_ELEMS);
+        L->n_weights += cells;
+        rc = ox_map_dense(&L->map, &ly->W, &e);
+        if (rc)
+            return nnh_error_set(L->err, rc, "%s: layer %d: %s", L->file, L->n_layers, e.msg);
+    }
     ly->n_in = (int)L->map.n_in;
     ly->n_out = (int)L->map.n_out;
     ly->b = L->map.c; /* the map's offset becomes the bias */
@@ -569,16 +576,15 @@ static int assemble(ox_loader *L, const char *name, nnh_network **out)
     for (int k = 0; k < L->n_layers; k++)
         sizes[k + 1] = L->layers[k].n_out;
     nnh_network *net;
-    rc = nnh_network_create(&net, L->n_layers, sizes, L->err);
+    rc = nnh_network_alloc(&net, L->n_layers, sizes, L->err);
     free(sizes);
     if (rc)
         return nnh_error_prefix(L->err, "%s", L->file);
     for (int k = 0; k < L->n_layers; k++) {
         nnh_layer *d = &net->layers[k], *s = &L->layers[k];
-        free(d->W);
         free(d->b);
         *d = *s;
-        s->W = s->b = NULL;
+        memset(s, 0, sizeof *s);
     }
     net->softmax_stripped = L->softmax_node >= 0;
     net->format = strdup("onnx");
@@ -602,6 +608,9 @@ static void loader_free(ox_loader *L)
     free(L->byname);
     for (int k = 0; k < L->n_layers; k++) {
         free(L->layers[k].W);
+        free(L->layers[k].sp_start);
+        free(L->layers[k].sp_col);
+        free(L->layers[k].sp_val);
         free(L->layers[k].b);
     }
     free(L->layers);

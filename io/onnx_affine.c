@@ -288,6 +288,91 @@ int ox_map_dense(const ox_map *m, double **W, nnh_error *err)
     return NNH_OK;
 }
 
+size_t ox_map_nnz(const ox_map *m)
+{
+    return m->kind == OX_MAP_DENSE ? m->n_out * m->n_in
+           : m->kind == OX_MAP_SPARSE ? m->S.nnz
+                                      : m->n_out;
+}
+
+typedef struct col_val {
+    uint32_t col;
+    double val;
+} col_val;
+
+static int cmp_col(const void *a, const void *b)
+{
+    uint32_t x = ((const col_val *)a)->col, y = ((const col_val *)b)->col;
+    return (x > y) - (x < y);
+}
+
+/* Row i of A as (column, value) pairs into buf; returns their number. */
+static size_t map_row(const ox_map *m, size_t i, col_val *buf)
+{
+    if (m->kind == OX_MAP_IDENT || m->kind == OX_MAP_DIAG) {
+        buf[0].col = (uint32_t)i;
+        buf[0].val = m->kind == OX_MAP_DIAG ? m->A[i] : 1.0;
+        return 1;
+    }
+    size_t n = 0;
+    if (m->kind == OX_MAP_SPARSE)
+        for (size_t e = m->S.start[i]; e < m->S.start[i + 1]; e++, n++)
+            buf[n] = (col_val){m->S.col[e], m->S.val[e]};
+    else
+        for (size_t j = 0; j < m->n_in; j++)
+            buf[n++] = (col_val){(uint32_t)j, m->A[i * m->n_in + j]};
+    return n;
+}
+
+int ox_map_sparse(const ox_map *m, size_t **start, int **col, double **val, nnh_error *err)
+{
+    size_t nnz = ox_map_nnz(m), widest = 1;
+    for (size_t i = 0; m->kind == OX_MAP_SPARSE && i < m->n_out; i++)
+        if (m->S.start[i + 1] - m->S.start[i] > widest)
+            widest = m->S.start[i + 1] - m->S.start[i];
+    if (m->kind == OX_MAP_DENSE)
+        widest = m->n_in;
+    *start = malloc((m->n_out + 1) * sizeof **start);
+    *col = malloc((nnz + 1) * sizeof **col);
+    *val = malloc((nnz + 1) * sizeof **val);
+    col_val *buf = malloc(widest * sizeof *buf);
+    if (!*start || !*col || !*val || !buf) {
+        free(*start);
+        free(*col);
+        free(*val);
+        free(buf);
+        *start = NULL;
+        *col = NULL;
+        *val = NULL;
+        return nnh_error_set(err, NNH_ENOMEM, "out of memory for a sparse %zu x %zu layer",
+                             m->n_out, m->n_in);
+    }
+    size_t pos = 0;
+    for (size_t i = 0; i < m->n_out; i++) {
+        (*start)[i] = pos;
+        size_t n = map_row(m, i, buf);
+        qsort(buf, n, sizeof *buf, cmp_col);
+        for (size_t t = 0; t < n; t++) {
+            if (pos > (*start)[i] && (*col)[pos - 1] == (int)buf[t].col)
+                (*val)[pos - 1] += buf[t].val;
+            else {
+                (*col)[pos] = (int)buf[t].col;
+                (*val)[pos++] = buf[t].val;
+            }
+        }
+        size_t keep = (*start)[i]; /* drop zeros (and sums that cancelled) */
+        for (size_t e = (*start)[i]; e < pos; e++)
+            if ((*val)[e] != 0.0) {
+                (*col)[keep] = (*col)[e];
+                (*val)[keep++] = (*val)[e];
+            }
+        pos = keep;
+    }
+    (*start)[m->n_out] = pos;
+    free(buf);
+    return NNH_OK;
+}
+
 int ox_block_matrix(const double *coef, size_t rr, size_t mo, size_t kk, size_t cc, double **M,
                     nnh_error *err)
 {

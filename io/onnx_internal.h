@@ -15,6 +15,9 @@
 /* Largest tensor or dense matrix the reader builds (doubles): bounds memory
  * use on hostile shapes; far above any fully-connected net we target. */
 #define OX_MAX_ELEMS ((size_t)1 << 27)
+/* A layer whose pending map is not dense and stores fewer than n_out n_in /
+ * OX_SPARSE_RATIO entries is kept in compressed rows (a convolution). */
+#define OX_SPARSE_RATIO 4
 #define OX_MAX_I64 ((int64_t)1 << 27) /* the same bound for signed sizes */
 
 typedef struct ox_shape {
@@ -156,6 +159,12 @@ int ox_map_apply(ox_map *m, const double *M, size_t rows, const double *d, nnh_e
 int ox_map_apply_csr(ox_map *m, const ox_csr *P, const double *d, nnh_error *err);
 /* Dense n_out x n_in copy of A (caller frees). */
 int ox_map_dense(const ox_map *m, double **W, nnh_error *err);
+/* Number of entries A stores (n_out x n_in when dense). */
+size_t ox_map_nnz(const ox_map *m);
+/* A in the network model's compressed rows (nnh_layer sp_*): columns strictly
+ * increasing in each row, repeated columns summed, zeros dropped; the caller
+ * frees the three arrays. */
+int ox_map_sparse(const ox_map *m, size_t **start, int **col, double **val, nnh_error *err);
 
 /* Dense matrix of the linear map out[(r*mo + i)*cc + j] += sum_k coef[i*kk + k] *
  * in[(r*kk + k)*cc + j] for r < rr, j < cc: a (block) matrix product acting on

@@ -39,7 +39,7 @@ typedef struct ox_loader {
     int n_layers, cap_layers;
     size_t n_inputs;
     int softmax_node; /* a Softmax seen on the chain, -1 if none */
-    size_t n_weights; /* dense weights in the layers so far (memory cap) */
+    size_t n_weights; /* weights of the dense layers so far (memory cap) */
 } ox_loader;
 
 /* s when non-empty, def otherwise. */

@@ -1,6 +1,7 @@
 /* ONNX reader, lowering: Conv, AveragePool, Pad and Transpose as sparse linear
  * operators in compressed rows, one row per output neuron listing its receptive
- * field (input index, weight). The pending map composes them; layers densify. */
+ * field (input index, weight). The pending map composes them; a layer closed
+ * on a sparse map stays sparse when that is much smaller than dense. */
 #include "onnx_internal.h"
 
 #include <stdlib.h>

@@ -795,7 +795,9 @@ END_TEST
 
 /* ---- size limit -------------------------------------------------------------------- */
 
-START_TEST(test_dense_size_limit)
+/* A 512x512 convolution would be a 262144 x 262144 dense matrix (far above
+ * the dense limit): it loads as a sparse layer of 262144 weights instead. */
+START_TEST(test_big_conv_stays_sparse)
 {
     mb b;
     mb_init(&b);
@@ -804,7 +806,21 @@ START_TEST(test_dense_size_limit)
     mb_node(&b, "Conv", "conv", "x,K", "c");
     mb_node(&b, "Relu", "relu", "c", "y");
     mb_output(&b, "y");
-    mb_load_fails(&b, 0, NNH_EUNSUPPORTED, "262144 x 262144", "limit", "dense");
+    nnh_network *net = NULL;
+    nnh_error err;
+    ck_assert_int_eq(mb_load(&b, 0, &net, &err), 0);
+    ck_assert_int_eq(net->n_layers, 1);
+    const nnh_layer *L = &net->layers[0];
+    ck_assert_ptr_null(L->W);
+    ck_assert_uint_eq(nnh_layer_nnz(L), 262144);
+    double *x = malloc(2 * 262144 * sizeof(double)), *y = x + 262144;
+    for (int i = 0; i < 262144; i++)
+        x[i] = (i % 7) - 3.0;
+    ck_assert_int_eq(nnh_network_eval(net, x, y, NULL), 0);
+    for (int i = 0; i < 262144; i++)
+        ck_assert(y[i] == (x[i] > 0 ? 2 * x[i] : 0.0));
+    free(x);
+    nnh_network_free(net);
     mb_free(&b);
 }
 END_TEST
@@ -899,7 +915,7 @@ int main(void)
     tcase_add_test(tc, test_torch_pad_subgraph);
     tcase_add_test(tc, test_matlab_style_mlp);
     tcase_add_test(tc, test_refusals_name_the_node);
-    tcase_add_test(tc, test_dense_size_limit);
+    tcase_add_test(tc, test_big_conv_stays_sparse);
     tcase_add_test(tc, test_malformed_conv);
     suite_add_tcase(s, tc);
     return nnh_run_suite(s);

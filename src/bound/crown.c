@@ -40,12 +40,17 @@
 
 enum { LO_S, LO_C, UP_S, UP_C }; /* per-neuron line pair, 4 doubles */
 
+/* Rows are back-substituted in chunks of at most this many doubles per
+ * buffer (lam, next): memory stays linear in the network's width. */
+#define CROWN_CHUNK_DOUBLES ((size_t)1 << 21)
+
 typedef struct crown_ws {
-    int rows, width;     /* rows = 2 n_k, width = max layer width */
+    int rows, width;     /* rows = 2 x (neurons per chunk), width = max layer width */
     double *lam, *next;  /* rows x width each */
     double *c;           /* rows */
-    double *lines;       /* 4 x width */
-    double *r;           /* width: sum_m |W_jm| A_m, rounded up */
+    double *lines;       /* 4 per neuron of the layers < k */
+    double *r;           /* 1 per neuron of the layers < k: sum_m |W_jm| A_m, rounded up */
+    size_t *off;         /* first neuron of layer l in lines / r */
     double *in_lo, *in_hi;
 } crown_ws;
 
@@ -56,24 +61,35 @@ static void ws_free(crown_ws *w)
     free(w->c);
     free(w->lines);
     free(w->r);
+    free(w->off);
     free(w->in_lo);
     free(w->in_hi);
 }
 
-static int ws_alloc(crown_ws *w, int rows, int width, int n_in)
+static int ws_alloc(crown_ws *w, const nnh_network *net, int k, int n_sel)
 {
     memset(w, 0, sizeof *w);
-    w->rows = rows;
+    int width = nnh_network_max_width(net);
+    size_t per = CROWN_CHUNK_DOUBLES / (2 * (size_t)width);
+    int chunk = per < 1 ? 1 : per < (size_t)n_sel ? (int)per : n_sel;
+    w->rows = 2 * chunk;
     w->width = width;
-    size_t rw = (size_t)rows * (size_t)width;
+    size_t rw = (size_t)w->rows * (size_t)width, nn = 0;
+    w->off = malloc(((size_t)k + 1) * sizeof *w->off);
+    if (w->off)
+        for (int l = 0; l <= k; l++) {
+            w->off[l] = nn;
+            nn += l < k ? (size_t)net->layers[l].n_out : 0;
+        }
     w->lam = malloc(rw * sizeof(double));
     w->next = malloc(rw * sizeof(double));
-    w->c = malloc((size_t)rows * sizeof(double));
-    w->lines = malloc(4 * (size_t)width * sizeof(double));
-    w->r = malloc((size_t)width * sizeof(double));
-    w->in_lo = malloc((size_t)n_in * sizeof(double));
-    w->in_hi = malloc((size_t)n_in * sizeof(double));
-    if (!w->lam || !w->next || !w->c || !w->lines || !w->r || !w->in_lo || !w->in_hi) {
+    w->c = malloc((size_t)w->rows * sizeof(double));
+    w->lines = malloc((4 * nn + 1) * sizeof(double));
+    w->r = malloc((nn + 1) * sizeof(double));
+    w->in_lo = malloc((size_t)net->n_inputs * sizeof(double));
+    w->in_hi = malloc((size_t)net->n_inputs * sizeof(double));
+    if (!w->off || !w->lam || !w->next || !w->c || !w->lines || !w->r || !w->in_lo ||
+        !w->in_hi) {
         ws_free(w);
         return -1;
     }
@@ -153,17 +169,20 @@ static void neuron_lines(const nnh_activation *a, double L, double U, double plo
 static void input_magnitudes(const nnh_layer *Ly, const double *lines, const double *lo,
                              const double *hi, double *r)
 {
-    int m = Ly->n_in;
     for (int j = 0; j < Ly->n_out; j++) {
         const double *ln = lines + 4 * (size_t)j;
         r[j] = 0.0;
         if (ln[UP_S] == 0.0 && ln[LO_S] == 0.0)
             continue;
-        const double *w = Ly->W + (size_t)j * m;
+        const int *cols;
+        const double *w;
+        int m = nnh_layer_row(Ly, j, &cols, &w);
         double s = 0.0;
-        for (int q = 0; q < m; q++)
-            if (w[q] != 0.0)
-                s += fabs(w[q]) * fmax(fabs(lo[q]), fabs(hi[q]));
+        for (int t = 0; t < m; t++)
+            if (w[t] != 0.0) {
+                int q = NNH_ROW_COL(cols, t);
+                s += fabs(w[t]) * fmax(fabs(lo[q]), fabs(hi[q]));
+            }
         r[j] = nnh_up(s + nnh_dot_error(m, s));
     }
 }
@@ -196,9 +215,15 @@ static double step_row(const double *lam, const nnh_layer *Ly, const double *lin
         acc += mb;
         abs_c += fabs(mb);
         abs_mu += fabs(mu) * r[j];
-        const double *w = Ly->W + (size_t)j * m;
-        for (int q = 0; q < m; q++)
-            next[q] += mu * w[q];
+        const int *cols;
+        const double *w;
+        int len = nnh_layer_row(Ly, j, &cols, &w);
+        if (cols)
+            for (int t = 0; t < len; t++)
+                next[cols[t]] += mu * w[t];
+        else
+            for (int q = 0; q < m; q++)
+                next[q] += mu * w[q];
     }
     double e_const = nnh_dot_error(2 * n + 1, abs_c);
     double e_coef = abs_mu > 0.0 ? nnh_dot_error(n, abs_mu) : 0.0;
@@ -223,25 +248,35 @@ static double concretise_row(const double *lam, int m, const double *lo, const d
     return isnan(out) ? INFINITY : out;
 }
 
-/* Back-substitute the w->rows upper forms through layers k-1, ..., 0: on
- * return row i is lam_i^T x + c_i over the (clamped) input. */
-static void propagate(const nnh_network *net, const nnh_bounds *b, int k, crown_ws *w)
+/* Lines and input magnitudes of every neuron of layers < k (read-only for
+ * all the rows of layer k). */
+static void prepare_layers(const nnh_network *net, const nnh_bounds *b, int k, crown_ws *w)
 {
-    int rows = w->rows, width = w->width;
-    for (int l = k - 1; l >= 0; l--) {
+    for (int l = 0; l < k; l++) {
         const nnh_layer *Ly = &net->layers[l];
         const nnh_layer_bounds *B = &b->layers[l];
+        double *lines = w->lines + 4 * w->off[l];
         for (int j = 0; j < Ly->n_out; j++)
             neuron_lines(&Ly->act, B->pre_lo[j], B->pre_hi[j], B->post_lo[j], B->post_hi[j],
-                         w->lines + 4 * (size_t)j);
+                         lines + 4 * (size_t)j);
         if (l > 0)
-            input_magnitudes(Ly, w->lines, b->layers[l - 1].post_lo, b->layers[l - 1].post_hi,
-                             w->r);
+            input_magnitudes(Ly, lines, b->layers[l - 1].post_lo, b->layers[l - 1].post_hi,
+                             w->r + w->off[l]);
         else
-            input_magnitudes(Ly, w->lines, w->in_lo, w->in_hi, w->r);
+            input_magnitudes(Ly, lines, w->in_lo, w->in_hi, w->r + w->off[l]);
+    }
+}
+
+/* Back-substitute the first rows upper forms through layers k-1, ..., 0: on
+ * return row i is lam_i^T x + c_i over the (clamped) input. */
+static void propagate(const nnh_network *net, int k, int rows, crown_ws *w)
+{
+    int width = w->width;
+    for (int l = k - 1; l >= 0; l--) {
+        const nnh_layer *Ly = &net->layers[l];
         for (int i = 0; i < rows; i++)
-            w->c[i] = step_row(w->lam + (size_t)i * width, Ly, w->lines, w->r, w->c[i],
-                               w->next + (size_t)i * width);
+            w->c[i] = step_row(w->lam + (size_t)i * width, Ly, w->lines + 4 * w->off[l],
+                               w->r + w->off[l], w->c[i], w->next + (size_t)i * width);
         double *t = w->lam;
         w->lam = w->next;
         w->next = t;
@@ -273,41 +308,55 @@ int nnh_crown_layer_sel(const nnh_network *net, nnh_bounds *b, int k, const int 
     if (n_sel <= 0)
         return NNH_OK;
     crown_ws w;
-    if (ws_alloc(&w, 2 * n_sel, nnh_network_max_width(net), net->n_inputs) != 0)
+    if (ws_alloc(&w, net, k, n_sel) != 0)
         return nnh_error_set(err, NNH_ENOMEM, "crown: out of memory at layer %d", k);
-    for (int t = 0; t < n_sel; t++) { /* rows t: z_sel[t], rows n_sel + t: -z_sel[t] */
-        const double *wi = Lk->W + (size_t)sel[t] * Lk->n_in;
-        double *p = w.lam + (size_t)t * w.width, *q = w.lam + (size_t)(n_sel + t) * w.width;
-        for (int m = 0; m < Lk->n_in; m++) {
-            p[m] = wi[m];
-            q[m] = -wi[m];
-        }
-        w.c[t] = Lk->b[sel[t]];
-        w.c[n_sel + t] = -Lk->b[sel[t]];
-    }
     clamped_inputs(net, b, w.in_lo, w.in_hi);
-    propagate(net, b, k, &w);
+    prepare_layers(net, b, k, &w);
     nnh_layer_bounds *L = &b->layers[k];
-    for (int t = 0; t < n_sel; t++) {
-        int i = sel[t];
-        double hi = concretise_row(w.lam + (size_t)t * w.width, net->n_inputs, w.in_lo, w.in_hi,
-                                   w.c[t]);
-        double lo = -concretise_row(w.lam + (size_t)(n_sel + t) * w.width, net->n_inputs,
-                                    w.in_lo, w.in_hi, w.c[n_sel + t]);
-        if (lo > L->pre_lo[i])
-            L->pre_lo[i] = lo;
-        if (hi < L->pre_hi[i])
-            L->pre_hi[i] = hi;
-    }
-    if (lower) { /* -z <= lam^T x + c  <=>  z >= -lam^T x - c (negation is exact) */
-        for (int t = 0; t < n_sel; t++) {
-            const double *lam = w.lam + (size_t)(n_sel + t) * w.width;
-            for (int m = 0; m < net->n_inputs; m++)
-                lower->A[(size_t)t * net->n_inputs + m] = -lam[m];
-            lower->c[t] = -w.c[n_sel + t];
+    int n_in = net->n_inputs, ch = w.rows / 2;
+    for (int t0 = 0; t0 < n_sel; t0 += ch) {
+        int nc = n_sel - t0 < ch ? n_sel - t0 : ch;
+        /* rows t: z_sel[t0 + t], rows nc + t: -z_sel[t0 + t] */
+        for (int t = 0; t < nc; t++) {
+            int i = sel[t0 + t];
+            const int *cols;
+            const double *wi;
+            int len = nnh_layer_row(Lk, i, &cols, &wi);
+            double *p = w.lam + (size_t)t * w.width, *q = w.lam + (size_t)(nc + t) * w.width;
+            if (cols) {
+                memset(p, 0, (size_t)Lk->n_in * sizeof(double));
+                memset(q, 0, (size_t)Lk->n_in * sizeof(double));
+            }
+            for (int e = 0; e < len; e++) {
+                p[NNH_ROW_COL(cols, e)] = wi[e];
+                q[NNH_ROW_COL(cols, e)] = -wi[e];
+            }
+            w.c[t] = Lk->b[i];
+            w.c[nc + t] = -Lk->b[i];
         }
-        memcpy(lower->in_lo, w.in_lo, (size_t)net->n_inputs * sizeof(double));
-        memcpy(lower->in_hi, w.in_hi, (size_t)net->n_inputs * sizeof(double));
+        propagate(net, k, 2 * nc, &w);
+        for (int t = 0; t < nc; t++) {
+            int i = sel[t0 + t];
+            double hi = concretise_row(w.lam + (size_t)t * w.width, n_in, w.in_lo, w.in_hi,
+                                       w.c[t]);
+            double lo = -concretise_row(w.lam + (size_t)(nc + t) * w.width, n_in, w.in_lo,
+                                        w.in_hi, w.c[nc + t]);
+            if (lo > L->pre_lo[i])
+                L->pre_lo[i] = lo;
+            if (hi < L->pre_hi[i])
+                L->pre_hi[i] = hi;
+        }
+        if (lower) /* -z <= lam^T x + c  <=>  z >= -lam^T x - c (negation is exact) */
+            for (int t = 0; t < nc; t++) {
+                const double *lam = w.lam + (size_t)(nc + t) * w.width;
+                for (int m = 0; m < n_in; m++)
+                    lower->A[(size_t)(t0 + t) * n_in + m] = -lam[m];
+                lower->c[t0 + t] = -w.c[nc + t];
+            }
+    }
+    if (lower) {
+        memcpy(lower->in_lo, w.in_lo, (size_t)n_in * sizeof(double));
+        memcpy(lower->in_hi, w.in_hi, (size_t)n_in * sizeof(double));
     }
     nnh_bounds_post_from_pre(net, b, k);
     ws_free(&w);

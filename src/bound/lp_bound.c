@@ -30,11 +30,19 @@ static void restore_basis(nnh_lp_layer *L)
 /* Objective sgn * w_{k,i}^T a_{k-1} in GLPK and in the dense cost vector. */
 static void set_objective(nnh_lp_layer *L, int i, double sgn)
 {
-    const double *w = L->obj_w + (size_t)i * L->n_obj;
-    for (int t = 0; t < L->n_obj; t++) {
+    const int *cols;
+    const double *w;
+    int n = nnh_layer_row(&L->net->layers[L->k], i, &cols, &w);
+    if (cols) /* a sparse row sets its receptive field only */
+        for (int t = 0; t < L->n_obj; t++) {
+            L->cost[L->obj_col - 1 + t] = 0.0;
+            glp_set_obj_coef(L->P, L->obj_col + t, 0.0);
+        }
+    for (int t = 0; t < n; t++) {
         double c = sgn * w[t];
-        L->cost[L->obj_col - 1 + t] = c;
-        glp_set_obj_coef(L->P, L->obj_col + t, c);
+        int col = NNH_ROW_COL(cols, t);
+        L->cost[L->obj_col - 1 + col] = c;
+        glp_set_obj_coef(L->P, L->obj_col + col, c);
     }
 }
 
@@ -114,13 +122,14 @@ static int add_max_model(nnh_lp_layer *L, const int *rows, int n_rows, double tl
     glp_set_col_stat(P, tc, tlo == thi ? GLP_NS : GLP_NU);
     int r0 = glp_add_rows(P, n_rows);
     for (int r = 0; r < n_rows; r++) {
-        const double *w = L->obj_w + (size_t)rows[r] * L->n_obj;
-        int len = 0;
+        const int *cols;
+        const double *w;
+        int n = nnh_layer_row(&L->net->layers[L->k], rows[r], &cols, &w), len = 0;
         L->ind[++len] = tc;
         L->val[len] = 1.0;
-        for (int t = 0; t < L->n_obj; t++)
+        for (int t = 0; t < n; t++)
             if (w[t] != 0.0) {
-                L->ind[++len] = L->obj_col + t;
+                L->ind[++len] = L->obj_col + NNH_ROW_COL(cols, t);
                 L->val[len] = -w[t];
             }
         glp_set_mat_row(P, r0 + r, len, L->ind, L->val);

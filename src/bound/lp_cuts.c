@@ -134,11 +134,22 @@ static double clean_cut(const nnh_neuron *e, int sense, double *g, double c)
     return c;
 }
 
+/* The LP values of neuron nq's envelope inputs (its receptive field). */
+static const double *field_values(nnh_lp_layer *L, const nnh_lp_neuron *nq)
+{
+    const double *x = L->xv + nq->prev_col;
+    if (!nq->cols)
+        return x;
+    for (int t = 0; t < nq->env.n; t++)
+        L->xg[t] = x[nq->cols[t]];
+    return L->xg;
+}
+
 /* Multivariate separation of (a_{j-1}*, a*) with the paper's oracle. */
 static int separate_mv(nnh_lp_layer *L, int q, nnh_lp_cut *cd)
 {
     const nnh_lp_neuron *nq = &L->nr[q];
-    const double *x = L->xv + nq->prev_col;
+    const double *x = field_values(L, nq);
     double a = L->xv[nq->acol], tol = L->opts.cut_tol;
     double *g = L->cand_coef + nq->coef_off;
     nnh_cut cut;
@@ -291,7 +302,7 @@ static void add_cut_row(nnh_lp_layer *L, const nnh_lp_cut *c)
     } else {
         for (int t = 0; t < nq->env.n; t++)
             if (c->coef[t] != 0.0) {
-                L->ind[++len] = nq->prev_col + t;
+                L->ind[++len] = nq->prev_col + NNH_ROW_COL(nq->cols, t);
                 L->val[len] = -c->coef[t];
             }
     }

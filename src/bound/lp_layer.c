@@ -160,6 +160,28 @@ static int check_box(const double *lo, const double *hi, int n, const char *what
     return NNH_OK;
 }
 
+/* The envelope of neuron i of layer Ly over its receptive field: the whole
+ * box [lo, hi] of a_{j-1} for a dense row, else the box gathered at the row's
+ * columns into the context's rf_lo / rf_hi. */
+static void receptive_field(nnh_lp_layer *L, nnh_lp_neuron *nq, const nnh_layer *Ly, int i,
+                            const double *lo, const double *hi)
+{
+    nq->env.n = nnh_layer_row(Ly, i, &nq->cols, &nq->env.w);
+    nq->env.b = Ly->b[i];
+    if (!nq->cols) {
+        nq->env.l = lo;
+        nq->env.u = hi;
+        return;
+    }
+    double *gl = L->rf_lo + nq->coef_off, *gh = L->rf_hi + nq->coef_off;
+    for (int t = 0; t < nq->env.n; t++) {
+        gl[t] = lo[nq->cols[t]];
+        gh[t] = hi[nq->cols[t]];
+    }
+    nq->env.l = gl;
+    nq->env.u = gh;
+}
+
 /* Columns, equality rows and per-neuron relaxation rows of layers < k. */
 static int build_model(nnh_lp_layer *L, const nnh_bounds *b, double **blo, double **bhi,
                        nnh_error *err)
@@ -188,13 +210,14 @@ static int build_model(nnh_lp_layer *L, const nnh_bounds *b, double **blo, doubl
         }
         /* z_{j,i} - W_j[i,:] a_{j-1} = b_j[i] */
         for (int i = 0; i < w; i++) {
-            const double *wr = Ly->W + (size_t)i * Ly->n_in;
-            int len = 0;
+            const int *cols;
+            const double *wr;
+            int n = nnh_layer_row(Ly, i, &cols, &wr), len = 0;
             L->ind[++len] = zc + i;
             L->val[len] = 1.0;
-            for (int t = 0; t < Ly->n_in; t++)
+            for (int t = 0; t < n; t++)
                 if (wr[t] != 0.0) {
-                    L->ind[++len] = prev + t;
+                    L->ind[++len] = prev + NNH_ROW_COL(cols, t);
                     L->val[len] = -wr[t];
                 }
             int r = glp_add_rows(P, 1);
@@ -213,11 +236,7 @@ static int build_model(nnh_lp_layer *L, const nnh_bounds *b, double **blo, doubl
             nq->L = B->pre_lo[i];
             nq->U = B->pre_hi[i];
             nq->env.act = &Ly->act;
-            nq->env.n = Ly->n_in;
-            nq->env.w = Ly->W + (size_t)i * Ly->n_in;
-            nq->env.b = Ly->b[i];
-            nq->env.l = blo[j];
-            nq->env.u = bhi[j];
+            receptive_field(L, nq, Ly, i, blo[j], bhi[j]);
             double s = 1.0;
             if (nq->L == nq->U || linear_piece(&Ly->act, nq->L, nq->U, &s)) {
                 nq->kind = NNH_LPN_EXACT;
@@ -258,13 +277,19 @@ static int solve_from_scratch(nnh_lp_layer *L)
 /* Aggregate objective sgn * sum_i w_{k,i}^T a_{k-1} for the pool. */
 static void set_aggregate_objective(nnh_lp_layer *L, double sgn)
 {
-    int wk = L->net->layers[L->k].n_out;
+    const nnh_layer *Lk = &L->net->layers[L->k];
+    double *c = L->cost + L->obj_col - 1;
+    memset(c, 0, (size_t)L->n_obj * sizeof(double));
+    for (int i = 0; i < Lk->n_out; i++) {
+        const int *cols;
+        const double *w;
+        int n = nnh_layer_row(Lk, i, &cols, &w);
+        for (int t = 0; t < n; t++)
+            c[NNH_ROW_COL(cols, t)] += w[t];
+    }
     for (int t = 0; t < L->n_obj; t++) {
-        double c = 0.0;
-        for (int i = 0; i < wk; i++)
-            c += L->obj_w[(size_t)i * L->n_obj + t];
-        L->cost[L->obj_col - 1 + t] = sgn * c;
-        glp_set_obj_coef(L->P, L->obj_col + t, sgn * c);
+        c[t] *= sgn;
+        glp_set_obj_coef(L->P, L->obj_col + t, c[t]);
     }
 }
 
@@ -362,9 +387,17 @@ static int alloc_buffers(nnh_lp_layer *L, nnh_error *err)
     L->cap_added = rounds * L->opts.max_cuts_per_round;
     /* pool rows: two objectives of pool_rounds rounds each */
     L->cap_pool = 2 * L->opts.pool_rounds * L->opts.max_cuts_per_round;
-    size_t coef_tot = 0;
-    for (int j = 0; j < L->k; j++)
-        coef_tot += (size_t)net->layers[j].n_out * (size_t)net->layers[j].n_in;
+    size_t coef_tot = 0, rf_tot = 0;
+    for (int j = 0; j < L->k; j++) {
+        coef_tot += nnh_layer_nnz(&net->layers[j]);
+        rf_tot += net->layers[j].W ? 0 : nnh_layer_nnz(&net->layers[j]);
+    }
+    if (rf_tot) {
+        L->rf_lo = malloc(coef_tot * sizeof(double));
+        L->rf_hi = malloc(coef_tot * sizeof(double));
+        if (!L->rf_lo || !L->rf_hi)
+            return nnh_error_set(err, NNH_ENOMEM, "lp_layer.c: layer %d: out of memory", L->k);
+    }
     int wk = net->layers[L->k].n_out;
     int cols_cap = count_neurons(net, L->k) * 2 + net->n_inputs;
     L->nr = calloc((size_t)count_neurons(net, L->k) + 1, sizeof *L->nr);
@@ -380,7 +413,8 @@ static int alloc_buffers(nnh_lp_layer *L, nnh_error *err)
     L->row_cut = malloc(((size_t)L->cap_added + 1) * sizeof(int));
     L->init_lo = malloc((size_t)wk * sizeof(double));
     L->init_hi = malloc((size_t)wk * sizeof(double));
-    if (!L->nr || !L->ind || !L->val || !L->cand || !L->order || !L->cand_coef || !L->added ||
+    L->xg = malloc(((size_t)maxw + 1) * sizeof(double));
+    if (!L->xg || !L->nr || !L->ind || !L->val || !L->cand || !L->order || !L->cand_coef || !L->added ||
         !L->added_coef || !L->del_rows || !L->slack_cnt || !L->row_cut || !L->init_lo || !L->init_hi)
         return nnh_error_set(err, NNH_ENOMEM, "lp_layer.c: layer %d: out of memory", L->k);
     return nnh_env_ws_init(&L->ews, maxw > 0 ? maxw : 1, err);
@@ -421,7 +455,8 @@ static int model_in_scale(const nnh_lp_layer *L, const nnh_bounds *b)
     for (int j = 0; j <= L->k; j++) {
         const nnh_layer *Ly = &net->layers[j];
         size_t w = (size_t)Ly->n_out;
-        if (!nnh_lp_in_scale(Ly->W, w * (size_t)Ly->n_in, 0) || !nnh_lp_in_scale(Ly->b, w, 0))
+        if (!nnh_lp_in_scale(Ly->W ? Ly->W : Ly->sp_val, nnh_layer_nnz(Ly), 0) ||
+            !nnh_lp_in_scale(Ly->b, w, 0))
             return 0;
         if (j == L->k)
             break;
@@ -481,10 +516,11 @@ int nnh_lp_layer_create(const nnh_network *net, const nnh_bounds *b, int k,
     size_t off = 0;
     for (int q = 0, j = 0; j < k; j++)
         for (int i = 0; i < net->layers[j].n_out; i++, q++) {
+            const int *cols;
+            const double *w;
             L->nr[q].coef_off = (int)off;
-            off += (size_t)net->layers[j].n_in;
+            off += (size_t)nnh_layer_row(&net->layers[j], i, &cols, &w);
         }
-    L->obj_w = net->layers[k].W;
     L->obj_b = net->layers[k].b;
     if (!model_in_scale(L, b))
         L->no_lp = 1; /* beyond what GLPK handles: every task keeps init_lo/hi */
@@ -522,6 +558,9 @@ void nnh_lp_layer_free(nnh_lp_layer *L)
     free(L->init_lo);
     free(L->init_hi);
     free(L->boxes);
+    free(L->rf_lo);
+    free(L->rf_hi);
+    free(L->xg);
     free(L->nr);
     free(L->cost);
     free(L->xv);

@@ -24,12 +24,15 @@ typedef struct nnh_lp_neuron {
     int prev_col;       /* first GLPK column of a_{j-1} (x when j = 0) */
     nnh_lpn_kind kind;
     double L, U;        /* rigorous pre-activation bounds */
-    nnh_neuron env;     /* f = act(w^T a_{j-1} + b) over the box of a_{j-1} */
-    int coef_off;       /* slot of n_prev doubles in cand_coef */
+    nnh_neuron env;     /* f = act(w^T v + b) over the box of v: v is a_{j-1} restricted
+                           to the neuron's receptive field (all of a_{j-1} when dense) */
+    const int *cols;    /* env entry t is column prev_col + cols[t] (NULL: + t) */
+    int coef_off;       /* slot of env.n doubles in cand_coef (and rf_lo / rf_hi) */
 } nnh_lp_neuron;
 
 /* A candidate (or added) cut of one neuron: sense +1: a <= coef . v + c,
- * -1: a >= coef . v + c, where v is z (1-D, one coefficient) or a_{j-1}. */
+ * -1: a >= coef . v + c, where v is z (1-D, one coefficient) or a_{j-1} on
+ * the neuron's receptive field (nnh_lp_neuron.cols). */
 typedef struct nnh_lp_cut {
     int nr;        /* index into L->nr */
     int sense;
@@ -51,11 +54,14 @@ struct nnh_lp_layer {
                                  tasks answer init_lo/hi and count a fallback */
     int n_cols, base_m;       /* rows of the model before any task adds cuts */
     int *row_stat, *col_stat; /* starting basis (1-based like GLPK) */
-    int obj_col, n_obj;       /* objective columns: a_{k-1} (x when k = 0) */
-    double *obj_w;            /* W_k (row i = objective of neuron i) */
+    int obj_col, n_obj;       /* objective columns: a_{k-1} (x when k = 0); the
+                                 objective of neuron i is row i of layer k */
     double *obj_b;
     double *init_lo, *init_hi; /* layer k pre bounds at creation (fallback) */
     double *boxes;            /* owned copies: input box, post bounds of layers < k-1 */
+    double *rf_lo, *rf_hi;    /* boxes gathered on the receptive fields of the
+                                 neurons of sparse layers (coef_off slots), or NULL */
+    double *xg;               /* max width: LP values gathered on a receptive field */
     int n_nr;
     nnh_lp_neuron *nr;
     int max_prev;             /* widest a_{j-1} among the neurons */

@@ -139,19 +139,21 @@ void nnh_bounds_post_from_pre(const nnh_network *net, nnh_bounds *b, int k)
         nnh_act_image(act, L->pre_lo[i], L->pre_hi[i], &L->post_lo[i], &L->post_hi[i]);
 }
 
-/* one side of an interval dot product: lower when sgn = -1, upper when +1 */
-static double interval_dot(const double *w, double bias, int n, const double *lo,
-                           const double *hi, int sgn)
+/* one side of an interval dot product: lower when sgn = -1, upper when +1;
+ * w has n entries on the inputs cols (NULL: inputs 0..n-1) */
+static double interval_dot(const double *w, const int *cols, double bias, int n,
+                           const double *lo, const double *hi, int sgn)
 {
     double s = bias, abs_sum = fabs(bias);
-    for (int j = 0; j < n; j++) {
-        double wj = w[j];
+    for (int t = 0; t < n; t++) {
+        double wj = w[t];
         if (wj == 0.0)
             continue;
+        int j = NNH_ROW_COL(cols, t);
         double a = ((wj > 0.0) == (sgn > 0)) ? hi[j] : lo[j];
-        double t = wj * a;
-        s += t;
-        abs_sum += fabs(t);
+        double p = wj * a;
+        s += p;
+        abs_sum += fabs(p);
     }
     if (!isfinite(s) || !isfinite(abs_sum))
         return sgn > 0 ? INFINITY : -INFINITY;
@@ -178,9 +180,11 @@ void nnh_bounds_ibp_layer(const nnh_network *net, nnh_bounds *b, int k)
         hi = b->layers[k - 1].post_hi;
     }
     for (int i = 0; i < Ly->n_out; i++) {
-        const double *w = Ly->W + (size_t)i * Ly->n_in;
-        double zl = interval_dot(w, Ly->b[i], Ly->n_in, lo, hi, -1);
-        double zu = interval_dot(w, Ly->b[i], Ly->n_in, lo, hi, +1);
+        const int *cols;
+        const double *w;
+        int n = nnh_layer_row(Ly, i, &cols, &w);
+        double zl = interval_dot(w, cols, Ly->b[i], n, lo, hi, -1);
+        double zu = interval_dot(w, cols, Ly->b[i], n, lo, hi, +1);
         /* intersect with what is already known (a tighter engine may have run) */
         if (zl > L->pre_lo[i])
             L->pre_lo[i] = zl;

@@ -1,6 +1,6 @@
-/* Dense feed-forward network: construction, validation, forward evaluation
- * and folding of consecutive affine layers. */
-#include "nnhull/network.h"
+/* Feed-forward network: construction, validation, forward evaluation and
+ * folding of consecutive affine layers (sparse layers: layer_sparse.c). */
+#include "layer_sparse.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -17,7 +17,8 @@ static char *dupstr(const char *s)
     return d;
 }
 
-int nnh_network_create(nnh_network **out, int n_layers, const int *sizes, nnh_error *err)
+static int network_new(nnh_network **out, int n_layers, const int *sizes, int dense,
+                       nnh_error *err)
 {
     *out = NULL;
     if (n_layers < 1)
@@ -37,9 +38,10 @@ int nnh_network_create(nnh_network **out, int n_layers, const int *sizes, nnh_er
         nnh_layer *L = &net->layers[k];
         L->n_in = sizes[k];
         L->n_out = sizes[k + 1];
-        L->W = calloc((size_t)L->n_in * (size_t)L->n_out, sizeof(double));
+        if (dense && !(L->W = calloc((size_t)L->n_in * (size_t)L->n_out, sizeof(double))))
+            goto oom;
         L->b = calloc((size_t)L->n_out, sizeof(double));
-        if (!L->W || !L->b)
+        if (!L->b)
             goto oom;
         nnh_act_default(&L->act, NNH_ACT_IDENTITY);
     }
@@ -50,13 +52,23 @@ oom:
     return nnh_error_set(err, NNH_ENOMEM, "out of memory allocating a network");
 }
 
+int nnh_network_create(nnh_network **out, int n_layers, const int *sizes, nnh_error *err)
+{
+    return network_new(out, n_layers, sizes, 1, err);
+}
+
+int nnh_network_alloc(nnh_network **out, int n_layers, const int *sizes, nnh_error *err)
+{
+    return network_new(out, n_layers, sizes, 0, err);
+}
+
 void nnh_network_free(nnh_network *net)
 {
     if (!net)
         return;
     if (net->layers)
         for (int k = 0; k < net->n_layers; k++) {
-            free(net->layers[k].W);
+            nnh_layer_free_weights(&net->layers[k]);
             free(net->layers[k].b);
         }
     free(net->layers);
@@ -89,14 +101,18 @@ int nnh_network_validate(const nnh_network *net, nnh_error *err)
         if (L->n_in != prev)
             return nnh_error_set(err, NNH_EINVAL, "layer %d expects %d inputs but receives %d", k,
                                  L->n_in, prev);
-        size_t nw = (size_t)L->n_in * (size_t)L->n_out;
+        int rc = L->W ? NNH_OK : nnh_layer_check_sparse(L, k, err);
+        if (rc)
+            return rc;
+        size_t nw = nnh_layer_nnz(L);
+        const double *wv = L->W ? L->W : L->sp_val;
         for (size_t i = 0; i < nw; i++)
-            if (!isfinite(L->W[i]))
+            if (!isfinite(wv[i]))
                 return nnh_error_set(err, NNH_ENUMERIC, "layer %d: weight %zu is not finite", k, i);
         for (int i = 0; i < L->n_out; i++)
             if (!isfinite(L->b[i]))
                 return nnh_error_set(err, NNH_ENUMERIC, "layer %d: bias %d is not finite", k, i);
-        int rc = nnh_act_check(&L->act, err);
+        rc = nnh_act_check(&L->act, err);
         if (rc)
             return nnh_error_prefix(err, "layer %d", k);
         prev = L->n_out;
@@ -107,10 +123,16 @@ int nnh_network_validate(const nnh_network *net, nnh_error *err)
 static void affine(const nnh_layer *L, const double *a, double *z)
 {
     for (int i = 0; i < L->n_out; i++) {
-        const double *w = L->W + (size_t)i * L->n_in;
+        const int *c;
+        const double *w;
+        int n = nnh_layer_row(L, i, &c, &w);
         double s = L->b[i];
-        for (int j = 0; j < L->n_in; j++)
-            s += w[j] * a[j];
+        if (c)
+            for (int t = 0; t < n; t++)
+                s += w[t] * a[c[t]];
+        else
+            for (int j = 0; j < n; j++)
+                s += w[j] * a[j];
         z[i] = s;
     }
 }
@@ -176,6 +198,8 @@ int nnh_network_fold_affine(nnh_network *net, int k, nnh_error *err)
     nnh_layer *A = &net->layers[k], *B = &net->layers[k + 1];
     if (A->act.kind != NNH_ACT_IDENTITY)
         return nnh_error_set(err, NNH_EINVAL, "cannot fold layer %d: it has an activation", k);
+    if (!A->W || !B->W)
+        return nnh_layer_fold_sparse(net, k, err);
     /* B (A x + a) + b = (B A) x + (B a + b) */
     double *W = calloc((size_t)B->n_out * (size_t)A->n_in, sizeof(double));
     double *b = calloc((size_t)B->n_out, sizeof(double));
@@ -218,14 +242,14 @@ int nnh_network_copy(const nnh_network *src, nnh_network **out, nnh_error *err)
     sizes[0] = src->n_inputs;
     for (int k = 0; k < src->n_layers; k++)
         sizes[k + 1] = src->layers[k].n_out;
-    int rc = nnh_network_create(out, src->n_layers, sizes, err);
+    int rc = nnh_network_alloc(out, src->n_layers, sizes, err);
     free(sizes);
     if (rc)
         return rc;
     nnh_network *d = *out;
-    for (int k = 0; k < src->n_layers; k++) {
+    for (int k = 0; k < src->n_layers && !rc; k++) {
         const nnh_layer *S = &src->layers[k];
-        memcpy(d->layers[k].W, S->W, (size_t)S->n_in * S->n_out * sizeof(double));
+        rc = nnh_layer_copy_weights(S, &d->layers[k], err);
         memcpy(d->layers[k].b, S->b, (size_t)S->n_out * sizeof(double));
         d->layers[k].act = S->act;
     }
@@ -237,10 +261,12 @@ int nnh_network_copy(const nnh_network *src, nnh_network **out, nnh_error *err)
     d->softmax_stripped = src->softmax_stripped;
     d->source = dupstr(src->source);
     d->format = dupstr(src->format);
-    if ((src->in_min && !d->in_min) || (src->in_max && !d->in_max)) {
+    if (!rc && ((src->in_min && !d->in_min) || (src->in_max && !d->in_max)))
+        rc = nnh_error_set(err, NNH_ENOMEM, "out of memory");
+    if (rc) {
         nnh_network_free(d);
         *out = NULL;
-        return nnh_error_set(err, NNH_ENOMEM, "out of memory");
+        return rc;
     }
     return NNH_OK;
 }

@@ -2,12 +2,13 @@
  * versioned layout so that a truncated or foreign buffer is refused with a
  * message instead of being read as a network. */
 #include "pack.h"
+#include "layer_sparse.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #define NET_MAGIC 0x4e4e4850 /* "NNHP" */
-#define NET_VERSION 1
+#define NET_VERSION 2 /* 2: a layer is dense or sparse */
 #define BOUNDS_MAGIC 0x4e4e4842 /* "NNHB" */
 #define SPEC_MAGIC 0x4e4e4853 /* "NNHS" */
 
@@ -114,6 +115,54 @@ char *nnh_unpack_str(nnh_unpack *u)
 
 /* ---- networks ---- */
 
+/* A layer's weights: a flag (1 sparse), then W, or nnz, row starts, columns
+ * and values. */
+static void pack_weights(const nnh_layer *L, nnh_pack *p)
+{
+    nnh_pack_int(p, L->W == NULL);
+    if (L->W) {
+        nnh_pack_doubles(p, L->W, (size_t)L->n_in * (size_t)L->n_out);
+        return;
+    }
+    size_t nnz = L->sp_start[L->n_out];
+    nnh_pack_bytes(p, &nnz, sizeof nnz);
+    nnh_pack_bytes(p, L->sp_start, ((size_t)L->n_out + 1) * sizeof *L->sp_start);
+    nnh_pack_bytes(p, L->sp_col, nnz * sizeof *L->sp_col);
+    nnh_pack_doubles(p, L->sp_val, nnz);
+}
+
+/* Inverse of pack_weights into a layer without weights; sizes are checked
+ * against what is left in the buffer before anything is allocated (the
+ * structure itself is nnh_network_validate's). */
+static int unpack_weights(nnh_unpack *u, nnh_layer *L, int k, nnh_error *err)
+{
+    int sparse = nnh_unpack_int(u);
+    size_t left = u->len - u->pos, nnz = (size_t)L->n_in * (size_t)L->n_out;
+    if (sparse && !u->failed)
+        nnh_unpack_bytes(u, &nnz, sizeof nnz);
+    size_t per = sparse ? sizeof(double) + sizeof(int) : sizeof(double);
+    if (u->failed || (sparse != 0 && sparse != 1) || nnz > left / per)
+        return nnh_error_set(err, NNH_EPARSE, "packed network: layer %d: bad weights", k);
+    if (!sparse) {
+        L->W = malloc((nnz ? nnz : 1) * sizeof(double));
+        if (!L->W)
+            return nnh_error_set(err, NNH_ENOMEM, "out of memory");
+        nnh_unpack_doubles(u, L->W, nnz);
+        return NNH_OK;
+    }
+    L->sp_start = malloc(((size_t)L->n_out + 1) * sizeof *L->sp_start);
+    L->sp_col = malloc((nnz + 1) * sizeof *L->sp_col);
+    L->sp_val = malloc((nnz + 1) * sizeof *L->sp_val);
+    if (!L->sp_start || !L->sp_col || !L->sp_val)
+        return nnh_error_set(err, NNH_ENOMEM, "out of memory");
+    nnh_unpack_bytes(u, L->sp_start, ((size_t)L->n_out + 1) * sizeof *L->sp_start);
+    nnh_unpack_bytes(u, L->sp_col, nnz * sizeof *L->sp_col);
+    nnh_unpack_doubles(u, L->sp_val, nnz);
+    if (!u->failed && L->sp_start[L->n_out] != nnz)
+        return nnh_error_set(err, NNH_EPARSE, "packed network: layer %d: bad sparse rows", k);
+    return NNH_OK;
+}
+
 void nnh_network_pack(const nnh_network *net, nnh_pack *p)
 {
     nnh_pack_int(p, NET_MAGIC);
@@ -127,7 +176,7 @@ void nnh_network_pack(const nnh_network *net, nnh_pack *p)
         nnh_pack_int(p, (int)L->act.kind);
         nnh_pack_double(p, L->act.alpha);
         nnh_pack_double(p, L->act.lambda);
-        nnh_pack_doubles(p, L->W, (size_t)L->n_in * (size_t)L->n_out);
+        pack_weights(L, p);
         nnh_pack_doubles(p, L->b, (size_t)L->n_out);
     }
     nnh_pack_int(p, net->in_min != NULL);
@@ -179,14 +228,14 @@ int nnh_network_unpack(nnh_unpack *u, nnh_network **out, nnh_error *err)
     int rc = unpack_sizes(u, &sizes, &L, err);
     nnh_network *net = NULL;
     if (!rc)
-        rc = nnh_network_create(&net, L, sizes, err);
+        rc = nnh_network_alloc(&net, L, sizes, err);
     free(sizes);
     for (int k = 0; !rc && k < L; k++) {
         nnh_layer *ly = &net->layers[k];
         ly->act.kind = (nnh_act_kind)nnh_unpack_int(u);
         ly->act.alpha = nnh_unpack_double(u);
         ly->act.lambda = nnh_unpack_double(u);
-        nnh_unpack_doubles(u, ly->W, (size_t)ly->n_in * (size_t)ly->n_out);
+        rc = unpack_weights(u, ly, k, err);
         nnh_unpack_doubles(u, ly->b, (size_t)ly->n_out);
     }
     if (!rc)

@@ -43,8 +43,8 @@ int nnh_unpack_doubles(nnh_unpack *u, double *dst, size_t n);
 /* malloc'ed copy (NULL for a packed NULL or on failure; see u->failed) */
 char *nnh_unpack_str(nnh_unpack *u);
 
-/* Everything in nnh_network: sizes, W, b, activations, input domain,
- * softmax flag, source and format. */
+/* Everything in nnh_network: sizes, weights (dense or sparse), b,
+ * activations, input domain, softmax flag, source and format. */
 void nnh_network_pack(const nnh_network *net, nnh_pack *p);
 int nnh_network_unpack(nnh_unpack *u, nnh_network **out, nnh_error *err);
 

@@ -32,10 +32,12 @@ void nnh_network_grad(const nnh_network *net, const double *x, const double *c, 
         const nnh_layer *L = &net->layers[k];
         double *a_out = (k % 2 == 0) ? t1 : t2;
         for (int i = 0; i < L->n_out; i++) {
-            const double *wr = L->W + (size_t)i * L->n_in;
+            const int *cols;
+            const double *wr;
+            int n = nnh_layer_row(L, i, &cols, &wr);
             double s = L->b[i];
-            for (int j = 0; j < L->n_in; j++)
-                s += wr[j] * prev[j];
+            for (int t = 0; t < n; t++)
+                s += wr[t] * prev[NNH_ROW_COL(cols, t)];
             cur[i] = s;
             a_out[i] = nnh_act_value(&L->act, s);
         }
@@ -60,9 +62,11 @@ void nnh_network_grad(const nnh_network *net, const double *x, const double *c, 
             double di = delta[i];
             if (di == 0.0)
                 continue;
-            const double *wr = L->W + (size_t)i * L->n_in;
-            for (int j = 0; j < L->n_in; j++)
-                dst[j] += di * wr[j];
+            const int *cols;
+            const double *wr;
+            int n = nnh_layer_row(L, i, &cols, &wr);
+            for (int t = 0; t < n; t++)
+                dst[NNH_ROW_COL(cols, t)] += di * wr[t];
         }
         if (k > 0) {
             double *t = delta;

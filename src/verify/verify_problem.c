@@ -42,6 +42,9 @@ static int fold_rows(nnh_verify_group *G, const double *C, const double *d, int 
 {
     nnh_layer *L = &G->folded->layers[G->folded->n_layers - 1];
     int n = L->n_in, m = G->n_rows;
+    int rc = nnh_layer_make_dense(L, err); /* an output layer: few rows */
+    if (rc)
+        return rc;
     double *W = calloc((size_t)m * n, sizeof(double)), *b = calloc((size_t)m, sizeof(double));
     G->E = calloc((size_t)m * n, sizeof(double));
     G->e = calloc((size_t)m, sizeof(double));

@@ -318,9 +318,12 @@ static void interval_grad(const nnh_network *N, const nnh_bounds *b, int row, do
         for (int i = 0; i < L->n_out; i++) {
             if (lo[i] == 0.0 && hi[i] == 0.0)
                 continue;
-            const double *wr = L->W + (size_t)i * L->n_in;
-            for (int j = 0; j < L->n_in; j++) {
-                double a = wr[j] * lo[i], c = wr[j] * hi[i];
+            const int *cols;
+            const double *wr;
+            int n = nnh_layer_row(L, i, &cols, &wr);
+            for (int t = 0; t < n; t++) {
+                int j = NNH_ROW_COL(cols, t);
+                double a = wr[t] * lo[i], c = wr[t] * hi[i];
                 olo[j] += fmin(a, c);
                 ohi[j] += fmax(a, c);
             }
