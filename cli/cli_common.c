@@ -75,6 +75,7 @@ int cli_load_option(int id, nnh_load_opts *o)
     case CLI_OPT_STRIP_SOFTMAX: o->strip_softmax = 1; return 1;
     case CLI_OPT_NNET_NORMALIZED: o->nnet_normalized = 1; return 1;
     case CLI_OPT_NNET_OUTPUT_RELU: o->nnet_output_relu = 1; return 1;
+    case CLI_OPT_DENSE_LAYERS: o->dense_layers = 1; return 1;
     default: return 0;
     }
 }

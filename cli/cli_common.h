@@ -36,15 +36,22 @@ void cli_parser_init(cli_parser *p, const char *cmd, int argc, char **argv, cons
 int cli_next(cli_parser *p, const char **val);
 
 /* Load options shared by info, eval and bounds. */
-enum { CLI_OPT_STRIP_SOFTMAX = 1000, CLI_OPT_NNET_NORMALIZED, CLI_OPT_NNET_OUTPUT_RELU };
+enum {
+    CLI_OPT_STRIP_SOFTMAX = 1000,
+    CLI_OPT_NNET_NORMALIZED,
+    CLI_OPT_NNET_OUTPUT_RELU,
+    CLI_OPT_DENSE_LAYERS
+};
 #define CLI_LOAD_OPTS                                                                          \
     {"strip-softmax", 0, CLI_OPT_STRIP_SOFTMAX}, {"nnet-normalized", 0, CLI_OPT_NNET_NORMALIZED}, \
-        {"nnet-output-relu", 0, CLI_OPT_NNET_OUTPUT_RELU}
+        {"nnet-output-relu", 0, CLI_OPT_NNET_OUTPUT_RELU},                                     \
+        {"dense-layers", 0, CLI_OPT_DENSE_LAYERS}
 #define CLI_LOAD_HELP                                                                          \
     "  --strip-softmax      drop a trailing Softmax (sound only for properties comparing\n"      \
     "                       outputs with each other)\n"                                         \
     "  --nnet-normalized    .nnet: evaluate on normalised inputs/outputs (VNN-COMP ACAS Xu)\n" \
-    "  --nnet-output-relu   .nnet: apply ReLU on the output layer too\n"
+    "  --nnet-output-relu   .nnet: apply ReLU on the output layer too\n"                     \
+    "  --dense-layers       ONNX: store convolutions as dense matrices (comparisons only)\n"
 /* 1 when id is a load option (applied to o), else 0. */
 int cli_load_option(int id, nnh_load_opts *o);
 

@@ -9,6 +9,7 @@
 
 static const char usage[] =
     "usage: nnhull eval NET [X...] [--strip-softmax] [--nnet-normalized] [--nnet-output-relu]\n"
+    "                       [--dense-layers]\n"
     "Forward pass in double precision. The input row is given as arguments (numbers\n"
     "separated by commas and/or spaces) or, without X, read from stdin, one row per\n"
     "line (blank lines and lines starting with # are skipped). Each output row is\n"

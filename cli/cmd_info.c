@@ -1,5 +1,6 @@
-/* `nnhull info NET`: format, sizes, layers (width, activation and its
- * parameters), number of parameters, input domain, stripped Softmax. */
+/* `nnhull info NET`: format, sizes, layers (width, stored weights, sparse or
+ * dense, activation and its parameters), number of parameters, input domain,
+ * stripped Softmax. */
 #include "cli_common.h"
 #include "commands.h"
 
@@ -7,9 +8,10 @@
 
 static const char usage[] =
     "usage: nnhull info NET [--strip-softmax] [--nnet-normalized] [--nnet-output-relu]\n"
-    "Print a network's format, inputs, outputs, layers (width, activation and its\n"
-    "parameters), number of parameters, input domain (.nnet) and whether a trailing\n"
-    "Softmax was stripped.\n\n"
+    "                       [--dense-layers]\n"
+    "Print a network's format, inputs, outputs, layers (width, stored weights, 'sp'\n"
+    "for a sparse layer, activation and its parameters), number of parameters, input\n"
+    "domain (.nnet) and whether a trailing Softmax was stripped.\n\n"
     "options:\n" CLI_LOAD_HELP
     "  -h, --help           this help\n\n"
     "example:\n"
@@ -41,7 +43,7 @@ static void print_info(const char *path, const nnh_network *net)
 {
     long long params = 0;
     for (int k = 0; k < net->n_layers; k++)
-        params += (long long)net->layers[k].n_out * (net->layers[k].n_in + 1);
+        params += (long long)nnh_layer_nnz(&net->layers[k]) + net->layers[k].n_out;
     printf("network:          %s\n", path);
     printf("format:           %s\n", net->format ? net->format : "unknown");
     printf("inputs:           %d\n", net->n_inputs);
@@ -51,10 +53,12 @@ static void print_info(const char *path, const nnh_network *net)
     printf("parameters:       %lld\n", params);
     print_domain(net);
     printf("softmax stripped: %s\n", net->softmax_stripped ? "yes (outputs are the logits)" : "no");
-    printf("\n  layer   in  width  activation\n");
+    printf("\n  layer   in  width  weights      activation\n");
     for (int k = 0; k < net->n_layers; k++) {
-        printf("  %5d %4d %6d  ", k, net->layers[k].n_in, net->layers[k].n_out);
-        print_activation(&net->layers[k].act);
+        const nnh_layer *L = &net->layers[k];
+        printf("  %5d %4d %6d  %-8zu %-3s ", k, L->n_in, L->n_out, nnh_layer_nnz(L),
+               L->W ? "" : "sp");
+        print_activation(&L->act);
     }
 }
 

@@ -57,6 +57,8 @@ char *nnh_bounds_request_json(const nnh_bounds_request *r)
     ok = ok && cJSON_AddBoolToObject(o, "strip_softmax", r->load.strip_softmax) &&
          cJSON_AddBoolToObject(o, "nnet_normalized", r->load.nnet_normalized) &&
          cJSON_AddBoolToObject(o, "nnet_output_relu", r->load.nnet_output_relu);
+    if (r->load.dense_layers) /* recorded only when given: files without it are unchanged */
+        ok = ok && cJSON_AddBoolToObject(o, "dense_layers", 1);
     for (int i = 0; ok && r->engine && r->given && i < r->given->n; i++) {
         int k = r->given->key[i];
         ok = cJSON_AddNumberToObject(eo, nnh_bound_opt(k)->name,

@@ -275,7 +275,8 @@ static int push_layer(ox_loader *L, const nnh_activation *act)
     memset(ly, 0, sizeof *ly);
     size_t cells = L->map.n_out * L->map.n_in; /* both <= OX_MAX_ELEMS: no overflow */
     int rc;
-    if (L->map.kind != OX_MAP_DENSE && ox_map_nnz(&L->map) < cells / OX_SPARSE_RATIO) {
+    if (!L->opts->dense_layers && L->map.kind != OX_MAP_DENSE &&
+        ox_map_nnz(&L->map) < cells / OX_SPARSE_RATIO) {
         /* a convolution, pooling or scaling stays in compressed rows */
         rc = ox_map_sparse(&L->map, &ly->sp_start, &ly->sp_col, &ly->sp_val, &e);
         if (rc)

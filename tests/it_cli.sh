@@ -31,8 +31,8 @@ out_has() { grep -qF -- "$1" "$T/out" || { fail "stdout lacks '$1'"; return 1; }
 expect 0 "$NNHULL" --help && out_has "info" && out_has "eval" && out_has "bounds" && out_has "report" && ok "--help"
 expect 0 "$NNHULL" --version && grep -qE '^nnhull [0-9]+\.[0-9]+' "$T/out" && ok "--version"
 declare -A OPTS=(
-  [info]="--strip-softmax --nnet-normalized --nnet-output-relu"
-  [eval]="--strip-softmax --nnet-normalized --nnet-output-relu"
+  [info]="--strip-softmax --nnet-normalized --nnet-output-relu --dense-layers"
+  [eval]="--strip-softmax --nnet-normalized --nnet-output-relu --dense-layers"
   [bounds]="--spec --box --center --eps --clip --method --out --quiet --engine-opts --strip-softmax ibp"
   [report]="--help")
 for cmd in "${!OPTS[@]}"; do

@@ -1,6 +1,7 @@
 #!/bin/bash
 # MPI integration test of `nnhull bounds`: the numbers in the HDF5 file do not
-# depend on the number of ranks (plain run = mpirun -np 1 = -np 2 = -np 3),
+# depend on the number of ranks (plain run = mpirun -np 1 = -np 2 = -np 3; a
+# CNN with sparse layers too),
 # --split and multi-box specs give one row per region, a run killed by
 # SIGTERM or SIGKILL resumes to the same file as an uninterrupted run, and
 # bad input or a failing worker stops every rank with one message (no hang).
@@ -43,6 +44,17 @@ done
 [ "$(rows plain.h5)" = 3 ] || fail "--split 3 gave $(rows plain.h5) regions"
 h5dump -a /mpi_ranks np3.h5 | grep -q '(0): 3' || fail "mpi_ranks of the -np 3 file is not 3"
 [ ! -e plain.partial.h5 ] && [ ! -e np2.partial.h5 ] || fail "checkpoint left after success"
+
+echo "== a CNN (sparse conv layers): mpirun -np 2 = plain run (crown, hull)"
+CNN=$SRC/examples/cnn_digits_tanh_strided.onnx
+"$NNHULL" info "$CNN" | grep -qE '^ +0 +64 +128 .* sp ' || fail "$CNN: layer 0 is not sparse"
+for m in crown hull; do
+    CNNRUN=("$CNN" --method $m "${REGION[@]}" --split 2)
+    [ $m = hull ] && CNNRUN+=(--engine-opts '{"max_rounds": 2}')
+    "$NNHULL" bounds "${CNNRUN[@]}" --out cnn_$m.h5 --quiet
+    "${MPIRUN[@]}" -np 2 "$NNHULL" bounds "${CNNRUN[@]}" --out cnn_${m}2.h5 --quiet
+    same cnn_$m.h5 cnn_${m}2.h5
+done
 
 echo "== a VNNLIB spec with two boxes: one region per box, then --split"
 IFS=, read -ra X <<< "$CENTER"

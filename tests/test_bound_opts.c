@@ -235,7 +235,7 @@ START_TEST(test_request_json)
     ck_assert_int_eq(nnh_bound_opts_set(&o, "time_limit", 100, &err), 0);
     nnh_bound_opts_given_add(&g, nnh_bound_opt_find("time_limit"));
     nnh_bounds_request r = {"hull", NULL, NULL, "0.5,0.25", 0.05, "0,1", 3,
-                            {0, 1, 0},  &o,   &g};
+                            {0, 1, 0, 0}, &o, &g};
     char *s = nnh_bounds_request_json(&r);
     ck_assert_ptr_nonnull(s);
     ck_assert_str_eq(s, "{\"method\":\"hull\",\"region\":\"center\",\"center\":\"0.5,0.25\","
@@ -243,15 +243,16 @@ START_TEST(test_request_json)
                         "\"nnet_normalized\":true,\"nnet_output_relu\":false,\"engine_options\":"
                         "{\"cut_tol\":1e-07,\"max_rounds\":2,\"time_limit\":100}}");
     free(s);
-    nnh_bounds_request b = {"ibp", NULL, "box.txt", NULL, 0, NULL, 0, {0, 0, 0}, NULL, NULL};
+    nnh_bounds_request b = {"ibp", NULL, "box.txt", NULL, 0, NULL, 0, {0, 0, 0, 0}, NULL, NULL};
     s = nnh_bounds_request_json(&b);
     ck_assert_str_eq(s, "{\"method\":\"ibp\",\"region\":\"box\",\"box\":\"box.txt\","
                         "\"strip_softmax\":false,\"nnet_normalized\":false,"
                         "\"nnet_output_relu\":false,\"engine_options\":{}}");
     free(s);
-    nnh_bounds_request sp = {"crown", "p.vnnlib", NULL, NULL, 0, NULL, 0, {1, 0, 0}, NULL, NULL};
+    nnh_bounds_request sp = {"crown", "p.vnnlib", NULL, NULL, 0, NULL, 0, {1, 0, 0, 1}, NULL, NULL};
     s = nnh_bounds_request_json(&sp);
     ck_assert_ptr_nonnull(strstr(s, "\"region\":\"spec\",\"strip_softmax\":true,"));
+    ck_assert_ptr_nonnull(strstr(s, "\"nnet_output_relu\":false,\"dense_layers\":true,"));
     free(s);
 }
 END_TEST

@@ -27,6 +27,10 @@ typedef struct nnh_load_opts {
     int nnet_output_relu;   /* .nnet: apply ReLU on the output layer too (in raw
                                mode the output scaling then follows the ReLU as
                                an extra diagonal affine layer) */
+    int dense_layers;       /* ONNX: store every layer as a dense matrix (by
+                               default a layer whose weights are mostly zero,
+                               a convolution, is kept in compressed rows);
+                               for comparisons and benchmarks */
 } nnh_load_opts;
 
 void nnh_load_opts_init(nnh_load_opts *o);
