@@ -414,7 +414,9 @@ static int alloc_buffers(nnh_lp_layer *L, nnh_error *err)
     L->init_lo = malloc((size_t)wk * sizeof(double));
     L->init_hi = malloc((size_t)wk * sizeof(double));
     L->xg = malloc(((size_t)maxw + 1) * sizeof(double));
-    if (!L->xg || !L->nr || !L->ind || !L->val || !L->cand || !L->order || !L->cand_coef || !L->added ||
+    if (!L->xg)
+        return nnh_error_set(err, NNH_ENOMEM, "lp_layer.c: layer %d: out of memory", L->k);
+    if (!L->nr || !L->ind || !L->val || !L->cand || !L->order || !L->cand_coef || !L->added ||
         !L->added_coef || !L->del_rows || !L->slack_cnt || !L->row_cut || !L->init_lo || !L->init_hi)
         return nnh_error_set(err, NNH_ENOMEM, "lp_layer.c: layer %d: out of memory", L->k);
     return nnh_env_ws_init(&L->ews, maxw > 0 ? maxw : 1, err);
