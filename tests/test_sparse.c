@@ -299,6 +299,58 @@ END_TEST
 START_TEST(test_engines_tanh) { check_engines(NNH_ACT_TANH, 23); }
 END_TEST
 
+/* An LP context with a cut pool (aggregate objective) and the joint bound
+ * of max_r z_r on the last layer: the same numbers on both forms (from the
+ * same crown bounds), and no sampled point below the joint bound. */
+START_TEST(test_lp_pool_and_max)
+{
+    unsigned long long st = 31;
+    nnh_network *d = random_sparse_net(NNH_ACT_SIGMOID, &st);
+    nnh_network *s = sparse_copy(d);
+    double lo[6], hi[6];
+    for (int j = 0; j < 6; j++) {
+        lo[j] = nnh_test_rand(&st) - 0.8;
+        hi[j] = lo[j] + 0.6;
+    }
+    nnh_bounds *b = bounds_of(d, lo, hi, NNH_METHOD_CROWN);
+    nnh_bound_opts o;
+    nnh_bound_opts_init(&o);
+    o.method = NNH_METHOD_HULL;
+    o.pool_rounds = 2;
+    nnh_lp_layer *Ld, *Ls;
+    nnh_error err;
+    int k = d->n_layers - 1, rows[3] = {0, 1, 2};
+    ck_assert_msg(nnh_lp_layer_create(d, b, k, &o, &Ld, &err) == 0, "%s", err.msg);
+    ck_assert_msg(nnh_lp_layer_create(s, b, k, &o, &Ls, &err) == 0, "%s", err.msg);
+    for (int i = 0; i < 3; i++)
+        for (int sense = -1; sense <= 1; sense += 2) {
+            double vd, vs;
+            ck_assert_int_eq(nnh_lp_layer_bound(Ld, i, sense, &vd, NULL, &err), 0);
+            ck_assert_int_eq(nnh_lp_layer_bound(Ls, i, sense, &vs, NULL, &err), 0);
+            ck_assert_msg(fabs(vd - vs) <= 1e-7, "neuron %d sense %d: %.17g vs %.17g", i, sense,
+                          vd, vs);
+        }
+    double md, ms;
+    ck_assert_int_eq(nnh_lp_layer_bound_max(Ld, rows, 3, &md, NULL, &err), 0);
+    ck_assert_int_eq(nnh_lp_layer_bound_max(Ls, rows, 3, &ms, NULL, &err), 0);
+    ck_assert_msg(fabs(md - ms) <= 1e-7, "max: %.17g vs %.17g", md, ms);
+    double x[6], y[3];
+    for (int r = 0; r < 2000; r++) {
+        for (int j = 0; j < 6; j++)
+            x[j] = lo[j] + (hi[j] - lo[j]) * nnh_test_rand(&st);
+        ck_assert_int_eq(nnh_network_eval(s, x, y, NULL), 0);
+        ck_assert_msg(fmax(y[0], fmax(y[1], y[2])) >= ms - NNH_SAMPLE_TOL,
+                      "sampled max %.17g below the joint bound %.17g",
+                      fmax(y[0], fmax(y[1], y[2])), ms);
+    }
+    nnh_lp_layer_free(Ld);
+    nnh_lp_layer_free(Ls);
+    nnh_bounds_free(b);
+    nnh_network_free(s);
+    nnh_network_free(d);
+}
+END_TEST
+
 /* The CNN examples load with a sparse first layer (fewer than a quarter of
  * the dense weights) and give the crown bounds of their dense load (to the
  * rounding-error terms, which are smaller for the shorter sparse rows). */
@@ -349,6 +401,7 @@ int main(void)
     tcase_add_test(tc, test_engines_relu);
     tcase_add_test(tc, test_engines_sigmoid);
     tcase_add_test(tc, test_engines_tanh);
+    tcase_add_test(tc, test_lp_pool_and_max);
     tcase_add_test(tc, test_cnn_examples_sparse);
     suite_add_tcase(s, tc);
     return nnh_run_suite(s);
