@@ -16,6 +16,7 @@ set -euo pipefail
 N=${NNHULL:?}
 SRC=${NNH_SOURCE_DIR:?}
 command -v mpirun >/dev/null || { echo "mpirun not found: skipped"; exit 77; }
+command -v python3 >/dev/null || { echo "python3 not found: skipped"; exit 77; }
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 export OMPI_MCA_rmaps_base_oversubscribe=1
 T=$(mktemp -d)
