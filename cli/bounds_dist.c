@@ -90,8 +90,8 @@ int cli_bounds_dist_run(const cli_dist_args *a, const nnh_network *net, int R, c
     memset(&rep, 0, sizeof rep);
     progress_state ps = {a->quiet, 0};
     int rc = nnh_dist_run(cli_dist(), net, R, lo, hi, a->out, &o, on_progress, &ps, &rep, &err);
-    if (rc)
-        rc = cli_fail("%s", err.msg);
+    if (rc) /* one message: maybe the master's watcher's (a rank died) */
+        rc = nnh_dist_claim_report(cli_dist()) ? cli_fail("%s", err.msg) : CLI_FAIL;
     if (!rc && !a->quiet && rep.bounds) {
         print_layers(net, &rep);
         printf("wrote %s: %d region%s, %d layers, %d rank%s, status complete (%.3f s)\n", a->out,

@@ -121,14 +121,14 @@ static int parse_line(const char *text, env_line *L, double **buf, int *cap, cha
         }
         n = m;
     }
-    if (4 * n > *cap) {
-        double *nb = realloc(*buf, (size_t)(4 * n) * sizeof(double));
+    if (4 * n + 4 > *cap) { /* + 4: never NULL, even for n = 0 (no offset on NULL) */
+        double *nb = realloc(*buf, (size_t)(4 * n + 4) * sizeof(double));
         if (!nb) {
             snprintf(msg, len, "out of memory for n=%d", n);
             goto done;
         }
         *buf = nb;
-        *cap = 4 * n;
+        *cap = 4 * n + 4;
     }
     L->w = *buf;
     L->l = L->w + n;
@@ -210,14 +210,14 @@ static int run_line(env_line *L, double tol, nnh_env_ws *ws, double **gbuf, int 
             return -1;
         }
     }
-    if (3 * n > *gcap) {
-        double *nb = realloc(*gbuf, (size_t)(3 * n) * sizeof(double));
+    if (3 * n + 3 > *gcap) { /* + 3: never NULL, even for n = 0 */
+        double *nb = realloc(*gbuf, (size_t)(3 * n + 3) * sizeof(double));
         if (!nb) {
             snprintf(msg, len, "out of memory for n=%d", n);
             return -1;
         }
         *gbuf = nb;
-        *gcap = 3 * n;
+        *gcap = 3 * n + 3;
     }
     double *gc = *gbuf, *gv = gc + n, *a = gv + n;
     double z = L->nr.b, Lz = L->nr.b, Uz = L->nr.b;

@@ -241,9 +241,9 @@ static int run(const verify_args *a, const nnh_network *net, const nnh_spec *spe
     nnh_dist_handle_signals(on_signal);
     int vrc = nnh_dist_verify(cli_dist(), net, spec, &a->o, &r, progress, &ps, &err);
     nnh_dist_handle_signals(NULL);
-    if (vrc) {
+    if (vrc) { /* one message: maybe the master's watcher's (a rank died) */
         nnh_verify_result_free(&r);
-        return cli_fail("verify: %s", err.msg);
+        return nnh_dist_claim_report(cli_dist()) ? cli_fail("verify: %s", err.msg) : CLI_FAIL;
     }
     int rc = CLI_OK, n_out = nnh_network_n_outputs(net);
     if (a->cex && r.verdict == NNH_VERDICT_SAT)

@@ -4,10 +4,13 @@
  * orted-like helper and takes about a second here. */
 #include "dist_internal.h"
 
+#include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 /* Set by mpirun (Open MPI, MPICH/Hydra, Intel MPI), srun --mpi=pmi2/pmix,
  * and the PMIx servers; SLURM_* alone is not enough (a batch script's own
@@ -25,6 +28,30 @@ static int launched_by_mpi(void)
     return 0;
 }
 
+/* Every rank's process id and node name to the master, so that it can tell
+ * which worker is gone when the launcher stops the job (dist_gone_rank). */
+static void gather_identities(nnh_dist *d)
+{
+    char host[DIST_HOST] = {0};
+    gethostname(host, sizeof host - 1);
+    int pid = (int)getpid(), ok = 1;
+    if (d->rank == 0) {
+        d->pids = malloc((size_t)d->size * sizeof *d->pids);
+        d->hosts = calloc((size_t)d->size, DIST_HOST);
+        ok = d->pids && d->hosts;
+    }
+    MPI_Bcast(&ok, 1, MPI_INT, 0, MPI_COMM_WORLD); /* no room: nobody gathers */
+    if (ok) {
+        MPI_Gather(&pid, 1, MPI_INT, d->pids, 1, MPI_INT, 0, MPI_COMM_WORLD);
+        MPI_Gather(host, DIST_HOST, MPI_CHAR, d->hosts, DIST_HOST, MPI_CHAR, 0, MPI_COMM_WORLD);
+        return;
+    }
+    free(d->pids);
+    free(d->hosts);
+    d->pids = NULL;
+    d->hosts = NULL;
+}
+
 nnh_dist *nnh_dist_start(int *argc, char ***argv)
 {
     nnh_dist *d = calloc(1, sizeof *d);
@@ -32,12 +59,59 @@ nnh_dist *nnh_dist_start(int *argc, char ***argv)
         return NULL;
     d->size = 1;
     if (launched_by_mpi()) {
+        /* Open MPI's own crash handler prints a raw stack dump from the rank
+         * that crashed; the master names the rank and its task instead (see
+         * dist_gone_rank). Set OMPI_MCA_opal_signal=6,7,8,11 to have it back. */
+        setenv("OMPI_MCA_opal_signal", "", 0);
         MPI_Init(argc, argv);
         d->mpi = 1;
         MPI_Comm_rank(MPI_COMM_WORLD, &d->rank);
         MPI_Comm_size(MPI_COMM_WORLD, &d->size);
+        if (d->size > 1)
+            gather_identities(d);
     }
     return d;
+}
+
+/* The process still runs: it exists and is not a zombie waiting to be reaped. */
+static int process_alive(int pid)
+{
+    if (kill((pid_t)pid, 0) != 0)
+        return errno != ESRCH;
+    char path[64], buf[512];
+    snprintf(path, sizeof path, "/proc/%d/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 1; /* no /proc: trust kill() */
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    const char *p = strrchr(buf, ')'); /* "pid (comm) S ..." */
+    return !(p && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X'));
+}
+
+int dist_rank_gone(const nnh_dist *d, int w)
+{
+    if (!d || !d->mpi || d->rank != 0 || !d->pids || !d->hosts || w <= 0 || w >= d->size)
+        return 0;
+    return !strcmp(d->hosts + (size_t)w * DIST_HOST, d->hosts) && !process_alive(d->pids[w]);
+}
+
+int dist_gone_rank(const nnh_dist *d)
+{
+    for (int w = 1; d && w < d->size; w++)
+        if (dist_rank_gone(d, w))
+            return w;
+    return -1;
+}
+
+void dist_rank_name(const nnh_dist *d, int w, char *buf, size_t len)
+{
+    if (d && d->pids && d->hosts && w >= 0 && w < d->size)
+        snprintf(buf, len, "rank %d (pid %d on %.100s)", w, d->pids[w],
+                 d->hosts + (size_t)w * DIST_HOST);
+    else
+        snprintf(buf, len, "rank %d", w);
 }
 
 int nnh_dist_rank(const nnh_dist *d) { return d ? d->rank : 0; }
@@ -54,13 +128,41 @@ void nnh_dist_end(nnh_dist *d, int clean)
     for (int i = 0; i < d->n_out; i++)
         free(d->out[i].buf);
     free(d->out);
+    free(d->pids);
+    free(d->hosts);
     free(d);
+}
+
+static void nap(long ns)
+{
+    struct timespec ts = {0, ns};
+    nanosleep(&ts, NULL);
 }
 
 int dist_fault(const char *what)
 {
     const char *f = getenv("NNHULL_FAULT");
     return f && !strcmp(f, what);
+}
+
+void dist_fault_stall(const nnh_dist *d)
+{
+    static int stalled;
+    if (stalled || !dist_fault("stall"))
+        return;
+    stalled = 1;
+    const char *file = getenv("NNHULL_FAULT_FILE");
+    if (file && *file) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s.%d", file, d ? d->rank : 0);
+        FILE *f = fopen(path, "w");
+        if (f) {
+            fprintf(f, "%ld\n", (long)getpid());
+            fclose(f);
+        }
+    }
+    for (int i = 0; i < 600; i++)
+        nap(100000000);
 }
 
 void dist_flush(nnh_dist *d, int wait)
@@ -101,12 +203,6 @@ int dist_send(nnh_dist *d, int dest, int tag, nnh_pack *p)
     if (d->n_out > 64)
         dist_flush(d, 0);
     return NNH_OK;
-}
-
-static void nap(long ns)
-{
-    struct timespec ts = {0, ns};
-    nanosleep(&ts, NULL);
 }
 
 int dist_recv(nnh_dist *d, int src, int block, volatile int *stop, int *from, int *tag,
@@ -189,13 +285,28 @@ void dist_stop_all(nnh_dist *d)
     }
 }
 
+static volatile int g_caught;              /* see dist_signal_flag */
+static void (*volatile g_handler)(int);    /* the caller's handler */
+
+static void on_any_signal(int sig)
+{
+    g_caught = sig;
+    void (*h)(int) = g_handler;
+    if (h) /* NULL only while nnh_dist_handle_signals(NULL) restores SIG_DFL */
+        h(sig);
+}
+
+volatile int *dist_signal_flag(void) { return &g_caught; }
+
 void nnh_dist_handle_signals(void (*handler)(int))
 {
     int sigs[3] = {SIGINT, SIGTERM, SIGHUP};
+    g_caught = 0;
+    g_handler = handler;
     for (int i = 0; i < 3; i++) {
         struct sigaction sa;
         memset(&sa, 0, sizeof sa);
-        sa.sa_handler = handler ? handler : SIG_DFL;
+        sa.sa_handler = handler ? on_any_signal : SIG_DFL;
         sigemptyset(&sa.sa_mask);
         sigaction(sigs[i], &sa, NULL);
     }

@@ -41,7 +41,35 @@ struct nnh_dist {
     int n_out, cap_out;
     long messages;    /* sent + received */
     int job_sent;     /* the job (or a cancel) was broadcast */
+    int *pids;        /* master: every rank's process id (NULL when unknown) */
+    char *hosts;      /* master: every rank's node name, DIST_HOST bytes each */
 };
+
+#define DIST_HOST 256
+
+/* Master: worker w is gone - its process ran on this node and no longer
+ * exists (killed, crashed). Ranks on other nodes cannot be checked and count
+ * as alive. */
+int dist_rank_gone(const nnh_dist *d, int w);
+/* The first gone worker, or -1. */
+int dist_gone_rank(const nnh_dist *d);
+/* "rank W (pid P on NODE)" into buf. */
+void dist_rank_name(const nnh_dist *d, int w, char *buf, size_t len);
+/* The watcher thread (dist_watch.c) of a master run, between start and
+ * stop: after a signal, when a worker is gone, describe(arg, w, buf, len)
+ * names rank w and its task, called under the watcher's lock, and the
+ * message is printed at once (if nobody reported the failure yet). The
+ * master holds the lock (dist_watch_lock/unlock) while it changes what
+ * describe reads. A no-op without MPI or workers. */
+typedef void (*dist_describe_fn)(void *arg, int w, char *buf, size_t len);
+void dist_watch_start(const nnh_dist *d, dist_describe_fn describe, void *arg);
+void dist_watch_stop(void);
+void dist_watch_lock(void);
+void dist_watch_unlock(void);
+
+/* The signal caught by the handler of nnh_dist_handle_signals since it was
+ * installed (0: none); its address serves as dist_recv's stop flag. */
+volatile int *dist_signal_flag(void);
 
 /* Send p's bytes to dest (p is emptied: the buffer travels with the send). */
 int dist_send(nnh_dist *d, int dest, int tag, nnh_pack *p);
@@ -65,6 +93,10 @@ int dist_recv_job(nnh_dist *d, unsigned char **job, int *len);
 /* Test hook (tests/it_mpi.sh): NNHULL_FAULT=task-error makes workers fail
  * their first task, NNHULL_FAULT=crash makes them die on it. */
 int dist_fault(const char *what);
+/* Test hook (tests/it_mpi_failure.sh): with NNHULL_FAULT=stall a worker, at
+ * its first task, writes its process id to $NNHULL_FAULT_FILE.<rank> and
+ * sleeps up to a minute holding that task, to be killed by the test. */
+void dist_fault_stall(const nnh_dist *d);
 
 /* ---- the master's state (dist_master.c schedules, dist_ckpt.c saves) ---- */
 
@@ -85,9 +117,15 @@ typedef struct dist_region {
     dist_unit u;
 } dist_region;
 
+typedef struct dist_chunk {
+    int r, k, t, n; /* unit, first task and number of tasks of a chunk */
+} dist_chunk;
+
 typedef struct dist_peer {
     int r, k;     /* unit whose LP context the worker holds (-1: none) */
     int inflight; /* chunks sent and not answered */
+    dist_chunk sent[2]; /* those chunks, oldest at sent[first] (results come in order) */
+    int first;
 } dist_peer;
 
 typedef struct dist_master {

@@ -296,7 +296,10 @@ static int feed_workers(dist_master *m)
             if (dist_send(m->d, w, TAG_TASKS, &pk))
                 rc = nnh_error_set(m->err, NNH_ENOMEM, "out of memory sending tasks");
             nnh_pack_free(&pk);
+            dist_watch_lock();
+            p->sent[(p->first + p->inflight) % 2] = (dist_chunk){r, k, t[0], n};
             p->inflight++;
+            dist_watch_unlock();
         }
     }
     free(t);
@@ -330,7 +333,10 @@ static int on_result(dist_master *m, int from, nnh_unpack *u)
     if (u->failed)
         return nnh_error_set(m->err, NNH_EINVAL, "rank %d: truncated result message", from);
     nnh_layer_stats_add(&un->st, &st);
+    dist_watch_lock();
     m->peers[from].inflight--;
+    m->peers[from].first = (m->peers[from].first + 1) % 2;
+    dist_watch_unlock();
     un->n_done += n;
     return un->n_done == un->n_tasks ? unit_complete(m, r) : NNH_OK;
 }
@@ -385,6 +391,45 @@ static int drain(dist_master *m, int block)
             return rc;
         block = 0;
     }
+}
+
+/* Worker w is gone (killed or crashed: it sends nothing more): its name and
+ * the LP tasks it had. */
+static void describe_gone(const dist_master *m, int w, char *buf, size_t len)
+{
+    char name[160];
+    dist_rank_name(m->d, w, name, sizeof name);
+    const dist_peer *p = &m->peers[w];
+    if (p->inflight == 0) {
+        snprintf(buf, len, "%s stopped unexpectedly (killed or crashed) with no task in hand",
+                 name);
+        return;
+    }
+    const dist_chunk *c = &p->sent[p->first];
+    snprintf(buf, len, "%s stopped unexpectedly (killed or crashed) while computing region %d, "
+             "layer %d, neuron %d (%s bound)%s", name, c->r, c->k, nnh_steps_neuron(c->t),
+             nnh_steps_sense(c->t) < 0 ? "lower" : "upper",
+             c->n > 1 ? " and the next tasks of its chunk" : "");
+}
+
+/* The watcher's message (dist_watch.c): the master may not get to write. */
+static void watch_describe(void *arg, int w, char *buf, size_t len)
+{
+    const dist_master *m = arg;
+    char what[NNH_ERRMSG_LEN];
+    describe_gone(m, w, what, sizeof what);
+    snprintf(buf, len, "%s: the job stops; %s keeps the finished (region, layer) units, rerun "
+             "with --resume to continue", what, m->ckpt);
+}
+
+/* Why the launcher stopped the job, when a worker on this node is gone. 0
+ * when every worker that can be checked still runs. */
+static int gone_worker(dist_master *m, char *why, size_t len)
+{
+    int w = dist_gone_rank(m->d);
+    if (w >= 0)
+        describe_gone(m, w, why, len);
+    return w >= 0;
 }
 
 static void stop_workers(dist_master *m)
@@ -500,6 +545,8 @@ static int job_broadcast(dist_master *m)
 static int run_master(dist_master *m, nnh_dist_report *report)
 {
     int complete = 0, rc = master_alloc(m);
+    if (!rc)
+        dist_watch_start(m->d, watch_describe, m);
     if (!rc && !m->o->resume && access(m->ckpt, F_OK) == 0)
         rc = nnh_error_set(m->err, NNH_EINVAL, "%s exists (an interrupted run): continue it "
                            "with --resume, or delete it", m->ckpt);
@@ -511,13 +558,17 @@ static int run_master(dist_master *m, nnh_dist_report *report)
         nnh_error_prefix(m->err, "%s: cannot write its checkpoint", m->out);
     if (!rc && !complete)
         rc = schedule(m);
+    /* the launcher's SIGTERM after a rank died: name the rank (asked before
+     * the stop, after which workers exit) */
+    dist_watch_stop();
+    char why[NNH_ERRMSG_LEN];
+    int gone = rc == NNH_EINTERRUPTED && g_signal && gone_worker(m, why, sizeof why);
     if (m->d->mpi && m->d->size > 1)
         stop_workers(m);
     if (rc == NNH_EINTERRUPTED) {
-        char why[NNH_ERRMSG_LEN];
-        if (g_signal)
+        if (!gone && g_signal)
             snprintf(why, sizeof why, "interrupted by signal %d", (int)g_signal);
-        else
+        else if (!gone)
             snprintf(why, sizeof why, "%s", m->err->msg);
         int wrc = dist_write_file(m, m->ckpt, 0);
         nnh_error_set(m->err, NNH_EINTERRUPTED,
@@ -577,6 +628,7 @@ int nnh_dist_run(nnh_dist *d, const nnh_network *net, int n_regions, const doubl
         g_signal = 0;
         catch_signals(1);
         rc = run_master(&m, report);
+        dist_watch_stop();
         catch_signals(0);
     }
     master_free(&m);

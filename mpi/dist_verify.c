@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define INFLIGHT 2 /* regions per worker */
 
@@ -67,7 +68,9 @@ static int send_region(vmaster *m, int w, nnh_bab_region *R)
         return nnh_error_set(m->err, rc, "out of memory sending a region");
     }
     vpeer *v = &m->peers[w];
+    dist_watch_lock();
     v->fifo[(v->head + v->n++) % INFLIGHT] = R;
+    dist_watch_unlock();
     m->inflight++;
     return NNH_OK;
 }
@@ -94,9 +97,11 @@ static nnh_bab_region *fifo_pop(vmaster *m, int w)
     vpeer *v = &m->peers[w];
     if (v->n == 0)
         return NULL;
+    dist_watch_lock();
     nnh_bab_region *R = v->fifo[v->head];
     v->head = (v->head + 1) % INFLIGHT;
     v->n--;
+    dist_watch_unlock();
     m->inflight--;
     return R;
 }
@@ -130,7 +135,9 @@ static int drain(vmaster *m, int block)
     for (;;) {
         unsigned char *buf;
         int from, tag, len;
-        if (dist_recv(m->d, MPI_ANY_SOURCE, block, NULL, &from, &tag, &buf, &len))
+        /* a signal (the caller's stop, or the launcher's after a rank died)
+         * ends the wait: results from a dead rank never come */
+        if (dist_recv(m->d, MPI_ANY_SOURCE, block, dist_signal_flag(), &from, &tag, &buf, &len))
             return nnh_error_set(m->err, NNH_ENOMEM, "out of memory receiving a message");
         if (!buf)
             return NNH_OK;
@@ -150,6 +157,8 @@ static int drain(vmaster *m, int block)
 static int schedule(vmaster *m)
 {
     for (;;) {
+        if (*dist_signal_flag()) /* the caller stops (nnh_bab_end: verdict unknown) */
+            return NNH_OK;
         /* one region each first, then one for the master, and only what is
          * left as the workers' second: with a short queue, the best regions
          * are decided at once instead of waiting behind a prefetch */
@@ -183,17 +192,62 @@ static int schedule(vmaster *m)
     }
 }
 
+/* Worker w is gone (killed or crashed): its name and the region it was
+ * deciding (also the watcher's message, see dist_watch.c). */
+static void describe_gone(void *arg, int w, char *buf, size_t len)
+{
+    const vmaster *m = arg;
+    char name[160];
+    dist_rank_name(m->d, w, name, sizeof name);
+    const vpeer *v = &m->peers[w];
+    if (v->n == 0)
+        snprintf(buf, len, "verify: %s stopped unexpectedly (killed or crashed) with no region "
+                 "in hand; the verdict is unknown", name);
+    else
+        snprintf(buf, len, "verify: %s stopped unexpectedly (killed or crashed) while deciding "
+                 "a region of input box %d at depth %d; the verdict is unknown", name,
+                 v->fifo[v->head]->group, v->fifo[v->head]->depth);
+}
+
+/* After a signal, when a worker on this node is gone: an error naming it. */
+static int gone_worker(vmaster *m)
+{
+    int w = *dist_signal_flag() ? dist_gone_rank(m->d) : -1;
+    if (w < 0)
+        return NNH_OK;
+    char msg[NNH_ERRMSG_LEN];
+    describe_gone(m, w, msg, sizeof msg);
+    return nnh_error_set(m->err, NNH_EINTERRUPTED, "%s", msg + strlen("verify: "));
+}
+
 /* STOP to every worker; wait for each one's STOPPED, dropping what comes
- * before it (results of regions no longer wanted, errors after the first). */
+ * before it (results of regions no longer wanted, errors after the first).
+ * A worker known to be gone is not waited for, and after a signal none is
+ * waited for longer than a few seconds (one may be gone on another node). */
 static void stop_workers(vmaster *m)
 {
     dist_stop_all(m->d);
     int left = m->d->size - 1;
+    for (int w = 1; w < m->d->size; w++)
+        if (*dist_signal_flag() && dist_rank_gone(m->d, w)) {
+            m->peers[w].stopped = 1;
+            left--;
+        }
+    double give_up = *dist_signal_flag() ? nnh_now() + 5.0 : 0;
     while (left > 0) {
         unsigned char *buf;
         int from, tag, len;
-        if (dist_recv(m->d, MPI_ANY_SOURCE, 1, NULL, &from, &tag, &buf, &len) || !buf)
+        if (dist_recv(m->d, MPI_ANY_SOURCE, !give_up, NULL, &from, &tag, &buf, &len))
             MPI_Abort(MPI_COMM_WORLD, 1); /* cannot even receive: end the job */
+        if (!buf && !give_up)
+            MPI_Abort(MPI_COMM_WORLD, 1);
+        if (!buf) {
+            if (nnh_now() > give_up)
+                break;
+            struct timespec ts = {0, 20000000};
+            nanosleep(&ts, NULL);
+            continue;
+        }
         if (tag == TAG_VRESULT)
             nnh_bab_region_free(fifo_pop(m, from));
         if (tag == TAG_STOPPED && !m->peers[from].stopped) {
@@ -215,22 +269,29 @@ int nnh_dist_verify(nnh_dist *d, const nnh_network *net, const nnh_spec *spec,
     if (!d || !d->mpi || d->size == 1)
         return nnh_verify(net, spec, o, res, progress, progress_arg, err);
     vmaster m = {.d = d, .o = o, .res = res, .err = err};
+    m.peers = calloc((size_t)d->size, sizeof *m.peers);
+    if (!m.peers)
+        return nnh_error_set(err, NNH_ENOMEM, "out of memory");
+    /* from the start: the root falsification can be long */
+    dist_watch_start(d, describe_gone, &m);
     int rc = nnh_bab_begin(net, spec, o, res, progress, progress_arg, &m.B, err);
-    if (rc)
-        return rc; /* the caller's nnh_dist_cancel releases the workers */
+    if (rc) { /* the caller's nnh_dist_cancel releases the workers */
+        dist_watch_stop();
+        free(m.peers);
+        return rc;
+    }
     res->ranks = d->size;
     m.P = nnh_bab_problem(m.B);
-    if (nnh_bab_over(m.B)) { /* decided by the root falsification */
-        nnh_bab_end(m.B);
-        return NNH_OK;
+    if (!nnh_bab_over(m.B)) { /* else decided by the root falsification */
+        rc = nnh_region_result_init(m.P, &m.rr, err);
+        if (!rc)
+            rc = job_broadcast(&m, net, spec);
+        if (!rc)
+            rc = schedule(&m);
     }
-    m.peers = calloc((size_t)d->size, sizeof *m.peers);
-    rc = m.peers ? nnh_region_result_init(m.P, &m.rr, err)
-                 : nnh_error_set(err, NNH_ENOMEM, "out of memory");
     if (!rc)
-        rc = job_broadcast(&m, net, spec);
-    if (!rc)
-        rc = schedule(&m);
+        rc = gone_worker(&m);
+    dist_watch_stop();
     if (d->job_sent)
         stop_workers(&m);
     nnh_region_result_free(&m.rr);
@@ -254,6 +315,7 @@ static void send_error(int code, const char *msg)
 }
 
 typedef struct vworker {
+    const nnh_dist *d;
     nnh_verify_problem *P;
     nnh_verify_opts o;
     nnh_region_result rr;
@@ -266,6 +328,7 @@ static int decide(vworker *w, nnh_unpack *u, nnh_pack *out, nnh_error *err)
         return nnh_error_set(err, NNH_ELP, "injected fault (NNHULL_FAULT=task-error)");
     if (dist_fault("crash"))
         abort();
+    dist_fault_stall(w->d);
     double left = nnh_unpack_double(u);
     double deadline = left > 0 ? nnh_now() + left : 0;
     nnh_bab_region *R;
@@ -315,6 +378,7 @@ int dist_verify_worker(nnh_dist *d, nnh_unpack *u)
 {
     vworker w;
     memset(&w, 0, sizeof w);
+    w.d = d;
     nnh_network *net = NULL;
     nnh_spec *spec = NULL;
     nnh_error err;

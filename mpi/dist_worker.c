@@ -77,6 +77,7 @@ static int run_task(worker *w, int t, double *v, nnh_layer_stats *st, nnh_error 
     }
     if (dist_fault("crash"))
         abort();
+    dist_fault_stall(w->d);
     if (t < 0 || t >= 2 * w->b->layers[w->k].width)
         return nnh_error_set(err, NNH_EINVAL, "task %d out of range", t);
     return nnh_lp_layer_bound(w->ctx, nnh_steps_neuron(t), nnh_steps_sense(t), v, st, err);

@@ -28,6 +28,11 @@ int nnh_dist_size(const nnh_dist *d);
  * run (clean == 0) MPI_Finalize is skipped: the other ranks may be gone. */
 void nnh_dist_end(nnh_dist *d, int clean);
 
+/* A failed run is reported once: returns 1 to the first caller (who then
+ * prints the message), 0 to every later one - e.g. the command after the
+ * master's watcher already named a worker that died (mpi/dist_watch.c). */
+int nnh_dist_claim_report(const nnh_dist *d);
+
 /* Worker ranks (rank > 0): wait for the master's job and serve tasks until
  * told to stop. Returns the exit status the process should have (the
  * master's, when it gave up before the job started). Prints nothing. */

@@ -163,8 +163,10 @@ typedef int (*nnh_verify_progress_fn)(void *arg, long regions, long queued, doub
  * with its result to nnh_bab_report. */
 typedef struct nnh_bab nnh_bab;
 
-/* Prepare the problem and falsify every case group with the large budget
- * (res->verdict becomes SAT when that already finds a counterexample).
+/* Prepare the problem and falsify every case group with the large budget,
+ * shared by the groups when there are several (a group's root left open by
+ * bounding gets the rest of its share in nnh_bab_report); res->verdict
+ * becomes SAT when that already finds a counterexample.
  * res must stay alive until nnh_bab_end. */
 int nnh_bab_begin(const nnh_network *net, const nnh_spec *spec, const nnh_verify_opts *o,
                   nnh_verify_result *res, nnh_verify_progress_fn progress, void *progress_arg,
@@ -181,7 +183,8 @@ int nnh_bab_over(const nnh_bab *B);
 /* Regions waiting in the queue. */
 long nnh_bab_queued(const nnh_bab *B);
 /* Account R's result: a counterexample ends the run (even after a timeout:
- * a definite answer wins), an open region is split and its halves queued.
+ * a definite answer wins), an open region is split and its halves queued
+ * (an open root of one of several groups is falsified further first).
  * Frees R. */
 int nnh_bab_report(nnh_bab *B, nnh_bab_region *R, const nnh_region_result *rr, nnh_error *err);
 /* Final verdict (unsat when the queue ran dry with no region stuck; a

@@ -1,8 +1,9 @@
 /* Branch and bound of `verify`: the session (queue of regions, accounting,
  * verdict) that the serial driver here and the MPI master drive. Every case
- * group is falsified first, then regions are decided best-first (smallest
- * falsification margin first), open ones halved along the input
- * nnh_verify_region chose. */
+ * group is falsified first (the large budget shared by the groups), then
+ * regions are decided best-first (smallest falsification margin first), open
+ * ones halved along the input nnh_verify_region chose; a group's root that
+ * bounding leaves open gets the rest of its falsification budget then. */
 #include "verify_internal.h"
 #include "nnh_round.h"
 
@@ -197,6 +198,8 @@ struct nnh_bab {
     long started;            /* regions handed out by nnh_bab_next */
     long reported;           /* of which given back to nnh_bab_report */
     int over;                /* sat, timeout or region limit: hand out nothing more */
+    int shares;              /* root falsification budget split over the groups */
+    nnh_region_result frr;   /* the deferred falsification's result */
     nnh_verify_result *res;
     nnh_verify_progress_fn progress;
     void *progress_arg;
@@ -207,19 +210,23 @@ double nnh_bab_deadline(const nnh_bab *B) { return B->deadline; }
 int nnh_bab_over(const nnh_bab *B) { return B->over; }
 long nnh_bab_queued(const nnh_bab *B) { return B->h.n; }
 
-/* Roots: one region per case group, falsified with the large budget. */
+/* Roots: one region per case group, falsified with the large budget when
+ * there is one group; with n groups, each gets 1/n of it now (so thousands
+ * of boxes cost what one does) and the rest only if bounding leaves its root
+ * open (deferred_falsify): budget goes where proving failed. */
 static int roots(nnh_bab *B, nnh_error *err)
 {
     const nnh_verify_problem *P = B->P;
     nnh_region_result rr;
     int rc = nnh_region_result_init(P, &rr, err);
+    B->shares = nnh_verify_problem_groups(P);
     for (int g = 0; !rc && g < nnh_verify_problem_groups(P); g++) {
         nnh_bab_region *r = nnh_bab_root(P, g);
         if (!r) {
             rc = nnh_error_set(err, NNH_ENOMEM, "verify: out of memory");
             break;
         }
-        rc = nnh_verify_falsify(P, r, B->o, B->deadline, &rr, err);
+        rc = nnh_verify_falsify_part(P, r, B->o, B->shares, 0, B->deadline, &rr, err);
         B->res->seconds_falsify += rr.seconds_falsify;
         r->priority = rr.min_margin;
         if (rc || heap_push(&B->h, r)) {
@@ -259,6 +266,8 @@ int nnh_bab_begin(const nnh_network *net, const nnh_spec *spec, const nnh_verify
     B->t0 = nnh_now();
     B->deadline = o->timeout > 0 ? B->t0 + o->timeout : 0;
     int rc = nnh_verify_problem_create(net, spec, &B->P, err);
+    if (!rc)
+        rc = nnh_region_result_init(B->P, &B->frr, err);
     if (!rc)
         rc = roots(B, err);
     if (rc) {
@@ -305,12 +314,32 @@ static void account(nnh_verify_result *res, const nnh_bab_region *R, const nnh_r
         res->regions_stuck++;
 }
 
+/* An open root of one of several groups: the rest of its falsification
+ * budget (see roots); a counterexample ends the run. */
+static int deferred_falsify(nnh_bab *B, const nnh_bab_region *R, nnh_error *err)
+{
+    int rc = nnh_verify_falsify_part(B->P, R, B->o, B->shares, 1, B->deadline, &B->frr, err);
+    B->res->seconds_falsify += B->frr.seconds_falsify;
+    if (!rc && B->frr.status == NNH_REGION_SAT && B->res->verdict != NNH_VERDICT_SAT) {
+        B->over = 1;
+        if (record_cex(B->P, &B->frr, B->res))
+            rc = nnh_error_set(err, NNH_ENOMEM, "verify: out of memory");
+    }
+    return rc;
+}
+
 int nnh_bab_report(nnh_bab *B, nnh_bab_region *R, const nnh_region_result *rr, nnh_error *err)
 {
     nnh_verify_result *res = B->res;
     int rc = NNH_OK;
     B->reported++;
     account(res, R, rr);
+    if (rr->status == NNH_REGION_OPEN && R->depth == 0 && B->shares > 1 && !B->over) {
+        if ((rc = deferred_falsify(B, R, err))) {
+            nnh_bab_region_free(R);
+            return rc;
+        }
+    }
     if (rr->status == NNH_REGION_SAT && res->verdict != NNH_VERDICT_SAT) {
         rc = record_cex(B->P, rr, res);
         B->over = 1;
@@ -339,6 +368,7 @@ void nnh_bab_end(nnh_bab *B)
         res->verdict = res->regions_stuck ? NNH_VERDICT_UNKNOWN : NNH_VERDICT_UNSAT;
     while (B->h.n > 0)
         nnh_bab_region_free(heap_pop(&B->h));
+    nnh_region_result_free(&B->frr);
     free(B->h.a);
     nnh_verify_problem_free(B->P);
     res->seconds = nnh_now() - B->t0;

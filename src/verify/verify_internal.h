@@ -61,6 +61,14 @@ int nnh_falsify_region(const nnh_verify_problem *P, const nnh_bab_region *R, con
                        double descend_below, unsigned long long seed, double deadline,
                        nnh_region_result *res, nnh_error *err);
 
+/* Root falsification with a share of o's per-case budget (samples, starts):
+ * part 0 is 1/shares of it with the box corners, part 1 the rest on other
+ * random points (nothing when shares == 1). Part 0 of 1 share is
+ * nnh_verify_falsify. Sets res as nnh_falsify_region does. */
+int nnh_verify_falsify_part(const nnh_verify_problem *P, const nnh_bab_region *R,
+                            const nnh_verify_opts *o, int shares, int part, double deadline,
+                            nnh_region_result *res, nnh_error *err);
+
 /* Joint bound of a case from linear lower forms row_r(x) >= A_r x + c_r
  * (A: rows x n_in, c per row; x in [lo, hi], finite): min over the box of
  * sum_r lam_r (A_r x + c_r) for the LP-optimal lam >= 0 of the rows rows[0..n),
