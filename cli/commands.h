@@ -22,6 +22,7 @@ int cmd_eval(int argc, char **argv);
 int cmd_bounds(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
+int cmd_export(int argc, char **argv);
 int cmd_envelope(int argc, char **argv); /* cli/cmd_envelope.c (not in the table yet) */
 
 /* A bound engine, as listed in the method table of cli/cmd_bounds.c.

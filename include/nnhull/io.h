@@ -4,6 +4,7 @@
 #define NNH_IO_H
 
 #include "nnhull/bounds.h"
+#include "nnhull/export.h"
 #include "nnhull/network.h"
 #include "nnhull/spec.h"
 #include "nnhull/verify.h"
@@ -79,6 +80,15 @@ int nnh_load_nnet(const char *path, const nnh_load_opts *o, nnh_network **out, n
  *   is NULL. `name` is the path used in messages and kept in spec->source. */
 int nnh_load_vnnlib(const char *path, nnh_spec **out, nnh_error *err);
 int nnh_parse_vnnlib(const char *text, const char *name, nnh_spec **out, nnh_error *err);
+
+/* ---- Exported models (`nnhull export`) ----
+ * nnh_export_write's model with comment lines at the top: header (lines
+ * separated by '\n', e.g. the network's SHA-256, method, region, version),
+ * then the model's notes (info->notes), then GLPK's text. Written under
+ * "<path>.tmp.<pid>" and renamed to path; on failure nothing is left. */
+int nnh_export_file(const char *path, const char *header, const nnh_network *net,
+                    const nnh_bounds *b, const nnh_export_opts *o, nnh_export_info *info,
+                    nnh_error *err);
 
 /* ---- SHA-256 (FIPS 180-4): provenance of the network file in bound files ---- */
 typedef struct nnh_sha256_ctx {
