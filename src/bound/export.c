@@ -74,6 +74,9 @@ static void describe(const xm *m, const char *path_kind)
                  "  bounds) for unstable ReLU/leaky ReLU; stable ones are linear; %d neurons of\n"
                  "  other activations keep the convex relaxation\n",
              in->n_binaries, in->milp_other);
+    if (m->fmt == NNH_EXPORT_MPS && o->objective_sense > 0)
+        note(in, "objective: maximise %s is written as minimise -%s (MPS records no sense)\n",
+             o->objective, o->objective);
     note(in, "validity: every row holds for the network (exact arithmetic on its stored weights)\n"
              "  on the region; %s,\n"
              "  so each number was first rounded to what is written and rows and bounds moved\n"
@@ -117,9 +120,11 @@ static int write_model(void *arg)
     if (!rc) {
         for (int j = 1; j <= glp_get_num_cols(m->P); j++)
             glp_set_obj_coef(m->P, j, 0.0);
+        /* GLPK's MPS writer records no objective sense: max v becomes min -v */
+        int negate = m->fmt == NNH_EXPORT_MPS && m->o->objective_sense > 0;
         if (col)
-            glp_set_obj_coef(m->P, col, 1.0);
-        glp_set_obj_dir(m->P, m->o->objective_sense > 0 ? GLP_MAX : GLP_MIN);
+            glp_set_obj_coef(m->P, col, negate ? -1.0 : 1.0);
+        glp_set_obj_dir(m->P, m->o->objective_sense > 0 && !negate ? GLP_MAX : GLP_MIN);
         m->info->n_cols = glp_get_num_cols(m->P);
         m->info->n_rows = glp_get_num_rows(m->P);
         int w = m->fmt == NNH_EXPORT_MPS ? glp_write_mps(m->P, GLP_MPS_FILE, NULL, job->path)

@@ -93,10 +93,12 @@ static void set_objective(xm *m, int col, int sense)
 }
 
 /* rounds on one objective; marks the hull rows binding at the last optimum */
-static int loop_objective(xm *m, int first, const glp_smcp *parm)
+static int loop_objective(xm *m, int first, glp_smcp *parm)
 {
     int optimal = 0;
     for (int r = 0; r <= m->o->cut_rounds; r++) {
+        /* a new objective keeps the basis primal feasible, new cuts dual feasible */
+        parm->meth = r == 0 ? GLP_PRIMAL : GLP_DUALP;
         if (glp_simplex(m->P, parm) != 0 || glp_get_status(m->P) != GLP_OPT) {
             optimal = 0;
             break;
@@ -124,7 +126,6 @@ int xm_hull_cuts(xm *m, int obj_col, int obj_sense)
     glp_smcp parm;
     glp_init_smcp(&parm);
     parm.msg_lev = GLP_MSG_OFF;
-    parm.meth = GLP_DUALP;
     glp_scale_prob(m->P, GLP_SF_AUTO);
     int rc = keep_slot(m, 0);
     for (int t = 0; !rc && t < n_obj; t++) {
