@@ -12,12 +12,11 @@
 #include <sys/stat.h>
 
 /* all numbers of a file (# comments ignored) or of the text itself */
-static int numbers_of(const char *arg, int file_ok, double **v, int *n, const char **label)
+static int numbers_of(const char *arg, int file_ok, double **v, int *n)
 {
     struct stat st;
     char bad[64];
     char *text = NULL;
-    *label = arg;
     if (file_ok && stat(arg, &st) == 0 && S_ISREG(st.st_mode)) {
         nnh_error err;
         if (!(text = cli_read_file(arg, &err)))
@@ -68,8 +67,7 @@ static int from_box(const export_region_args *a, const nnh_network *net, double 
 {
     double *v;
     int n;
-    const char *label;
-    if (numbers_of(a->box, 1, &v, &n, &label))
+    if (numbers_of(a->box, 1, &v, &n))
         return CLI_FAIL;
     int rc = CLI_OK;
     if (n != 2 * net->n_inputs)
@@ -96,8 +94,7 @@ static int from_center(const export_region_args *a, const nnh_network *net, doub
         return cli_fail("--eps: '%s' is not a finite number >= 0", a->eps);
     double *c;
     int n;
-    const char *label;
-    if (numbers_of(a->center, 1, &c, &n, &label))
+    if (numbers_of(a->center, 1, &c, &n))
         return CLI_FAIL;
     int rc = CLI_OK;
     if (n != net->n_inputs)
@@ -119,8 +116,7 @@ static int clip(const char *arg, int n, double *lo, double *hi, char *desc, size
 {
     double *v;
     int k;
-    const char *label;
-    if (numbers_of(arg, 0, &v, &k, &label))
+    if (numbers_of(arg, 0, &v, &k))
         return CLI_FAIL;
     int rc = CLI_OK;
     if (k != 2 || !(v[0] <= v[1]))

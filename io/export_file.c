@@ -21,19 +21,18 @@ static void comment_lines(FILE *f, const char *marker, const char *text)
     }
 }
 
-static int append_file(FILE *out, const char *path)
+/* GLPK's text (a file of at most 1 GiB) after the comments */
+static int append_file(FILE *out, const char *path, nnh_error *err)
 {
-    FILE *in = fopen(path, "rb");
-    if (!in)
-        return -1;
-    char buf[65536];
-    size_t n;
-    int bad = 0;
-    while (!bad && (n = fread(buf, 1, sizeof buf, in)) > 0)
-        bad = fwrite(buf, 1, n, out) != n;
-    bad |= ferror(in);
-    fclose(in);
-    return bad ? -1 : 0;
+    char *text;
+    size_t len;
+    int rc = nnh_read_file(path, (size_t)1 << 30, &text, &len, err);
+    if (rc)
+        return rc;
+    if (fwrite(text, 1, len, out) != len)
+        rc = nnh_error_set(err, NNH_EIO, "cannot copy %s: write error", path);
+    free(text);
+    return rc;
 }
 
 int nnh_export_file(const char *path, const char *header, const nnh_network *net,
@@ -60,11 +59,12 @@ int nnh_export_file(const char *path, const char *header, const nnh_network *net
         const char *marker = o->format == NNH_EXPORT_MPS ? "*" : "\\";
         comment_lines(f, marker, header);
         comment_lines(f, marker, info->notes);
-        int bad = append_file(f, body) != 0;
+        rc = append_file(f, body, err);
+        int bad = ferror(f) != 0;
         bad |= fclose(f) != 0;
-        if (bad)
+        if (!rc && bad)
             rc = nnh_error_set(err, NNH_EIO, "%s: write error", tmp);
-        else if (rename(tmp, path) != 0)
+        if (!rc && rename(tmp, path) != 0)
             rc = nnh_error_set(err, NNH_EIO, "%s: cannot rename to %s: %s", tmp, path,
                                strerror(errno));
     }
