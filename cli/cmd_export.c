@@ -143,10 +143,9 @@ static int check_args(const export_args *a, nnh_method *m, nnh_export_opts *o)
         return cli_usage("export", "missing --out FILE");
     nnh_export_opts_init(o);
     size_t n = strlen(a->out);
-    if (a->format ? nnh_export_format_parse(a->format, &o->format) != 0
-                  : (o->format = n >= 4 && !strcmp(a->out + n - 4, ".mps") ? NNH_EXPORT_MPS
-                                                                            : NNH_EXPORT_LP,
-                     0))
+    if (!a->format) /* from the extension */
+        o->format = n >= 4 && !strcmp(a->out + n - 4, ".mps") ? NNH_EXPORT_MPS : NNH_EXPORT_LP;
+    else if (nnh_export_format_parse(a->format, &o->format) != 0)
         return cli_usage("export", "unknown format '%s' (valid: lp, mps)", a->format);
     o->milp = a->milp;
     o->hull_cuts = *m == NNH_METHOD_HULL;
