@@ -136,6 +136,22 @@ grep -q "^\\\\ network sha256: $sha\$" "$f" && grep -q '^\\ method: lp1d' "$f" &
   ok "header: sha256, method, region, version" || fail "header: $(head -8 "$f")"
 [[ $(grep -vc '^\\' "$f" | head -1) -gt 0 && $(head -1 "$f" | cut -c1) == '\' ]] || fail "header is not at the top"
 
+# ---- the same ball as --box file and as a VNNLIB property: the same optimum ----
+net="$EX/digits_relu_64x10x10x10x10x10.onnx"
+awk -F, -v eps=$EPS '{ for (j = 1; j <= NF; j++) { lo = $j - eps; hi = $j + eps;
+  printf "%.17g %.17g\n", (lo < 0 ? 0 : lo), (hi > 1 ? 1 : hi) } }' <<<"$CENTER" >"$T/ball.box"
+{ for j in $(seq 0 63); do echo "(declare-const X_$j Real)"; done
+  for j in $(seq 0 9); do echo "(declare-const Y_$j Real)"; done
+  awk '{ printf "(assert (>= X_%d %s))\n(assert (<= X_%d %s))\n", NR - 1, $1, NR - 1, $2 }' "$T/ball.box"
+  echo "(assert (>= Y_0 Y_1))"; } >"$T/ball.vnnlib"
+expect 0 "$NNHULL" export "$net" --method crown --box "$T/ball.box" --objective max:y_3 --quiet --out "$T/box.lp" &&
+  expect 0 "$NNHULL" export "$net" --method crown --spec "$T/ball.vnnlib" --objective max:y_3 --quiet --out "$T/spec.lp" &&
+  export_net "$net" crown "$T/ctr.lp" --objective max:y_3 &&
+  v1=$(solve "$T/box.lp" lp) && v2=$(solve "$T/spec.lp" lp) && v3=$(solve "$T/ctr.lp" lp) &&
+  awk -v a="$v1" -v b="$v2" -v c="$v3" 'BEGIN { exit (a - c < 1e-9 && c - a < 1e-9 && b - c < 1e-9 && c - b < 1e-9) ? 0 : 1 }' &&
+  grep -q '^\\ region: input box 1 of 1 of .*ball.vnnlib (output constraints not included)' "$T/spec.lp" &&
+  ok "--box, --spec and --center give the same optimum ($v3)" || fail "--box/--spec/--center: ${v1:-} ${v2:-} ${v3:-}"
+
 # ---- MILP: exact maximum on ReLU nets ----
 for act in relu leaky_relu; do
   net="$EX/digits_${act}_64x10x10x10x10x10.onnx"

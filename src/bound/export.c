@@ -56,11 +56,13 @@ static void describe(const xm *m, const char *path_kind)
     note(in, "variables: x_j inputs (after the network's input clamp, if any); z_k_i, a_k_i\n"
              "  pre- and post-activation of neuron i of layer k (0-based; identity layers have\n"
              "  no a_k_i: the next layer reads z_k_i); y_j outputs (last layer before its\n"
-             "  activation)%s; bounds are the certified bounds of the method\n",
-         o->milp ? "; d_k_i binaries (1 where z_k_i >= 0)" : "");
-    note(in, "rows: aff_k_i z_k_i = W_k a_{k-1} + b_k; envu/envl_k_i_q tangents and secants\n"
-             "  of the 1-D concave/convex envelope of a_k_i over z_k_i (%ld rows, within %.3g\n"
-             "  of the exact envelope; requested %g, at most %d per side)\n",
+             "  activation)%s; bounds: the certified bounds of the method\n",
+         o->milp ? ";\n  d_k_i binaries (1 where z_k_i >= 0)" : "");
+    note(in, "rows: aff_k_i z_k_i - W_k a_{k-1} = b_k (ranges as wide as the rounding of the\n"
+             "  written weights; GLPK's LP writer shows a range as a column ~r_i);\n"
+             "  envu/envl_k_i_q tangents and secants of the 1-D concave/convex envelope of\n"
+             "  a_k_i over z_k_i (%ld rows, within %.3g of the exact envelope; requested %g,\n"
+             "  at most %d per side)\n",
          in->env_cuts, in->env_gap, o->env_tol, o->env_max_cuts);
     if (o->hull_cuts)
         note(in, "hull_k_i_n: %ld multivariate hull cuts of a_k_i over a_{k-1} (nnh_separate,\n"
