@@ -99,7 +99,12 @@ static int loop_objective(xm *m, int first, glp_smcp *parm)
     for (int r = 0; r <= m->o->cut_rounds; r++) {
         /* a new objective keeps the basis primal feasible, new cuts dual feasible */
         parm->meth = r == 0 ? GLP_PRIMAL : GLP_DUALP;
-        if (glp_simplex(m->P, parm) != 0 || glp_get_status(m->P) != GLP_OPT) {
+        int rc = glp_simplex(m->P, parm);
+        if (rc == GLP_EBADB || rc == GLP_ESING || rc == GLP_ECOND) { /* fresh start */
+            glp_std_basis(m->P);
+            rc = glp_simplex(m->P, parm);
+        }
+        if (rc != 0 || glp_get_status(m->P) != GLP_OPT) {
             optimal = 0;
             break;
         }
@@ -119,6 +124,31 @@ static int loop_objective(xm *m, int first, glp_smcp *parm)
     return 0;
 }
 
+/* delete the hull rows (from first) no objective has used so far; the rest
+ * are renumbered and stay kept. Only basic rows go, so the basis stays valid. */
+static void drop_unused(xm *m, int first)
+{
+    int last = glp_get_num_rows(m->P), n_del = 0;
+    for (int i = first; i <= last; i++)
+        n_del += !m->keep[i - first];
+    if (n_del > 0 && n_del <= m->cap) {
+        n_del = 0;
+        for (int i = first; i <= last; i++)
+            if (!m->keep[i - first])
+                m->ind[++n_del] = i; /* xm_add_row's scratch is free here */
+        glp_del_rows(m->P, n_del, m->ind);
+    } else if (n_del > 0) {
+        for (int i = last; i >= first; i--)
+            if (!m->keep[i - first]) {
+                int one[2] = {0, i};
+                glp_del_rows(m->P, 1, one);
+            }
+    }
+    int kept = last - first + 1 - n_del;
+    memset(m->keep, 1, (size_t)kept);
+    memset(m->keep + kept, 0, (size_t)(m->n_keep_cap - kept));
+}
+
 int xm_hull_cuts(xm *m, int obj_col, int obj_sense)
 {
     int first = glp_get_num_rows(m->P) + 1, L = m->net->n_layers;
@@ -134,31 +164,10 @@ int xm_hull_cuts(xm *m, int obj_col, int obj_sense)
         else
             set_objective(m, m->z_col[L - 1][t / 2], t % 2 ? 1 : -1);
         rc = loop_objective(m, first, &parm);
+        if (!rc) /* the LPs of later objectives stay small */
+            drop_unused(m, first);
     }
     glp_unscale_prob(m->P);
-    /* drop the cuts no objective ended up using */
-    int last = glp_get_num_rows(m->P), n_del = 0;
-    for (int i = first; !rc && i <= last; i++) {
-        if (m->keep[i - first])
-            m->info->hull_cuts++;
-        else
-            n_del++;
-    }
-    if (rc || n_del == 0)
-        return rc;
-    if (n_del <= m->cap) {
-        n_del = 0;
-        for (int i = first; i <= last; i++)
-            if (!m->keep[i - first])
-                m->ind[++n_del] = i; /* xm_add_row's scratch is free here */
-        glp_del_rows(m->P, n_del, m->ind);
-    } else {
-        for (int i = last; i >= first; i--)
-            if (!m->keep[i - first]) {
-                int one[2] = {0, i};
-                glp_del_rows(m->P, 1, one);
-            }
-    }
-    m->info->n_rows -= n_del;
-    return 0;
+    m->info->hull_cuts = glp_get_num_rows(m->P) - first + 1;
+    return rc;
 }

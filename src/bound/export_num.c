@@ -158,6 +158,5 @@ int xm_add_row(xm *m, const char *name, int n, const int *col, const double *coe
     glp_set_row_name(m->P, i, name);
     glp_set_mat_row(m->P, i, len, m->ind, m->val);
     glp_set_row_bnds(m->P, i, type, isinf(l) ? 0.0 : l, isinf(u) ? 0.0 : u);
-    m->info->n_rows++;
     return i;
 }
