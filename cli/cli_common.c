@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <time.h>
 #include <string.h>
 
 void cli_parser_init(cli_parser *p, const char *cmd, int argc, char **argv, const cli_opt *opts)
@@ -111,3 +112,10 @@ int cli_load_network(const char *path, const nnh_load_opts *o, nnh_network **net
     return CLI_OK;
 }
 
+
+double cli_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}

@@ -63,4 +63,7 @@ int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(print
 /* Load a network; prints the reason and returns CLI_FAIL on error. */
 int cli_load_network(const char *path, const nnh_load_opts *o, nnh_network **net);
 
+/* Seconds on a monotonic clock (for "took X s" lines; not for results). */
+double cli_seconds(void);
+
 #endif

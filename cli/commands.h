@@ -22,5 +22,6 @@ int cmd_bounds(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_envelope(int argc, char **argv); /* cli/cmd_envelope.c */
+int cmd_export(int argc, char **argv);   /* cli/cmd_export.c */
 
 #endif

@@ -12,6 +12,7 @@ static const nnh_cli_command commands[] = {
     {"envelope", cmd_envelope, "envelopes and cuts of one neuron per JSON line (stdin -> stdout)"},
     {"bounds", cmd_bounds, "certified per-neuron bounds over an input region -> HDF5 file"},
     {"report", cmd_report, "human summary of a bound file"},
+    {"export", cmd_export, "the network over a region as an LP/MILP model file (LP or MPS)"},
     {"verify", cmd_verify, "decide a VNNLIB property: unsat, sat (+ counterexample), unknown, timeout"},
 };
 static const int n_commands = (int)(sizeof commands / sizeof commands[0]);

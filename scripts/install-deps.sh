@@ -6,7 +6,7 @@ set -euo pipefail
 
 PKGS=(build-essential cmake pkg-config
       libopenmpi-dev openmpi-bin
-      libglpk-dev
+      libglpk-dev glpk-utils
       libhdf5-openmpi-dev hdf5-tools
       check libsubunit-dev
       libprotobuf-c-dev protobuf-c-compiler libonnx-dev

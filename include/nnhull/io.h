@@ -4,6 +4,7 @@
 #define NNH_IO_H
 
 #include "nnhull/bounds.h"
+#include "nnhull/export.h"
 #include "nnhull/network.h"
 #include "nnhull/spec.h"
 #include "nnhull/verify.h"
@@ -129,6 +130,15 @@ typedef struct nnh_bounds_request {
  * options, and "engine_options" with the given engine options in the order
  * given. Returns a malloc'ed string (caller frees), NULL when out of memory. */
 char *nnh_bounds_request_json(const nnh_bounds_request *r);
+
+/* ---- Exported models (`nnhull export`) ----
+ * nnh_export_write's model with comment lines at the top: header (lines
+ * separated by '\n', e.g. the network's SHA-256, method, region, version),
+ * then the model's notes (info->notes), then GLPK's text. Written under
+ * "<path>.tmp.<pid>" and renamed to path; on failure nothing is left. */
+int nnh_export_file(const char *path, const char *header, const nnh_network *net,
+                    const nnh_bounds *b, const nnh_export_opts *o, nnh_export_info *info,
+                    nnh_error *err);
 
 /* ---- SHA-256 (FIPS 180-4): provenance of the network file in bound files ---- */
 typedef struct nnh_sha256_ctx {

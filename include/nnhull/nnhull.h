@@ -19,6 +19,7 @@ extern "C" {
 #include "nnhull/regions.h"    /* input regions: splitting */
 #include "nnhull/engine.h"     /* bound engines: ibp, crown, lp1d, hull */
 #include "nnhull/verify.h"     /* property verification */
+#include "nnhull/export.h"     /* the network as an LP/MILP model file */
 #include "nnhull/io.h"         /* ONNX, .nnet, VNNLIB readers; HDF5 bound files */
 #include "nnhull/dist.h"       /* the distributed (MPI) drivers */
 
