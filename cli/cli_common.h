@@ -59,6 +59,12 @@ int cli_parse_numbers(const char *text, double **v, int *n, char *bad, size_t ba
 /* Read a whole text file (NUL-terminated, malloc'd); NULL with err set. */
 char *cli_read_file(const char *path, nnh_error *err);
 
+/* Refuse (usage error, message printed) when out, or with checkpoint != 0
+ * also the checkpoint name of `bounds` (OUT.partial.h5), is the same file
+ * as one of inputs[0..n) (NULL entries skipped); out may be NULL. */
+int cli_check_output(const char *cmd, const char *out, int checkpoint, const char *const *inputs,
+                     int n);
+
 /* Load a network; prints the reason and returns CLI_FAIL on error. */
 int cli_load_network(const char *path, const nnh_load_opts *o, nnh_network **net);
 

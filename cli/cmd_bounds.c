@@ -780,7 +780,9 @@ static int bounds_master(int argc, char **argv)
     int rc = parse_args(argc, argv, &a);
     if (rc)
         return rc < 0 ? CLI_OK : rc;
-    if ((rc = check_args(&a)) || (rc = merge_engine_flags(&a))) {
+    const char *inputs[] = {a.net, a.spec, a.box, a.center}; /* never written over */
+    if ((rc = check_args(&a)) || (rc = cli_check_output("bounds", a.out, 1, inputs, 4)) ||
+        (rc = merge_engine_flags(&a))) {
         free(a.merged_opts);
         return rc;
     }

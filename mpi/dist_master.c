@@ -514,7 +514,7 @@ static int run_master(dist_master *m, nnh_dist_report *report)
     /* written at once: an unwritable output fails before any work */
     int wrote = 0;
     if (!rc && !complete && !(wrote = !(rc = dist_write_file(m, m->ckpt, 0))))
-        nnh_error_prefix(m->err, "%s: cannot write its checkpoint: ", m->out);
+        nnh_error_prefix(m->err, "%s: cannot write its checkpoint", m->out);
     if (!rc && !complete)
         rc = schedule(m);
     if (m->d->mpi && m->d->size > 1)

@@ -197,7 +197,7 @@ if command -v gdb >/dev/null 2>&1; then
   timeout 120 gdb -q -batch -ex 'break nnh_bounds_ibp_layer' -ex run -ex "shell ls $T/sig > $T/sig.during" \
     -ex 'signal SIGTERM' --args "$NNHULL" bounds "$NET" --box "$T/box.txt" --method ibp --out "$T/sig/k.h5" \
     >"$T/gdb.log" 2>&1 || true
-  if grep -q '^k.h5.tmp.[0-9]*$' "$T/sig.during" 2>/dev/null; then
+  if grep -qE '^k.h5.tmp.[0-9]+.[A-Za-z0-9]{6}$' "$T/sig.during" 2>/dev/null; then
     [[ -z "$(ls -A "$T/sig")" ]] && ok "SIGTERM during a run removes the temporary file, no final file" ||
       fail "after SIGTERM: $(ls "$T/sig")"
   else
