@@ -9,6 +9,7 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char usage[] =
@@ -42,8 +43,9 @@ static const char *escaped(const char *s, char *buf, size_t len)
             while (n < 4 && (p[n] & 0xc0) == 0x80)
                 n++;
         int need = p[0] >= 0xf0 ? 4 : p[0] >= 0xe0 ? 3 : 2;
-        if (*p == '\\' || *p == '\n' || *p == '\r' || *p == '\t')
-            snprintf(e, sizeof e, "\\%c", *p == '\\' ? '\\' : *p == '\n' ? 'n' : *p == '\r' ? 'r' : 't');
+        char named = *p == '\\' ? '\\' : *p == '\n' ? 'n' : *p == '\r' ? 'r' : *p == '\t' ? 't' : 0;
+        if (named)
+            snprintf(e, sizeof e, "\\%c", named);
         else if (*p < 0x20 || *p == 0x7f || (*p >= 0x80 && (!u || (int)n != need)))
             snprintf(e, sizeof e, "\\x%02x", *p), n = 1;
         else if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
@@ -61,11 +63,13 @@ static const char *escaped(const char *s, char *buf, size_t len)
     return buf;
 }
 
-/* printf of one line with %s arguments already escaped */
+/* "label   value" with value escaped (whole: 6 bytes per byte at most) */
 static void line(const char *label, const char *value)
 {
-    char buf[4096];
-    printf("%-17s%s\n", label, escaped(value, buf, sizeof buf));
+    size_t len = 6 * strlen(value) + 1;
+    char *buf = malloc(len);
+    printf("%-17s%s\n", label, buf ? escaped(value, buf, len) : "(out of memory)");
+    free(buf);
 }
 
 enum { MAX_WARNINGS = 20 };

@@ -91,10 +91,11 @@ START_TEST(test_control_characters_escaped)
     make_regions(net, b);
     char path[96];
     snprintf(path, sizeof path, "%s/ctl.h5", dir);
-    write_file(path, net, b, "net\x1b[2J\r\nname\x7f.onnx");
+    write_file(path, net, b, "net\x1b[2J\r\nname\x7f\\\xc2\x85\xff\xc3\xa9.onnx");
     ck_assert_int_eq(report(path), 0);
     ck_assert_msg(clean_text(out_text), "raw control characters in: %s", out_text);
-    ck_assert_ptr_nonnull(strstr(out_text, "net\\x1b[2J\\r\\nname\\x7f.onnx"));
+    /* backslash doubled, C1 control U+0085, a stray byte, valid UTF-8 kept */
+    ck_assert_ptr_nonnull(strstr(out_text, "net\\x1b[2J\\r\\nname\\x7f\\\\\\u0085\\xff\xc3\xa9.onnx"));
     ck_assert_ptr_nonnull(strstr(out_text, "p\\tq.vnnlib"));
     ck_assert_ptr_nonnull(strstr(out_text, "bell\\x07"));
     ck_assert_msg(!strstr(err_text, "warning"), "unexpected warning: %s", err_text);
