@@ -75,6 +75,13 @@ static void print_layers(const nnh_network *net, const nnh_dist_report *rep)
 
 /* ---- the run ---- */
 
+/* warnings of the run (a damaged checkpoint): always shown, even with --quiet */
+static void warn(void *arg, const char *msg)
+{
+    (void)arg;
+    fprintf(stderr, "nnhull: warning: %s\n", msg);
+}
+
 int cli_bounds_dist_run(const cli_dist_args *a, const nnh_network *net, int R, const double *lo,
                         const double *hi)
 {
@@ -86,6 +93,7 @@ int cli_bounds_dist_run(const cli_dist_args *a, const nnh_network *net, int R, c
     o.resume = a->resume;
     o.checkpoint_every = a->checkpoint_every;
     o.meta = a->meta;
+    o.warn = warn;
     nnh_dist_report rep;
     memset(&rep, 0, sizeof rep);
     progress_state ps = {a->quiet, 0};

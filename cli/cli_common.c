@@ -1,9 +1,11 @@
 /* Implementation of the shared command-line helpers (see cli_common.h). */
 #include "cli_common.h"
+#include "nnhull/dist.h"
 
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
 #include <string.h>
 
@@ -101,6 +103,20 @@ int cli_usage(const char *cmd, const char *fmt, ...)
     fprintf(stderr, "\nTry 'nnhull %s --help'.\n", cmd);
     va_end(ap);
     return CLI_USAGE;
+}
+
+int cli_check_output(const char *cmd, const char *out, int checkpoint, const char *const *inputs,
+                     int n)
+{
+    if (!out)
+        return CLI_OK;
+    nnh_error err;
+    char *ckpt = checkpoint ? nnh_dist_checkpoint_path(out) : NULL;
+    int rc = nnh_output_check(out, inputs, n, &err);
+    if (!rc && ckpt)
+        rc = nnh_output_check(ckpt, inputs, n, &err);
+    free(ckpt);
+    return rc ? cli_usage(cmd, "%s", err.msg) : CLI_OK;
 }
 
 int cli_load_network(const char *path, const nnh_load_opts *o, nnh_network **net)

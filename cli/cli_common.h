@@ -60,6 +60,12 @@ int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print "nnhull: <cmd>: <message>" and a pointer to --help; return CLI_USAGE. */
 int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Refuse (usage error, message printed) when out, or with checkpoint != 0
+ * also the checkpoint name of `bounds` (OUT.partial.h5), is the same file
+ * as one of inputs[0..n) (NULL entries skipped); out may be NULL. */
+int cli_check_output(const char *cmd, const char *out, int checkpoint, const char *const *inputs,
+                     int n);
+
 /* Load a network; prints the reason and returns CLI_FAIL on error. */
 int cli_load_network(const char *path, const nnh_load_opts *o, nnh_network **net);
 

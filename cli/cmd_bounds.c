@@ -335,7 +335,9 @@ static int bounds_master(int argc, char **argv)
     int rc = parse_args(argc, argv, &a);
     if (rc)
         return rc < 0 ? CLI_OK : rc;
-    if ((rc = check_args(&a)) || (rc = engine_options(&a)))
+    const char *inputs[] = {a.net, a.spec, a.box, a.center}; /* never written over */
+    if ((rc = check_args(&a)) || (rc = cli_check_output("bounds", a.out, 1, inputs, 4)) ||
+        (rc = engine_options(&a)))
         return rc;
     nnh_network *net;
     if (cli_load_network(a.net, &a.load, &net))

@@ -27,10 +27,30 @@ static void envelope_help(FILE *out)
             "  most violated valid cut y <= a^T x + c (or >=; also \"region\" and \"level\"\n"
             "  of the envelope piece it comes from), or \"cut\":null when (x, y)\n"
             "  is within T of the hull. Cuts hold on the whole box in exact arithmetic.\n"
-            "  A bad line gives {\"error\":\"line N: ...\"} and processing continues.\n"
+            "  Every number must be finite and at most 1e100 in magnitude (NNH_ENV_MAX).\n"
+            "  A bad line gives {\"error\":\"line N: ...\"} and processing continues; so\n"
+            "  does a line whose results would not be finite (never printed as null).\n"
             "options:\n"
             "  --tol T   separation tolerance (default 1e-9)\n"
             "Exit status: 0 all lines processed, 1 some line was bad, 2 usage error.\n");
+}
+
+/* Largest magnitude of an input number: products of two stay far from
+ * overflow, so every result of a valid line is finite. */
+#define NNH_ENV_MAX 1e100
+
+/* 0 when v is a finite number within NNH_ENV_MAX, else -1 with msg naming
+ * key (and index i >= 0 of an array) */
+static int check_number(double v, const char *key, int i, char *msg, size_t len)
+{
+    if (isfinite(v) && fabs(v) <= NNH_ENV_MAX)
+        return 0;
+    char idx[16] = "";
+    if (i >= 0)
+        snprintf(idx, sizeof idx, "[%d]", i);
+    snprintf(msg, len, "\"%s\"%s = %g: numbers must be finite and at most %g in magnitude",
+             key, idx, v, NNH_ENV_MAX);
+    return -1;
 }
 
 /* One parsed input line; arrays point into buf (4 n doubles). */
@@ -54,6 +74,8 @@ static int get_array(const cJSON *root, const char *key, double *dst, int n, cha
             snprintf(msg, len, "\"%s\"[%d] is not a number", key, k);
             return -1;
         }
+        if (check_number(e->valuedouble, key, k, msg, len))
+            return -1;
         dst[k++] = e->valuedouble;
     }
     (void)n;
@@ -102,6 +124,8 @@ static int parse_line(const char *text, env_line *L, double **buf, int *cap, cha
             snprintf(msg, len, "\"alpha\" is not a number");
             goto done;
         }
+        if (check_number(al->valuedouble, "alpha", -1, msg, len))
+            goto done;
         L->act.alpha = al->valuedouble;
     }
     nnh_error err;
@@ -148,11 +172,15 @@ static int parse_line(const char *text, env_line *L, double **buf, int *cap, cha
         snprintf(msg, len, "\"b\" is not a number");
         goto done;
     }
+    if (b && check_number(b->valuedouble, "b", -1, msg, len))
+        goto done;
     const cJSON *y = cJSON_GetObjectItemCaseSensitive(root, "y");
     if (y && !cJSON_IsNumber(y) && !cJSON_IsNull(y)) {
         snprintf(msg, len, "\"y\" is not a number");
         goto done;
     }
+    if (cJSON_IsNumber(y) && check_number(y->valuedouble, "y", -1, msg, len))
+        goto done;
     L->has_y = cJSON_IsNumber(y);
     L->y = L->has_y ? y->valuedouble : 0.0;
     L->nr = (nnh_neuron){&L->act, n, L->w, L->l, L->u, b ? b->valuedouble : 0.0};
@@ -197,7 +225,15 @@ static void put_escaped(const char *s)
     }
 }
 
-/* Evaluate and print one parsed line; 0 or -1 with msg. */
+static int all_finite(const double *v, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (!isfinite(v[i]))
+            return 0;
+    return 1;
+}
+
+/* Evaluate and print one parsed line; 0 or -1 with msg (nothing printed). */
 static int run_line(env_line *L, double tol, nnh_env_ws *ws, double **gbuf, int *gcap, char *msg,
                     size_t len)
 {
@@ -238,8 +274,17 @@ static int run_line(env_line *L, double tol, nnh_env_ws *ws, double **gbuf, int 
         Lz = z; /* rounding of the three sums */
     if (Uz < z)
         Uz = z;
+    double f = nnh_act_value(&L->act, z), cav1d = nnh_env1d_upper(&L->act, Lz, Uz, z, NULL),
+           vex1d = nnh_env1d_lower(&L->act, Lz, Uz, z, NULL);
+    double one[7] = {f, pc.value, pv.value, cav1d, vex1d, cut.sense ? cut.c : 0,
+                     cut.sense ? cut.violation : 0};
+    if (!all_finite(one, 7) || !all_finite(gc, n) || !all_finite(gv, n) ||
+        (cut.sense && !all_finite(a, n))) {
+        snprintf(msg, len, "a result is not finite (numbers too large for this neuron)");
+        return -1;
+    }
     printf("{\"f\":");
-    put_num(nnh_act_value(&L->act, z));
+    put_num(f);
     printf(",\"cav\":");
     put_num(pc.value);
     printf(",\"cav_grad\":");
@@ -249,9 +294,9 @@ static int run_line(env_line *L, double tol, nnh_env_ws *ws, double **gbuf, int 
     printf(",\"vex_grad\":");
     put_vec(gv, n);
     printf(",\"vex_region\":\"%s\",\"cav1d\":", region_name(pv.region));
-    put_num(nnh_env1d_upper(&L->act, Lz, Uz, z, NULL));
+    put_num(cav1d);
     printf(",\"vex1d\":");
-    put_num(nnh_env1d_lower(&L->act, Lz, Uz, z, NULL));
+    put_num(vex1d);
     if (L->has_y) {
         printf(",\"cut\":");
         if (cut.sense == 0)

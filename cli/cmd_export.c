@@ -231,7 +231,8 @@ int cmd_export(int argc, char **argv)
     int rc = parse_args(argc, argv, &a);
     if (rc)
         return rc < 0 ? CLI_OK : rc;
-    if ((rc = check_args(&a, &m, &o)))
+    const char *inputs[] = {a.region.net_path, a.region.spec, a.region.box, a.region.center};
+    if ((rc = check_args(&a, &m, &o)) || (rc = cli_check_output("export", a.out, 0, inputs, 4)))
         return rc;
     nnh_network *net;
     if (cli_load_network(a.region.net_path, &a.load, &net))

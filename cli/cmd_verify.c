@@ -154,37 +154,31 @@ static int parse_args(int argc, char **argv, verify_args *a)
     }
     if (!a->net || !a->spec)
         return cli_usage("verify", "needs NET and SPEC");
-    return CLI_OK;
+    const char *inputs[] = {a->net, a->spec}; /* never written over */
+    int rc = cli_check_output("verify", a->out, 0, inputs, 2);
+    return rc ? rc : cli_check_output("verify", a->cex, 0, inputs, 2);
 }
 
-/* The counterexample in VNN-COMP's format, written to a temporary name and
- * renamed when complete. */
+/* The counterexample in VNN-COMP's format, written to an exclusive
+ * temporary file and renamed when complete. */
 static int write_cex(const char *path, const nnh_verify_result *r, int n_in, int n_out)
 {
-    size_t len = strlen(path) + 32;
-    char *tmp = malloc(len);
-    if (!tmp)
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (!f)
         return cli_fail("out of memory");
-    snprintf(tmp, len, "%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    if (!f) {
-        free(tmp);
-        return cli_fail("%s: cannot write: %s", path, strerror(errno));
-    }
     fprintf(f, "(\n");
     for (int i = 0; i < n_in; i++)
         fprintf(f, "(X_%d %.17g)\n", i, r->cex_x[i]);
     for (int j = 0; j < n_out; j++)
         fprintf(f, "(Y_%d %.17g)\n", j, r->cex_y[j]);
     fprintf(f, ")\n");
-    int bad = ferror(f) | fclose(f);
-    if (bad || rename(tmp, path)) {
-        remove(tmp);
-        free(tmp);
-        return cli_fail("%s: cannot write the counterexample", path);
-    }
-    free(tmp);
-    return CLI_OK;
+    nnh_error err;
+    int rc = fclose(f) ? nnh_error_set(&err, NNH_ENOMEM, "out of memory")
+                       : nnh_write_file_atomic(path, text, len, &err);
+    free(text);
+    return rc ? cli_fail("%s: cannot write the counterexample: %s", path, err.msg) : CLI_OK;
 }
 
 static volatile sig_atomic_t g_signal;

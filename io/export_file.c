@@ -10,68 +10,70 @@
 #include <string.h>
 #include <unistd.h>
 
-/* each line of text (separated by '\n') as one comment line */
-static void comment_lines(FILE *f, const char *marker, const char *text)
+/* each line of text (separated by '\n') as one comment line, appended to buf */
+static int comment_lines(char **buf, size_t *n, size_t *cap, const char *marker,
+                         const char *text)
 {
     while (text && *text) {
         const char *nl = strchr(text, '\n');
-        size_t n = nl ? (size_t)(nl - text) : strlen(text);
-        fprintf(f, "%s %.*s\n", marker, (int)n, text);
-        text += n + (nl ? 1 : 0);
+        size_t len = nl ? (size_t)(nl - text) : strlen(text);
+        size_t need = *n + strlen(marker) + len + 3;
+        if (need > *cap) {
+            size_t c = 2 * need;
+            char *b = realloc(*buf, c);
+            if (!b)
+                return NNH_ENOMEM;
+            *buf = b;
+            *cap = c;
+        }
+        *n += (size_t)sprintf(*buf + *n, "%s %.*s\n", marker, (int)len, text);
+        text += len + (nl ? 1 : 0);
     }
-}
-
-/* GLPK's text (a file of at most 1 GiB) after the comments */
-static int append_file(FILE *out, const char *path, nnh_error *err)
-{
-    char *text;
-    size_t len;
-    int rc = nnh_read_file(path, (size_t)1 << 30, &text, &len, err);
-    if (rc)
-        return rc;
-    if (fwrite(text, 1, len, out) != len)
-        rc = nnh_error_set(err, NNH_EIO, "cannot copy %s: write error", path);
-    free(text);
-    return rc;
+    return NNH_OK;
 }
 
 int nnh_export_file(const char *path, const char *header, const nnh_network *net,
                     const nnh_bounds *b, const nnh_export_opts *o, nnh_export_info *info,
                     nnh_error *err)
 {
-    size_t len = strlen(path) + 64;
-    char *tmp = malloc(len), *body = malloc(len);
-    if (!tmp || !body) {
-        free(tmp);
-        free(body);
-        return nnh_error_set(err, NNH_ENOMEM, "out of memory");
-    }
-    snprintf(tmp, len, "%s.tmp.%ld", path, (long)getpid());
-    snprintf(body, len, "%s.tmp.%ld.body", path, (long)getpid());
     nnh_export_info local;
     if (!info)
         info = &local;
-    int rc = nnh_export_write(net, b, o, body, info, err);
-    FILE *f = NULL;
-    if (!rc && !(f = fopen(tmp, "wb")))
-        rc = nnh_error_set(err, NNH_EIO, "%s: cannot create: %s", tmp, strerror(errno));
+    /* GLPK writes the model by name into an exclusively created temporary
+     * in the output's directory; the final file is assembled in memory and
+     * written through another one (nnh_write_file_atomic) */
+    char *body = NULL, *text = NULL, *out = NULL;
+    int fd = -1;
+    size_t len = 0, n = 0, cap = 0;
+    int rc = nnh_temp_create(path, &body, &fd, err);
+    if (!rc) {
+        close(fd);
+        fd = -1;
+        rc = nnh_export_write(net, b, o, body, info, err);
+    }
+    if (!rc)
+        rc = nnh_read_file(body, (size_t)1 << 30, &text, &len, err);
     if (!rc) {
         const char *marker = o->format == NNH_EXPORT_MPS ? "*" : "\\";
-        comment_lines(f, marker, header);
-        comment_lines(f, marker, info->notes);
-        rc = append_file(f, body, err);
-        int bad = ferror(f) != 0;
-        bad |= fclose(f) != 0;
-        if (!rc && bad)
-            rc = nnh_error_set(err, NNH_EIO, "%s: write error", tmp);
-        if (!rc && rename(tmp, path) != 0)
-            rc = nnh_error_set(err, NNH_EIO, "%s: cannot rename to %s: %s", tmp, path,
-                               strerror(errno));
+        if (comment_lines(&out, &n, &cap, marker, header) ||
+            comment_lines(&out, &n, &cap, marker, info->notes))
+            rc = nnh_error_set(err, NNH_ENOMEM, "out of memory");
     }
-    if (rc)
-        unlink(tmp);
-    unlink(body);
-    free(tmp);
+    if (!rc) {
+        char *all = realloc(out, n + len + 1);
+        if (!all)
+            rc = nnh_error_set(err, NNH_ENOMEM, "out of memory");
+        else {
+            out = all;
+            memcpy(out + n, text, len);
+            n += len;
+            rc = nnh_write_file_atomic(path, out, n, err);
+        }
+    }
+    if (body)
+        unlink(body);
     free(body);
+    free(text);
+    free(out);
     return rc;
 }

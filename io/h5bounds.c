@@ -1,11 +1,10 @@
-/* HDF5 "nnhull-bounds" files (format version 1): incremental writer under a
- * temporary name renamed when done, and the reader used by `nnhull report`
- * and the tests. Serial HDF5 C API; HDF5's error stack printing is silenced
- * so that the only message is ours, naming the file and the object. */
-#include "nnhull/io.h"
+/* HDF5 "nnhull-bounds" files (format version 2): the incremental writer.
+ * The file is built in memory (HDF5's core driver) and written by nnhull to
+ * a temporary file created exclusively beside the output, then renamed to
+ * it; HDF5 itself never writes to disk, so a full disk is a reported error.
+ * HDF5's error printing is silenced so that the only message is ours. */
+#include "h5_internal.h"
 #include "nnhull/nnhull.h"
-
-#include <hdf5.h>
 
 #include <errno.h>
 #include <stdio.h>
@@ -15,7 +14,9 @@
 #include <unistd.h>
 
 struct nnh_h5_writer {
-    hid_t file;
+    hid_t file;       /* the memory file */
+    h5x_image *img;   /* its bytes (kept, not freed, if closing it ever failed) */
+    int fd;           /* the temporary file */
     char *path, *tmp;
     int n_regions, n_in, n_layers;
     int *width;
@@ -23,114 +24,8 @@ struct nnh_h5_writer {
     int *written;
 };
 
-/* ---- silencing HDF5 for the duration of one public call ---- */
-
-typedef struct quiet {
-    H5E_auto2_t fn;
-    void *data;
-} quiet;
-
-static void quiet_begin(quiet *q)
-{
-    if (H5Eget_auto2(H5E_DEFAULT, &q->fn, &q->data) < 0) {
-        q->fn = NULL;
-        q->data = NULL;
-    }
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-}
-
-static void quiet_end(const quiet *q) { H5Eset_auto2(H5E_DEFAULT, q->fn, q->data); }
-
-static char *dupstr(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    if (d)
-        memcpy(d, s, n);
-    return d;
-}
-
-/* ---- small typed writers; each returns 0 or -1 and closes what it opened ---- */
-
-static hid_t utf8_vlen_type(void)
-{
-    hid_t t = H5Tcopy(H5T_C_S1);
-    if (t < 0)
-        return t;
-    if (H5Tset_size(t, H5T_VARIABLE) < 0 || H5Tset_cset(t, H5T_CSET_UTF8) < 0) {
-        H5Tclose(t);
-        return -1;
-    }
-    return t;
-}
-
-static int put_attr(hid_t loc, const char *name, hid_t ftype, hid_t mtype, const void *buf)
-{
-    if (H5Aexists(loc, name) > 0 && H5Adelete(loc, name) < 0)
-        return -1;
-    hid_t sp = H5Screate(H5S_SCALAR);
-    if (sp < 0)
-        return -1;
-    hid_t a = H5Acreate2(loc, name, ftype, sp, H5P_DEFAULT, H5P_DEFAULT);
-    int rc = a >= 0 && H5Awrite(a, mtype, buf) >= 0 ? 0 : -1;
-    if (a >= 0)
-        H5Aclose(a);
-    H5Sclose(sp);
-    return rc;
-}
-
-static int attr_str(hid_t loc, const char *name, const char *value)
-{
-    hid_t t = utf8_vlen_type();
-    if (t < 0)
-        return -1;
-    const char *v = value ? value : "";
-    int rc = put_attr(loc, name, t, t, &v);
-    H5Tclose(t);
-    return rc;
-}
-
-static int attr_int(hid_t loc, const char *name, int value)
-{
-    return put_attr(loc, name, H5T_STD_I32LE, H5T_NATIVE_INT, &value);
-}
-
-static int attr_double(hid_t loc, const char *name, double value)
-{
-    return put_attr(loc, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &value);
-}
-
-/* rank-1 or rank-2 dataset (cols == 0: rank 1 of length rows) */
-static int put_dataset(hid_t loc, const char *name, hid_t ftype, hid_t mtype, hsize_t rows,
-                       hsize_t cols, const void *buf)
-{
-    hsize_t dims[2] = {rows, cols};
-    hid_t sp = H5Screate_simple(cols ? 2 : 1, dims, NULL);
-    if (sp < 0)
-        return -1;
-    hid_t d = H5Dcreate2(loc, name, ftype, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    int rc = d >= 0 && H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0 ? 0 : -1;
-    if (d >= 0)
-        H5Dclose(d);
-    H5Sclose(sp);
-    return rc;
-}
-
-static int overwrite_dataset(hid_t loc, const char *name, hid_t mtype, const void *buf)
-{
-    hid_t d = H5Dopen2(loc, name, H5P_DEFAULT);
-    if (d < 0)
-        return -1;
-    int rc = H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0 ? 0 : -1;
-    H5Dclose(d);
-    return rc;
-}
-
-static char *read_attr_str(hid_t loc, const char *name);
-static int read_attr_int(hid_t loc, const char *name, int *v);
-static void *read_dataset(hid_t loc, const char *name, hid_t mtype, size_t elem, hsize_t dims[2]);
-
-/* ---- writer ---- */
+const char *const h5x_stat_names[6] = {"seconds", "lp_solves",         "simplex_iters",
+                                       "cuts_1d", "cuts_multivariate", "fallbacks"};
 
 void nnh_h5_meta_init(nnh_h5_meta *m)
 {
@@ -150,10 +45,32 @@ static void utc_now(char buf[32])
         snprintf(buf, 32, "unknown");
 }
 
+/* close the memory file (when open); 0, or -1 when closing failed */
+static int close_file(nnh_h5_writer *w)
+{
+    if (w->file < 0)
+        return 0;
+    int rc = h5x_image_close(w->file, w->img);
+    w->file = -1;
+    if (rc)
+        w->img = NULL; /* libhdf5 may still use it: never freed */
+    return rc;
+}
+
+/* frees w; the temporary file is closed and removed unless w->fd < 0 */
 static void writer_free(nnh_h5_writer *w)
 {
     if (!w)
         return;
+    h5x_quiet q;
+    h5x_quiet_begin(&q);
+    close_file(w);
+    h5x_quiet_end(&q);
+    if (w->fd >= 0)
+        nnh_temp_discard(w->fd, w->tmp);
+    if (w->img)
+        free(w->img->mem);
+    free(w->img);
     free(w->path);
     free(w->tmp);
     free(w->width);
@@ -162,19 +79,7 @@ static void writer_free(nnh_h5_writer *w)
     free(w);
 }
 
-void nnh_h5_abort(nnh_h5_writer *w)
-{
-    if (!w)
-        return;
-    quiet q;
-    quiet_begin(&q);
-    if (w->file >= 0)
-        H5Fclose(w->file);
-    quiet_end(&q);
-    if (w->tmp)
-        unlink(w->tmp);
-    writer_free(w);
-}
+void nnh_h5_abort(nnh_h5_writer *w) { writer_free(w); }
 
 /* root attributes; the status starts "partial" until nnh_h5_finish */
 static int write_root(nnh_h5_writer *w, const nnh_h5_meta *m, const char *sha, nnh_error *err)
@@ -183,36 +88,33 @@ static int write_root(nnh_h5_writer *w, const nnh_h5_meta *m, const char *sha, n
     utc_now(now);
     hid_t f = w->file;
     const char *failed = NULL;
-    if (attr_str(f, "format", NNH_H5_FORMAT) < 0)
+    if (h5x_attr_str(f, "format", NNH_H5_FORMAT) < 0)
         failed = "format";
-    else if (attr_int(f, "format_version", NNH_H5_FORMAT_VERSION) < 0)
+    else if (h5x_attr_int(f, "format_version", NNH_H5_FORMAT_VERSION) < 0)
         failed = "format_version";
-    else if (attr_str(f, "nnhull_version", nnh_version()) < 0)
+    else if (h5x_attr_str(f, "nnhull_version", nnh_version()) < 0)
         failed = "nnhull_version";
-    else if (attr_str(f, "created_utc", now) < 0)
+    else if (h5x_attr_str(f, "created_utc", now) < 0)
         failed = "created_utc";
-    else if (attr_str(f, "network_path", m->network_path) < 0)
+    else if (h5x_attr_str(f, "network_path", m->network_path) < 0)
         failed = "network_path";
-    else if (attr_str(f, "network_sha256", sha) < 0)
+    else if (h5x_attr_str(f, "network_sha256", sha) < 0)
         failed = "network_sha256";
-    else if (attr_str(f, "spec_path", m->spec_path) < 0)
+    else if (h5x_attr_str(f, "spec_path", m->spec_path) < 0)
         failed = "spec_path";
-    else if (attr_str(f, "method", m->method) < 0)
+    else if (h5x_attr_str(f, "method", m->method) < 0)
         failed = "method";
-    else if (attr_str(f, "options", m->options_json ? m->options_json : "{}") < 0)
+    else if (h5x_attr_str(f, "options", m->options_json ? m->options_json : "{}") < 0)
         failed = "options";
-    else if (attr_int(f, "mpi_ranks", m->mpi_ranks) < 0)
+    else if (h5x_attr_int(f, "mpi_ranks", m->mpi_ranks) < 0)
         failed = "mpi_ranks";
-    else if (attr_str(f, "status", "partial") < 0)
+    else if (h5x_attr_str(f, "status", "partial") < 0)
         failed = "status";
     if (failed)
         return nnh_error_set(err, NNH_EIO, "%s: cannot write root attribute '%s'", w->path,
                              failed);
     return NNH_OK;
 }
-
-static const char *const stat_names[6] = {"seconds",           "lp_solves", "simplex_iters",
-                                          "cuts_1d", "cuts_multivariate", "fallbacks"};
 
 /* /regions and /stats (zeros until nnh_h5_write_stats), empty /layers group */
 static int write_skeleton(nnh_h5_writer *w, const double *lower, const double *upper,
@@ -223,10 +125,10 @@ static int write_skeleton(nnh_h5_writer *w, const double *lower, const double *u
     if (g < 0)
         failed = "/regions";
     else {
-        if (put_dataset(g, "lower", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, (hsize_t)w->n_regions,
+        if (h5x_dataset(g, "lower", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, (hsize_t)w->n_regions,
                         (hsize_t)w->n_in, lower) < 0)
             failed = "/regions/lower";
-        else if (put_dataset(g, "upper", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
+        else if (h5x_dataset(g, "upper", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
                              (hsize_t)w->n_regions, (hsize_t)w->n_in, upper) < 0)
             failed = "/regions/upper";
         H5Gclose(g);
@@ -244,13 +146,13 @@ static int write_skeleton(nnh_h5_writer *w, const double *lower, const double *u
         double *dz = calloc((size_t)w->n_layers, sizeof *dz);
         if (g < 0 || !zeros || !dz)
             failed = "/stats";
-        else if (put_dataset(g, "seconds", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
+        else if (h5x_dataset(g, "seconds", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
                              (hsize_t)w->n_layers, 0, dz) < 0)
             failed = "/stats/seconds";
         for (int i = 1; i < 6 && !failed; i++)
-            if (put_dataset(g, stat_names[i], H5T_STD_I64LE, H5T_NATIVE_LLONG,
+            if (h5x_dataset(g, h5x_stat_names[i], H5T_STD_I64LE, H5T_NATIVE_LLONG,
                             (hsize_t)w->n_layers, 0, zeros) < 0)
-                failed = stat_names[i];
+                failed = h5x_stat_names[i];
         free(zeros);
         free(dz);
         if (g >= 0)
@@ -261,19 +163,28 @@ static int write_skeleton(nnh_h5_writer *w, const double *lower, const double *u
     return NNH_OK;
 }
 
-/* the temporary file, opened first with stdio for an errno-bearing message */
-static int open_temp(nnh_h5_writer *w, nnh_error *err)
+/* the temporary file beside the output, and the memory file (a copy of
+ * image when it is not NULL) */
+static int open_files(nnh_h5_writer *w, const void *image, size_t n, nnh_error *err)
 {
-    FILE *probe = fopen(w->tmp, "wb");
-    if (!probe)
-        return nnh_error_set(err, NNH_EIO, "%s: cannot create %s: %s", w->path, w->tmp,
-                             strerror(errno));
-    fclose(probe);
-    w->file = H5Fcreate(w->tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-    if (w->file < 0) {
-        unlink(w->tmp);
-        return nnh_error_set(err, NNH_EIO, "%s: HDF5 cannot create %s", w->path, w->tmp);
+    int rc = nnh_temp_create(w->path, &w->tmp, &w->fd, err);
+    if (rc)
+        return rc;
+    /* a name no file can have (below a regular file): HDF5 probes it */
+    size_t len = strlen(w->tmp) + 16;
+    char *name = malloc(len);
+    hid_t fapl = h5x_memory_fapl(w->img, image, n);
+    if (name && fapl >= 0) {
+        snprintf(name, len, "%s/memory", w->tmp);
+        w->file = image ? H5Fopen(name, H5F_ACC_RDWR, fapl)
+                        : H5Fcreate(name, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
     }
+    if (fapl >= 0)
+        H5Pclose(fapl);
+    free(name);
+    if (w->file < 0)
+        return nnh_error_set(err, image ? NNH_EPARSE : NNH_EIO, "%s: HDF5 cannot %s",
+                             w->path, image ? "open it (damaged?)" : "create a file in memory");
     return NNH_OK;
 }
 
@@ -284,20 +195,19 @@ static int writer_alloc(const char *path, const nnh_network *net, int n_regions,
     if (!w)
         return nnh_error_set(err, NNH_ENOMEM, "out of memory");
     w->file = -1;
+    w->fd = -1;
     w->n_regions = n_regions;
     w->n_in = net->n_inputs;
     w->n_layers = net->n_layers;
-    size_t tl = strlen(path) + 32;
-    w->path = dupstr(path);
-    w->tmp = malloc(tl);
+    w->path = strdup(path);
+    w->img = calloc(1, sizeof *w->img);
     w->width = malloc((size_t)net->n_layers * sizeof *w->width);
     w->act = malloc((size_t)net->n_layers * sizeof *w->act);
     w->written = calloc((size_t)net->n_layers, sizeof *w->written);
-    if (!w->path || !w->tmp || !w->width || !w->act || !w->written) {
+    if (!w->path || !w->img || !w->width || !w->act || !w->written) {
         writer_free(w);
         return nnh_error_set(err, NNH_ENOMEM, "out of memory");
     }
-    snprintf(w->tmp, tl, "%s.tmp.%ld", path, (long)getpid());
     for (int k = 0; k < net->n_layers; k++) {
         w->width[k] = net->layers[k].n_out;
         w->act[k] = net->layers[k].act;
@@ -331,14 +241,14 @@ int nnh_h5_create(const char *path, const nnh_network *net, const nnh_h5_meta *m
     int rc = writer_alloc(path, net, n_regions, &w, err);
     if (rc)
         return rc;
-    quiet q;
-    quiet_begin(&q);
-    rc = open_temp(w, err);
+    h5x_quiet q;
+    h5x_quiet_begin(&q);
+    rc = open_files(w, NULL, 0, err);
     if (!rc)
         rc = write_root(w, meta, sha, err);
     if (!rc)
         rc = write_skeleton(w, lower, upper, err);
-    quiet_end(&q);
+    h5x_quiet_end(&q);
     if (rc) {
         nnh_h5_abort(w);
         return rc;
@@ -361,20 +271,21 @@ static int write_layer_array(nnh_h5_writer *w, hid_t g, int k, nnh_bounds *const
                                          : L->post_hi;
         memcpy(buf + (size_t)r * n, src, (size_t)n * sizeof(double));
     }
-    return put_dataset(g, names[which], H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
+    return h5x_dataset(g, names[which], H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
                        (hsize_t)w->n_regions, (hsize_t)n, buf);
 }
 
 static int layer_attrs(nnh_h5_writer *w, hid_t g, int k)
 {
     const nnh_activation *a = &w->act[k];
-    if (attr_str(g, "activation", nnh_act_name(a->kind)) < 0 || attr_int(g, "width", w->width[k]) < 0)
+    if (h5x_attr_str(g, "activation", nnh_act_name(a->kind)) < 0 ||
+        h5x_attr_int(g, "width", w->width[k]) < 0)
         return -1;
     /* parametric activations: the parameters are part of what was bounded */
     if ((a->kind == NNH_ACT_LEAKY_RELU || a->kind == NNH_ACT_ELU || a->kind == NNH_ACT_SELU) &&
-        attr_double(g, "alpha", a->alpha) < 0)
+        h5x_attr_double(g, "alpha", a->alpha) < 0)
         return -1;
-    if (a->kind == NNH_ACT_SELU && attr_double(g, "lambda", a->lambda) < 0)
+    if (a->kind == NNH_ACT_SELU && h5x_attr_double(g, "lambda", a->lambda) < 0)
         return -1;
     return 0;
 }
@@ -406,8 +317,8 @@ int nnh_h5_write_layer(nnh_h5_writer *w, int k, nnh_bounds *const *regions, nnh_
         return nnh_error_set(err, NNH_ENOMEM, "out of memory writing layer %d", k);
     char name[48];
     snprintf(name, sizeof name, "/layers/%d", k);
-    quiet q;
-    quiet_begin(&q);
+    h5x_quiet q;
+    h5x_quiet_begin(&q);
     hid_t g = H5Gcreate2(w->file, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     int which = -1;
     if (g >= 0) {
@@ -418,7 +329,7 @@ int nnh_h5_write_layer(nnh_h5_writer *w, int k, nnh_bounds *const *regions, nnh_
             which = 5;
         H5Gclose(g);
     }
-    quiet_end(&q);
+    h5x_quiet_end(&q);
     free(buf);
     if (which != 4) {
         static const char *const what[6] = {"pre_lower", "pre_upper", "post_lower",
@@ -442,11 +353,11 @@ int nnh_h5_write_stats(nnh_h5_writer *w, const nnh_layer_stats *stats, nnh_error
     }
     for (size_t k = 0; k < n; k++)
         sec[k] = stats[k].seconds;
-    quiet q;
-    quiet_begin(&q);
+    h5x_quiet q;
+    h5x_quiet_begin(&q);
     const char *failed = NULL;
     hid_t g = H5Gopen2(w->file, "stats", H5P_DEFAULT);
-    if (g < 0 || overwrite_dataset(g, "seconds", H5T_NATIVE_DOUBLE, sec) < 0)
+    if (g < 0 || h5x_dataset_overwrite(g, "seconds", H5T_NATIVE_DOUBLE, sec) < 0)
         failed = "seconds";
     for (int i = 1; i < 6 && !failed; i++) {
         for (size_t k = 0; k < n; k++) {
@@ -458,12 +369,12 @@ int nnh_h5_write_stats(nnh_h5_writer *w, const nnh_layer_stats *stats, nnh_error
                               : s->fallbacks;
             v[k] = x;
         }
-        if (overwrite_dataset(g, stat_names[i], H5T_NATIVE_LLONG, v) < 0)
-            failed = stat_names[i];
+        if (h5x_dataset_overwrite(g, h5x_stat_names[i], H5T_NATIVE_LLONG, v) < 0)
+            failed = h5x_stat_names[i];
     }
     if (g >= 0)
         H5Gclose(g);
-    quiet_end(&q);
+    h5x_quiet_end(&q);
     free(sec);
     free(v);
     if (failed)
@@ -471,18 +382,23 @@ int nnh_h5_write_stats(nnh_h5_writer *w, const nnh_layer_stats *stats, nnh_error
     return NNH_OK;
 }
 
-int nnh_h5_flush(nnh_h5_writer *w, nnh_error *err)
+/* the memory file's current bytes to the temporary file */
+static int write_image(nnh_h5_writer *w, nnh_error *err)
 {
-    quiet q;
-    quiet_begin(&q);
+    h5x_quiet q;
+    h5x_quiet_begin(&q);
     herr_t h = H5Fflush(w->file, H5F_SCOPE_GLOBAL);
-    quiet_end(&q);
+    h5x_quiet_end(&q);
     if (h < 0)
-        return nnh_error_set(err, NNH_EIO, "%s: cannot flush %s", w->path, w->tmp);
-    return NNH_OK;
+        return nnh_error_set(err, NNH_EIO, "%s: cannot flush the HDF5 file", w->path);
+    return nnh_temp_write(w->fd, w->tmp, w->img->mem, h5x_image_used(w->img), err);
 }
 
+int nnh_h5_flush(nnh_h5_writer *w, nnh_error *err) { return write_image(w, err); }
+
 const char *nnh_h5_temp_path(const nnh_h5_writer *w) { return w->tmp; }
+
+hid_t h5x_writer_file(nnh_h5_writer *w) { return w->file; }
 
 int nnh_h5_finish(nnh_h5_writer *w, int complete, nnh_error *err)
 {
@@ -491,20 +407,19 @@ int nnh_h5_finish(nnh_h5_writer *w, int complete, nnh_error *err)
         if (!w->written[k])
             rc = nnh_error_set(err, NNH_EINVAL, "%s: layer %d was not written; cannot mark complete",
                                w->path, k);
-    quiet q;
-    quiet_begin(&q);
-    if (!rc && attr_str(w->file, "status", complete ? "complete" : "partial") < 0)
+    h5x_quiet q;
+    h5x_quiet_begin(&q);
+    if (!rc && h5x_attr_str(w->file, "status", complete ? "complete" : "partial") < 0)
         rc = nnh_error_set(err, NNH_EIO, "%s: cannot write root attribute 'status'", w->path);
-    herr_t h = H5Fclose(w->file);
-    w->file = -1;
-    quiet_end(&q);
-    if (!rc && h < 0)
-        rc = nnh_error_set(err, NNH_EIO, "%s: cannot close %s", w->path, w->tmp);
-    if (!rc && rename(w->tmp, w->path) != 0)
-        rc = nnh_error_set(err, NNH_EIO, "%s: cannot rename %s to it: %s", w->path, w->tmp,
-                           strerror(errno));
-    if (rc)
-        unlink(w->tmp);
+    if (close_file(w) < 0 && !rc)
+        rc = nnh_error_set(err, NNH_EIO, "%s: cannot close the HDF5 file", w->path);
+    h5x_quiet_end(&q);
+    if (!rc)
+        rc = nnh_temp_write(w->fd, w->tmp, w->img->mem, h5x_image_used(w->img), err);
+    if (!rc) {
+        rc = nnh_temp_commit(w->fd, w->tmp, w->path, err); /* removes tmp on failure */
+        w->fd = -1;
+    }
     writer_free(w);
     return rc;
 }
@@ -514,53 +429,26 @@ int nnh_h5_layer_written(const nnh_h5_writer *w, int k)
     return k >= 0 && k < w->n_layers && w->written[k];
 }
 
-/* byte copy of src to dst (the temporary file of a reopened writer) */
-static int copy_file(const char *src, const char *dst, nnh_error *err)
-{
-    FILE *in = fopen(src, "rb");
-    if (!in)
-        return nnh_error_set(err, NNH_EIO, "%s: cannot open: %s", src, strerror(errno));
-    FILE *out = fopen(dst, "wb");
-    if (!out) {
-        int e = errno;
-        fclose(in);
-        return nnh_error_set(err, NNH_EIO, "%s: cannot create %s: %s", src, dst, strerror(e));
-    }
-    char buf[65536];
-    size_t n;
-    int bad = 0;
-    while (!bad && (n = fread(buf, 1, sizeof buf, in)) > 0)
-        bad = fwrite(buf, 1, n, out) != n;
-    bad |= ferror(in);
-    fclose(in);
-    bad |= fclose(out) != 0;
-    if (bad) {
-        unlink(dst);
-        return nnh_error_set(err, NNH_EIO, "%s: cannot copy to %s", src, dst);
-    }
-    return NNH_OK;
-}
-
 /* the reopened file's shape against net; marks the layers already present */
 static int match_file(nnh_h5_writer *w, nnh_error *err)
 {
-    char *fmt = read_attr_str(w->file, "format");
+    char *fmt = h5x_get_attr_str(w->file, "format");
     int ver = 0, ok = fmt && !strcmp(fmt, NNH_H5_FORMAT) &&
-                      read_attr_int(w->file, "format_version", &ver) == 0 &&
+                      h5x_get_attr_int(w->file, "format_version", &ver) == 0 &&
                       ver == NNH_H5_FORMAT_VERSION;
     free(fmt);
     if (!ok)
         return nnh_error_set(err, NNH_EPARSE, "%s: not an nnhull-bounds v%d file", w->path,
                              NNH_H5_FORMAT_VERSION);
     hsize_t d[2];
-    double *lo = read_dataset(w->file, "/regions/lower", H5T_NATIVE_DOUBLE, sizeof(double), d);
+    double *lo = h5x_get_dataset(w->file, "/regions/lower", 0, d);
     int got = lo != NULL;
     free(lo);
     if (!got || (int)d[1] != w->n_in || d[0] < 1)
         return nnh_error_set(err, NNH_EINVAL, "%s: /regions/lower is not [R x %d] (the network's "
                              "inputs)", w->path, w->n_in);
     w->n_regions = (int)d[0];
-    double *sec = read_dataset(w->file, "/stats/seconds", H5T_NATIVE_DOUBLE, sizeof(double), d);
+    double *sec = h5x_get_dataset(w->file, "/stats/seconds", 0, d);
     got = sec != NULL;
     free(sec);
     if (!got || d[1] != 0 || (int)d[0] != w->n_layers)
@@ -569,13 +457,18 @@ static int match_file(nnh_h5_writer *w, nnh_error *err)
     for (int k = 0; k < w->n_layers; k++) {
         char g[48];
         snprintf(g, sizeof g, "/layers/%d", k);
-        if (H5Lexists(w->file, "/layers", H5P_DEFAULT) <= 0 ||
-            H5Lexists(w->file, g, H5P_DEFAULT) <= 0)
+        htri_t there = H5Lexists(w->file, "/layers", H5P_DEFAULT) > 0
+                           ? H5Lexists(w->file, g, H5P_DEFAULT)
+                           : -1;
+        if (there < 0)
+            return nnh_error_set(err, NNH_EPARSE, "%s: cannot look up %s (/layers missing or "
+                                 "damaged)", w->path, g);
+        if (there == 0)
             continue;
         hid_t h = H5Gopen2(w->file, g, H5P_DEFAULT);
         int width = -1;
         if (h >= 0) {
-            if (read_attr_int(h, "width", &width) < 0)
+            if (h5x_get_attr_int(h, "width", &width) < 0)
                 width = -1;
             H5Gclose(h);
         }
@@ -595,18 +488,19 @@ int nnh_h5_reopen(const char *path, const nnh_network *net, nnh_h5_writer **out,
     int rc = writer_alloc(path, net, 1, &w, err);
     if (rc)
         return rc;
-    if ((rc = copy_file(path, w->tmp, err))) {
+    char *image = NULL;
+    size_t n = 0;
+    if ((rc = nnh_read_file(path, (size_t)1 << 40, &image, &n, err))) {
         writer_free(w);
         return rc;
     }
-    quiet q;
-    quiet_begin(&q);
-    w->file = H5Fis_hdf5(w->tmp) > 0 ? H5Fopen(w->tmp, H5F_ACC_RDWR, H5P_DEFAULT) : -1;
-    if (w->file < 0)
-        rc = nnh_error_set(err, NNH_EPARSE, "%s: not an HDF5 file", path);
-    else
+    h5x_quiet q;
+    h5x_quiet_begin(&q);
+    rc = open_files(w, image, n, err);
+    free(image);
+    if (!rc)
         rc = match_file(w, err);
-    quiet_end(&q);
+    h5x_quiet_end(&q);
     if (rc) {
         nnh_h5_abort(w);
         return rc;
@@ -615,10 +509,11 @@ int nnh_h5_reopen(const char *path, const nnh_network *net, nnh_h5_writer **out,
     return NNH_OK;
 }
 
-int nnh_h5_write_bounds(const char *path, const nnh_network *net, const nnh_h5_meta *meta,
-                        int n_regions, nnh_bounds *const *regions, const nnh_layer_stats *stats,
-                        nnh_error *err)
+int h5x_begin_bounds(const char *path, const nnh_network *net, const nnh_h5_meta *meta,
+                     int n_regions, nnh_bounds *const *regions, const nnh_layer_stats *stats,
+                     nnh_h5_writer **out, nnh_error *err)
 {
+    *out = NULL;
     size_t n_in = (size_t)net->n_inputs;
     double *lo = malloc((size_t)n_regions * n_in * sizeof(double));
     double *hi = malloc((size_t)n_regions * n_in * sizeof(double));
@@ -650,312 +545,15 @@ int nnh_h5_write_bounds(const char *path, const nnh_network *net, const nnh_h5_m
         nnh_h5_abort(w);
         return rc;
     }
-    return nnh_h5_finish(w, 1, err);
-}
-
-/* ---- reader ---- */
-
-/* string attribute, variable- or fixed-length; NULL when absent or not a string */
-static char *read_attr_str(hid_t loc, const char *name)
-{
-    if (H5Aexists(loc, name) <= 0)
-        return NULL;
-    hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
-    if (a < 0)
-        return NULL;
-    hid_t ft = H5Aget_type(a);
-    char *out = NULL;
-    if (ft >= 0 && H5Tget_class(ft) == H5T_STRING) {
-        if (H5Tis_variable_str(ft) > 0) {
-            hid_t mt = utf8_vlen_type();
-            char *v = NULL;
-            if (mt >= 0 && H5Aread(a, mt, &v) >= 0 && v) {
-                out = dupstr(v);
-                H5free_memory(v);
-            }
-            if (mt >= 0)
-                H5Tclose(mt);
-        } else {
-            size_t n = H5Tget_size(ft);
-            hid_t mt = H5Tcopy(H5T_C_S1);
-            out = calloc(n + 1, 1);
-            if (mt < 0 || !out || H5Tset_size(mt, n) < 0 || H5Aread(a, mt, out) < 0) {
-                free(out);
-                out = NULL;
-            }
-            if (mt >= 0)
-                H5Tclose(mt);
-        }
-    }
-    if (ft >= 0)
-        H5Tclose(ft);
-    H5Aclose(a);
-    return out;
-}
-
-static int read_attr_int(hid_t loc, const char *name, int *v)
-{
-    if (H5Aexists(loc, name) <= 0)
-        return -1;
-    hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
-    if (a < 0)
-        return -1;
-    int rc = H5Aread(a, H5T_NATIVE_INT, v) >= 0 ? 0 : -1;
-    H5Aclose(a);
-    return rc;
-}
-
-/* whole dataset into a new buffer; dims[1] = 0 for rank 1 */
-static void *read_dataset(hid_t loc, const char *name, hid_t mtype, size_t elem, hsize_t dims[2])
-{
-    dims[0] = dims[1] = 0;
-    if (H5Lexists(loc, name, H5P_DEFAULT) <= 0)
-        return NULL;
-    hid_t d = H5Dopen2(loc, name, H5P_DEFAULT);
-    if (d < 0)
-        return NULL;
-    hid_t sp = H5Dget_space(d);
-    int rank = sp >= 0 ? H5Sget_simple_extent_ndims(sp) : -1;
-    void *buf = NULL;
-    if (rank == 1 || rank == 2) {
-        H5Sget_simple_extent_dims(sp, dims, NULL);
-        size_t n = (size_t)dims[0] * (rank == 2 ? (size_t)dims[1] : 1);
-        buf = malloc((n ? n : 1) * elem);
-        if (buf && H5Dread(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) {
-            free(buf);
-            buf = NULL;
-        }
-        if (rank == 1)
-            dims[1] = 0;
-    }
-    if (sp >= 0)
-        H5Sclose(sp);
-    H5Dclose(d);
-    return buf;
-}
-
-void nnh_h5_file_free(nnh_h5_file *f)
-{
-    if (!f)
-        return;
-    char **s[] = {&f->format,   &f->nnhull_version, &f->created_utc, &f->network_path,
-                  &f->network_sha256, &f->spec_path, &f->method, &f->options, &f->status};
-    for (size_t i = 0; i < sizeof s / sizeof s[0]; i++)
-        free(*s[i]);
-    if (f->regions)
-        for (int r = 0; r < f->n_regions; r++)
-            nnh_bounds_free(f->regions[r]);
-    free(f->regions);
-    if (f->activation)
-        for (int k = 0; k < f->n_layers; k++)
-            free(f->activation[k]);
-    free(f->activation);
-    free(f->present);
-    free(f->stats);
-    free(f);
-}
-
-static int read_root(hid_t h, const char *path, nnh_h5_file *f, nnh_error *err)
-{
-    f->format = read_attr_str(h, "format");
-    if (!f->format || strcmp(f->format, NNH_H5_FORMAT) != 0)
-        return nnh_error_set(err, NNH_EPARSE, "%s: not an nnhull-bounds file (root attribute "
-                             "'format' is %s%s%s)", path, f->format ? "'" : "missing",
-                             f->format ? f->format : "", f->format ? "'" : "");
-    if (read_attr_int(h, "format_version", &f->format_version) < 0)
-        return nnh_error_set(err, NNH_EPARSE, "%s: missing root attribute 'format_version'", path);
-    if (f->format_version != NNH_H5_FORMAT_VERSION)
-        return nnh_error_set(err, NNH_EUNSUPPORTED, "%s: nnhull-bounds version %d (this nnhull "
-                             "reads version %d)", path, f->format_version, NNH_H5_FORMAT_VERSION);
-    struct { const char *name; char **dst; } s[] = {
-        {"nnhull_version", &f->nnhull_version}, {"created_utc", &f->created_utc},
-        {"network_path", &f->network_path},     {"network_sha256", &f->network_sha256},
-        {"spec_path", &f->spec_path},           {"method", &f->method},
-        {"options", &f->options},               {"status", &f->status}};
-    for (size_t i = 0; i < sizeof s / sizeof s[0]; i++)
-        if (!(*s[i].dst = read_attr_str(h, s[i].name)))
-            return nnh_error_set(err, NNH_EPARSE, "%s: missing string root attribute '%s'", path,
-                                 s[i].name);
-    if (read_attr_int(h, "mpi_ranks", &f->mpi_ranks) < 0)
-        return nnh_error_set(err, NNH_EPARSE, "%s: missing root attribute 'mpi_ranks'", path);
-    f->complete = strcmp(f->status, "complete") == 0;
-    if (!f->complete && strcmp(f->status, "partial") != 0)
-        return nnh_error_set(err, NNH_EPARSE, "%s: status '%s' is neither complete nor partial",
-                             path, f->status);
+    *out = w;
     return NNH_OK;
 }
 
-static int read_stats(hid_t h, const char *path, nnh_h5_file *f, nnh_error *err)
+int nnh_h5_write_bounds(const char *path, const nnh_network *net, const nnh_h5_meta *meta,
+                        int n_regions, nnh_bounds *const *regions, const nnh_layer_stats *stats,
+                        nnh_error *err)
 {
-    hsize_t dims[2];
-    double *sec = read_dataset(h, "/stats/seconds", H5T_NATIVE_DOUBLE, sizeof(double), dims);
-    if (!sec || dims[1] != 0 || dims[0] < 1) {
-        free(sec);
-        return nnh_error_set(err, NNH_EPARSE, "%s: cannot read /stats/seconds [n_layers]", path);
-    }
-    f->n_layers = (int)dims[0];
-    f->stats = calloc((size_t)f->n_layers, sizeof *f->stats);
-    if (!f->stats) {
-        free(sec);
-        return nnh_error_set(err, NNH_ENOMEM, "out of memory");
-    }
-    for (int k = 0; k < f->n_layers; k++)
-        f->stats[k].seconds = sec[k];
-    free(sec);
-    for (int i = 1; i < 6; i++) {
-        char name[64];
-        snprintf(name, sizeof name, "/stats/%s", stat_names[i]);
-        long long *v = read_dataset(h, name, H5T_NATIVE_LLONG, sizeof(long long), dims);
-        if (!v || dims[1] != 0 || (int)dims[0] != f->n_layers) {
-            free(v);
-            return nnh_error_set(err, NNH_EPARSE, "%s: cannot read %s [%d]", path, name,
-                                 f->n_layers);
-        }
-        for (int k = 0; k < f->n_layers; k++) {
-            nnh_layer_stats *s = &f->stats[k];
-            long *dst = i == 1 ? &s->lp_solves
-                        : i == 2 ? &s->simplex_iters
-                        : i == 3 ? &s->cuts_1d
-                        : i == 4 ? &s->cuts_multivariate
-                                 : &s->fallbacks;
-            *dst = (long)v[k];
-        }
-        free(v);
-    }
-    return NNH_OK;
-}
-
-/* regions[r] with the input boxes and n_layers empty layer slots */
-static int read_regions(hid_t h, const char *path, nnh_h5_file *f, nnh_error *err)
-{
-    hsize_t dl[2], du[2];
-    double *lo = read_dataset(h, "/regions/lower", H5T_NATIVE_DOUBLE, sizeof(double), dl);
-    double *hi = read_dataset(h, "/regions/upper", H5T_NATIVE_DOUBLE, sizeof(double), du);
-    int rc = NNH_OK;
-    if (!lo || !hi || dl[1] == 0 || dl[0] != du[0] || dl[1] != du[1] || dl[0] < 1)
-        rc = nnh_error_set(err, NNH_EPARSE, "%s: cannot read /regions/lower and upper [R x n_in]",
-                           path);
-    if (!rc) {
-        f->n_regions = (int)dl[0];
-        f->n_in = (int)dl[1];
-        f->regions = calloc((size_t)f->n_regions, sizeof *f->regions);
-        if (!f->regions)
-            rc = nnh_error_set(err, NNH_ENOMEM, "out of memory");
-    }
-    size_t ni = (size_t)f->n_in;
-    for (int r = 0; !rc && r < f->n_regions; r++) {
-        nnh_bounds *b = calloc(1, sizeof *b);
-        f->regions[r] = b;
-        if (!b || !(b->in_lo = malloc(ni * sizeof(double))) ||
-            !(b->in_hi = malloc(ni * sizeof(double))) ||
-            !(b->layers = calloc((size_t)f->n_layers, sizeof *b->layers))) {
-            rc = nnh_error_set(err, NNH_ENOMEM, "out of memory");
-            break;
-        }
-        b->n_in = f->n_in;
-        b->n_layers = f->n_layers;
-        memcpy(b->in_lo, lo + r * ni, ni * sizeof(double));
-        memcpy(b->in_hi, hi + r * ni, ni * sizeof(double));
-    }
-    free(lo);
-    free(hi);
-    return rc;
-}
-
-static int read_layer(hid_t h, const char *path, nnh_h5_file *f, int k, nnh_error *err)
-{
-    static const char *const names[4] = {"pre_lower", "pre_upper", "post_lower", "post_upper"};
-    char gname[48], dname[96];
-    snprintf(gname, sizeof gname, "/layers/%d", k);
-    if (H5Lexists(h, "/layers", H5P_DEFAULT) <= 0 || H5Lexists(h, gname, H5P_DEFAULT) <= 0)
-        return NNH_OK; /* not computed (partial file) */
-    hid_t g = H5Gopen2(h, gname, H5P_DEFAULT);
-    int width = -1;
-    if (g >= 0) {
-        f->activation[k] = read_attr_str(g, "activation");
-        if (read_attr_int(g, "width", &width) < 0)
-            width = -1;
-        H5Gclose(g);
-    }
-    if (!f->activation[k] || width < 1)
-        return nnh_error_set(err, NNH_EPARSE, "%s: %s lacks the attributes activation and width",
-                             path, gname);
-    for (int i = 0; i < 4; i++) {
-        hsize_t dims[2];
-        snprintf(dname, sizeof dname, "%s/%s", gname, names[i]);
-        double *v = read_dataset(h, dname, H5T_NATIVE_DOUBLE, sizeof(double), dims);
-        if (!v || (int)dims[0] != f->n_regions || (int)dims[1] != width) {
-            free(v);
-            return nnh_error_set(err, NNH_EPARSE, "%s: cannot read %s [%d x %d]", path, dname,
-                                 f->n_regions, width);
-        }
-        for (int r = 0; r < f->n_regions; r++) {
-            nnh_layer_bounds *L = &f->regions[r]->layers[k];
-            double **dst = i == 0 ? &L->pre_lo : i == 1 ? &L->pre_hi : i == 2 ? &L->post_lo
-                                                                             : &L->post_hi;
-            L->width = width;
-            *dst = malloc((size_t)width * sizeof(double));
-            if (!*dst) {
-                free(v);
-                return nnh_error_set(err, NNH_ENOMEM, "out of memory");
-            }
-            memcpy(*dst, v + (size_t)r * width, (size_t)width * sizeof(double));
-        }
-        free(v);
-    }
-    f->present[k] = 1;
-    return NNH_OK;
-}
-
-static int read_body(hid_t h, const char *path, nnh_h5_file *f, nnh_error *err)
-{
-    int rc = read_root(h, path, f, err);
-    if (!rc)
-        rc = read_stats(h, path, f, err);
-    if (!rc)
-        rc = read_regions(h, path, f, err);
-    if (!rc) {
-        f->activation = calloc((size_t)f->n_layers, sizeof *f->activation);
-        f->present = calloc((size_t)f->n_layers, sizeof *f->present);
-        if (!f->activation || !f->present)
-            rc = nnh_error_set(err, NNH_ENOMEM, "out of memory");
-    }
-    for (int k = 0; !rc && k < f->n_layers; k++)
-        rc = read_layer(h, path, f, k, err);
-    if (!rc && f->complete)
-        for (int k = 0; k < f->n_layers; k++)
-            if (!f->present[k])
-                return nnh_error_set(err, NNH_EPARSE, "%s: status complete but /layers/%d is "
-                                     "missing", path, k);
-    return rc;
-}
-
-int nnh_h5_read(const char *path, nnh_h5_file **out, nnh_error *err)
-{
-    *out = NULL;
-    FILE *probe = fopen(path, "rb");
-    if (!probe)
-        return nnh_error_set(err, NNH_EIO, "%s: cannot open: %s", path, strerror(errno));
-    fclose(probe);
-    quiet q;
-    quiet_begin(&q);
-    int rc = NNH_OK;
-    nnh_h5_file *f = NULL;
-    hid_t h = H5Fis_hdf5(path) > 0 ? H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT) : -1;
-    if (h < 0)
-        rc = nnh_error_set(err, NNH_EPARSE, "%s: not an HDF5 file (so not an nnhull-bounds file)",
-                           path);
-    else if (!(f = calloc(1, sizeof *f)))
-        rc = nnh_error_set(err, NNH_ENOMEM, "out of memory");
-    else
-        rc = read_body(h, path, f, err);
-    if (h >= 0)
-        H5Fclose(h);
-    quiet_end(&q);
-    if (rc) {
-        nnh_h5_file_free(f);
-        return rc;
-    }
-    *out = f;
-    return NNH_OK;
+    nnh_h5_writer *w;
+    int rc = h5x_begin_bounds(path, net, meta, n_regions, regions, stats, &w, err);
+    return rc ? rc : nnh_h5_finish(w, 1, err);
 }

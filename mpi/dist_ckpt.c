@@ -3,13 +3,12 @@
  * nnhull-bounds file with status "partial" to OUT.partial.h5 (itself written
  * under a temporary name and renamed, so a SIGKILL never leaves a torn
  * checkpoint); rows of units not finished yet are NaN. --resume reads it
- * back after checking that it is the same job. */
+ * back after checking that it is the same job; a checkpoint that does not
+ * read back intact (damaged: checksums, structure) is reported and the run
+ * starts over instead of trusting it. */
 #include "dist_internal.h"
 
-#include <errno.h>
-#include <glob.h>
 #include <math.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -167,46 +166,47 @@ static int restore(dist_master *m, const nnh_h5_file *f, const char *path)
     return rc;
 }
 
-/* a run killed while writing leaves <ckpt>.tmp.<pid>: remove those of dead
- * processes (the checkpoint itself is only ever replaced by a rename) */
-static void remove_stale_temps(const char *ckpt)
+/* f := the bound file at path, or NULL when it is damaged (reported through
+ * o->warn: the run then starts over) */
+static int read_or_restart(dist_master *m, const char *path, nnh_h5_file **f)
 {
-    char pat[4200];
-    snprintf(pat, sizeof pat, "%s.tmp.*", ckpt);
-    glob_t g;
-    if (glob(pat, GLOB_NOSORT, NULL, &g) != 0)
-        return;
-    size_t plen = strlen(pat) - 1;
-    for (size_t i = 0; i < g.gl_pathc; i++) {
-        char *end;
-        long pid = strtol(g.gl_pathv[i] + plen, &end, 10);
-        if (*end == '\0' && pid > 0 && kill((pid_t)pid, 0) != 0 && errno == ESRCH)
-            unlink(g.gl_pathv[i]);
+    int rc = nnh_h5_read(path, f, m->err);
+    if (rc != NNH_EPARSE)
+        return rc ? nnh_error_prefix(m->err, "--resume") : NNH_OK;
+    if (m->o->warn) {
+        char msg[NNH_ERRMSG_LEN + 96];
+        snprintf(msg, sizeof msg, "--resume: %s is damaged (%s); starting over", path,
+                 m->err->msg);
+        m->o->warn(m->o->warn_arg, msg);
     }
-    globfree(&g);
+    nnh_error_clear(m->err);
+    *f = NULL;
+    return NNH_OK;
 }
 
 int dist_resume(dist_master *m, int *complete)
 {
-    remove_stale_temps(m->ckpt);
+    /* a run killed while writing leaves <ckpt>.tmp.<pid>.<suffix>: remove
+     * those of dead processes (files are only ever replaced by a rename) */
+    nnh_temp_remove_stale(m->ckpt);
+    nnh_temp_remove_stale(m->out);
     *complete = 0;
     nnh_h5_file *f = NULL;
     int rc = NNH_OK;
     if (access(m->ckpt, F_OK) == 0) {
-        if ((rc = nnh_h5_read(m->ckpt, &f, m->err)))
-            return nnh_error_prefix(m->err, "--resume");
-        rc = restore(m, f, m->ckpt);
+        if (!(rc = read_or_restart(m, m->ckpt, &f)) && f)
+            rc = restore(m, f, m->ckpt);
     } else if (access(m->out, F_OK) == 0) {
         /* killed after the final rename: the job is done if it is this job */
-        if ((rc = nnh_h5_read(m->out, &f, m->err)))
-            return nnh_error_prefix(m->err, "--resume");
-        rc = same_job(m, f, m->out);
-        if (!rc && !f->complete)
-            rc = nnh_error_set(m->err, NNH_EINVAL, "--resume: %s has status '%s' and there is "
-                               "no %s", m->out, f->status, m->ckpt);
-        if (!rc)
-            rc = restore(m, f, m->out);
-        *complete = !rc;
+        if (!(rc = read_or_restart(m, m->out, &f)) && f) {
+            rc = same_job(m, f, m->out);
+            if (!rc && !f->complete)
+                rc = nnh_error_set(m->err, NNH_EINVAL, "--resume: %s has status '%s' and there "
+                                   "is no %s", m->out, f->status, m->ckpt);
+            if (!rc)
+                rc = restore(m, f, m->out);
+            *complete = !rc;
+        }
     }
     nnh_h5_file_free(f);
     return rc;

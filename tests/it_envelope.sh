@@ -103,5 +103,58 @@ assert "alpha" in errs[4]["error"]
 r = rows[13]  # n = 0: everything is leaky(-2) = -0.2; y on it: no cut
 close(r["cav"], -0.2, "n=0 cav", 1e-15); close(r["vex"], -0.2, "n=0 vex", 1e-15)
 assert r["cut"] is None and r["cav_grad"] == []
+print("it_envelope: test vectors and bad lines passed")
+PY
+
+# Numbers out of range (issue 15, defect 8): every number must be finite and
+# at most 1e100 in magnitude; each offending line gives an error line naming
+# the key, processing continues, exit 1; no output number is ever null
+# (JSON's stand-in for NaN/inf): only "cut":null (no cut) is.
+cat >"$tmp/range.jsonl" <<'JSON'
+{"act":"sigmoid","w":[1,1],"b":0,"l":[-1,-1],"u":[1,1],"x":[0.5,-0.5],"y":1e999}
+{"act":"sigmoid","w":[1e308,1e308],"b":0,"l":[-1,-1],"u":[1,1],"x":[0.5,-0.5],"y":0.5}
+{"act":"tanh","w":[1,1],"b":0,"l":[-1e308,-1],"u":[1e308,1],"x":[0.5,-0.5],"y":0.5}
+{"act":"tanh","w":[1,1],"b":-1e999,"l":[-1,-1],"u":[1,1],"x":[0.5,-0.5]}
+{"act":"softplus","w":[1,2],"b":0,"l":[-1,-1],"u":[1,1],"x":[1e300,0]}
+{"act":"leaky_relu","alpha":1e200,"w":[1],"l":[0],"u":[1],"x":[0.5]}
+{"act":"sigmoid","w":[1],"l":[0],"u":[1],"x":[0.5],"y":-1e101}
+{"act":"sigmoid","w":[1e100,-1e100],"b":1e100,"l":[-1e100,-1e100],"u":[1e100,1e100],"x":[3e99,-2e99],"y":0.75}
+{"act":"tanh","w":[1e100,1],"b":-1e100,"l":[-1e100,-1],"u":[1e100,1],"x":[1,0.5],"y":-0.5}
+{"act":"softplus","w":[1e-100,1e100],"b":0,"l":[-1e100,-1e-100],"u":[1e100,1e-100],"x":[0,0],"y":1e100}
+{"act":"elu","alpha":1e100,"w":[1e100],"b":0,"l":[-1e100],"u":[1e100],"x":[-1],"y":-1e100}
+{"act":"sigmoid","w":[1,1],"b":0,"l":[-1,-1],"u":[1,1],"x":[0.5,-0.5],"y":0.9}
+JSON
+set +e
+"$NNHULL" envelope <"$tmp/range.jsonl" >"$tmp/range.out"
+rc=$?
+set -e
+[ "$rc" -eq 1 ] || { echo "numbers out of range: expected exit 1, got $rc"; exit 1; }
+python3 - "$tmp/range.out" <<'PY'
+import json, math, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+assert len(rows) == 12, f"expected 12 output lines, got {len(rows)}"
+keys = ["y", "w", "l", "b", "x", "alpha", "y"]
+for i, key in enumerate(keys):
+    e = rows[i]
+    assert set(e) == {"error"}, f"line {i + 1}: expected an error, got {e}"
+    assert e["error"].startswith(f"line {i + 1}: ") and f'"{key}"' in e["error"], e
+def numbers(v, path):
+    if isinstance(v, dict):
+        for k, x in v.items():
+            if not (k == "cut" and x is None):
+                yield from numbers(x, path + "." + k)
+    elif isinstance(v, list):
+        for j, x in enumerate(v):
+            yield from numbers(x, f"{path}[{j}]")
+    else:
+        yield path, v
+for i, r in enumerate(rows[7:], 8):
+    if set(r) == {"error"}:
+        assert r["error"].startswith(f"line {i}: "), r
+        continue
+    for path, v in numbers(r, ""):
+        assert v is not None and (isinstance(v, str) or math.isfinite(v)), f"line {i}{path} = {v!r}"
+r = rows[11]
+assert "error" not in r and r["cut"]["sense"] == "<=", r
 print("it_envelope: all checks passed")
 PY

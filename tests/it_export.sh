@@ -196,6 +196,16 @@ printf '%s\n' $(for j in $(seq 64); do echo "0 inf"; done) | paste -d' ' - - >"$
 bad 1 "not finite" "$net" --box "$T/inf.box" --method ibp --out "$T/x.lp"
 bad 1 "has 64 inputs" "$net" --center "$(seq -s, 80)" --eps 0.1 --method ibp --out "$T/x.lp"
 [[ ! -e $T/x.lp ]] && ! ls "$T"/x.lp.tmp* >/dev/null 2>&1 && ok "refused runs leave no file" || fail "a refused run left a file"
+# --out naming an input (here a hard link to the network) is refused, the input intact
+cp "$net" "$T/net.onnx" && ln "$T/net.onnx" "$T/same.lp"
+sum0=$(sha256sum <"$T/net.onnx")
+bad 2 "same file" "$T/net.onnx" --center "$CENTER" --eps 0.1 --method ibp --out "$T/same.lp"
+[[ "$(sha256sum <"$T/net.onnx")" == "$sum0" ]] && ok "the network is intact" || fail "export overwrote its network"
+# a planted symlink at a temporary-looking name is never followed
+ln -s "$T/victim" "$T/y.lp.tmp.$$" && echo keep >"$T/victim"
+expect 0 "$NNHULL" export "$net" --center "$CENTER" --eps 0.1 --method ibp --out "$T/y.lp" --quiet &&
+  [[ "$(cat "$T/victim")" == keep && -s "$T/y.lp" ]] && ok "exclusive temporaries: planted link untouched" ||
+  fail "export followed a planted link or wrote nothing"
 
 if [[ $fails -ne 0 ]]; then echo "$fails failure(s)"; exit 1; fi
 echo "all passed"

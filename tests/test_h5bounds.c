@@ -103,6 +103,26 @@ static int exists(const char *p)
     return stat(p, &st) == 0;
 }
 
+/* a writer's temporary: "<out>.tmp.<pid>.<6 letters or digits>", a regular file */
+static void assert_temp_name(const char *tmp, const char *out)
+{
+    char prefix[160];
+    snprintf(prefix, sizeof prefix, "%s.tmp.%ld.", out, (long)getpid());
+    ck_assert_int_eq(strncmp(tmp, prefix, strlen(prefix)), 0);
+    ck_assert_uint_eq(strlen(tmp), strlen(prefix) + 6);
+    struct stat st;
+    ck_assert_int_eq(lstat(tmp, &st), 0);
+    ck_assert(S_ISREG(st.st_mode));
+}
+
+/* path names a directory without entries */
+static int empty_dir(const char *path)
+{
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "test -z \"$(ls -A '%s')\"", path);
+    return system(cmd) == 0;
+}
+
 static void assert_same_doubles(const double *a, const double *b, int n)
 {
     ck_assert_int_eq(memcmp(a, b, (size_t)n * sizeof(double)), 0);
@@ -135,7 +155,7 @@ START_TEST(test_round_trip)
     nnh_h5_file *h;
     ck_assert_int_eq(nnh_h5_read(out, &h, &err), 0);
     ck_assert_str_eq(h->format, "nnhull-bounds");
-    ck_assert_int_eq(h->format_version, 1);
+    ck_assert_int_eq(h->format_version, NNH_H5_FORMAT_VERSION);
     ck_assert_str_eq(h->nnhull_version, nnh_version());
     ck_assert_str_eq(h->status, "complete");
     ck_assert_int_eq(h->complete, 1);
@@ -197,17 +217,21 @@ START_TEST(test_partial_then_complete)
     nnh_h5_writer *w;
     ck_assert_int_eq(nnh_h5_create(out, net, &m, R, lo, hi, &w, &err), 0);
     char tmp[160];
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", out, (long)getpid());
-    ck_assert_str_eq(nnh_h5_temp_path(w), tmp);
-    ck_assert(exists(tmp));
+    snprintf(tmp, sizeof tmp, "%s", nnh_h5_temp_path(w));
+    assert_temp_name(tmp, out);
     ck_assert(!exists(out));
     ck_assert_int_eq(nnh_h5_write_layer(w, 0, b, &err), 0);
     ck_assert_int_eq(nnh_h5_write_layer(w, 0, b, &err), NNH_EINVAL); /* twice */
     ck_assert_int_eq(nnh_h5_write_layer(w, 3, b, &err), NNH_EINVAL); /* out of range */
     ck_assert_int_eq(nnh_h5_flush(w, &err), 0);
+    /* the flushed temporary is a readable partial file with layer 0 */
+    nnh_h5_file *h;
+    ck_assert_int_eq(nnh_h5_read(tmp, &h, &err), 0);
+    ck_assert_int_eq(h->present[0], 1);
+    ck_assert_int_eq(h->present[1], 0);
+    nnh_h5_file_free(h);
     ck_assert_int_eq(nnh_h5_finish(w, 0, &err), 0);
     ck_assert(!exists(tmp));
-    nnh_h5_file *h;
     ck_assert_int_eq(nnh_h5_read(out, &h, &err), 0);
     ck_assert_str_eq(h->status, "partial");
     ck_assert_int_eq(h->complete, 0);
@@ -224,8 +248,7 @@ START_TEST(test_partial_then_complete)
     ck_assert_int_eq(nnh_h5_write_layer(w, 2, b, &err), 0);
     ck_assert_int_eq(nnh_h5_finish(w, 1, &err), NNH_EINVAL);
     ck_assert_ptr_nonnull(strstr(err.msg, "layer 0"));
-    ck_assert(!exists(tmp));
-    ck_assert(!exists(out));
+    ck_assert(empty_dir(d));
     rmdir(d);
     for (int r = 0; r < R; r++)
         nnh_bounds_free(b[r]);
@@ -246,7 +269,6 @@ START_TEST(test_reopen_appends)
     char out[128], tmp[160];
     char *d = tmpdir();
     snprintf(out, sizeof out, "%s/c.h5", d);
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", out, (long)getpid());
     nnh_h5_meta m;
     nnh_h5_meta_init(&m);
     m.network_sha256 = "00";
@@ -258,7 +280,8 @@ START_TEST(test_reopen_appends)
     ck_assert_int_eq(nnh_h5_finish(w, 0, &err), 0); /* checkpoint */
 
     ck_assert_int_eq(nnh_h5_reopen(out, net, &w, &err), 0);
-    ck_assert(exists(tmp));
+    snprintf(tmp, sizeof tmp, "%s", nnh_h5_temp_path(w));
+    assert_temp_name(tmp, out);
     ck_assert_int_eq(nnh_h5_layer_written(w, 0), 1);
     ck_assert_int_eq(nnh_h5_layer_written(w, 1), 0);
     ck_assert_int_eq(nnh_h5_write_layer(w, 0, b, &err), NNH_EINVAL); /* already there */
@@ -289,12 +312,11 @@ START_TEST(test_reopen_appends)
     int sizes[3] = {4, 6, 2};
     ck_assert_int_eq(nnh_network_create(&other, 2, sizes, &err), 0);
     ck_assert_int_eq(nnh_h5_reopen(out, other, &w, &err), NNH_EINVAL);
-    ck_assert(!exists(tmp));
     ck_assert(exists(out));
+    unlink(out);
+    ck_assert(empty_dir(d)); /* no temporary left */
     nnh_network_free(other);
     ck_assert_int_ne(nnh_h5_reopen("/nonexistent/x.h5", net, &w, &err), 0);
-
-    unlink(out);
     ck_assert_int_eq(rmdir(d), 0);
     for (int r = 0; r < R; r++)
         nnh_bounds_free(b[r]);
@@ -325,20 +347,16 @@ START_TEST(test_failures_leave_nothing)
     snprintf(out, sizeof out, "%s/isdir.h5/sub", d);
     ck_assert_int_eq(mkdir(out, 0700), 0);
     snprintf(out, sizeof out, "%s/isdir.h5", d);
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", out, (long)getpid());
     ck_assert_int_eq(nnh_h5_write_bounds(out, net, &m, R, b, NULL, &err), NNH_EIO);
     ck_assert_ptr_nonnull(strstr(err.msg, "rename"));
-    ck_assert(!exists(tmp));
 
     /* failure in the middle (a region of the wrong shape), then abort */
     snprintf(out, sizeof out, "%s/mid.h5", d);
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", out, (long)getpid());
     int w0 = b[1]->layers[1].width;
     b[1]->layers[1].width = 2;
     ck_assert_int_eq(nnh_h5_write_bounds(out, net, &m, R, b, NULL, &err), NNH_EINVAL);
     ck_assert_ptr_nonnull(strstr(err.msg, "region 1"));
     b[1]->layers[1].width = w0;
-    ck_assert(!exists(tmp));
     ck_assert(!exists(out));
 
     /* explicit abort after some layers */
@@ -346,7 +364,8 @@ START_TEST(test_failures_leave_nothing)
     nnh_h5_writer *w;
     ck_assert_int_eq(nnh_h5_create(out, net, &m, R, lo, hi, &w, &err), 0);
     ck_assert_int_eq(nnh_h5_write_layer(w, 0, b, &err), 0);
-    ck_assert(exists(tmp));
+    snprintf(tmp, sizeof tmp, "%s", nnh_h5_temp_path(w));
+    assert_temp_name(tmp, out);
     nnh_h5_abort(w);
     ck_assert(!exists(tmp));
     ck_assert(!exists(out));
@@ -394,6 +413,88 @@ START_TEST(test_reader_refuses_foreign_files)
 }
 END_TEST
 
+/* a scalar variable-length string attribute (what format version 1 wrote) */
+static void vlen_attr(hid_t loc, const char *name, const char *value)
+{
+    if (H5Aexists(loc, name) > 0)
+        ck_assert_int_ge(H5Adelete(loc, name), 0);
+    hid_t t = H5Tcopy(H5T_C_S1), sp = H5Screate(H5S_SCALAR);
+    H5Tset_size(t, H5T_VARIABLE);
+    hid_t a = H5Acreate2(loc, name, t, sp, H5P_DEFAULT, H5P_DEFAULT);
+    ck_assert_int_ge(H5Awrite(a, t, &value), 0);
+    H5Aclose(a);
+    H5Sclose(sp);
+    H5Tclose(t);
+}
+
+/* format version 2: fixed-length strings, a SHA-256 digest on every dataset,
+ * and the reader refusing variable-length strings, version 1 and data that
+ * does not match its digest */
+START_TEST(test_format_v2)
+{
+    nnh_network *net = make_net();
+    nnh_bounds *b[R];
+    make_regions(net, b);
+    nnh_h5_meta m;
+    nnh_h5_meta_init(&m);
+    m.network_sha256 = "00";
+    nnh_error err;
+    char *d = tmpdir(), out[128];
+    snprintf(out, sizeof out, "%s/f.h5", d);
+    ck_assert_int_eq(nnh_h5_write_bounds(out, net, &m, R, b, NULL, &err), 0);
+    hid_t f = H5Fopen(out, H5F_ACC_RDWR, H5P_DEFAULT);
+    ck_assert_int_ge(f, 0);
+    const char *strs[] = {"format", "nnhull_version", "created_utc", "network_path",
+                          "network_sha256", "spec_path", "method", "options", "status"};
+    for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) {
+        hid_t a = H5Aopen(f, strs[i], H5P_DEFAULT), t = H5Aget_type(a);
+        ck_assert_int_eq(H5Tget_class(t), H5T_STRING);
+        ck_assert_int_eq(H5Tis_variable_str(t), 0);
+        H5Tclose(t);
+        H5Aclose(a);
+    }
+    hid_t g = H5Gopen2(f, "/layers/1", H5P_DEFAULT);
+    ck_assert_int_gt(H5Aexists(g, "post_upper_sha256"), 0);
+    H5Gclose(g);
+    hid_t ds = H5Dopen2(f, "/layers/1/post_upper", H5P_DEFAULT);
+    /* one value changed behind the digest's back */
+    double row[R * 3];
+    ck_assert_int_ge(H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, row), 0);
+    row[4] += 1;
+    ck_assert_int_ge(H5Dwrite(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, row), 0);
+    H5Dclose(ds);
+    H5Fclose(f);
+    nnh_h5_file *h;
+    ck_assert_int_eq(nnh_h5_read(out, &h, &err), NNH_EPARSE);
+    ck_assert_ptr_nonnull(strstr(err.msg, "/layers/1/post_upper"));
+
+    /* a variable-length string in a version-2 file */
+    ck_assert_int_eq(nnh_h5_write_bounds(out, net, &m, R, b, NULL, &err), 0);
+    f = H5Fopen(out, H5F_ACC_RDWR, H5P_DEFAULT);
+    vlen_attr(f, "method", "ibp");
+    H5Fclose(f);
+    ck_assert_int_eq(nnh_h5_read(out, &h, &err), NNH_EPARSE);
+    ck_assert_ptr_nonnull(strstr(err.msg, "'method'"));
+
+    /* version 1 (variable-length strings) is refused by name */
+    f = H5Fopen(out, H5F_ACC_RDWR, H5P_DEFAULT);
+    vlen_attr(f, "format", "nnhull-bounds");
+    int one = 1;
+    hid_t a = H5Aopen(f, "format_version", H5P_DEFAULT);
+    ck_assert_int_ge(H5Awrite(a, H5T_NATIVE_INT, &one), 0);
+    H5Aclose(a);
+    H5Fclose(f);
+    ck_assert_int_eq(nnh_h5_read(out, &h, &err), NNH_EUNSUPPORTED);
+    ck_assert_ptr_nonnull(strstr(err.msg, "version 1"));
+
+    unlink(out);
+    ck_assert_int_eq(rmdir(d), 0);
+    for (int r = 0; r < R; r++)
+        nnh_bounds_free(b[r]);
+    nnh_network_free(net);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("h5bounds");
@@ -404,6 +505,7 @@ int main(void)
     tcase_add_test(tc, test_reopen_appends);
     tcase_add_test(tc, test_failures_leave_nothing);
     tcase_add_test(tc, test_reader_refuses_foreign_files);
+    tcase_add_test(tc, test_format_v2);
     suite_add_tcase(s, tc);
     return nnh_run_suite(s);
 }

@@ -50,6 +50,10 @@ typedef struct nnh_dist_opts {
     double checkpoint_every; /* seconds between checkpoint writes (0: after every unit) */
     int chunk;               /* most tasks per message to a worker (default 4) */
     nnh_h5_meta meta;        /* provenance (mpi_ranks is set by the run) */
+    /* called with a one-line warning when --resume finds the checkpoint (or
+     * the output) damaged and starts over instead (NULL: not told) */
+    void (*warn)(void *arg, const char *msg);
+    void *warn_arg;
 } nnh_dist_opts;
 
 void nnh_dist_opts_init(nnh_dist_opts *o);

@@ -156,18 +156,52 @@ void nnh_sha256_hex(const unsigned char digest[32], char hex[65]);
 /* Hex digest of a whole file. */
 int nnh_sha256_file(const char *path, char hex[65], nnh_error *err);
 
-/* ---- HDF5 "nnhull-bounds" files, format version 1 (layout: docs/hdf5-format.md)
+/* ---- output files: exclusive temporaries, inputs never overwritten ----
+ * Every output of nnhull is written under a temporary name in its own
+ * directory and renamed over the final name when complete. */
+
+/* Create "<path>.tmp.<pid>.<6 random letters or digits>" with O_CREAT | O_EXCL |
+ * O_NOFOLLOW (mode 0666 & ~umask): never an existing file, never through a
+ * symlink. *tmp (malloc'd; caller frees) is its name, *fd is open for writing. */
+int nnh_temp_create(const char *path, char **tmp, int *fd, nnh_error *err);
+/* Make the temporary's content exactly buf[0..n) (written from offset 0,
+ * then truncated to n); NNH_EIO naming tmp and the reason (ENOSPC, EFBIG, ...). */
+int nnh_temp_write(int fd, const char *tmp, const void *buf, size_t n, nnh_error *err);
+/* fsync and close fd, rename tmp to path; on failure tmp is removed. */
+int nnh_temp_commit(int fd, const char *tmp, const char *path, nnh_error *err);
+/* Close fd (when >= 0) and remove tmp (when not NULL). */
+void nnh_temp_discard(int fd, const char *tmp);
+/* path := buf[0..n) through a temporary (create, write, commit). */
+int nnh_write_file_atomic(const char *path, const void *buf, size_t n, nnh_error *err);
+/* Remove the temporaries of path ("<path>.tmp.<pid>" and
+ * "<path>.tmp.<pid>.<suffix>", regular files only) whose process no longer
+ * exists: the directory is listed and names are compared exactly. */
+void nnh_temp_remove_stale(const char *path);
+/* NNH_EINVAL when out exists and is the same file (device and inode, so any
+ * spelling, symlink or hard link) as one of inputs[0..n_inputs) (NULL
+ * entries are skipped); the message names both. */
+int nnh_output_check(const char *out, const char *const *inputs, int n_inputs, nnh_error *err);
+
+/* ---- HDF5 "nnhull-bounds" files, format version 2 (layout: docs/hdf5-format.md) ----
  * Writing is incremental so that a checkpointing run can store layer after
- * layer: nnh_h5_create writes the provenance and the R input regions under
- * "<path>.tmp.<pid>" with status "partial"; nnh_h5_write_layer stores layer k
- * of every region; nnh_h5_write_stats the per-layer statistics; nnh_h5_finish
- * sets the status, closes and renames the file to <path>. nnh_h5_abort (and
- * any failing call) removes the temporary file, so no half-written file ever
- * appears under the final name. HDF5's own error printing is silenced inside
- * these functions; messages name the file and the object. */
+ * layer: nnh_h5_create writes the provenance and the R input regions with
+ * status "partial"; nnh_h5_write_layer stores layer k of every region;
+ * nnh_h5_write_stats the per-layer statistics; nnh_h5_finish sets the
+ * status and renames the file to <path>. The file is built in memory and
+ * written by nnhull itself to an exclusive temporary beside <path>
+ * (nnh_temp_create: "<path>.tmp.<pid>.<suffix>", created at once so that an
+ * unwritable location fails before any work); nnh_h5_abort (and any failing
+ * call) removes it, so no half-written file ever appears under the final
+ * name, and a full disk is an NNH_EIO error. Version 2: string attributes
+ * are fixed-length UTF-8 (version 1's variable-length strings are refused),
+ * every dataset X has its SHA-256 digest beside it (attribute "X_sha256" of
+ * its group), checked on reading, and the metadata has HDF5's checksums
+ * (file format of HDF5 1.8).
+ * HDF5's own error printing is silenced inside these functions; messages
+ * name the file and the object. */
 
 #define NNH_H5_FORMAT "nnhull-bounds"
-#define NNH_H5_FORMAT_VERSION 1
+#define NNH_H5_FORMAT_VERSION 2
 
 typedef struct nnh_h5_meta {
     const char *network_path;   /* recorded as given; "" when NULL */
@@ -192,9 +226,9 @@ int nnh_h5_create(const char *path, const nnh_network *net, const nnh_h5_meta *m
 int nnh_h5_write_layer(nnh_h5_writer *w, int k, nnh_bounds *const *regions, nnh_error *err);
 /* Store (overwrite) the statistics of all layers: stats has n_layers entries. */
 int nnh_h5_write_stats(nnh_h5_writer *w, const nnh_layer_stats *stats, nnh_error *err);
-/* Flush what is written so far to the temporary file (for checkpoints). */
+/* Write what is written so far to the temporary file (a readable partial file). */
 int nnh_h5_flush(nnh_h5_writer *w, nnh_error *err);
-/* Temporary path being written ("<path>.tmp.<pid>"). */
+/* Temporary path being written ("<path>.tmp.<pid>.<suffix>"). */
 const char *nnh_h5_temp_path(const nnh_h5_writer *w);
 /* Set status ("complete" when complete != 0, else "partial"), close and
  * rename to the final path. Refuses complete != 0 unless every layer was
@@ -204,8 +238,9 @@ int nnh_h5_finish(nnh_h5_writer *w, int complete, nnh_error *err);
 void nnh_h5_abort(nnh_h5_writer *w);
 
 /* Continue a file written earlier (typically status "partial"): <path> is
- * copied to the temporary name and opened for writing; it must match net
- * (inputs, layers, widths). <path> itself stays untouched until finish. A
+ * read into memory (with a new temporary beside it) and opened for writing;
+ * it must match net (inputs, layers, widths). <path> itself stays untouched
+ * until finish. A
  * checkpoint during a long run is nnh_h5_finish(w, 0) (a consistent partial
  * file under the final name) followed by nnh_h5_reopen. */
 int nnh_h5_reopen(const char *path, const nnh_network *net, nnh_h5_writer **out,
@@ -240,6 +275,10 @@ typedef struct nnh_h5_file {
     nnh_layer_stats *stats;   /* n_layers */
 } nnh_h5_file;
 
+/* Read a whole bound file. Every attribute and dataset is checked (kind,
+ * shape, size, digest) before it is trusted: NNH_EPARSE for a damaged or
+ * malformed file, NNH_EUNSUPPORTED for another format version (1 included),
+ * NNH_EIO when it cannot be opened; the message names the file. */
 int nnh_h5_read(const char *path, nnh_h5_file **out, nnh_error *err);
 void nnh_h5_file_free(nnh_h5_file *f);
 
