@@ -29,13 +29,10 @@ cmake -S "$SRC" -B "$FB" -DCMAKE_C_COMPILER=clang -DNNH_FUZZ=ON -DCMAKE_BUILD_TY
     >"$T/configure.log" 2>&1 || { cat "$T/configure.log"; exit 1; }
 cmake --build "$FB" --target fuzz_all -j2 >"$T/build.log" 2>&1 || { tail -40 "$T/build.log"; exit 1; }
 
-# Readers with a known open finding, reported but not failing the test:
-#   h5  issue 15 defect 3 - libhdf5 1.10.8 loops forever (or crashes) inside
-#       H5Aread of a damaged variable-length string attribute (reached from
-#       read_attr_str in io/h5bounds.c); reproducer:
-#       tests/fuzz/findings/h5_vlen_attr_hang.h5 (`nnhull report` hangs on it).
-#       Remove h5 from this list once io/h5bounds.c reads fixed-length strings.
-KNOWN_OPEN=${NNH_FUZZ_KNOWN_OPEN-h5}
+# Readers with a known open finding, reported but not failing the test
+# (none now: the h5 hang on variable-length strings is gone with format 2,
+# and its reproducer is a regression file in corpus/h5/).
+KNOWN_OPEN=${NNH_FUZZ_KNOWN_OPEN-}
 
 fails=0
 for reader in onnx nnet vnnlib h5 envelope; do
