@@ -85,9 +85,12 @@ static const struct engine_key {
     int is_int, lp_only;
 } engine_keys[] = {
     {"max_rounds", 1, 1},    {"max_cuts_per_round", 1, 1}, {"cut_tol", 0, 1},
-    {"lp_time_limit", 0, 1}, {"time_limit", 0, 1},         {"pool_rounds", 1, 1},
-    {"slack_rounds", 1, 1},
+    {"lp_time_limit", 0, 1}, {"time_limit", 0, 1},         {"window", 1, 1},
+    {"pool_rounds", 1, 1},   {"slack_rounds", 1, 1},       {"skip_width", 0, 1},
+    {"skip_stable", 1, 1},   {"lp_iter_limit", 1, 1},      {"task_time_limit", 0, 1},
+    {"min_gain", 0, 1},
 };
+enum { N_ENGINE_FLAGS = 6 }; /* --rounds ... --window: engine_keys[0 .. 6) */
 enum { N_ENGINE_KEYS = (int)(sizeof engine_keys / sizeof engine_keys[0]) };
 
 static void set_engine_key(nnh_bound_opts *o, int key, double v)
@@ -98,8 +101,14 @@ static void set_engine_key(nnh_bound_opts *o, int key, double v)
     case 2: o->cut_tol = v; break;
     case 3: o->lp_time_limit = v; break;
     case 4: o->time_limit = v; break;
-    case 5: o->pool_rounds = (int)v; break;
-    default: o->slack_rounds = (int)v; break;
+    case 5: o->window = (int)v; break;
+    case 6: o->pool_rounds = (int)v; break;
+    case 7: o->slack_rounds = (int)v; break;
+    case 8: o->skip_width = v; break;
+    case 9: o->skip_stable = (int)v; break;
+    case 10: o->lp_iter_limit = (int)v; break;
+    case 11: o->task_time_limit = v; break;
+    default: o->min_gain = v; break;
     }
 }
 
@@ -125,8 +134,11 @@ static int engine_options(const char *json, nnh_method m, nnh_bound_opts *o, nnh
                                m < NNH_METHOD_LP1D ? " (crown takes none)"
                                                    : " (valid: max_rounds, max_cuts_per_round, "
                                                      "cut_tol, lp_time_limit, time_limit, "
-                                                     "pool_rounds, slack_rounds)");
-        else if (!(v >= 0) || !isfinite(v) || (engine_keys[key].is_int && (v != floor(v) || v > 1e9)))
+                                                     "window, pool_rounds, slack_rounds, "
+                                                     "skip_width, skip_stable, lp_iter_limit, "
+                                                     "task_time_limit, min_gain)");
+        else if (!(v >= 0) || !isfinite(v) || (engine_keys[key].is_int && (v != floor(v) || v > 1e9)) ||
+                 (!strcmp(it->string, "skip_stable") && v > 1))
             rc = nnh_error_set(err, NNH_EINVAL, "engine option '%s': expected a %s >= 0",
                                it->string, engine_keys[key].is_int ? "whole number" : "number");
         else
@@ -234,7 +246,13 @@ static void print_usage(void)
           "                       max_rounds, max_cuts_per_round, cut_tol, lp_time_limit,\n"
           "                       time_limit, pool_rounds (rounds of the per-layer cut\n"
           "                       pool, default 0 = none), slack_rounds (a cut non-binding\n"
-          "                       this many rounds is removed, default 0 = never)\n"
+          "                       this many rounds is removed, default 0 = never),\n"
+          "                       window (as --window), skip_width (no LP for a neuron\n"
+          "                       whose crown interval is narrower), skip_stable (1: no\n"
+          "                       LP for a stable ReLU/leaky ReLU), lp_iter_limit (simplex\n"
+          "                       iterations per solve), task_time_limit (seconds per\n"
+          "                       neuron bound), min_gain (end a cut phase when a round\n"
+          "                       gains less); every stop keeps the bound rigorous\n"
           "                       (lp1d and hull only)\n"
           "  --rounds N           lp1d/hull: cut rounds per phase (default 5; hull\n"
           "                       runs the lp1d rounds, then as many with hull cuts)\n"
@@ -244,6 +262,8 @@ static void print_usage(void)
           "  --time-limit S       lp1d/hull: seconds for the whole run (default 0 = none);\n"
           "                       past it the remaining neurons keep their crown bounds\n"
           "                       (counted in /stats/fallbacks)\n"
+          "  --window W           lp1d/hull: the LP of layer k holds layers k-W..k-1 only,\n"
+          "                       entered through certified bounds (default 0 = all)\n"
           "  --out F.h5           output file (required)\n"
           "  --split K            bisect the input region(s) into K regions (longest edge\n"
           "                       first); one row per region in the file\n"
@@ -273,14 +293,14 @@ typedef struct bounds_args {
     const char *net, *spec, *box, *center, *eps, *clip, *method, *out, *engine_opts;
     int quiet;
     nnh_load_opts load;
-    const char *eflag[5]; /* --rounds ... --time-limit, in engine_keys order */
+    const char *eflag[N_ENGINE_FLAGS]; /* --rounds ... --window, in engine_keys order */
     int split, resume, stats; /* --split K, --resume, --stats (cli/bounds_dist.c) */
     double checkpoint_every;
     char *merged_opts;    /* --engine-opts with those flags applied (owned) */
 } bounds_args;
 
 enum { O_SPEC = 1, O_BOX, O_CENTER, O_EPS, O_CLIP, O_METHOD, O_OUT, O_QUIET, O_EOPTS,
-       O_ROUNDS, O_CUTS, O_CUT_TOL, O_LP_TIME, O_TIME, /* engine_keys order */
+       O_ROUNDS, O_CUTS, O_CUT_TOL, O_LP_TIME, O_TIME, O_WINDOW, /* engine_keys order */
        O_SPLIT, O_RESUME, O_CKPT, O_STATS };
 
 /* CLI_OK, CLI_USAGE (message printed), or -1 when --help was printed */
@@ -291,7 +311,7 @@ static int parse_args(int argc, char **argv, bounds_args *a)
         {"eps", 1, O_EPS},       {"clip", 1, O_CLIP},   {"method", 1, O_METHOD},
         {"out", 1, O_OUT},       {"quiet", 0, O_QUIET}, {"engine-opts", 1, O_EOPTS},
         {"rounds", 1, O_ROUNDS}, {"cuts-per-round", 1, O_CUTS}, {"cut-tol", 1, O_CUT_TOL},
-        {"lp-time-limit", 1, O_LP_TIME}, {"time-limit", 1, O_TIME},
+        {"lp-time-limit", 1, O_LP_TIME}, {"time-limit", 1, O_TIME}, {"window", 1, O_WINDOW},
         {"split", 1, O_SPLIT},   {"resume", 0, O_RESUME}, {"checkpoint-every", 1, O_CKPT},
         {"stats", 0, O_STATS},
         CLI_LOAD_OPTS,           {NULL, 0, 0}};
@@ -337,7 +357,7 @@ static int parse_args(int argc, char **argv, bounds_args *a)
                 a->checkpoint_every = x;
             continue;
         }
-        case O_ROUNDS: case O_CUTS: case O_CUT_TOL: case O_LP_TIME: case O_TIME:
+        case O_ROUNDS: case O_CUTS: case O_CUT_TOL: case O_LP_TIME: case O_TIME: case O_WINDOW:
             a->eflag[id - O_ROUNDS] = v;
             continue;
         default: cli_load_option(id, &a->load); continue;
@@ -350,13 +370,14 @@ static int parse_args(int argc, char **argv, bounds_args *a)
 /* Apply --rounds ... --time-limit to the --engine-opts object. */
 static int merge_engine_flags(bounds_args *a)
 {
-    static const char *const flag[5] = {"--rounds", "--cuts-per-round", "--cut-tol",
-                                        "--lp-time-limit", "--time-limit"};
+    static const char *const flag[N_ENGINE_FLAGS] = {"--rounds", "--cuts-per-round", "--cut-tol",
+                                                     "--lp-time-limit", "--time-limit",
+                                                     "--window"};
     cJSON *o = cJSON_Parse(a->engine_opts ? a->engine_opts : "{}");
     if (!o)
         return cli_fail("out of memory");
     int rc = CLI_OK;
-    for (int q = 0; q < 5 && !rc; q++) {
+    for (int q = 0; q < N_ENGINE_FLAGS && !rc; q++) {
         if (!a->eflag[q])
             continue;
         char *end;

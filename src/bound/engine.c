@@ -31,6 +31,12 @@ void nnh_bound_opts_init(nnh_bound_opts *o)
     o->time_limit = 0.0;
     o->pool_rounds = 0;
     o->slack_rounds = 0;
+    o->window = 0;
+    o->skip_width = 0.0;
+    o->skip_stable = 0;
+    o->lp_iter_limit = 0;
+    o->task_time_limit = 0.0;
+    o->min_gain = 0.0;
 }
 
 const char *nnh_method_name(nnh_method m)
@@ -63,21 +69,50 @@ static void json_number(char *buf, size_t len, double v)
     }
 }
 
+/* The keys added with layer windows, skips and early stops, written only
+ * when they differ from the defaults: the options of a default run (and
+ * its bound files) stay as they were. */
+static void json_scaling_keys(const nnh_bound_opts *o, char *buf, size_t len)
+{
+    char num[40];
+    size_t n = 0;
+    buf[0] = '\0';
+    if (o->window)
+        n += (size_t)snprintf(buf + n, len - n, ", \"window\": %d", o->window);
+    if (o->skip_width != 0.0) {
+        json_number(num, sizeof num, o->skip_width);
+        n += (size_t)snprintf(buf + n, len - n, ", \"skip_width\": %s", num);
+    }
+    if (o->skip_stable)
+        n += (size_t)snprintf(buf + n, len - n, ", \"skip_stable\": %d", o->skip_stable);
+    if (o->lp_iter_limit)
+        n += (size_t)snprintf(buf + n, len - n, ", \"lp_iter_limit\": %d", o->lp_iter_limit);
+    if (o->task_time_limit != 0.0) {
+        json_number(num, sizeof num, o->task_time_limit);
+        n += (size_t)snprintf(buf + n, len - n, ", \"task_time_limit\": %s", num);
+    }
+    if (o->min_gain != 0.0) {
+        json_number(num, sizeof num, o->min_gain);
+        snprintf(buf + n, len - n, ", \"min_gain\": %s", num);
+    }
+}
+
 char *nnh_bound_opts_json(const nnh_bound_opts *o)
 {
-    char tol[40], lpt[40], tl[40];
+    char tol[40], lpt[40], tl[40], extra[400];
     json_number(tol, sizeof tol, o->cut_tol);
     json_number(lpt, sizeof lpt, o->lp_time_limit);
     json_number(tl, sizeof tl, o->time_limit);
+    json_scaling_keys(o, extra, sizeof extra);
     const char *fmt = "{\"method\": \"%s\", \"max_rounds\": %d, \"max_cuts_per_round\": %d, "
                       "\"cut_tol\": %s, \"lp_time_limit\": %s, \"time_limit\": %s, "
-                      "\"pool_rounds\": %d, \"slack_rounds\": %d}";
+                      "\"pool_rounds\": %d, \"slack_rounds\": %d%s}";
     int n = snprintf(NULL, 0, fmt, nnh_method_name(o->method), o->max_rounds,
-                     o->max_cuts_per_round, tol, lpt, tl, o->pool_rounds, o->slack_rounds);
+                     o->max_cuts_per_round, tol, lpt, tl, o->pool_rounds, o->slack_rounds, extra);
     char *s = malloc((size_t)n + 1);
     if (s)
         snprintf(s, (size_t)n + 1, fmt, nnh_method_name(o->method), o->max_rounds,
-                 o->max_cuts_per_round, tol, lpt, tl, o->pool_rounds, o->slack_rounds);
+                 o->max_cuts_per_round, tol, lpt, tl, o->pool_rounds, o->slack_rounds, extra);
     return s;
 }
 
@@ -86,14 +121,18 @@ static int check_opts(const nnh_bound_opts *o, nnh_error *err)
     if (o->method < 0 || o->method >= NNH_METHOD_COUNT)
         return nnh_error_set(err, NNH_EINVAL, "bound options: unknown method %d", (int)o->method);
     if (o->max_rounds < 0 || o->max_cuts_per_round < 0 || o->pool_rounds < 0 ||
-        o->slack_rounds < 0)
+        o->slack_rounds < 0 || o->window < 0 || o->skip_stable < 0 || o->skip_stable > 1 ||
+        o->lp_iter_limit < 0)
         return nnh_error_set(err, NNH_EINVAL,
-                             "bound options: rounds (%d), cuts per round (%d), pool_rounds "
-                             "and slack_rounds must be >= 0",
+                             "bound options: rounds (%d), cuts per round (%d), pool_rounds, "
+                             "slack_rounds, window and lp_iter_limit must be >= 0, "
+                             "skip_stable 0 or 1",
                              o->max_rounds, o->max_cuts_per_round);
-    if (!(o->cut_tol >= 0.0) || !(o->lp_time_limit >= 0.0) || !(o->time_limit >= 0.0))
+    if (!(o->cut_tol >= 0.0) || !(o->lp_time_limit >= 0.0) || !(o->time_limit >= 0.0) ||
+        !(o->skip_width >= 0.0) || !(o->task_time_limit >= 0.0) || !(o->min_gain >= 0.0))
         return nnh_error_set(err, NNH_EINVAL,
-                             "bound options: cut_tol, lp_time_limit and time_limit must be >= 0");
+                             "bound options: cut_tol, lp_time_limit, time_limit, skip_width, "
+                             "task_time_limit and min_gain must be >= 0");
     return NNH_OK;
 }
 

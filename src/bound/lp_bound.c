@@ -5,6 +5,7 @@
  * task's rows are removed before returning, so the result depends only on
  * the task. */
 #include "lp_cuts.h"
+#include "nnh_clock.h"
 #include "nnh_round.h"
 
 #include <math.h>
@@ -38,6 +39,26 @@ static void set_objective(nnh_lp_layer *L, int i, double sgn)
     }
 }
 
+/* 1 when neuron i of layer k gets no LP (opts.skip_width, skip_stable):
+ * its creation bound is the answer. Depends only on the creation bounds,
+ * so lp1d and hull skip the same tasks. */
+static int skip_task(const nnh_lp_layer *L, int i)
+{
+    double lo = L->init_lo[i], hi = L->init_hi[i], s;
+    if (L->opts.skip_width > 0.0 && hi - lo < L->opts.skip_width)
+        return 1;
+    /* identity (an affine output layer) is "one piece" everywhere: never skipped */
+    const nnh_activation *act = &L->net->layers[L->k].act;
+    return L->opts.skip_stable && act->kind != NNH_ACT_IDENTITY && isfinite(lo) &&
+           isfinite(hi) && nnh_lp_linear_piece(act, lo, hi, &s);
+}
+
+/* The running task's deadline (opts.task_time_limit). */
+static void start_budget(nnh_lp_layer *L)
+{
+    L->task_deadline = L->opts.task_time_limit > 0.0 ? nnh_now() + L->opts.task_time_limit : 0.0;
+}
+
 int nnh_lp_layer_bound(nnh_lp_layer *L, int i, int sense, double *bound, nnh_layer_stats *st,
                        nnh_error *err)
 {
@@ -48,13 +69,15 @@ int nnh_lp_layer_bound(nnh_lp_layer *L, int i, int sense, double *bound, nnh_lay
                              i, wk, sense);
     double init = sense < 0 ? L->init_lo[i] : L->init_hi[i];
     *bound = init;
+    if (skip_task(L, i))
+        return NNH_OK;
     /* minimise sgn * w^T a: sgn = +1 for the lower bound, -1 for the upper */
     double sgn = sense < 0 ? 1.0 : -1.0;
     set_objective(L, i, sgn);
     restore_basis(L);
-    double best = -INFINITY;
-    if (!L->no_lp && glp_factorize(L->P) == 0 && nnh_lp_simplex(L, GLP_PRIMAL, 0, st) == 0)
-        best = nnh_lp_cut_loop(L, st);
+    start_budget(L);
+    double best = L->no_lp ? -INFINITY : nnh_lp_task_solve(L, st);
+    L->task_deadline = 0.0;
     restore_basis(L);
     if (!isfinite(best)) {
         if (st)
@@ -133,9 +156,9 @@ int nnh_lp_layer_bound_max(nnh_lp_layer *L, const int *rows, int n_rows, double 
     int tc = add_max_model(L, rows, n_rows, tlo, thi);
     int base = L->base_m;
     L->base_m += n_rows; /* the joint rows stay through the cut loop */
-    double best = -INFINITY;
-    if (glp_factorize(L->P) == 0 && nnh_lp_simplex(L, GLP_PRIMAL, 0, st) == 0)
-        best = nnh_lp_cut_loop(L, st);
+    start_budget(L);
+    double best = nnh_lp_task_solve(L, st);
+    L->task_deadline = 0.0;
     L->base_m = base;
     int del[2] = {0, tc};
     glp_del_cols(L->P, 1, del);

@@ -1,0 +1,46 @@
+/* The examples/digits_* helpers of the tests (nnh_examples.h). */
+#include "nnh_examples.h"
+#include "nnh_test.h"
+#include "nnhull/io.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+nnh_network *nnh_test_load_digits(const char *act, const char *arch)
+{
+    char rel[256];
+    snprintf(rel, sizeof rel, "examples/digits_%s_%s.onnx", act, arch);
+    nnh_load_opts o;
+    nnh_load_opts_init(&o);
+    nnh_network *net = NULL;
+    nnh_error err;
+    int rc = nnh_load_network(nnh_src_path(rel), &o, &net, &err);
+    ck_assert_msg(rc == 0, "%s: %s", rel, rc ? err.msg : "");
+    ck_assert_int_eq(net->n_inputs, NNH_DIGITS_N_IN);
+    return net;
+}
+
+void nnh_test_digits_ball(double eps, double *lo, double *hi)
+{
+    const char *path = nnh_src_path("examples/digits_test_inputs.csv");
+    FILE *f = fopen(path, "r");
+    ck_assert_msg(f != NULL, "cannot open %s", path);
+    char line[8192];
+    int got = 0;
+    while (!got && fgets(line, sizeof line, f)) {
+        char *p = line, *end;
+        strtol(p, &end, 10);
+        if (end == p || *end != ',')
+            continue; /* the header */
+        for (int j = 0; j < NNH_DIGITS_N_IN; j++) {
+            p = end + 1;
+            double v = strtod(p, &end);
+            ck_assert_msg(end != p, "%s: short data line", path);
+            lo[j] = fmax(0.0, v - eps);
+            hi[j] = fmin(1.0, v + eps);
+        }
+        got = 1;
+    }
+    fclose(f);
+    ck_assert_msg(got, "%s: no data line", path);
+}

@@ -1,0 +1,16 @@
+/* Helpers of the tests that run the examples/digits_* networks: loading one
+ * by activation and architecture, and the L-inf ball around the first test
+ * input (examples/digits_test_inputs.csv). */
+#ifndef NNH_EXAMPLES_H
+#define NNH_EXAMPLES_H
+
+#include "nnhull/nnhull.h"
+
+#define NNH_DIGITS_N_IN 64
+
+/* examples/digits_<act>_<arch>.onnx (check-asserts that it loads). */
+nnh_network *nnh_test_load_digits(const char *act, const char *arch);
+/* [v - eps, v + eps] clipped to [0, 1] around the first test input v. */
+void nnh_test_digits_ball(double eps, double *lo, double *hi);
+
+#endif
