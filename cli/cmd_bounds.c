@@ -87,7 +87,7 @@ static const struct engine_key {
     {"max_rounds", 1, 1},    {"max_cuts_per_round", 1, 1}, {"cut_tol", 0, 1},
     {"lp_time_limit", 0, 1}, {"time_limit", 0, 1},         {"window", 1, 1},
     {"pool_rounds", 1, 1},   {"slack_rounds", 1, 1},       {"skip_width", 0, 1},
-    {"skip_stable", 1, 1},   {"lp_iter_limit", 1, 1},      {"task_time_limit", 0, 1},
+    {"skip_stable", 1, 1},   {"task_iter_limit", 1, 1},      {"task_time_limit", 0, 1},
     {"min_gain", 0, 1},
 };
 enum { N_ENGINE_FLAGS = 6 }; /* --rounds ... --window: engine_keys[0 .. 6) */
@@ -106,7 +106,7 @@ static void set_engine_key(nnh_bound_opts *o, int key, double v)
     case 7: o->slack_rounds = (int)v; break;
     case 8: o->skip_width = v; break;
     case 9: o->skip_stable = (int)v; break;
-    case 10: o->lp_iter_limit = (int)v; break;
+    case 10: o->task_iter_limit = (int)v; break;
     case 11: o->task_time_limit = v; break;
     default: o->min_gain = v; break;
     }
@@ -135,7 +135,7 @@ static int engine_options(const char *json, nnh_method m, nnh_bound_opts *o, nnh
                                                    : " (valid: max_rounds, max_cuts_per_round, "
                                                      "cut_tol, lp_time_limit, time_limit, "
                                                      "window, pool_rounds, slack_rounds, "
-                                                     "skip_width, skip_stable, lp_iter_limit, "
+                                                     "skip_width, skip_stable, task_iter_limit, "
                                                      "task_time_limit, min_gain)");
         else if (!(v >= 0) || !isfinite(v) || (engine_keys[key].is_int && (v != floor(v) || v > 1e9)) ||
                  (!strcmp(it->string, "skip_stable") && v > 1))
@@ -249,8 +249,8 @@ static void print_usage(void)
           "                       this many rounds is removed, default 0 = never),\n"
           "                       window (as --window), skip_width (no LP for a neuron\n"
           "                       whose crown interval is narrower), skip_stable (1: no\n"
-          "                       LP for a stable ReLU/leaky ReLU), lp_iter_limit (simplex\n"
-          "                       iterations per solve), task_time_limit (seconds per\n"
+          "                       LP for a stable ReLU/leaky ReLU), task_iter_limit (simplex\n"
+          "                       iterations per neuron bound), task_time_limit (seconds per\n"
           "                       neuron bound), min_gain (end a cut phase when a round\n"
           "                       gains less); every stop keeps the bound rigorous\n"
           "                       (lp1d and hull only)\n"

@@ -56,10 +56,13 @@ typedef struct nnh_bound_opts {
                                is one linear piece on its pre interval gets
                                no LP (later relaxations are exact anyway;
                                only its box stays looser); 0 = LP for all */
-    int lp_iter_limit;      /* simplex iterations per LP solve (0 = a cap
-                               of 1000 + 5 (rows + cols)); a solve cut short
+    int task_iter_limit;    /* simplex iterations per bound task, over its
+                               first solve and every re-solve (0 = none;
+                               each solve keeps a cap of 1000 + 5 (rows +
+                               cols) against cycling); a solve cut short
                                still gives a rigorous bound from its duals
-                               and ends the task's cut loop */
+                               and ends the task's cut loop. Deterministic,
+                               unlike task_time_limit */
     double task_time_limit; /* seconds per bound task: no cut round starts
                                after it and each solve gets the rest
                                (0 = none); the bound stays rigorous */

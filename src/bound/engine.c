@@ -34,7 +34,7 @@ void nnh_bound_opts_init(nnh_bound_opts *o)
     o->window = 0;
     o->skip_width = 0.0;
     o->skip_stable = 0;
-    o->lp_iter_limit = 0;
+    o->task_iter_limit = 0;
     o->task_time_limit = 0.0;
     o->min_gain = 0.0;
 }
@@ -85,8 +85,8 @@ static void json_scaling_keys(const nnh_bound_opts *o, char *buf, size_t len)
     }
     if (o->skip_stable)
         n += (size_t)snprintf(buf + n, len - n, ", \"skip_stable\": %d", o->skip_stable);
-    if (o->lp_iter_limit)
-        n += (size_t)snprintf(buf + n, len - n, ", \"lp_iter_limit\": %d", o->lp_iter_limit);
+    if (o->task_iter_limit)
+        n += (size_t)snprintf(buf + n, len - n, ", \"task_iter_limit\": %d", o->task_iter_limit);
     if (o->task_time_limit != 0.0) {
         json_number(num, sizeof num, o->task_time_limit);
         n += (size_t)snprintf(buf + n, len - n, ", \"task_time_limit\": %s", num);
@@ -122,10 +122,10 @@ static int check_opts(const nnh_bound_opts *o, nnh_error *err)
         return nnh_error_set(err, NNH_EINVAL, "bound options: unknown method %d", (int)o->method);
     if (o->max_rounds < 0 || o->max_cuts_per_round < 0 || o->pool_rounds < 0 ||
         o->slack_rounds < 0 || o->window < 0 || o->skip_stable < 0 || o->skip_stable > 1 ||
-        o->lp_iter_limit < 0)
+        o->task_iter_limit < 0)
         return nnh_error_set(err, NNH_EINVAL,
                              "bound options: rounds (%d), cuts per round (%d), pool_rounds, "
-                             "slack_rounds, window and lp_iter_limit must be >= 0, "
+                             "slack_rounds, window and task_iter_limit must be >= 0, "
                              "skip_stable 0 or 1",
                              o->max_rounds, o->max_cuts_per_round);
     if (!(o->cut_tol >= 0.0) || !(o->lp_time_limit >= 0.0) || !(o->time_limit >= 0.0) ||

@@ -53,10 +53,17 @@ static int skip_task(const nnh_lp_layer *L, int i)
            isfinite(hi) && nnh_lp_linear_piece(act, lo, hi, &s);
 }
 
-/* The running task's deadline (opts.task_time_limit). */
+/* The running task's budgets (opts.task_time_limit, task_iter_limit). */
 static void start_budget(nnh_lp_layer *L)
 {
     L->task_deadline = L->opts.task_time_limit > 0.0 ? nnh_now() + L->opts.task_time_limit : 0.0;
+    L->task_iters_left = L->opts.task_iter_limit > 0 ? L->opts.task_iter_limit : -1;
+}
+
+static void end_budget(nnh_lp_layer *L)
+{
+    L->task_deadline = 0.0;
+    L->task_iters_left = -1;
 }
 
 int nnh_lp_layer_bound(nnh_lp_layer *L, int i, int sense, double *bound, nnh_layer_stats *st,
@@ -77,7 +84,7 @@ int nnh_lp_layer_bound(nnh_lp_layer *L, int i, int sense, double *bound, nnh_lay
     restore_basis(L);
     start_budget(L);
     double best = L->no_lp ? -INFINITY : nnh_lp_task_solve(L, st);
-    L->task_deadline = 0.0;
+    end_budget(L);
     restore_basis(L);
     if (!isfinite(best)) {
         if (st)
@@ -158,7 +165,7 @@ int nnh_lp_layer_bound_max(nnh_lp_layer *L, const int *rows, int n_rows, double 
     L->base_m += n_rows; /* the joint rows stay through the cut loop */
     start_budget(L);
     double best = nnh_lp_task_solve(L, st);
-    L->task_deadline = 0.0;
+    end_budget(L);
     L->base_m = base;
     int del[2] = {0, tc};
     glp_del_cols(L->P, 1, del);

@@ -84,14 +84,17 @@ int nnh_lp_simplex(nnh_lp_layer *L, int meth, int it_lim, nnh_layer_stats *st)
     simplex_parm(L, &parm, meth);
     /* a stalling (cycling) simplex ends the task's cut loop; healthy re-solves
      * take tens of iterations. Deterministic, unlike the time limit. */
-    parm.it_lim = it_lim > 0               ? it_lim
-                  : L->opts.lp_iter_limit > 0 ? L->opts.lp_iter_limit
-                                            : 1000 + 5 * (glp_get_num_rows(L->P) + L->n_cols);
+    parm.it_lim = it_lim > 0 ? it_lim : 1000 + 5 * (glp_get_num_rows(L->P) + L->n_cols);
+    if (L->task_iters_left >= 0 && L->task_iters_left < parm.it_lim)
+        parm.it_lim = L->task_iters_left > 0 ? (int)L->task_iters_left : 1;
     int it0 = glp_get_it_cnt(L->P);
     int rc = glp_simplex(L->P, &parm);
+    int used = glp_get_it_cnt(L->P) - it0;
+    if (L->task_iters_left >= 0)
+        L->task_iters_left = used >= L->task_iters_left ? 0 : L->task_iters_left - used;
     if (st) {
         st->lp_solves++;
-        st->simplex_iters += glp_get_it_cnt(L->P) - it0;
+        st->simplex_iters += used;
     }
     if (rc == 0 && glp_get_status(L->P) == GLP_OPT)
         return 0;
@@ -384,7 +387,7 @@ static void drop_slack_cuts(nnh_lp_layer *L)
 int nnh_lp_cut_phase(nnh_lp_layer *L, int mv, double *best, int *n_added, nnh_layer_stats *st)
 {
     for (int round = 0; round < L->opts.max_rounds; round++) {
-        if (L->task_deadline > 0.0 && nnh_now() >= L->task_deadline)
+        if ((L->task_deadline > 0.0 && nnh_now() >= L->task_deadline) || L->task_iters_left == 0)
             return -1; /* the task's budget is spent: no further round */
         int n = separate_all(L, mv);
         if (n == 0 || add_cuts(L, n, n_added, st) == 0)

@@ -7,8 +7,8 @@
 #include "lp_layer.h"
 
 /* One glp_simplex call (presolve off, messages off, the LP time limit of the
- * options and the rest of the task's budget, at most it_lim iterations,
- * 0 = opts.lp_iter_limit or a default for a warm re-solve); counts it in st
+ * options and the rest of the task's budgets, at most it_lim iterations,
+ * 0 = a default for a warm re-solve); counts it in st
  * (may be NULL). 0 when it ends optimal, 1 when an iteration or time limit
  * stopped it (nnh_lp_stopped_bound still applies), -1 otherwise. */
 int nnh_lp_simplex(nnh_lp_layer *L, int meth, int it_lim, nnh_layer_stats *st);

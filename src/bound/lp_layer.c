@@ -346,7 +346,7 @@ static int check_opts(const nnh_bound_opts *o, int k, nnh_error *err)
 {
     if (o->max_rounds < 0 || o->max_cuts_per_round < 0 || !(o->cut_tol >= 0.0) ||
         !(o->lp_time_limit >= 0.0) || o->pool_rounds < 0 || o->slack_rounds < 0 ||
-        o->window < 0 || o->lp_iter_limit < 0 || !(o->skip_width >= 0.0) ||
+        o->window < 0 || o->task_iter_limit < 0 || !(o->skip_width >= 0.0) ||
         !(o->task_time_limit >= 0.0) || !(o->min_gain >= 0.0) ||
         (long)o->max_rounds * o->max_cuts_per_round > 1000000L ||
         (long)o->pool_rounds * o->max_cuts_per_round > 1000000L)
@@ -427,6 +427,7 @@ int nnh_lp_layer_create(const nnh_network *net, const nnh_bounds *b, int k,
     L->net = net;
     L->k = k;
     L->opts = *o;
+    L->task_iters_left = -1; /* no task budget during creation */
     L->j0 = o->window > 0 && k > o->window ? k - o->window : 0;
     double **blo = NULL, **bhi = NULL;
     if ((rc = alloc_buffers(L, err)) || (rc = copy_boxes(L, b, &blo, &bhi, err)))

@@ -74,6 +74,8 @@ struct nnh_lp_layer {
     int *del_rows;            /* cap_added + 1: glp_del_rows list */
     double task_deadline;     /* nnh_now() at which the running task's budget
                                  ends (0 = none; never during creation) */
+    long task_iters_left;     /* simplex iterations the running task may still
+                                 use (< 0 = no budget; always during creation) */
     nnh_env_ws ews;
     nnh_lp_safe_ws safe;
 };
