@@ -88,7 +88,7 @@ static const struct engine_key {
     {"lp_time_limit", 0, 1}, {"time_limit", 0, 1},         {"window", 1, 1},
     {"pool_rounds", 1, 1},   {"slack_rounds", 1, 1},       {"skip_width", 0, 1},
     {"skip_stable", 1, 1},   {"task_iter_limit", 1, 1},      {"task_time_limit", 0, 1},
-    {"min_gain", 0, 1},
+    {"min_gain", 0, 1},      {"long_step", 1, 1},
 };
 enum { N_ENGINE_FLAGS = 6 }; /* --rounds ... --window: engine_keys[0 .. 6) */
 enum { N_ENGINE_KEYS = (int)(sizeof engine_keys / sizeof engine_keys[0]) };
@@ -108,7 +108,8 @@ static void set_engine_key(nnh_bound_opts *o, int key, double v)
     case 9: o->skip_stable = (int)v; break;
     case 10: o->task_iter_limit = (int)v; break;
     case 11: o->task_time_limit = v; break;
-    default: o->min_gain = v; break;
+    case 12: o->min_gain = v; break;
+    default: o->long_step = (int)v; break;
     }
 }
 
@@ -136,9 +137,10 @@ static int engine_options(const char *json, nnh_method m, nnh_bound_opts *o, nnh
                                                      "cut_tol, lp_time_limit, time_limit, "
                                                      "window, pool_rounds, slack_rounds, "
                                                      "skip_width, skip_stable, task_iter_limit, "
-                                                     "task_time_limit, min_gain)");
+                                                     "task_time_limit, min_gain, long_step)");
         else if (!(v >= 0) || !isfinite(v) || (engine_keys[key].is_int && (v != floor(v) || v > 1e9)) ||
-                 (!strcmp(it->string, "skip_stable") && v > 1))
+                 ((!strcmp(it->string, "skip_stable") || !strcmp(it->string, "long_step")) &&
+                  v > 1))
             rc = nnh_error_set(err, NNH_EINVAL, "engine option '%s': expected a %s >= 0",
                                it->string, engine_keys[key].is_int ? "whole number" : "number");
         else
@@ -252,7 +254,8 @@ static void print_usage(void)
           "                       LP for a stable ReLU/leaky ReLU), task_iter_limit (simplex\n"
           "                       iterations per neuron bound), task_time_limit (seconds per\n"
           "                       neuron bound), min_gain (end a cut phase when a round\n"
-          "                       gains less); every stop keeps the bound rigorous\n"
+          "                       gains less), long_step (1: long-step ratio test);\n"
+          "                       every stop keeps the bound rigorous\n"
           "                       (lp1d and hull only)\n"
           "  --rounds N           lp1d/hull: cut rounds per phase (default 5; hull\n"
           "                       runs the lp1d rounds, then as many with hull cuts)\n"

@@ -1,11 +1,11 @@
 /* Soundness of the options that make LP bound tightening scale with depth
  * (nnh_bound_opts: window, skip_width, skip_stable, task_iter_limit,
- * task_time_limit, min_gain) on the example networks: sampled points lie in
- * every layer's bounds, the methods nest (hull in lp1d in crown in ibp) with
- * the same options, hull is never looser than lp1d task by task on the same
- * window, and each option does what it says (a window as deep as the
- * network is the whole prefix, bit for bit; an iteration budget caps the
- * iterations; skips save solves). */
+ * task_time_limit, min_gain, long_step) on the example networks: sampled
+ * points lie in every layer's bounds, the methods nest (hull in lp1d in
+ * crown in ibp) with the same options, hull is never looser than lp1d task
+ * by task on the same context, and each option does what it says (a window
+ * as deep as the network is the whole prefix, bit for bit; an iteration
+ * budget caps the iterations; skips save solves). */
 #include "nnh_examples.h"
 #include "nnh_soundness.h"
 #include "nnh_test.h"
@@ -51,27 +51,6 @@ static nnh_bounds *run_opts(const nnh_network *net, const double *lo, const doub
     return b;
 }
 
-static int same_bounds(const nnh_bounds *a, const nnh_bounds *b)
-{
-    for (int k = 0; k < a->n_layers; k++) {
-        size_t n = (size_t)a->layers[k].width * sizeof(double);
-        const nnh_layer_bounds *A = &a->layers[k], *B = &b->layers[k];
-        if (memcmp(A->pre_lo, B->pre_lo, n) || memcmp(A->pre_hi, B->pre_hi, n) ||
-            memcmp(A->post_lo, B->post_lo, n) || memcmp(A->post_hi, B->post_hi, n))
-            return 0;
-    }
-    return 1;
-}
-
-static double output_width(const nnh_bounds *b)
-{
-    const nnh_layer_bounds *L = &b->layers[b->n_layers - 1];
-    double w = 0;
-    for (int i = 0; i < L->width; i++)
-        w += L->pre_hi[i] - L->pre_lo[i];
-    return w;
-}
-
 /* ibp, crown, lp1d and hull with options o over [lo, hi]: nesting and
  * sampled soundness at every layer. deterministic: also hull within lp1d
  * (a wall-clock budget makes the LP path timing-dependent, so the cross-run
@@ -96,7 +75,7 @@ static void check_opts_case(const nnh_network *net, const char *what, const doub
                      rep);
     printf("%-28s", what);
     for (int m = 0; m < NNH_METHOD_COUNT; m++)
-        printf("  %s w=%.4g", nnh_method_name((nnh_method)m), output_width(b[m]));
+        printf("  %s w=%.4g", nnh_method_name((nnh_method)m), nnh_test_output_width(b[m]));
     printf("\n");
     for (int m = 0; m < NNH_METHOD_COUNT; m++) {
         snprintf(msg, sizeof msg, "%s %s", what, nnh_method_name((nnh_method)m));
@@ -151,10 +130,10 @@ START_TEST(test_window_full_depth)
     nnh_bounds *a = run_opts(net, lo, hi, &o, NNH_METHOD_HULL, NULL);
     o.window = net->n_layers - 1;
     nnh_bounds *b = run_opts(net, lo, hi, &o, NNH_METHOD_HULL, NULL);
-    ck_assert(same_bounds(a, b));
+    ck_assert(nnh_test_same_bounds(a, b));
     o.window = 1; /* and a short one is a different LP */
     nnh_bounds *c = run_opts(net, lo, hi, &o, NNH_METHOD_HULL, NULL);
-    ck_assert(!same_bounds(a, c));
+    ck_assert(!nnh_test_same_bounds(a, c));
     nnh_bounds_free(a);
     nnh_bounds_free(b);
     nnh_bounds_free(c);
@@ -165,8 +144,8 @@ END_TEST
 /* Contexts of lp1d and hull on the same bounds and options: hull's bound is
  * at least as tight as lp1d's on every task, exactly (sigmoid, full box:
  * the case where a mixed cut loop once ended looser), with windows 1 and 2
- * and with an iteration budget and a gain stop (deterministic: phase 1 is
- * the same for both). */
+ * and with an iteration budget, a gain stop and the long-step ratio test
+ * (deterministic: phase 1 is the same for both). */
 START_TEST(test_window_same_context)
 {
     nnh_network *net = nnh_test_load_digits("sigmoid", ARCH_DEEP);
@@ -179,6 +158,7 @@ START_TEST(test_window_same_context)
     else {
         o1.task_iter_limit = 300;
         o1.min_gain = 1e-3;
+        o1.long_step = 1;
     }
     nnh_bounds *b = run_opts(net, lo, hi, &o1, NNH_METHOD_LP1D, NULL);
     o1.method = NNH_METHOD_LP1D;
@@ -226,13 +206,13 @@ START_TEST(test_stops_sound)
         nnh_bound_opts o;
         nnh_bound_opts_init(&o);
         const char *name[5] = {"task_iter_limit 30", "min_gain 1e-2", "task_time_limit 1e-4",
-                               "skip_width 0.5", "skip_stable + window 2"};
+                               "skip_width 0.5", "skip_stable, window 2, long_step"};
         switch (v) {
         case 0: o.task_iter_limit = 30; break;
         case 1: o.min_gain = 1e-2; break;
         case 2: o.task_time_limit = 1e-4; break;
         case 3: o.skip_width = 0.5; break;
-        default: o.skip_stable = 1; o.window = 2; break;
+        default: o.skip_stable = 1; o.window = 2; o.long_step = 1; break;
         }
         char what[128];
         snprintf(what, sizeof what, "%s %s %s", act, _i % 2 ? "box" : "ball", name[v]);
@@ -270,7 +250,7 @@ START_TEST(test_budgets_act)
     o.skip_width = 1e300; /* every neuron: crown's bounds exactly */
     nnh_bounds *b3 = run_opts(net, lo, hi, &o, NNH_METHOD_HULL, &wd);
     nnh_bounds *c = run_opts(net, lo, hi, &o, NNH_METHOD_CROWN, NULL);
-    ck_assert(same_bounds(b3, c));
+    ck_assert(nnh_test_same_bounds(b3, c));
     printf("relu ball hull: %ld solves / %ld iterations; iter limit 20: %ld / %ld; skip_stable: "
            "%ld solves\n", full.lp_solves, full.simplex_iters, it.lp_solves, it.simplex_iters,
            st.lp_solves);

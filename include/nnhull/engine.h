@@ -68,6 +68,10 @@ typedef struct nnh_bound_opts {
                                (0 = none); the bound stays rigorous */
     double min_gain;        /* a cut phase stops when a round raises the
                                safe bound by less than this (0 = never) */
+    int long_step;          /* 1: GLPK's long-step (bound flipping) ratio
+                               test in every solve: fewer iterations on
+                               these boxed LPs (6x200 sigmoid hull: -9% to
+                               -24% CPU per task); 0 = Harris (default) */
 } nnh_bound_opts;
 
 void nnh_bound_opts_init(nnh_bound_opts *o);

@@ -37,6 +37,7 @@ void nnh_bound_opts_init(nnh_bound_opts *o)
     o->task_iter_limit = 0;
     o->task_time_limit = 0.0;
     o->min_gain = 0.0;
+    o->long_step = 0;
 }
 
 const char *nnh_method_name(nnh_method m)
@@ -93,8 +94,10 @@ static void json_scaling_keys(const nnh_bound_opts *o, char *buf, size_t len)
     }
     if (o->min_gain != 0.0) {
         json_number(num, sizeof num, o->min_gain);
-        snprintf(buf + n, len - n, ", \"min_gain\": %s", num);
+        n += (size_t)snprintf(buf + n, len - n, ", \"min_gain\": %s", num);
     }
+    if (o->long_step)
+        snprintf(buf + n, len - n, ", \"long_step\": %d", o->long_step);
 }
 
 char *nnh_bound_opts_json(const nnh_bound_opts *o)
@@ -122,11 +125,11 @@ static int check_opts(const nnh_bound_opts *o, nnh_error *err)
         return nnh_error_set(err, NNH_EINVAL, "bound options: unknown method %d", (int)o->method);
     if (o->max_rounds < 0 || o->max_cuts_per_round < 0 || o->pool_rounds < 0 ||
         o->slack_rounds < 0 || o->window < 0 || o->skip_stable < 0 || o->skip_stable > 1 ||
-        o->task_iter_limit < 0)
+        o->task_iter_limit < 0 || o->long_step < 0 || o->long_step > 1)
         return nnh_error_set(err, NNH_EINVAL,
                              "bound options: rounds (%d), cuts per round (%d), pool_rounds, "
                              "slack_rounds, window and task_iter_limit must be >= 0, "
-                             "skip_stable 0 or 1",
+                             "skip_stable and long_step 0 or 1",
                              o->max_rounds, o->max_cuts_per_round);
     if (!(o->cut_tol >= 0.0) || !(o->lp_time_limit >= 0.0) || !(o->time_limit >= 0.0) ||
         !(o->skip_width >= 0.0) || !(o->task_time_limit >= 0.0) || !(o->min_gain >= 0.0))

@@ -65,6 +65,8 @@ static void simplex_parm(const nnh_lp_layer *L, glp_smcp *p, int meth)
     p->msg_lev = GLP_MSG_OFF;
     p->meth = meth;
     p->presolve = GLP_OFF;
+    if (L->opts.long_step)
+        p->r_test = GLP_RT_FLIP;
     double lim = L->opts.lp_time_limit;
     if (L->task_deadline > 0.0) { /* the rest of the task's budget */
         double rest = L->task_deadline - nnh_now();

@@ -347,7 +347,8 @@ static int check_opts(const nnh_bound_opts *o, int k, nnh_error *err)
     if (o->max_rounds < 0 || o->max_cuts_per_round < 0 || !(o->cut_tol >= 0.0) ||
         !(o->lp_time_limit >= 0.0) || o->pool_rounds < 0 || o->slack_rounds < 0 ||
         o->window < 0 || o->task_iter_limit < 0 || !(o->skip_width >= 0.0) ||
-        !(o->task_time_limit >= 0.0) || !(o->min_gain >= 0.0) ||
+        !(o->task_time_limit >= 0.0) || !(o->min_gain >= 0.0) || o->long_step < 0 ||
+        o->long_step > 1 ||
         (long)o->max_rounds * o->max_cuts_per_round > 1000000L ||
         (long)o->pool_rounds * o->max_cuts_per_round > 1000000L)
         return nnh_error_set(err, NNH_EINVAL,

@@ -5,6 +5,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 nnh_network *nnh_test_load_digits(const char *act, const char *arch)
 {
@@ -43,4 +44,25 @@ void nnh_test_digits_ball(double eps, double *lo, double *hi)
     }
     fclose(f);
     ck_assert_msg(got, "%s: no data line", path);
+}
+
+int nnh_test_same_bounds(const nnh_bounds *a, const nnh_bounds *b)
+{
+    for (int k = 0; k < a->n_layers; k++) {
+        size_t n = (size_t)a->layers[k].width * sizeof(double);
+        const nnh_layer_bounds *A = &a->layers[k], *B = &b->layers[k];
+        if (memcmp(A->pre_lo, B->pre_lo, n) || memcmp(A->pre_hi, B->pre_hi, n) ||
+            memcmp(A->post_lo, B->post_lo, n) || memcmp(A->post_hi, B->post_hi, n))
+            return 0;
+    }
+    return 1;
+}
+
+double nnh_test_output_width(const nnh_bounds *b)
+{
+    const nnh_layer_bounds *L = &b->layers[b->n_layers - 1];
+    double w = 0;
+    for (int i = 0; i < L->width; i++)
+        w += L->pre_hi[i] - L->pre_lo[i];
+    return w;
 }

@@ -1,6 +1,6 @@
 /* Helpers of the tests that run the examples/digits_* networks: loading one
- * by activation and architecture, and the L-inf ball around the first test
- * input (examples/digits_test_inputs.csv). */
+ * by activation and architecture, the L-inf ball around the first test
+ * input (examples/digits_test_inputs.csv), and comparing bound sets. */
 #ifndef NNH_EXAMPLES_H
 #define NNH_EXAMPLES_H
 
@@ -12,5 +12,10 @@
 nnh_network *nnh_test_load_digits(const char *act, const char *arch);
 /* [v - eps, v + eps] clipped to [0, 1] around the first test input v. */
 void nnh_test_digits_ball(double eps, double *lo, double *hi);
+
+/* 1 when every pre/post bound of a and b is the same double. */
+int nnh_test_same_bounds(const nnh_bounds *a, const nnh_bounds *b);
+/* Sum over the last layer of its pre-activation widths. */
+double nnh_test_output_width(const nnh_bounds *b);
 
 #endif
