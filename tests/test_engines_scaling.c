@@ -161,28 +161,7 @@ START_TEST(test_window_same_context)
         o1.long_step = 1;
     }
     nnh_bounds *b = run_opts(net, lo, hi, &o1, NNH_METHOD_LP1D, NULL);
-    o1.method = NNH_METHOD_LP1D;
-    nnh_bound_opts o2 = o1;
-    o2.method = NNH_METHOD_HULL;
-    nnh_error err;
-    int tighter = 0, tasks = 0;
-    for (int k = 1; k < net->n_layers; k++) {
-        nnh_lp_layer *L1, *L2;
-        ck_assert_int_eq(nnh_lp_layer_create(net, b, k, &o1, &L1, &err), 0);
-        ck_assert_int_eq(nnh_lp_layer_create(net, b, k, &o2, &L2, &err), 0);
-        for (int i = 0; i < net->layers[k].n_out; i++)
-            for (int s = -1; s <= 1; s += 2, tasks++) {
-                double v1, v2;
-                ck_assert_int_eq(nnh_lp_layer_bound(L1, i, s, &v1, NULL, &err), 0);
-                ck_assert_int_eq(nnh_lp_layer_bound(L2, i, s, &v2, NULL, &err), 0);
-                ck_assert_msg(s < 0 ? v2 >= v1 : v2 <= v1,
-                              "case %d layer %d neuron %d sense %d: hull %.17g looser than "
-                              "lp1d %.17g", _i, k, i, s, v2, v1);
-                tighter += v2 != v1;
-            }
-        nnh_lp_layer_free(L1);
-        nnh_lp_layer_free(L2);
-    }
+    int tasks, tighter = nnh_test_hull_vs_lp1d(net, b, &o1, &tasks);
     printf("sigmoid box, case %d, same contexts: hull tighter than lp1d on %d of %d tasks\n", _i,
            tighter, tasks);
     ck_assert_int_gt(tighter, 0);

@@ -66,3 +66,33 @@ double nnh_test_output_width(const nnh_bounds *b)
         w += L->pre_hi[i] - L->pre_lo[i];
     return w;
 }
+
+int nnh_test_hull_vs_lp1d(const nnh_network *net, const nnh_bounds *b, const nnh_bound_opts *o,
+                          int *tasks)
+{
+    nnh_bound_opts o1 = *o, o2 = *o;
+    o1.method = NNH_METHOD_LP1D;
+    o2.method = NNH_METHOD_HULL;
+    nnh_error err;
+    int tighter = 0, n = 0;
+    for (int k = 1; k < net->n_layers; k++) {
+        nnh_lp_layer *L1, *L2;
+        ck_assert_int_eq(nnh_lp_layer_create(net, b, k, &o1, &L1, &err), 0);
+        ck_assert_int_eq(nnh_lp_layer_create(net, b, k, &o2, &L2, &err), 0);
+        for (int i = 0; i < net->layers[k].n_out; i++)
+            for (int s = -1; s <= 1; s += 2, n++) {
+                double v1, v2;
+                ck_assert_int_eq(nnh_lp_layer_bound(L1, i, s, &v1, NULL, &err), 0);
+                ck_assert_int_eq(nnh_lp_layer_bound(L2, i, s, &v2, NULL, &err), 0);
+                ck_assert_msg(s < 0 ? v2 >= v1 : v2 <= v1,
+                              "layer %d neuron %d sense %d: hull %.17g looser than lp1d %.17g",
+                              k, i, s, v2, v1);
+                tighter += v2 != v1;
+            }
+        nnh_lp_layer_free(L1);
+        nnh_lp_layer_free(L2);
+    }
+    if (tasks)
+        *tasks = n;
+    return tighter;
+}

@@ -17,5 +17,11 @@ void nnh_test_digits_ball(double eps, double *lo, double *hi);
 int nnh_test_same_bounds(const nnh_bounds *a, const nnh_bounds *b);
 /* Sum over the last layer of its pre-activation widths. */
 double nnh_test_output_width(const nnh_bounds *b);
+/* Task by task on the LP contexts of lp1d and hull built from the same
+ * bounds b with options o (its method ignored), layers 1..: check-asserts
+ * that hull's bound is never looser than lp1d's; returns the number of
+ * tasks hull made tighter, *tasks (may be NULL) the number compared. */
+int nnh_test_hull_vs_lp1d(const nnh_network *net, const nnh_bounds *b, const nnh_bound_opts *o,
+                          int *tasks);
 
 #endif
