@@ -21,7 +21,7 @@ static const struct engine_flag {
 } engine_flags[] = {
     {"rounds", "max_rounds"},          {"cuts-per-round", "max_cuts_per_round"},
     {"cut-tol", "cut_tol"},            {"lp-time-limit", "lp_time_limit"},
-    {"time-limit", "time_limit"},
+    {"time-limit", "time_limit"},      {"window", "window"},
 };
 enum { N_FLAGS = (int)(sizeof engine_flags / sizeof engine_flags[0]) };
 

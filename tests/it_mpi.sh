@@ -1,7 +1,7 @@
 #!/bin/bash
 # MPI integration test of `nnhull bounds`: the numbers in the HDF5 file do not
 # depend on the number of ranks (plain run = mpirun -np 1 = -np 2 = -np 3; a
-# CNN with sparse layers too),
+# CNN with sparse layers too; also with a layer window and deterministic budgets),
 # --split and multi-box specs give one row per region, a run killed by
 # SIGTERM or SIGKILL resumes to the same file as an uninterrupted run, and
 # bad input or a failing worker stops every rank with one message (no hang).
@@ -42,6 +42,14 @@ for np in 1 2 3; do
     same plain.h5 np$np.h5
 done
 [ "$(rows plain.h5)" = 3 ] || fail "--split 3 gave $(rows plain.h5) regions"
+
+echo "== the same with a layer window and deterministic budgets"
+WIN=(--method hull --window 2 --engine-opts '{"max_rounds": 2, "task_iter_limit": 200, "min_gain": 1e-4, "long_step": 1}')
+"$NNHULL" bounds "$NET" "${WIN[@]}" "${REGION[@]}" --out wplain.h5 --quiet
+"${MPIRUN[@]}" -np 2 "$NNHULL" bounds "$NET" "${WIN[@]}" "${REGION[@]}" --out wnp2.h5 --quiet
+same wplain.h5 wnp2.h5
+h5dump -a /options wplain.h5 | grep -q '"window":2' || fail "the window is not in the options"
+cmp -s <(numbers plain.h5) <(numbers wplain.h5) && fail "the window changed nothing"
 h5dump -a /mpi_ranks np3.h5 | grep -q '(0): 3' || fail "mpi_ranks of the -np 3 file is not 3"
 [ ! -e plain.partial.h5 ] && [ ! -e np2.partial.h5 ] || fail "checkpoint left after success"
 

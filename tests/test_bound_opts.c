@@ -31,7 +31,9 @@ static nnh_bound_opts opts_for(nnh_method m)
 START_TEST(test_schema_lists_every_field)
 {
     const char *want[] = {"max_rounds",    "max_cuts_per_round", "cut_tol",     "lp_time_limit",
-                          "time_limit",    "pool_rounds",        "slack_rounds"};
+                          "time_limit",    "pool_rounds",        "slack_rounds", "window",
+                          "skip_width",    "skip_stable",        "task_iter_limit",
+                          "task_time_limit", "min_gain",         "long_step"};
     int n = (int)(sizeof want / sizeof want[0]);
     ck_assert_int_eq(nnh_bound_opt_count(), n);
     ck_assert(nnh_bound_opt_count() <= NNH_BOUND_OPT_MAX);
@@ -56,7 +58,8 @@ START_TEST(test_schema_lists_every_field)
     char keys[256];
     nnh_bound_opts_keys(NNH_METHOD_LP1D, keys, sizeof keys);
     ck_assert_str_eq(keys, "max_rounds, max_cuts_per_round, cut_tol, lp_time_limit, time_limit, "
-                           "pool_rounds, slack_rounds");
+                           "pool_rounds, slack_rounds, window, skip_width, skip_stable, "
+                           "task_iter_limit, task_time_limit, min_gain, long_step");
     nnh_bound_opts_keys(NNH_METHOD_CROWN, keys, sizeof keys);
     ck_assert_str_eq(keys, "");
     nnh_bound_opts_keys(NNH_METHOD_HULL, keys, 12);
@@ -74,7 +77,7 @@ START_TEST(test_set_every_key)
         for (int m = NNH_METHOD_LP1D; m <= NNH_METHOD_HULL; m++) {
             nnh_bound_opts o = opts_for((nnh_method)m), before = o;
             nnh_error err;
-            double v = d->is_int ? 7 : 0.25;
+            double v = d->is_int ? fmin(7, d->max) : 0.25;
             ck_assert_int_eq(nnh_bound_opts_set(&o, d->name, v, &err), 0);
             for (int j = 0; j < nnh_bound_opt_count(); j++)
                 ck_assert(nnh_bound_opts_get(&o, j) == (j == i ? v : nnh_bound_opts_get(&before, j)));
@@ -148,8 +151,22 @@ START_TEST(test_check)
             bad.time_limit = -0.5;
         else if (!strcmp(name, "pool_rounds"))
             bad.pool_rounds = -2;
-        else
+        else if (!strcmp(name, "slack_rounds"))
             bad.slack_rounds = -1;
+        else if (!strcmp(name, "window"))
+            bad.window = -1;
+        else if (!strcmp(name, "skip_width"))
+            bad.skip_width = NAN;
+        else if (!strcmp(name, "skip_stable"))
+            bad.skip_stable = 2;
+        else if (!strcmp(name, "task_iter_limit"))
+            bad.task_iter_limit = -3;
+        else if (!strcmp(name, "task_time_limit"))
+            bad.task_time_limit = -1;
+        else if (!strcmp(name, "min_gain"))
+            bad.min_gain = -0.1;
+        else
+            bad.long_step = 5;
         ck_assert_int_eq(nnh_bound_opts_check(&bad, &err), NNH_EINVAL);
         ck_assert_msg(has(err.msg, name), "%s", err.msg);
     }

@@ -9,6 +9,7 @@
  * methods (the full box is where a single mixed hull cut loop once ended
  * looser than lp1d: see lp_cuts.c). Compile with -DNNH_TEST_SKIP_LP to
  * leave out lp1d/hull (says so in the output). */
+#include "nnh_examples.h"
 #include "nnh_soundness.h"
 #include "nnh_clock.h"
 #include "nnh_test.h"
@@ -32,43 +33,12 @@ static const char *const ARCH_DEEP = "64x10x10x10x10x10", *const ARCH_WIDE = "64
 
 static nnh_network *load_example(const char *act, const char *arch)
 {
-    char rel[256];
-    snprintf(rel, sizeof rel, "examples/digits_%s_%s.onnx", act, arch);
-    nnh_load_opts o;
-    nnh_load_opts_init(&o);
-    nnh_network *net = NULL;
-    nnh_error err;
-    int rc = nnh_load_network(nnh_src_path(rel), &o, &net, &err);
-    ck_assert_msg(rc == 0, "%s: %s", rel, rc ? err.msg : "");
-    ck_assert_int_eq(net->n_inputs, N_IN);
-    return net;
+    return nnh_test_load_digits(act, arch);
 }
 
-/* The first data line of examples/digits_test_inputs.csv (a header line
- * first, then label + 64 values per line) as a ball of radius eps in [0,1]. */
 static void first_input_ball(double eps, double *lo, double *hi)
 {
-    const char *path = nnh_src_path("examples/digits_test_inputs.csv");
-    FILE *f = fopen(path, "r");
-    ck_assert_msg(f != NULL, "cannot open %s", path);
-    char line[8192];
-    int got = 0;
-    while (!got && fgets(line, sizeof line, f)) {
-        char *p = line, *end;
-        strtol(p, &end, 10);
-        if (end == p || *end != ',')
-            continue; /* header */
-        for (int j = 0; j < N_IN; j++) {
-            p = end + 1;
-            double v = strtod(p, &end);
-            ck_assert_msg(end != p, "%s: short data line", path);
-            lo[j] = fmax(0.0, v - eps);
-            hi[j] = fmin(1.0, v + eps);
-        }
-        got = 1;
-    }
-    fclose(f);
-    ck_assert_msg(got, "%s: no data line", path);
+    nnh_test_digits_ball(eps, lo, hi);
 }
 
 /* Bounds by method m; *secs its time, *fallbacks (may be NULL) the LP
@@ -102,27 +72,6 @@ static nnh_bounds *run(const nnh_network *net, const double *lo, const double *h
     return run_fb(net, lo, hi, m, secs, NULL);
 }
 
-static int same_bounds(const nnh_bounds *a, const nnh_bounds *b)
-{
-    for (int k = 0; k < a->n_layers; k++) {
-        size_t n = (size_t)a->layers[k].width * sizeof(double);
-        const nnh_layer_bounds *A = &a->layers[k], *B = &b->layers[k];
-        if (memcmp(A->pre_lo, B->pre_lo, n) || memcmp(A->pre_hi, B->pre_hi, n) ||
-            memcmp(A->post_lo, B->post_lo, n) || memcmp(A->post_hi, B->post_hi, n))
-            return 0;
-    }
-    return 1;
-}
-
-static double output_width(const nnh_bounds *b)
-{
-    const nnh_layer_bounds *L = &b->layers[b->n_layers - 1];
-    double w = 0;
-    for (int i = 0; i < L->width; i++)
-        w += L->pre_hi[i] - L->pre_lo[i];
-    return w;
-}
-
 /* All checks for one network over [lo, hi] with methods ibp..last. */
 static void check_case(const char *act, const char *arch, const char *box, const double *lo,
                        const double *hi, nnh_method last)
@@ -138,7 +87,7 @@ static void check_case(const char *act, const char *arch, const char *box, const
         double s2;
         nnh_bounds *again = run(net, lo, hi, (nnh_method)m, &s2);
         snprintf(what, sizeof what, "%s %s %s %s", act, arch, box, nnh_method_name((nnh_method)m));
-        ck_assert_msg(same_bounds(b[m], again), "%s: two runs differ", what);
+        ck_assert_msg(nnh_test_same_bounds(b[m], again), "%s: two runs differ", what);
         nnh_bounds_free(again);
         if (m > 0)
             nnh_assert_within(b[m], b[m - 1], CHAIN_TOL, what);
@@ -148,7 +97,7 @@ static void check_case(const char *act, const char *arch, const char *box, const
     printf("%-10s %-17s %-4s", act, arch, box);
     for (int m = 0; m < nm; m++)
         printf("  %s %.2fms w=%.4g", nnh_method_name((nnh_method)m), 1e3 * secs[m],
-               output_width(b[m]));
+               nnh_test_output_width(b[m]));
     for (int m = 0; m < nm; m++)
         if (fb[m])
             printf("  (%s: %ld LP fallbacks)", nnh_method_name((nnh_method)m), fb[m]);
@@ -208,30 +157,9 @@ START_TEST(test_same_context_full_box)
     }
     double secs;
     nnh_bounds *b = run(net, lo, hi, NNH_METHOD_LP1D, &secs);
-    nnh_bound_opts o1, o2;
-    nnh_bound_opts_init(&o1);
-    o1.method = NNH_METHOD_LP1D;
-    o2 = o1;
-    o2.method = NNH_METHOD_HULL;
-    nnh_error err;
-    int tighter = 0, tasks = 0;
-    for (int k = 1; k < net->n_layers; k++) {
-        nnh_lp_layer *L1, *L2;
-        ck_assert_int_eq(nnh_lp_layer_create(net, b, k, &o1, &L1, &err), 0);
-        ck_assert_int_eq(nnh_lp_layer_create(net, b, k, &o2, &L2, &err), 0);
-        for (int i = 0; i < net->layers[k].n_out; i++)
-            for (int s = -1; s <= 1; s += 2, tasks++) {
-                double v1, v2;
-                ck_assert_int_eq(nnh_lp_layer_bound(L1, i, s, &v1, NULL, &err), 0);
-                ck_assert_int_eq(nnh_lp_layer_bound(L2, i, s, &v2, NULL, &err), 0);
-                ck_assert_msg(s < 0 ? v2 >= v1 : v2 <= v1,
-                              "layer %d neuron %d sense %d: hull %.17g looser than lp1d %.17g",
-                              k, i, s, v2, v1);
-                tighter += v2 != v1;
-            }
-        nnh_lp_layer_free(L1);
-        nnh_lp_layer_free(L2);
-    }
+    nnh_bound_opts o;
+    nnh_bound_opts_init(&o);
+    int tasks, tighter = nnh_test_hull_vs_lp1d(net, b, &o, &tasks);
     printf("sigmoid box, same contexts: hull tighter than lp1d on %d of %d tasks, never looser\n",
            tighter, tasks);
     nnh_bounds_free(b);
@@ -352,7 +280,7 @@ START_TEST(test_time_limit)
     if (o.method >= NNH_METHOD_LP1D) {
         for (int k = 1; k < net->n_layers; k++)
             ck_assert_int_eq(st[k].fallbacks, 2 * net->layers[k].n_out);
-        ck_assert(same_bounds(b, c));
+        ck_assert(nnh_test_same_bounds(b, c));
     }
     nnh_bounds_free(b);
     nnh_bounds_free(c);

@@ -49,6 +49,32 @@ typedef struct nnh_bound_opts {
                                removed from the LP (0 = never, the default:
                                2 saves ~15% time on the digits 64x32x32x10
                                nets but loosens by up to 0.4%) */
+    int window;             /* layers in the LP of layer k: k-window..k-1,
+                               their input a_{k-window-1} a box of its
+                               certified post bounds (0 = the whole prefix,
+                               the default); a relaxation of the full LP */
+    double skip_width;      /* a neuron whose pre interval at creation is
+                               narrower than this gets no LP (0 = none) */
+    int skip_stable;        /* 1: a neuron whose piecewise-linear activation
+                               is one linear piece on its pre interval gets
+                               no LP (later relaxations are exact anyway;
+                               only its box stays looser); 0 = LP for all */
+    int task_iter_limit;    /* simplex iterations per bound task, over its
+                               first solve and every re-solve (0 = none;
+                               each solve keeps a cap of 1000 + 5 (rows +
+                               cols) against cycling); a solve cut short
+                               still gives a rigorous bound from its duals
+                               and ends the task's cut loop. Deterministic,
+                               unlike task_time_limit */
+    double task_time_limit; /* seconds per bound task: no cut round starts
+                               after it and each solve gets the rest
+                               (0 = none); the bound stays rigorous */
+    double min_gain;        /* a cut phase stops when a round raises the
+                               safe bound by less than this (0 = never) */
+    int long_step;          /* 1: GLPK's long-step (bound flipping) ratio
+                               test in every solve: fewer iterations on
+                               these boxed LPs (6x200 sigmoid hull: -9% to
+                               -24% CPU per task); 0 = Harris (default) */
 } nnh_bound_opts;
 
 void nnh_bound_opts_init(nnh_bound_opts *o);

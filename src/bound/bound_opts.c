@@ -35,6 +35,13 @@ void nnh_bound_opts_init(nnh_bound_opts *o)
     o->time_limit = 0.0;
     o->pool_rounds = 0;
     o->slack_rounds = 0;
+    o->window = 0;
+    o->skip_width = 0.0;
+    o->skip_stable = 0;
+    o->task_iter_limit = 0;
+    o->task_time_limit = 0.0;
+    o->min_gain = 0.0;
+    o->long_step = 0;
 }
 
 const char *nnh_method_name(nnh_method m)
@@ -87,6 +94,29 @@ static const struct opt_row {
     {{"slack_rounds", 1, 0, WHOLE, LP_METHODS,
       "a cut non-binding this many rounds is removed (0 = never)"},
      offsetof(nnh_bound_opts, slack_rounds)},
+    {{"window", 1, 0, WHOLE, LP_METHODS,
+      "layers in the LP of layer k: k-window..k-1, their input boxed by its certified "
+      "bounds (0 = the whole prefix)"},
+     offsetof(nnh_bound_opts, window)},
+    {{"skip_width", 0, 0, HUGE_VAL, LP_METHODS,
+      "no LP for a neuron whose crown interval is narrower than this (0 = none)"},
+     offsetof(nnh_bound_opts, skip_width)},
+    {{"skip_stable", 1, 0, 1, LP_METHODS,
+      "1: no LP for a stable ReLU / leaky-ReLU neuron"},
+     offsetof(nnh_bound_opts, skip_stable)},
+    {{"task_iter_limit", 1, 0, WHOLE, LP_METHODS,
+      "simplex iterations per bound task (0 = none); a stopped solve answers the safe "
+      "bound of its current duals"},
+     offsetof(nnh_bound_opts, task_iter_limit)},
+    {{"task_time_limit", 0, 0, HUGE_VAL, LP_METHODS,
+      "seconds per bound task (0 = none; wall clock, so results may depend on load)"},
+     offsetof(nnh_bound_opts, task_time_limit)},
+    {{"min_gain", 0, 0, HUGE_VAL, LP_METHODS,
+      "a cut phase stops when a round raises the bound by less than this (0 = never)"},
+     offsetof(nnh_bound_opts, min_gain)},
+    {{"long_step", 1, 0, 1, LP_METHODS,
+      "1: GLPK's long-step (bound flipping) ratio test"},
+     offsetof(nnh_bound_opts, long_step)},
 };
 enum { N_OPTS = (int)(sizeof schema / sizeof schema[0]) };
 _Static_assert((int)N_OPTS <= (int)NNH_BOUND_OPT_MAX, "NNH_BOUND_OPT_MAX is too small for the schema");
@@ -222,20 +252,39 @@ static void json_number(char *buf, size_t len, double v)
     }
 }
 
+/* The keys of layer windows, skips and early stops (schema rows from
+ * "window" on), written only where they differ from the defaults, so that
+ * the options of a default run (and its bound files) stay as they were. */
+static void json_scaling_keys(const nnh_bound_opts *o, char *buf, size_t len)
+{
+    size_t n = 0;
+    buf[0] = '\0';
+    for (int i = nnh_bound_opt_find("window"); i >= 0 && i < N_OPTS && n < len; i++) {
+        double v = nnh_bound_opts_get(o, i);
+        if (v == 0.0)
+            continue;
+        char num[40];
+        json_number(num, sizeof num, v);
+        int w = snprintf(buf + n, len - n, ", \"%s\": %s", schema[i].info.name, num);
+        n += w > 0 ? (size_t)w : 0;
+    }
+}
+
 char *nnh_bound_opts_json(const nnh_bound_opts *o)
 {
-    char tol[40], lpt[40], tl[40];
+    char tol[40], lpt[40], tl[40], extra[512];
     json_number(tol, sizeof tol, o->cut_tol);
     json_number(lpt, sizeof lpt, o->lp_time_limit);
     json_number(tl, sizeof tl, o->time_limit);
+    json_scaling_keys(o, extra, sizeof extra);
     const char *fmt = "{\"method\": \"%s\", \"max_rounds\": %d, \"max_cuts_per_round\": %d, "
                       "\"cut_tol\": %s, \"lp_time_limit\": %s, \"time_limit\": %s, "
-                      "\"pool_rounds\": %d, \"slack_rounds\": %d}";
+                      "\"pool_rounds\": %d, \"slack_rounds\": %d%s}";
     int n = snprintf(NULL, 0, fmt, nnh_method_name(o->method), o->max_rounds,
-                     o->max_cuts_per_round, tol, lpt, tl, o->pool_rounds, o->slack_rounds);
+                     o->max_cuts_per_round, tol, lpt, tl, o->pool_rounds, o->slack_rounds, extra);
     char *s = malloc((size_t)n + 1);
     if (s)
         snprintf(s, (size_t)n + 1, fmt, nnh_method_name(o->method), o->max_rounds,
-                 o->max_cuts_per_round, tol, lpt, tl, o->pool_rounds, o->slack_rounds);
+                 o->max_cuts_per_round, tol, lpt, tl, o->pool_rounds, o->slack_rounds, extra);
     return s;
 }

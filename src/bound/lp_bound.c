@@ -5,6 +5,7 @@
  * task's rows are removed before returning, so the result depends only on
  * the task. */
 #include "lp_cuts.h"
+#include "nnh_clock.h"
 #include "nnh_round.h"
 
 #include <math.h>
@@ -46,6 +47,33 @@ static void set_objective(nnh_lp_layer *L, int i, double sgn)
     }
 }
 
+/* 1 when neuron i of layer k gets no LP (opts.skip_width, skip_stable):
+ * its creation bound is the answer. Depends only on the creation bounds,
+ * so lp1d and hull skip the same tasks. */
+static int skip_task(const nnh_lp_layer *L, int i)
+{
+    double lo = L->init_lo[i], hi = L->init_hi[i], s;
+    if (L->opts.skip_width > 0.0 && hi - lo < L->opts.skip_width)
+        return 1;
+    /* identity (an affine output layer) is "one piece" everywhere: never skipped */
+    const nnh_activation *act = &L->net->layers[L->k].act;
+    return L->opts.skip_stable && act->kind != NNH_ACT_IDENTITY && isfinite(lo) &&
+           isfinite(hi) && nnh_lp_linear_piece(act, lo, hi, &s);
+}
+
+/* The running task's budgets (opts.task_time_limit, task_iter_limit). */
+static void start_budget(nnh_lp_layer *L)
+{
+    L->task_deadline = L->opts.task_time_limit > 0.0 ? nnh_now() + L->opts.task_time_limit : 0.0;
+    L->task_iters_left = L->opts.task_iter_limit > 0 ? L->opts.task_iter_limit : -1;
+}
+
+static void end_budget(nnh_lp_layer *L)
+{
+    L->task_deadline = 0.0;
+    L->task_iters_left = -1;
+}
+
 typedef struct bound_call {
     nnh_lp_layer *L;
     int i;
@@ -61,8 +89,9 @@ static int bound_glpk(void *arg)
     nnh_lp_layer *L = c->L;
     set_objective(L, c->i, c->sgn);
     restore_basis(L);
-    if (glp_factorize(L->P) == 0 && nnh_lp_simplex(L, GLP_PRIMAL, 0, c->st) == 0)
-        c->best = nnh_lp_cut_loop(L, c->st);
+    start_budget(L);
+    c->best = nnh_lp_task_solve(L, c->st);
+    end_budget(L);
     restore_basis(L);
     return NNH_OK;
 }
@@ -86,6 +115,8 @@ int nnh_lp_layer_bound(nnh_lp_layer *L, int i, int sense, double *bound, nnh_lay
                              i, wk, sense);
     double init = sense < 0 ? L->init_lo[i] : L->init_hi[i];
     *bound = init;
+    if (skip_task(L, i))
+        return NNH_OK;
     /* minimise sgn * w^T a: sgn = +1 for the lower bound, -1 for the upper */
     bound_call c = {L, i, sense < 0 ? 1.0 : -1.0, st, -INFINITY};
     if (!nnh_lp_layer_dead(L))
@@ -161,8 +192,9 @@ static int bound_max_glpk(void *arg)
     int tc = add_max_model(L, c->rows, c->n_rows, c->tlo, c->thi);
     int base = L->base_m;
     L->base_m += c->n_rows; /* the joint rows stay through the cut loop */
-    if (glp_factorize(L->P) == 0 && nnh_lp_simplex(L, GLP_PRIMAL, 0, c->st) == 0)
-        c->best = nnh_lp_cut_loop(L, c->st);
+    start_budget(L);
+    c->best = nnh_lp_task_solve(L, c->st);
+    end_budget(L);
     L->base_m = base;
     int del[2] = {0, tc};
     glp_del_cols(L->P, 1, del);

@@ -33,6 +33,7 @@
  * cuts, and multivariate ones from regions F and L, which are tangents of
  * sigma along w^T x). */
 #include "lp_cuts.h"
+#include "nnh_clock.h"
 #include "nnh_round.h"
 
 #include <math.h>
@@ -64,8 +65,17 @@ static void simplex_parm(const nnh_lp_layer *L, glp_smcp *p, int meth)
     p->msg_lev = GLP_MSG_OFF;
     p->meth = meth;
     p->presolve = GLP_OFF;
-    if (L->opts.lp_time_limit > 0.0) {
-        double ms = L->opts.lp_time_limit * 1000.0;
+    if (L->opts.long_step)
+        p->r_test = GLP_RT_FLIP;
+    double lim = L->opts.lp_time_limit;
+    if (L->task_deadline > 0.0) { /* the rest of the task's budget */
+        double rest = L->task_deadline - nnh_now();
+        lim = lim > 0.0 ? fmin(lim, rest) : rest;
+        if (!(lim > 0.0))
+            lim = 1e-3;
+    }
+    if (lim > 0.0) {
+        double ms = lim * 1000.0;
         p->tm_lim = ms >= 2e9 ? 2000000000 : (ms < 1.0 ? 1 : (int)ms);
     }
 }
@@ -77,13 +87,25 @@ int nnh_lp_simplex(nnh_lp_layer *L, int meth, int it_lim, nnh_layer_stats *st)
     /* a stalling (cycling) simplex ends the task's cut loop; healthy re-solves
      * take tens of iterations. Deterministic, unlike the time limit. */
     parm.it_lim = it_lim > 0 ? it_lim : 1000 + 5 * (glp_get_num_rows(L->P) + L->n_cols);
+    if (L->task_iters_left >= 0 && L->task_iters_left < parm.it_lim)
+        parm.it_lim = L->task_iters_left > 0 ? (int)L->task_iters_left : 1;
     int it0 = glp_get_it_cnt(L->P);
     int rc = glp_simplex(L->P, &parm);
+    int used = glp_get_it_cnt(L->P) - it0;
+    if (L->task_iters_left >= 0)
+        L->task_iters_left = used >= L->task_iters_left ? 0 : L->task_iters_left - used;
     if (st) {
         st->lp_solves++;
-        st->simplex_iters += glp_get_it_cnt(L->P) - it0;
+        st->simplex_iters += used;
     }
-    return rc == 0 && glp_get_status(L->P) == GLP_OPT ? 0 : -1;
+    if (rc == 0 && glp_get_status(L->P) == GLP_OPT)
+        return 0;
+    return rc == GLP_EITLIM || rc == GLP_ETMLIM ? 1 : -1;
+}
+
+double nnh_lp_stopped_bound(nnh_lp_layer *L)
+{
+    return nnh_lp_safe_lower(L->P, L->cost, &L->safe);
 }
 
 static double clampd(double v, double lo, double hi) { return v < lo ? lo : (v > hi ? hi : v); }
@@ -378,15 +400,26 @@ static void drop_slack_cuts(nnh_lp_layer *L)
 int nnh_lp_cut_phase(nnh_lp_layer *L, int mv, double *best, int *n_added, nnh_layer_stats *st)
 {
     for (int round = 0; round < L->opts.max_rounds; round++) {
+        if ((L->task_deadline > 0.0 && nnh_now() >= L->task_deadline) || L->task_iters_left == 0)
+            return -1; /* the task's budget is spent: no further round */
         int n = separate_all(L, mv);
         if (n == 0 || add_cuts(L, n, n_added, st) == 0)
             return 0;
-        if (nnh_lp_simplex(L, GLP_DUALP, 0, st) != 0)
+        int rc = nnh_lp_simplex(L, GLP_DUALP, 0, st);
+        if (rc != 0) {
+            /* a budget stop: the duals of the current basis still give a
+             * rigorous bound (lp_safe.h holds for any multipliers) */
+            double v = rc > 0 ? nnh_lp_stopped_bound(L) : -INFINITY;
+            if (v > *best)
+                *best = v;
             return -1;
-        double v = nnh_lp_safe_lower(L->P, L->cost, &L->safe);
+        }
+        double v = nnh_lp_safe_lower(L->P, L->cost, &L->safe), before = *best;
         if (v > *best)
             *best = v;
         drop_slack_cuts(L);
+        if (L->opts.min_gain > 0.0 && isfinite(before) && !(*best - before >= L->opts.min_gain))
+            return 0; /* the round gained too little: end the phase */
     }
     return 0;
 }
@@ -398,4 +431,14 @@ double nnh_lp_cut_loop(nnh_lp_layer *L, nnh_layer_stats *st)
     if (nnh_lp_cut_phase(L, 0, &best, &n_added, st) == 0 && L->opts.method == NNH_METHOD_HULL)
         nnh_lp_cut_phase(L, 1, &best, &n_added, st);
     return best;
+}
+
+double nnh_lp_task_solve(nnh_lp_layer *L, nnh_layer_stats *st)
+{
+    if (glp_factorize(L->P) != 0)
+        return -INFINITY;
+    int rc = nnh_lp_simplex(L, GLP_PRIMAL, 0, st);
+    if (rc == 0)
+        return nnh_lp_cut_loop(L, st);
+    return rc > 0 ? nnh_lp_stopped_bound(L) : -INFINITY;
 }

@@ -22,9 +22,7 @@ static void set_col_box(glp_prob *P, int j, double lo, double hi)
     glp_set_col_bnds(P, j, t, lf ? lo : 0.0, hf ? hi : 0.0);
 }
 
-/* 1 when sigma is exactly z -> s z on [L,U] (identity, or a linear piece of a
- * piecewise-linear activation), so a = s z is exact. */
-static int linear_piece(const nnh_activation *a, double L, double U, double *s)
+int nnh_lp_linear_piece(const nnh_activation *a, double L, double U, double *s)
 {
     switch (a->kind) {
     case NNH_ACT_IDENTITY:
@@ -182,21 +180,30 @@ static void receptive_field(nnh_lp_layer *L, nnh_lp_neuron *nq, const nnh_layer 
     nq->env.u = gh;
 }
 
-/* Columns, equality rows and per-neuron relaxation rows of layers < k. */
+/* Width of a_{j-1} (the network input when j = 0). */
+static int in_width(const nnh_network *net, int j)
+{
+    return j == 0 ? net->n_inputs : net->layers[j - 1].n_out;
+}
+
+/* Columns, equality rows and per-neuron relaxation rows of layers j0..k-1;
+ * the window's input a_{j0-1} (x when j0 = 0) is a box of columns with the
+ * certified bounds blo/bhi[j0], the box its neurons' hulls are defined on. */
 static int build_model(nnh_lp_layer *L, const nnh_bounds *b, double **blo, double **bhi,
                        nnh_error *err)
 {
     const nnh_network *net = L->net;
     glp_prob *P = L->P;
-    int n_in = net->n_inputs, rc;
-    if ((rc = check_box(blo[0], bhi[0], n_in, "input", 0, err)))
+    int n_in = in_width(net, L->j0), rc;
+    if ((rc = check_box(blo[L->j0], bhi[L->j0], n_in, L->j0 ? "window input" : "input",
+                        L->j0 ? L->j0 - 1 : 0, err)))
         return rc;
     glp_add_cols(P, n_in);
     for (int t = 0; t < n_in; t++)
-        set_col_box(P, 1 + t, blo[0][t], bhi[0][t]);
+        set_col_box(P, 1 + t, blo[L->j0][t], bhi[L->j0][t]);
     int prev = 1, q = 0;
     L->max_prev = 0;
-    for (int j = 0; j < L->k; j++) {
+    for (int j = L->j0; j < L->k; j++) {
         const nnh_layer *Ly = &net->layers[j];
         const nnh_layer_bounds *B = &b->layers[j];
         int w = Ly->n_out;
@@ -238,7 +245,7 @@ static int build_model(nnh_lp_layer *L, const nnh_bounds *b, double **blo, doubl
             nq->env.act = &Ly->act;
             receptive_field(L, nq, Ly, i, blo[j], bhi[j]);
             double s = 1.0;
-            if (nq->L == nq->U || linear_piece(&Ly->act, nq->L, nq->U, &s)) {
+            if (nq->L == nq->U || nnh_lp_linear_piece(&Ly->act, nq->L, nq->U, &s)) {
                 nq->kind = NNH_LPN_EXACT;
                 if (nq->L < nq->U && s == 0.0)
                     glp_set_col_bnds(P, nq->acol, GLP_FX, 0.0, 0.0);
@@ -351,10 +358,11 @@ static int initial_solve(nnh_lp_layer *L)
     return NNH_OK;
 }
 
-static int count_neurons(const nnh_network *net, int k)
+/* Neurons of layers j0..k-1 (the LP's relaxed and exact neurons). */
+static int count_neurons(const nnh_network *net, int j0, int k)
 {
     int n = 0;
-    for (int j = 0; j < k; j++)
+    for (int j = j0; j < k; j++)
         n += net->layers[j].n_out;
     return n;
 }
@@ -363,6 +371,9 @@ static int check_opts(const nnh_bound_opts *o, int k, nnh_error *err)
 {
     if (o->max_rounds < 0 || o->max_cuts_per_round < 0 || !(o->cut_tol >= 0.0) ||
         !(o->lp_time_limit >= 0.0) || o->pool_rounds < 0 || o->slack_rounds < 0 ||
+        o->window < 0 || o->task_iter_limit < 0 || !(o->skip_width >= 0.0) ||
+        !(o->task_time_limit >= 0.0) || !(o->min_gain >= 0.0) || o->long_step < 0 ||
+        o->long_step > 1 ||
         (long)o->max_rounds * o->max_cuts_per_round > 1000000L ||
         (long)o->pool_rounds * o->max_cuts_per_round > 1000000L)
         return nnh_error_set(err, NNH_EINVAL,
@@ -388,7 +399,7 @@ static int alloc_buffers(nnh_lp_layer *L, nnh_error *err)
     /* pool rows: two objectives of pool_rounds rounds each */
     L->cap_pool = 2 * L->opts.pool_rounds * L->opts.max_cuts_per_round;
     size_t coef_tot = 0, rf_tot = 0;
-    for (int j = 0; j < L->k; j++) {
+    for (int j = L->j0; j < L->k; j++) {
         coef_tot += nnh_layer_nnz(&net->layers[j]);
         rf_tot += net->layers[j].W ? 0 : nnh_layer_nnz(&net->layers[j]);
     }
@@ -399,12 +410,12 @@ static int alloc_buffers(nnh_lp_layer *L, nnh_error *err)
             return nnh_error_set(err, NNH_ENOMEM, "lp_layer.c: layer %d: out of memory", L->k);
     }
     int wk = net->layers[L->k].n_out;
-    int cols_cap = count_neurons(net, L->k) * 2 + net->n_inputs;
-    L->nr = calloc((size_t)count_neurons(net, L->k) + 1, sizeof *L->nr);
+    int cols_cap = count_neurons(net, L->j0, L->k) * 2 + in_width(net, L->j0);
+    L->nr = calloc((size_t)count_neurons(net, L->j0, L->k) + 1, sizeof *L->nr);
     L->ind = malloc((size_t)(cols_cap + maxw + 3) * sizeof(int));
     L->val = malloc((size_t)(cols_cap + maxw + 3) * sizeof(double));
-    L->cand = calloc(2 * (size_t)count_neurons(net, L->k) + 1, sizeof *L->cand);
-    L->order = malloc((2 * (size_t)count_neurons(net, L->k) + 1) * sizeof(int));
+    L->cand = calloc(2 * (size_t)count_neurons(net, L->j0, L->k) + 1, sizeof *L->cand);
+    L->order = malloc((2 * (size_t)count_neurons(net, L->j0, L->k) + 1) * sizeof(int));
     L->cand_coef = malloc((coef_tot + 1) * sizeof(double));
     L->added = calloc((size_t)L->cap_added + 1, sizeof *L->added);
     L->added_coef = malloc(((size_t)L->cap_added * (size_t)maxw + 1) * sizeof(double));
@@ -438,8 +449,9 @@ static int alloc_model_buffers(nnh_lp_layer *L, nnh_error *err)
 }
 
 /* 1 when every coefficient and finite bound of the LP of layer k is within
- * NNH_LP_MAX_MAGNITUDE: weights and biases of layers <= k, the input box and
- * the bounds of layers < k (infinite bounds give free or one-sided columns). */
+ * NNH_LP_MAX_MAGNITUDE: weights and biases of layers j0..k, the window's
+ * input box and the bounds of layers j0..k-1 (infinite bounds give free or
+ * one-sided columns). */
 static int bounds_in_scale(const double *lo, const double *hi, size_t n)
 {
     for (size_t i = 0; i < n; i++) /* NaN and empty boxes are check_box's to report */
@@ -452,9 +464,14 @@ static int bounds_in_scale(const double *lo, const double *hi, size_t n)
 static int model_in_scale(const nnh_lp_layer *L, const nnh_bounds *b)
 {
     const nnh_network *net = L->net;
-    if (!bounds_in_scale(b->in_lo, b->in_hi, (size_t)net->n_inputs))
+    if (L->j0 == 0 && !bounds_in_scale(b->in_lo, b->in_hi, (size_t)net->n_inputs))
         return 0;
-    for (int j = 0; j <= L->k; j++) {
+    if (L->j0 > 0) { /* the window's input box: post bounds of layer j0-1 */
+        const nnh_layer_bounds *B = &b->layers[L->j0 - 1];
+        if (!bounds_in_scale(B->post_lo, B->post_hi, (size_t)B->width))
+            return 0;
+    }
+    for (int j = L->j0; j <= L->k; j++) {
         const nnh_layer *Ly = &net->layers[j];
         size_t w = (size_t)Ly->n_out;
         if (!nnh_lp_in_scale(Ly->W ? Ly->W : Ly->sp_val, nnh_layer_nnz(Ly), 0) ||
@@ -508,15 +525,17 @@ int nnh_lp_layer_create(const nnh_network *net, const nnh_bounds *b, int k,
     L->net = net;
     L->k = k;
     L->opts = *o;
+    L->task_iters_left = -1; /* no task budget during creation */
+    L->j0 = o->window > 0 && k > o->window ? k - o->window : 0;
     double **blo = NULL, **bhi = NULL;
     if ((rc = alloc_buffers(L, err)) || (rc = copy_boxes(L, b, &blo, &bhi, err)))
         goto fail;
-    L->n_nr = count_neurons(net, k);
+    L->n_nr = count_neurons(net, L->j0, k);
     int wk = net->layers[k].n_out;
     memcpy(L->init_lo, b->layers[k].pre_lo, (size_t)wk * sizeof(double));
     memcpy(L->init_hi, b->layers[k].pre_hi, (size_t)wk * sizeof(double));
     size_t off = 0;
-    for (int q = 0, j = 0; j < k; j++)
+    for (int q = 0, j = L->j0; j < k; j++)
         for (int i = 0; i < net->layers[j].n_out; i++, q++) {
             const int *cols;
             const double *w;

@@ -46,6 +46,7 @@ typedef struct nnh_lp_cut {
 struct nnh_lp_layer {
     const nnh_network *net;
     int k;
+    int j0;                   /* first layer in the LP (k - window, or 0) */
     nnh_bound_opts opts;
     glp_prob *P;
     unsigned long epoch;      /* GLPK environment P belongs to (glpk_guard.h) */
@@ -81,9 +82,17 @@ struct nnh_lp_layer {
     int cap_added;
     int cap_pool;             /* pool rows at most (base_m grows by <= this) */
     int *del_rows;            /* cap_added + 1: glp_del_rows list */
+    double task_deadline;     /* nnh_now() at which the running task's budget
+                                 ends (0 = none; never during creation) */
+    long task_iters_left;     /* simplex iterations the running task may still
+                                 use (< 0 = no budget; always during creation) */
     nnh_env_ws ews;
     nnh_lp_safe_ws safe;
 };
+
+/* 1 when sigma is exactly z -> s z on [L,U] (identity, or one linear piece
+ * of a piecewise-linear activation), so a = s z is exact (lp_layer.c). */
+int nnh_lp_linear_piece(const nnh_activation *a, double L, double U, double *s);
 
 /* 1 when L has no usable LP (see no_lp); notices that a GLPK failure
  * elsewhere in this thread freed L's problem object. */
