@@ -20,11 +20,13 @@ enum {
     TAG_STOP,      /* master -> worker: no more work */
     TAG_REGION,    /* verify, master -> worker: seconds left, a region to decide */
     TAG_VRESULT,   /* verify, worker -> master: the region's result */
-    TAG_STOPPED    /* verify, worker -> master: stop seen, nothing more will come */
+    TAG_STOPPED,   /* verify, worker -> master: stop seen, nothing more will come */
+    TAG_TASK,      /* tasks, master -> worker: a task index */
+    TAG_TRESULT    /* tasks, worker -> master: task index and its result bytes */
 };
 
 /* What the broadcast job is (its first int). */
-enum { JOB_BOUNDS = 1, JOB_VERIFY = 2 };
+enum { JOB_BOUNDS = 1, JOB_VERIFY = 2, JOB_TASKS = 3 };
 
 /* Worker side of a verify job (the rest of the job message in u). */
 int dist_verify_worker(nnh_dist *d, nnh_unpack *u);
@@ -43,6 +45,7 @@ struct nnh_dist {
     int job_sent;     /* the job (or a cancel) was broadcast */
     int *pids;        /* master: every rank's process id (NULL when unknown) */
     char *hosts;      /* master: every rank's node name, DIST_HOST bytes each */
+    void *farm;       /* master: the task farm running (dist_tasks.c), or NULL */
 };
 
 #define DIST_HOST 256
