@@ -137,24 +137,33 @@ void camp_free_instances(camp_inst *v, int n)
     free(v);
 }
 
-static int known_result(const char *r)
+/* the static name of a result, or NULL */
+static const char *known_result(const char *r)
 {
     static const char *const names[] = {"sat", "unsat", "unknown", "timeout", "error", NULL};
     for (int i = 0; names[i]; i++)
         if (!strcmp(r, names[i]))
-            return 1;
-    return 0;
+            return names[i];
+    return NULL;
 }
 
-/* the instance of a complete row (ends in '\n', 7 fields), or NULL */
-static camp_inst *row_instance(char *line, camp_inst *v, int n, double *sec)
+/* the instance of a complete row (ends in '\n', 7 fields) with the row's
+ * values in *row, or NULL */
+static camp_inst *row_instance(char *line, camp_inst *v, int n, nnh_campaign_row *row)
 {
     size_t len = strlen(line);
     if (!len || line[len - 1] != '\n')
         return NULL; /* cut short by a kill */
-    char *f[8];
-    if (split(line, f, 8) != 7 || !known_result(f[2]) || parse_timeout(f[3], sec))
+    char *f[8], *end;
+    memset(row, 0, sizeof *row);
+    if (split(line, f, 8) != 7 || !(row->result = known_result(f[2])) ||
+        parse_timeout(f[3], &row->seconds))
         return NULL;
+    row->regions = strtol(f[4], &end, 10);
+    row->rank = (int)strtol(f[6], &end, 10);
+    row->regions_proved = row->regions_stuck = row->escalations = -1;
+    row->max_depth = -1;
+    row->seconds_falsify = row->seconds_bounds = NAN;
     for (int i = 0; i < n; i++)
         if (!strcmp(v[i].onnx, f[0]) && !strcmp(v[i].vnnlib, f[1]))
             return &v[i];
@@ -187,13 +196,14 @@ int camp_open_results(const char *path, camp_inst *v, int n, int keep, FILE **ou
     while (r && getline(&line, &cap, r) >= 0) {
         free(copy);
         copy = strdup(line);
-        double sec;
-        camp_inst *in = copy ? row_instance(copy, v, n, &sec) : NULL;
+        nnh_campaign_row row;
+        camp_inst *in = copy ? row_instance(copy, v, n, &row) : NULL;
         if (!in || in->finished)
             continue;
-        in->expected = sec;
+        in->expected = row.seconds;
         if (keep) {
-            in->finished = 1;
+            in->finished = in->has_row = 1;
+            in->row = row;
             fputs(line, w);
         }
     }

@@ -4,6 +4,8 @@
 #ifndef NNH_CAMPAIGN_LIST_H
 #define NNH_CAMPAIGN_LIST_H
 
+#include "nnhull/io.h"
+
 #include <stdio.h>
 
 typedef struct camp_inst {
@@ -12,6 +14,8 @@ typedef struct camp_inst {
     double timeout;        /* seconds (0: none) */
     double expected;       /* seconds of a previous result, -1 when none */
     int finished;          /* a row for it is in results.csv (--resume) */
+    int has_row;           /* row holds its result (kept or from this run) */
+    nnh_campaign_row row;  /* for results.h5 (strings borrowed) */
 } camp_inst;
 
 /* Read the instances list (a header line and blank lines are skipped).
@@ -23,7 +27,8 @@ void camp_free_instances(camp_inst *v, int n);
 #define CAMP_RESULTS_HEADER "onnx,vnnlib,result,seconds,regions,rank_seconds,rank"
 
 /* Read an earlier DIR/results.csv (missing: nothing): every instance with a
- * complete row gets expected = its seconds and, when keep != 0, finished = 1;
+ * complete row gets expected = its seconds and, when keep != 0, finished = 1
+ * and its row (has_row; statistics NaN / -1);
  * the file is then rewritten with only those rows (keep) or only the header
  * (a new campaign), and opened for appending in *out. 1 on failure. */
 int camp_open_results(const char *path, camp_inst *v, int n, int keep, FILE **out);

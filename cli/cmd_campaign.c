@@ -138,8 +138,9 @@ enum { R_ERROR = 4, R_INTERRUPTED = 5 }; /* besides the nnh_verdict values */
 typedef struct camp_res {
     int result; /* nnh_verdict, R_ERROR or R_INTERRUPTED */
     int n_in, n_out;
-    long regions;
-    double seconds;
+    int max_depth;
+    long regions, regions_proved, regions_stuck, escalations;
+    double seconds, seconds_falsify, seconds_bounds;
 } camp_res;
 
 typedef struct campaign {
@@ -210,7 +211,13 @@ static int pack_verdict(const nnh_verify_result *vr, const nnh_network *net, dou
     r->n_in = sat ? n_in : 0;
     r->n_out = sat ? n_out : 0;
     r->regions = vr->regions;
+    r->regions_proved = vr->regions_unsat;
+    r->regions_stuck = vr->regions_stuck;
+    r->escalations = vr->escalations;
+    r->max_depth = vr->max_depth;
     r->seconds = cli_seconds() - t0;
+    r->seconds_falsify = vr->seconds_falsify;
+    r->seconds_bounds = vr->seconds_bounds;
     if (sat) {
         memcpy(r + 1, vr->cex_x, (size_t)n_in * sizeof(double));
         memcpy((double *)(r + 1) + n_in, vr->cex_y, (size_t)n_out * sizeof(double));
@@ -346,6 +353,19 @@ static int instance_done(void *arg, int t, int rank, const void *res, size_t len
         return nnh_error_set(err, NNH_EIO, "%s: cannot write", c->results_path);
     c->done++;
     c->count[r->result]++;
+    camp_inst *mine = &c->inst[t];
+    nnh_campaign_row *row = &mine->row;
+    mine->has_row = 1;
+    row->result = result_name(r->result);
+    row->seconds = sec;
+    row->regions = r->regions;
+    row->regions_proved = r->regions_proved;
+    row->regions_stuck = r->regions_stuck;
+    row->escalations = r->escalations;
+    row->max_depth = r->max_depth;
+    row->rank = rank;
+    row->seconds_falsify = r->seconds_falsify;
+    row->seconds_bounds = r->seconds_bounds;
     print_progress(c, in, r->result);
     return NNH_OK;
 }
@@ -400,8 +420,11 @@ static int *schedule(campaign *c, int *n)
             c->total++;
         if (match && !in->finished)
             order[(*n)++] = i;
-        if (match && in->finished)
-            c->done++;
+        for (int k = 0; match && in->finished && k <= R_ERROR; k++)
+            if (!strcmp(in->row.result, result_name(k))) { /* kept: counted too */
+                c->done++;
+                c->count[k]++;
+            }
     }
     if (use_re)
         regfree(&re);
@@ -447,6 +470,62 @@ static int prepare(campaign *c, int **order, int *n)
     return *order ? CLI_OK : CLI_USAGE;
 }
 
+/* hex SHA-256 of path into hex ("" when unreadable), cached for repeats */
+static void file_sha(const char *path, char hex[65], char *last_path, char last_hex[65])
+{
+    if (!strcmp(path, last_path)) {
+        memcpy(hex, last_hex, 65);
+        return;
+    }
+    nnh_error e;
+    if (nnh_sha256_file(path, hex, &e))
+        hex[0] = '\0';
+    snprintf(last_path, 4096, "%s", path);
+    memcpy(last_hex, hex, 65);
+}
+
+/* DIR/results.h5: every instance with a row, in list order */
+static int write_h5(campaign *c)
+{
+    nnh_campaign_row *rows = calloc((size_t)c->n_inst, sizeof *rows);
+    char *sha = calloc((size_t)c->n_inst, 2 * 65), *path = join(c->a.out, "results.h5");
+    char *opts = malloc(256 + strlen(c->a.filter ? c->a.filter : "")), last[2][4096] = {"", ""},
+         last_hex[2][65];
+    int n = 0, rc = rows && sha && path && opts ? CLI_OK : cli_fail("out of memory");
+    for (int i = 0; !rc && i < c->n_inst; i++) {
+        camp_inst *in = &c->inst[i];
+        if (!in->has_row)
+            continue;
+        char *h = sha + (size_t)n * 130;
+        file_sha(in->net, h, last[0], last_hex[0]);
+        file_sha(in->spec, h + 65, last[1], last_hex[1]);
+        rows[n] = in->row;
+        rows[n].onnx = in->onnx;
+        rows[n].vnnlib = in->vnnlib;
+        rows[n].network_sha256 = h;
+        rows[n].spec_sha256 = h + 65;
+        rows[n++].timeout = in->timeout * c->a.scale;
+    }
+    if (!rc) {
+        /* the filter is a regular expression: no quotes or backslashes in JSON */
+        sprintf(opts, "{\"command\":\"campaign\",\"method\":\"%s\",\"timeout_scale\":%.17g,"
+                "\"resume\":%d,\"filter\":%s%s%s,\"strip_softmax\":%d,\"nnet_normalized\":%d,"
+                "\"nnet_output_relu\":%d,\"seed\":%llu}", nnh_method_name(c->a.o.method),
+                c->a.scale, c->a.resume, c->a.filter ? "\"" : "",
+                c->a.filter && !strpbrk(c->a.filter, "\"\\") ? c->a.filter : "null",
+                c->a.filter ? "\"" : "", c->a.load.strip_softmax, c->a.load.nnet_normalized,
+                c->a.load.nnet_output_relu, c->a.o.seed);
+        nnh_error e;
+        if (nnh_h5_write_campaign(path, c->a.csv, opts, nnh_dist_size(c->d), n, rows, &e))
+            rc = cli_fail("%s", e.msg);
+    }
+    free(rows);
+    free(sha);
+    free(path);
+    free(opts);
+    return rc;
+}
+
 static int master(campaign *c)
 {
     int n = 0, *order = NULL;
@@ -469,6 +548,8 @@ static int master(campaign *c)
     free(order);
     if (rc)
         return cli_fail("campaign: %s", err.msg);
+    if (write_h5(c))
+        return CLI_FAIL;
     if (g_signal)
         return cli_fail("campaign: interrupted by signal %d; %d of %d instances have rows "
                         "(--resume runs the others)", (int)g_signal, c->done, c->total);

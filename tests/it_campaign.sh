@@ -100,6 +100,21 @@ for p in sat or; do
         fail "counterexample of $p does not reproduce: $(cat "$T/chk")"
 done
 
+if command -v h5dump >/dev/null; then
+    echo "== results.h5"
+    h5dump -a /format "$T/s/results.h5" | grep -q '"nnhull-campaign"' || fail "results.h5: format"
+    h5dump -a /options "$T/s/results.h5" | grep -q '"method":"crown"' || fail "results.h5: options"
+    h5dump -d /instances/result "$T/s/results.h5" | grep -q 'STRPAD H5T_STR_NULLTERM' ||
+        fail "results.h5: strings are not fixed-length"
+    h5dump -d /instances/result "$T/s/results.h5" | grep -q '"unsat", "sat", "error", "sat", "error",' ||
+        fail "results.h5: results in list order: $(h5dump -d /instances/result "$T/s/results.h5" | grep '(0)')"
+    sha=$(sha256sum "$NET" | cut -d' ' -f1)
+    h5dump -d /instances/network_sha256 "$T/s/results.h5" | grep -q "(0): \"$sha\"" ||
+        fail "results.h5: network SHA-256 is not the file's"
+else
+    echo "h5dump not found: results.h5 not checked"
+fi
+
 echo "== --filter"
 expect_rc 0 "$N" campaign "$T/c/list.csv" --out "$T/f" --filter 'tiny_mlp.onnx,props/(un)?sat'
 verdicts "$T/f" | diff - <(grep -E 'tiny_mlp.onnx,props/(un)?sat' "$T/want") ||
@@ -153,6 +168,13 @@ resume_after_kill() {
         fail "$name: verdicts after --resume differ from the uninterrupted run"
     [ "$(tail -n +2 "$out/results.csv" | cut -d, -f1,2 | sort -u | wc -l)" = 400 ] ||
         fail "$name: not one row per instance"
+    [ "$(tail -n +2 "$out/results.csv" | wc -l)" = 400 ] || fail "$name: rows repeated"
+    grep -q "^400 instances: sat 200, unsat 200," "$T/out" ||
+        fail "$name: the summary does not count the kept rows: $(cat "$T/out")"
+    if command -v h5dump >/dev/null; then
+        h5dump -H -d /instances/result "$out/results.h5" | grep -q 'SIMPLE { ( 400 )' ||
+            fail "$name: results.h5 does not hold the 400 rows"
+    fi
     # the rows kept are the rows written before the kill
     head -n $((rows + 1)) "$out/results.csv" | diff -q "$T/$name.before" - >/dev/null ||
         fail "$name: rows written before the kill were not kept as they were"
