@@ -8,6 +8,7 @@
 #include "commands.h"
 #include "nnhull/dist.h"
 #include "nnhull/verify.h"
+#include "verify_out.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -291,30 +292,6 @@ static char *cex_path(const campaign *c, const camp_inst *in)
     return p;
 }
 
-static int write_cex(const char *path, const camp_res *r)
-{
-    size_t n = strlen(path) + 8;
-    char *tmp = malloc(n);
-    if (!tmp)
-        return cli_fail("out of memory");
-    snprintf(tmp, n, "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
-    const double *x = (const double *)(r + 1), *y = x + r->n_in;
-    if (f) {
-        fprintf(f, "(\n");
-        for (int i = 0; i < r->n_in; i++)
-            fprintf(f, "(X_%d %.17g)\n", i, x[i]);
-        for (int j = 0; j < r->n_out; j++)
-            fprintf(f, "(Y_%d %.17g)\n", j, y[j]);
-        fprintf(f, ")\n");
-    }
-    int bad = !f || ferror(f) | fclose(f) || rename(tmp, path);
-    if (bad)
-        remove(tmp);
-    free(tmp);
-    return bad ? cli_fail("%s: cannot write the counterexample", path) : CLI_OK;
-}
-
 static void print_progress(const campaign *c, const camp_inst *in, int result)
 {
     if (c->a.quiet)
@@ -341,7 +318,8 @@ static int instance_done(void *arg, int t, int rank, const void *res, size_t len
                 (int)(len - sizeof *r), (const char *)(r + 1));
     if (r->result == NNH_VERDICT_SAT) {
         char *p = cex_path(c, in);
-        int bad = !p || write_cex(p, r);
+        const double *x = (const double *)(r + 1);
+        int bad = !p || cli_write_cex(p, x, r->n_in, x + r->n_in, r->n_out);
         free(p);
         if (bad)
             return nnh_error_set(err, NNH_EIO, "cannot write the counterexample of %s,%s",

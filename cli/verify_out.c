@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Bounds of net over every distinct box of spec with the chosen engine. */
 static int box_bounds(const nnh_network *net, const nnh_spec *spec, const nnh_verify_opts *o,
@@ -81,4 +82,27 @@ int nnh_verify_write_h5(const char *path, const char *net_path, const char *spec
     free(stats);
     free(opts);
     return rc ? cli_fail("%s", err.msg) : CLI_OK;
+}
+
+int cli_write_cex(const char *path, const double *x, int n_in, const double *y, int n_out)
+{
+    size_t len = strlen(path) + 32;
+    char *tmp = malloc(len);
+    if (!tmp)
+        return cli_fail("out of memory");
+    snprintf(tmp, len, "%s.tmp.%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "w");
+    if (f) {
+        fprintf(f, "(\n");
+        for (int i = 0; i < n_in; i++)
+            fprintf(f, "(X_%d %.17g)\n", i, x[i]);
+        for (int j = 0; j < n_out; j++)
+            fprintf(f, "(Y_%d %.17g)\n", j, y[j]);
+        fprintf(f, ")\n");
+    }
+    int bad = !f || (ferror(f) | fclose(f)) || rename(tmp, path);
+    if (bad)
+        remove(tmp);
+    free(tmp);
+    return bad ? cli_fail("%s: cannot write the counterexample", path) : CLI_OK;
 }

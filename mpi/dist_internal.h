@@ -82,6 +82,9 @@ int dist_send(nnh_dist *d, int dest, int tag, nnh_pack *p);
  * pending. *buf is malloc'ed. Returns NNH_ENOMEM on allocation failure. */
 int dist_recv(nnh_dist *d, int src, int block, volatile int *stop, int *from, int *tag,
               unsigned char **buf, int *len);
+/* Worker: TAG_ERROR (code, message) to the master, blocking (a verify or
+ * task-farm worker's failure). */
+void dist_send_error(int code, const char *msg);
 /* Complete the master's pending sends (wait != 0: all of them). */
 void dist_flush(nnh_dist *d, int wait);
 /* Master: TAG_STOP to every worker (queued; dist_flush completes them). */

@@ -166,18 +166,6 @@ int nnh_dist_tasks_run(nnh_dist *d, const nnh_dist_tasks *t, nnh_error *err)
     return f.rc;
 }
 
-static void send_error(int code, const char *msg)
-{
-    nnh_pack p;
-    nnh_pack_init(&p);
-    nnh_pack_int(&p, code);
-    nnh_pack_str(&p, msg);
-    if (p.failed)
-        MPI_Abort(MPI_COMM_WORLD, 1);
-    MPI_Send(p.data, (int)p.len, MPI_BYTE, 0, TAG_ERROR, MPI_COMM_WORLD);
-    nnh_pack_free(&p);
-}
-
 /* run task and send its result (or the failure) to the master */
 static int serve_task(const nnh_dist_tasks *t, int task)
 {
@@ -195,7 +183,7 @@ static int serve_task(const nnh_dist_tasks *t, int task)
     if (!rc && p.failed)
         rc = nnh_error_set(&err, NNH_ENOMEM, "out of memory packing a result");
     if (rc)
-        send_error(rc, err.msg);
+        dist_send_error(rc, err.msg);
     else
         MPI_Send(p.data, (int)p.len, MPI_BYTE, 0, TAG_TRESULT, MPI_COMM_WORLD);
     nnh_pack_free(&p);
@@ -215,7 +203,7 @@ int nnh_dist_tasks_serve(nnh_dist *d, const nnh_dist_tasks *t)
     free(job);
     int failed = kind != JOB_TASKS;
     if (failed)
-        send_error(NNH_EINVAL, "task farm: unexpected job");
+        dist_send_error(NNH_EINVAL, "task farm: unexpected job");
     for (;;) {
         unsigned char *buf;
         int from, tag, n;
