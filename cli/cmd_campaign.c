@@ -159,18 +159,22 @@ typedef struct campaign {
     char *results_path, *cex_dir;
     int total, done, count[6];
     double t0;
+    int farm_failed; /* the master's poll failed: its own instance stops */
 } campaign;
 
 static volatile sig_atomic_t g_signal;
 
 static void on_signal(int sig) { g_signal = sig; }
 
-/* after every region: stop on a signal; the master serves the other ranks */
+/* after every region: stop on a signal; the master serves the other ranks
+ * (and stops when the farm failed) */
 static int progress(void *arg, long regions, long queued, double elapsed)
 {
     (void)regions, (void)queued, (void)elapsed;
-    nnh_dist *d = arg;
-    return g_signal != 0 || (nnh_dist_rank(d) == 0 && nnh_dist_tasks_poll(d) != 0);
+    campaign *c = arg;
+    if (!c->farm_failed && nnh_dist_rank(c->d) == 0 && nnh_dist_tasks_poll(c->d) != 0)
+        c->farm_failed = 1;
+    return g_signal != 0 || c->farm_failed;
 }
 
 static int error_result(const char *msg, void **out, size_t *len)
@@ -199,16 +203,17 @@ static int get_network(campaign *c, const char *path, nnh_error *err)
     return nnh_load_network(path, &c->a.load, &c->net, err);
 }
 
-static int pack_verdict(const nnh_verify_result *vr, const nnh_network *net, double t0,
-                        void **out, size_t *len)
+static int pack_verdict(const campaign *c, const nnh_verify_result *vr, double t0, void **out,
+                        size_t *len)
 {
-    int n_in = net->n_inputs, n_out = nnh_network_n_outputs(net);
+    int n_in = c->net->n_inputs, n_out = nnh_network_n_outputs(c->net);
     int sat = vr->verdict == NNH_VERDICT_SAT;
     size_t n = sizeof(camp_res) + (sat ? (size_t)(n_in + n_out) * sizeof(double) : 0);
     camp_res *r = calloc(1, n);
     if (!r)
         return NNH_ENOMEM;
-    r->result = g_signal && !sat ? R_INTERRUPTED : (int)vr->verdict;
+    /* stopped early: no row, so that --resume runs it again */
+    r->result = (g_signal || c->farm_failed) && !sat ? R_INTERRUPTED : (int)vr->verdict;
     r->n_in = sat ? n_in : 0;
     r->n_out = sat ? n_out : 0;
     r->regions = vr->regions;
@@ -254,11 +259,11 @@ static int run_instance(void *arg, int t, void **out, size_t *len, nnh_error *er
     if (in->timeout > 0) /* the budget covers the loading too */
         o.timeout = fmax(in->timeout * c->a.scale - (cli_seconds() - t0), 1e-3);
     nnh_verify_result vr;
-    rc = nnh_verify(c->net, spec, &o, &vr, progress, c->d, &e);
+    rc = nnh_verify(c->net, spec, &o, &vr, progress, c, &e);
     if (rc)
         rc = error_result(e.msg, out, len);
     else
-        rc = pack_verdict(&vr, c->net, t0, out, len);
+        rc = pack_verdict(c, &vr, t0, out, len);
     nnh_verify_result_free(&vr);
     nnh_spec_free(spec);
     return rc ? nnh_error_set(err, NNH_ENOMEM, "out of memory") : NNH_OK;
@@ -308,6 +313,7 @@ static int instance_done(void *arg, int t, int rank, const void *res, size_t len
     campaign *c = arg;
     const camp_res *r = res;
     if (t < 0 || t >= c->n_inst || len < sizeof *r || r->result < 0 || r->result > R_INTERRUPTED ||
+        r->n_in < 0 || r->n_out < 0 ||
         len < sizeof *r + (size_t)(r->n_in + r->n_out) * sizeof(double))
         return nnh_error_set(err, NNH_EINVAL, "rank %d: malformed result", rank);
     if (r->result == R_INTERRUPTED) /* no row: --resume runs it again */
