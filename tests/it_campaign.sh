@@ -3,7 +3,8 @@
 # with known verdicts (unsat, sat, a disjunction) and failing instances (missing
 # network, shape mismatch, malformed VNNLIB: one `error` row each, the campaign
 # goes on); results.csv, cex/ (re-checked by scripts/cex-check.py), usage
-# errors, --filter, the same verdicts under `mpirun -np 2`, and --resume after
+# errors, results.h5, the schedule (longest expected first), --filter, the same
+# verdicts under `mpirun -np 2`, and --resume after
 # kill -9 of the launcher mid-campaign (serial and under mpirun) giving the
 # verdicts of an uninterrupted run with one row per instance.
 set -euo pipefail
@@ -115,6 +116,23 @@ else
     echo "h5dump not found: results.h5 not checked"
 fi
 
+echo "== schedule: longest first by an earlier results.csv, else by timeout"
+mkdir -p "$T/o"
+cat >"$T/o/results.csv" <<R
+onnx,vnnlib,result,seconds,regions,rank_seconds,rank
+nets/tiny_mlp.onnx,props/unsat.vnnlib,unsat,1.5,3,1.5,0
+nets/tiny_mlp.onnx,props/or.vnnlib,sat,9.25,1,9.25,0
+nets/tiny_mlp.onnx,props/sat.vnnlib,sat,4.0,1,4.0,0
+R
+printf 'nets/tiny_mlp.onnx,props/unsat.vnnlib,5\nnets/tiny_mlp.onnx,props/sat.vnnlib,5\nnets/tiny_mlp.onnx,props/or.vnnlib,5\nnets/missing.onnx,props/sat.vnnlib,7\n' >"$T/order.csv"
+expect_rc 0 "$N" campaign "$T/order.csv" --out "$T/o"
+# no earlier time for missing.onnx: its timeout (7) counts
+sed -n 's/^campaign: [0-9]*\/4 done .*: \([^ ]*\) \([^ ]*\) [a-z]*$/\1 \2/p' "$T/err" >"$T/order"
+printf '%s\n' "nets/tiny_mlp.onnx props/or.vnnlib" "nets/missing.onnx props/sat.vnnlib" \
+    "nets/tiny_mlp.onnx props/sat.vnnlib" "nets/tiny_mlp.onnx props/unsat.vnnlib" |
+    diff - "$T/order" || fail "instances not run longest-expected first"
+[ "$(tail -n +2 "$T/o/results.csv" | wc -l)" = 4 ] || fail "without --resume the earlier rows stay"
+
 echo "== --filter"
 expect_rc 0 "$N" campaign "$T/c/list.csv" --out "$T/f" --filter 'tiny_mlp.onnx,props/(un)?sat'
 verdicts "$T/f" | diff - <(grep -E 'tiny_mlp.onnx,props/(un)?sat' "$T/want") ||
@@ -140,7 +158,7 @@ resume_after_kill() {
     "$@" "$N" campaign "$T/c/many.csv" --out "$out" --quiet >/dev/null 2>&1 &
     local pid=$! i rows=0
     for i in $(seq 1 500); do
-        rows=$(wc -l <"$out/results.csv" 2>/dev/null || echo 0)
+        rows=$( (wc -l <"$out/results.csv") 2>/dev/null || echo 0)
         [ "$rows" -ge 20 ] && break
         sleep 0.02
     done
