@@ -2,7 +2,8 @@
  * benchmark in one launch; each instance is a whole `verify` (the serial
  * nnh_verify, same verdicts and guarantees) run on one rank, rank 0 hands
  * them out longest-expected first (the mpi/ task farm) and writes
- * DIR/results.csv (one fsync'ed row per finished instance), DIR/cex/. */
+ * DIR/results.csv (one fsync'ed row per finished instance), DIR/cex/ and,
+ * at the end, DIR/results.h5 (io/h5campaign.c). */
 #include "campaign_list.h"
 #include "cli_common.h"
 #include "commands.h"
@@ -37,7 +38,9 @@ static void print_usage(void)
           "                file, shape mismatch: the reason goes to stderr, the campaign\n"
           "                goes on)\n"
           "  cex/          per sat instance, the counterexample in VNN-COMP format\n"
-          "                (as `verify --cex`), named after the onnx and vnnlib paths\n"
+          "                (as `verify --cex`), named after the onnx and vnnlib paths\n"          "  results.h5    at the end: the same table with statistics (regions proved,\n"
+          "                stuck, LP escalations, depth, falsify/bound seconds) and\n"
+          "                provenance (network and property SHA-256, options, version)\n"
           "A line per finished instance on stderr: done/total, verdicts so far, elapsed.\n\n"
           "Under mpirun/srun rank 0 hands whole instances to the ranks as they free up\n"
           "(and decides some itself), longest first by the seconds of an earlier\n"
