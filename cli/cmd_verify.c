@@ -159,28 +159,6 @@ static int parse_args(int argc, char **argv, verify_args *a)
     return rc ? rc : cli_check_output("verify", a->cex, 0, inputs, 2);
 }
 
-/* The counterexample in VNN-COMP's format, written to an exclusive
- * temporary file and renamed when complete. */
-static int write_cex(const char *path, const nnh_verify_result *r, int n_in, int n_out)
-{
-    char *text = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&text, &len);
-    if (!f)
-        return cli_fail("out of memory");
-    fprintf(f, "(\n");
-    for (int i = 0; i < n_in; i++)
-        fprintf(f, "(X_%d %.17g)\n", i, r->cex_x[i]);
-    for (int j = 0; j < n_out; j++)
-        fprintf(f, "(Y_%d %.17g)\n", j, r->cex_y[j]);
-    fprintf(f, ")\n");
-    nnh_error err;
-    int rc = fclose(f) ? nnh_error_set(&err, NNH_ENOMEM, "out of memory")
-                       : nnh_write_file_atomic(path, text, len, &err);
-    free(text);
-    return rc ? cli_fail("%s: cannot write the counterexample: %s", path, err.msg) : CLI_OK;
-}
-
 static volatile sig_atomic_t g_signal;
 
 static void on_signal(int sig) { g_signal = sig; }
@@ -241,7 +219,7 @@ static int run(const verify_args *a, const nnh_network *net, const nnh_spec *spe
     }
     int rc = CLI_OK, n_out = nnh_network_n_outputs(net);
     if (a->cex && r.verdict == NNH_VERDICT_SAT)
-        rc = write_cex(a->cex, &r, net->n_inputs, n_out);
+        rc = cli_write_cex(a->cex, r.cex_x, net->n_inputs, r.cex_y, n_out);
     if (!rc && a->out)
         rc = nnh_verify_write_h5(a->out, a->net, a->spec, net, spec, &a->o, &r);
     if (!rc)

@@ -23,5 +23,6 @@ int cmd_report(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_envelope(int argc, char **argv); /* cli/cmd_envelope.c */
 int cmd_export(int argc, char **argv);   /* cli/cmd_export.c */
+int cmd_campaign(int argc, char **argv); /* cli/cmd_campaign.c */
 
 #endif

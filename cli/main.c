@@ -14,6 +14,7 @@ static const nnh_cli_command commands[] = {
     {"report", cmd_report, "human summary of a bound file"},
     {"export", cmd_export, "the network over a region as an LP/MILP model file (LP or MPS)"},
     {"verify", cmd_verify, "decide a VNNLIB property: unsat, sat (+ counterexample), unknown, timeout"},
+    {"campaign", cmd_campaign, "verify every instance of a benchmark list (one launch) -> results.csv"},
 };
 static const int n_commands = (int)(sizeof commands / sizeof commands[0]);
 

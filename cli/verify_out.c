@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Bounds of net over every distinct box of spec with the chosen engine. */
 static int box_bounds(const nnh_network *net, const nnh_spec *spec, const nnh_verify_opts *o,
@@ -81,4 +82,25 @@ int nnh_verify_write_h5(const char *path, const char *net_path, const char *spec
     free(stats);
     free(opts);
     return rc ? cli_fail("%s", err.msg) : CLI_OK;
+}
+
+int cli_write_cex(const char *path, const double *x, int n_in, const double *y, int n_out)
+{
+    /* built in memory, written to an exclusive temporary and renamed */
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (!f)
+        return cli_fail("out of memory");
+    fprintf(f, "(\n");
+    for (int i = 0; i < n_in; i++)
+        fprintf(f, "(X_%d %.17g)\n", i, x[i]);
+    for (int j = 0; j < n_out; j++)
+        fprintf(f, "(Y_%d %.17g)\n", j, y[j]);
+    fprintf(f, ")\n");
+    nnh_error err;
+    int rc = fclose(f) ? nnh_error_set(&err, NNH_ENOMEM, "out of memory")
+                       : nnh_write_file_atomic(path, text, len, &err);
+    free(text);
+    return rc ? cli_fail("%s: cannot write the counterexample: %s", path, err.msg) : CLI_OK;
 }

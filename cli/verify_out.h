@@ -13,4 +13,9 @@ int nnh_verify_write_h5(const char *path, const char *net_path, const char *spec
                         const nnh_network *net, const nnh_spec *spec, const nnh_verify_opts *o,
                         const nnh_verify_result *r);
 
+/* The counterexample x (n_in), y (n_out) in VNN-COMP's format: '(', then
+ * '(X_i v)' and '(Y_j v)' lines, then ')'; written under a temporary name and
+ * renamed when complete. Prints the reason and returns 1 on failure. */
+int cli_write_cex(const char *path, const double *x, int n_in, const double *y, int n_out);
+
 #endif

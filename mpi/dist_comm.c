@@ -311,3 +311,15 @@ void nnh_dist_handle_signals(void (*handler)(int))
         sigaction(sigs[i], &sa, NULL);
     }
 }
+
+void dist_send_error(int code, const char *msg)
+{
+    nnh_pack p;
+    nnh_pack_init(&p);
+    nnh_pack_int(&p, code);
+    nnh_pack_str(&p, msg);
+    if (p.failed)
+        MPI_Abort(MPI_COMM_WORLD, 1);
+    MPI_Send(p.data, (int)p.len, MPI_BYTE, 0, TAG_ERROR, MPI_COMM_WORLD);
+    nnh_pack_free(&p);
+}

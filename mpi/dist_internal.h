@@ -20,11 +20,13 @@ enum {
     TAG_STOP,      /* master -> worker: no more work */
     TAG_REGION,    /* verify, master -> worker: seconds left, a region to decide */
     TAG_VRESULT,   /* verify, worker -> master: the region's result */
-    TAG_STOPPED    /* verify, worker -> master: stop seen, nothing more will come */
+    TAG_STOPPED,   /* verify, worker -> master: stop seen, nothing more will come */
+    TAG_TASK,      /* tasks, master -> worker: a task index */
+    TAG_TRESULT    /* tasks, worker -> master: task index and its result bytes */
 };
 
 /* What the broadcast job is (its first int). */
-enum { JOB_BOUNDS = 1, JOB_VERIFY = 2 };
+enum { JOB_BOUNDS = 1, JOB_VERIFY = 2, JOB_TASKS = 3 };
 
 /* Worker side of a verify job (the rest of the job message in u). */
 int dist_verify_worker(nnh_dist *d, nnh_unpack *u);
@@ -43,6 +45,7 @@ struct nnh_dist {
     int job_sent;     /* the job (or a cancel) was broadcast */
     int *pids;        /* master: every rank's process id (NULL when unknown) */
     char *hosts;      /* master: every rank's node name, DIST_HOST bytes each */
+    void *farm;       /* master: the task farm running (dist_tasks.c), or NULL */
 };
 
 #define DIST_HOST 256
@@ -79,6 +82,9 @@ int dist_send(nnh_dist *d, int dest, int tag, nnh_pack *p);
  * pending. *buf is malloc'ed. Returns NNH_ENOMEM on allocation failure. */
 int dist_recv(nnh_dist *d, int src, int block, volatile int *stop, int *from, int *tag,
               unsigned char **buf, int *len);
+/* Worker: TAG_ERROR (code, message) to the master, blocking (a verify or
+ * task-farm worker's failure). */
+void dist_send_error(int code, const char *msg);
 /* Complete the master's pending sends (wait != 0: all of them). */
 void dist_flush(nnh_dist *d, int wait);
 /* Master: TAG_STOP to every worker (queued; dist_flush completes them). */

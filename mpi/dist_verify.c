@@ -302,18 +302,6 @@ int nnh_dist_verify(nnh_dist *d, const nnh_network *net, const nnh_spec *spec,
 
 /* ---- worker ---- */
 
-static void send_error(int code, const char *msg)
-{
-    nnh_pack p;
-    nnh_pack_init(&p);
-    nnh_pack_int(&p, code);
-    nnh_pack_str(&p, msg);
-    if (p.failed)
-        MPI_Abort(MPI_COMM_WORLD, 1);
-    MPI_Send(p.data, (int)p.len, MPI_BYTE, 0, TAG_ERROR, MPI_COMM_WORLD);
-    nnh_pack_free(&p);
-}
-
 typedef struct vworker {
     const nnh_dist *d;
     nnh_verify_problem *P;
@@ -365,7 +353,7 @@ static void serve(nnh_dist *d, vworker *w)
             nnh_error_clear(&err);
             if (decide(w, &u, &out, &err)) {
                 w->failed = 1;
-                send_error(err.code, err.msg);
+                dist_send_error(err.code, err.msg);
             } else
                 MPI_Send(out.data, (int)out.len, MPI_BYTE, 0, TAG_VRESULT, MPI_COMM_WORLD);
             nnh_pack_free(&out);
@@ -394,7 +382,7 @@ int dist_verify_worker(nnh_dist *d, nnh_unpack *u)
         rc = nnh_region_result_init(w.P, &w.rr, &err);
     if (rc) { /* the master hears of it at its first region and stops everyone */
         w.failed = 1;
-        send_error(rc, err.msg);
+        dist_send_error(rc, err.msg);
     }
     serve(d, &w);
     nnh_region_result_free(&w.rr);

@@ -112,4 +112,31 @@ int nnh_dist_verify(nnh_dist *d, const nnh_network *net, const nnh_spec *spec,
                     const nnh_verify_opts *o, nnh_verify_result *res,
                     nnh_verify_progress_fn progress, void *progress_arg, nnh_error *err);
 
+/* ---- Task farms (`nnhull campaign`): independent tasks, whole to a rank ----
+ * Every rank knows the task list (e.g. every rank read the same instances
+ * file); rank 0 hands out task indices in the given order (two in flight per
+ * worker), runs tasks itself between hand-outs, and gets every result. */
+typedef struct nnh_dist_tasks {
+    int n;            /* tasks to run */
+    const int *order; /* n task indices, in the order to hand out */
+    /* Any rank: run task t and return its result as malloc'ed bytes *out, *len
+     * (nonzero return: the farm stops with the message in err). */
+    int (*run)(void *arg, int t, void **out, size_t *len, nnh_error *err);
+    /* Master: task t's result from rank r (nonzero return stops the farm). */
+    int (*done)(void *arg, int t, int rank, const void *res, size_t len, nnh_error *err);
+    void *arg;
+} nnh_dist_tasks;
+
+/* Master: run the farm to its end (serially without MPI or with one rank).
+ * After SIGINT/SIGTERM/SIGHUP (nnh_dist_handle_signals) no new task starts;
+ * the results of running ones still arrive. 0 or a negative NNH_E* code. */
+int nnh_dist_tasks_run(nnh_dist *d, const nnh_dist_tasks *t, nnh_error *err);
+/* Master, from inside its own task (e.g. a verify progress callback):
+ * collect finished results and hand out more. 0, or nonzero when the farm
+ * failed (the master should end its task; nnh_dist_tasks_run reports). */
+int nnh_dist_tasks_poll(nnh_dist *d);
+/* Worker ranks: serve tasks until the master stops; returns the exit status
+ * (the master's, when it cancelled with nnh_dist_cancel before starting). */
+int nnh_dist_tasks_serve(nnh_dist *d, const nnh_dist_tasks *t);
+
 #endif

@@ -282,4 +282,24 @@ typedef struct nnh_h5_file {
 int nnh_h5_read(const char *path, nnh_h5_file **out, nnh_error *err);
 void nnh_h5_file_free(nnh_h5_file *f);
 
+/* ---- Campaign tables (`nnhull campaign`: DIR/results.h5) ---- */
+typedef struct nnh_campaign_row {
+    const char *onnx, *vnnlib;   /* as in the instances list */
+    const char *result;          /* sat | unsat | unknown | timeout | error */
+    const char *network_sha256;  /* 64 hex chars, "" when unreadable */
+    const char *spec_sha256;
+    double seconds, timeout;
+    long regions, regions_proved, regions_stuck, escalations;
+    int max_depth, rank;
+    double seconds_falsify, seconds_bounds; /* NaN when unknown (rows kept by --resume) */
+} nnh_campaign_row;
+
+/* Write the table: group /instances with one dataset of n entries per
+ * column (strings fixed-length, NUL-terminated), root attributes format
+ * "nnhull-campaign", format_version 1, nnhull_version, created_utc,
+ * instances_csv, options (JSON), mpi_ranks; under "<path>.tmp.<pid>",
+ * renamed to path when complete. 0 or NNH_EIO/NNH_ENOMEM. */
+int nnh_h5_write_campaign(const char *path, const char *instances_csv, const char *options_json,
+                          int mpi_ranks, int n, const nnh_campaign_row *rows, nnh_error *err);
+
 #endif
