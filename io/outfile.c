@@ -148,6 +148,22 @@ static long temp_pid(const char *name, const char *base)
     return pid;
 }
 
+int nnh_process_alive(long pid)
+{
+    if (kill((pid_t)pid, 0) != 0)
+        return errno != ESRCH;
+    char path[64], buf[512];
+    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 1; /* no /proc: trust kill() */
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    const char *p = strrchr(buf, ')'); /* "pid (comm) S ..." */
+    return !(p && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X'));
+}
+
 void nnh_temp_remove_stale(const char *path)
 {
     const char *slash = strrchr(path, '/');
@@ -159,7 +175,7 @@ void nnh_temp_remove_stale(const char *path)
         while ((e = readdir(d)) != NULL) {
             long pid = temp_pid(e->d_name, base);
             struct stat st;
-            if (pid > 0 && pid != (long)getpid() && kill((pid_t)pid, 0) != 0 && errno == ESRCH &&
+            if (pid > 0 && pid != (long)getpid() && !nnh_process_alive(pid) &&
                 fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode))
                 unlinkat(dirfd(d), e->d_name, 0);
         }

@@ -74,27 +74,12 @@ nnh_dist *nnh_dist_start(int *argc, char ***argv)
 }
 
 /* The process still runs: it exists and is not a zombie waiting to be reaped. */
-static int process_alive(int pid)
-{
-    if (kill((pid_t)pid, 0) != 0)
-        return errno != ESRCH;
-    char path[64], buf[512];
-    snprintf(path, sizeof path, "/proc/%d/stat", pid);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return 1; /* no /proc: trust kill() */
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    const char *p = strrchr(buf, ')'); /* "pid (comm) S ..." */
-    return !(p && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X'));
-}
 
 int dist_rank_gone(const nnh_dist *d, int w)
 {
     if (!d || !d->mpi || d->rank != 0 || !d->pids || !d->hosts || w <= 0 || w >= d->size)
         return 0;
-    return !strcmp(d->hosts + (size_t)w * DIST_HOST, d->hosts) && !process_alive(d->pids[w]);
+    return !strcmp(d->hosts + (size_t)w * DIST_HOST, d->hosts) && !nnh_process_alive(d->pids[w]);
 }
 
 int dist_gone_rank(const nnh_dist *d)

@@ -177,6 +177,9 @@ int nnh_write_file_atomic(const char *path, const void *buf, size_t n, nnh_error
  * "<path>.tmp.<pid>.<suffix>", regular files only) whose process no longer
  * exists: the directory is listed and names are compared exactly. */
 void nnh_temp_remove_stale(const char *path);
+/* 1 when process pid exists on this host and has not exited: a zombie (killed,
+ * not yet reaped by its parent) counts as gone. */
+int nnh_process_alive(long pid);
 /* NNH_EINVAL when out exists and is the same file (device and inode, so any
  * spelling, symlink or hard link) as one of inputs[0..n_inputs) (NULL
  * entries are skipped); the message names both. */
