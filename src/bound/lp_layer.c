@@ -367,21 +367,19 @@ static int count_neurons(const nnh_network *net, int j0, int k)
     return n;
 }
 
+/* The schema's ranges (nnh_bound_opts_check), plus the products that size
+ * the cut buffers. */
 static int check_opts(const nnh_bound_opts *o, int k, nnh_error *err)
 {
-    if (o->max_rounds < 0 || o->max_cuts_per_round < 0 || !(o->cut_tol >= 0.0) ||
-        !(o->lp_time_limit >= 0.0) || o->pool_rounds < 0 || o->slack_rounds < 0 ||
-        o->window < 0 || o->task_iter_limit < 0 || !(o->skip_width >= 0.0) ||
-        !(o->task_time_limit >= 0.0) || !(o->min_gain >= 0.0) || o->long_step < 0 ||
-        o->long_step > 1 ||
-        (long)o->max_rounds * o->max_cuts_per_round > 1000000L ||
+    int rc = nnh_bound_opts_check(o, err);
+    if (rc)
+        return nnh_error_prefix(err, "lp_layer.c: layer %d", k);
+    if ((long)o->max_rounds * o->max_cuts_per_round > 1000000L ||
         (long)o->pool_rounds * o->max_cuts_per_round > 1000000L)
         return nnh_error_set(err, NNH_EINVAL,
-                             "lp_layer.c: layer %d: invalid LP options (max_rounds %d, "
-                             "max_cuts_per_round %d, cut_tol %g, lp_time_limit %g, "
-                             "pool_rounds %d, slack_rounds %d)",
-                             k, o->max_rounds, o->max_cuts_per_round, o->cut_tol,
-                             o->lp_time_limit, o->pool_rounds, o->slack_rounds);
+                             "lp_layer.c: layer %d: too many cuts per task (max_rounds %d or "
+                             "pool_rounds %d times max_cuts_per_round %d exceeds 1e6)",
+                             k, o->max_rounds, o->pool_rounds, o->max_cuts_per_round);
     return NNH_OK;
 }
 
