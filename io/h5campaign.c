@@ -23,32 +23,6 @@ static hid_t str_type(size_t len)
     return t;
 }
 
-static int root_str(hid_t f, const char *name, const char *s)
-{
-    hid_t t = str_type(strlen(s)), sp = H5Screate(H5S_SCALAR);
-    hid_t a = t >= 0 && sp >= 0 ? H5Acreate2(f, name, t, sp, H5P_DEFAULT, H5P_DEFAULT) : -1;
-    int rc = a >= 0 && H5Awrite(a, t, s) >= 0 ? 0 : -1;
-    if (a >= 0)
-        H5Aclose(a);
-    if (sp >= 0)
-        H5Sclose(sp);
-    if (t >= 0)
-        H5Tclose(t);
-    return rc;
-}
-
-static int root_int(hid_t f, const char *name, int v)
-{
-    hid_t sp = H5Screate(H5S_SCALAR);
-    hid_t a = sp >= 0 ? H5Acreate2(f, name, H5T_STD_I32LE, sp, H5P_DEFAULT, H5P_DEFAULT) : -1;
-    int rc = a >= 0 && H5Awrite(a, H5T_NATIVE_INT, &v) >= 0 ? 0 : -1;
-    if (a >= 0)
-        H5Aclose(a);
-    if (sp >= 0)
-        H5Sclose(sp);
-    return rc;
-}
-
 /* dataset name of n values of memory type mt stored as ft */
 static int column(hid_t g, const char *name, hid_t ft, hid_t mt, int n, const void *v)
 {
@@ -150,11 +124,11 @@ int nnh_h5_write_campaign(const char *path, const char *instances_csv, const cha
         f = H5Fcreate(name, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
         H5Pclose(fapl);
     }
-    int bad = f < 0 || root_str(f, "format", "nnhull-campaign") ||
-              root_int(f, "format_version", 1) || root_str(f, "nnhull_version", nnh_version()) ||
-              root_str(f, "created_utc", now) || root_str(f, "instances_csv", instances_csv) ||
-              root_str(f, "options", options_json ? options_json : "{}") ||
-              root_int(f, "mpi_ranks", mpi_ranks) || table(f, n, rows);
+    int bad = f < 0 || h5x_attr_str(f, "format", "nnhull-campaign") ||
+              h5x_attr_int(f, "format_version", 1) || h5x_attr_str(f, "nnhull_version", nnh_version()) ||
+              h5x_attr_str(f, "created_utc", now) || h5x_attr_str(f, "instances_csv", instances_csv) ||
+              h5x_attr_str(f, "options", options_json ? options_json : "{}") ||
+              h5x_attr_int(f, "mpi_ranks", mpi_ranks) || table(f, n, rows);
     int closed = f < 0 || h5x_image_close(f, img) == 0;
     h5x_quiet_end(&q);
     if (bad || !closed)
