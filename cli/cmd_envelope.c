@@ -3,7 +3,6 @@
  * the separating cut, one JSON line per input on stdout. */
 #include "nnhull/nnhull.h"
 
-#include <cjson/cJSON.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,167 +26,12 @@ static void envelope_help(FILE *out)
             "  most violated valid cut y <= a^T x + c (or >=; also \"region\" and \"level\"\n"
             "  of the envelope piece it comes from), or \"cut\":null when (x, y)\n"
             "  is within T of the hull. Cuts hold on the whole box in exact arithmetic.\n"
-            "  Every number must be finite and at most 1e100 in magnitude (NNH_ENV_MAX).\n"
+            "  Every number must be finite and at most 1e100 in magnitude.\n"
             "  A bad line gives {\"error\":\"line N: ...\"} and processing continues; so\n"
             "  does a line whose results would not be finite (never printed as null).\n"
             "options:\n"
             "  --tol T   separation tolerance (default 1e-9)\n"
             "Exit status: 0 all lines processed, 1 some line was bad, 2 usage error.\n");
-}
-
-/* Largest magnitude of an input number: products of two stay far from
- * overflow, so every result of a valid line is finite. */
-#define NNH_ENV_MAX 1e100
-
-/* 0 when v is a finite number within NNH_ENV_MAX, else -1 with msg naming
- * key (and index i >= 0 of an array) */
-static int check_number(double v, const char *key, int i, char *msg, size_t len)
-{
-    if (isfinite(v) && fabs(v) <= NNH_ENV_MAX)
-        return 0;
-    char idx[16] = "";
-    if (i >= 0)
-        snprintf(idx, sizeof idx, "[%d]", i);
-    snprintf(msg, len, "\"%s\"%s = %g: numbers must be finite and at most %g in magnitude",
-             key, idx, v, NNH_ENV_MAX);
-    return -1;
-}
-
-/* One parsed input line; arrays point into buf (4 n doubles). */
-typedef struct env_line {
-    nnh_activation act;
-    nnh_neuron nr;
-    double *w, *l, *u, *x;
-    double y;
-    int has_y;
-} env_line;
-
-static int get_array(const cJSON *root, const char *key, double *dst, int n, char *msg,
-                     size_t len)
-{
-    const cJSON *a = cJSON_GetObjectItemCaseSensitive(root, key);
-    int k = 0;
-    const cJSON *e;
-    cJSON_ArrayForEach(e, a)
-    {
-        if (!cJSON_IsNumber(e)) {
-            snprintf(msg, len, "\"%s\"[%d] is not a number", key, k);
-            return -1;
-        }
-        if (check_number(e->valuedouble, key, k, msg, len))
-            return -1;
-        dst[k++] = e->valuedouble;
-    }
-    (void)n;
-    return 0;
-}
-
-/* Array length of key, or -1 (with msg) when missing or not an array. */
-static int array_len(const cJSON *root, const char *key, char *msg, size_t len)
-{
-    const cJSON *a = cJSON_GetObjectItemCaseSensitive(root, key);
-    if (!cJSON_IsArray(a)) {
-        snprintf(msg, len, "\"%s\" must be an array of numbers", key);
-        return -1;
-    }
-    return cJSON_GetArraySize(a);
-}
-
-/* Parse one line into L (growing *buf / *cap as needed); 0 or -1 with msg. */
-static int parse_line(const char *text, env_line *L, double **buf, int *cap, char *msg,
-                      size_t len)
-{
-    cJSON *root = cJSON_Parse(text);
-    int rc = -1;
-    if (!cJSON_IsObject(root)) {
-        snprintf(msg, len, "not a JSON object");
-        goto done;
-    }
-    const cJSON *act = cJSON_GetObjectItemCaseSensitive(root, "act");
-    nnh_act_kind kind;
-    if (!cJSON_IsString(act)) {
-        snprintf(msg, len, "missing \"act\" (activation name)");
-        goto done;
-    }
-    if (nnh_act_parse(act->valuestring, &kind) != NNH_OK) {
-        snprintf(msg, len, "unknown activation \"%s\"", act->valuestring);
-        goto done;
-    }
-    nnh_act_default(&L->act, kind);
-    const cJSON *al = cJSON_GetObjectItemCaseSensitive(root, "alpha");
-    if (al) {
-        if (kind != NNH_ACT_LEAKY_RELU && kind != NNH_ACT_ELU && kind != NNH_ACT_SELU) {
-            snprintf(msg, len, "\"alpha\" is only for leaky_relu, elu and selu");
-            goto done;
-        }
-        if (!cJSON_IsNumber(al)) {
-            snprintf(msg, len, "\"alpha\" is not a number");
-            goto done;
-        }
-        if (check_number(al->valuedouble, "alpha", -1, msg, len))
-            goto done;
-        L->act.alpha = al->valuedouble;
-    }
-    nnh_error err;
-    if (nnh_act_check(&L->act, &err) != NNH_OK) {
-        snprintf(msg, len, "%s", err.msg);
-        goto done;
-    }
-    const char *keys[4] = {"w", "l", "u", "x"};
-    int n = -1;
-    for (int k = 0; k < 4; k++) {
-        int m = array_len(root, keys[k], msg, len);
-        if (m < 0)
-            goto done;
-        if (n >= 0 && m != n) {
-            snprintf(msg, len, "\"%s\" has %d entries, \"w\" has %d", keys[k], m, n);
-            goto done;
-        }
-        n = m;
-    }
-    if (4 * n + 4 > *cap) { /* + 4: never NULL, even for n = 0 (no offset on NULL) */
-        double *nb = realloc(*buf, (size_t)(4 * n + 4) * sizeof(double));
-        if (!nb) {
-            snprintf(msg, len, "out of memory for n=%d", n);
-            goto done;
-        }
-        *buf = nb;
-        *cap = 4 * n + 4;
-    }
-    L->w = *buf;
-    L->l = L->w + n;
-    L->u = L->l + n;
-    L->x = L->u + n;
-    double *dst[4] = {L->w, L->l, L->u, L->x};
-    for (int k = 0; k < 4; k++)
-        if (get_array(root, keys[k], dst[k], n, msg, len))
-            goto done;
-    for (int i = 0; i < n; i++)
-        if (!(L->l[i] <= L->u[i])) {
-            snprintf(msg, len, "box coordinate %d: l=%g > u=%g", i, L->l[i], L->u[i]);
-            goto done;
-        }
-    const cJSON *b = cJSON_GetObjectItemCaseSensitive(root, "b");
-    if (b && !cJSON_IsNumber(b)) {
-        snprintf(msg, len, "\"b\" is not a number");
-        goto done;
-    }
-    if (b && check_number(b->valuedouble, "b", -1, msg, len))
-        goto done;
-    const cJSON *y = cJSON_GetObjectItemCaseSensitive(root, "y");
-    if (y && !cJSON_IsNumber(y) && !cJSON_IsNull(y)) {
-        snprintf(msg, len, "\"y\" is not a number");
-        goto done;
-    }
-    if (cJSON_IsNumber(y) && check_number(y->valuedouble, "y", -1, msg, len))
-        goto done;
-    L->has_y = cJSON_IsNumber(y);
-    L->y = L->has_y ? y->valuedouble : 0.0;
-    L->nr = (nnh_neuron){&L->act, n, L->w, L->l, L->u, b ? b->valuedouble : 0.0};
-    rc = 0;
-done:
-    cJSON_Delete(root);
-    return rc;
 }
 
 static void put_num(double v)
@@ -234,7 +78,7 @@ static int all_finite(const double *v, int n)
 }
 
 /* Evaluate and print one parsed line; 0 or -1 with msg (nothing printed). */
-static int run_line(env_line *L, double tol, nnh_env_ws *ws, double **gbuf, int *gcap, char *msg,
+static int run_line(nnh_neuron_json *L, double tol, nnh_env_ws *ws, double **gbuf, int *gcap, char *msg,
                     size_t len)
 {
     int n = L->nr.n;
@@ -351,8 +195,9 @@ int cmd_envelope(int argc, char **argv)
         fprintf(stderr, "nnhull: envelope: %s\n", err.msg);
         return 1;
     }
-    double *buf = NULL, *gbuf = NULL;
-    int cap = 0, gcap = 0, bad = 0;
+    nnh_neuron_json L = {0};
+    double *gbuf = NULL;
+    int gcap = 0, bad = 0;
     char *line = NULL, msg[NNH_ERRMSG_LEN + 128];
     size_t lcap = 0;
     long lineno = 0;
@@ -360,9 +205,11 @@ int cmd_envelope(int argc, char **argv)
         lineno++;
         if (blank(line))
             continue;
-        env_line L;
-        if (parse_line(line, &L, &buf, &cap, msg, sizeof msg) ||
-            run_line(&L, tol, &ws, &gbuf, &gcap, msg, sizeof msg)) {
+        nnh_error perr;
+        int rc = nnh_neuron_json_parse(&L, line, &perr);
+        if (rc)
+            snprintf(msg, sizeof msg, "%s", perr.msg);
+        if (rc || run_line(&L, tol, &ws, &gbuf, &gcap, msg, sizeof msg)) {
             printf("{\"error\":\"line %ld: ", lineno);
             put_escaped(msg);
             printf("\"}\n");
@@ -371,7 +218,7 @@ int cmd_envelope(int argc, char **argv)
         fflush(stdout);
     }
     free(line);
-    free(buf);
+    nnh_neuron_json_free(&L);
     free(gbuf);
     nnh_env_ws_free(&ws);
     return bad ? 1 : 0;

@@ -2,7 +2,7 @@
 # The layers of nnhull, checked from the sources and the built libraries:
 #   src/ (libnnhull: math core)   includes no MPI, HDF5, protobuf-c or cJSON header
 #   io/  (libnnhull_io)           includes no MPI header
-#   cli/ (the nnhull command)     makes no HDF5 call and includes no HDF5 header, and of the
+#   cli/ (the nnhull command)     makes no HDF5 call, includes no HDF5 or cJSON header, and of the
 #                                 project's headers only the installed ones and its own
 #   include/nnhull/ (installed)   includes only other installed headers and the C library
 # no cycle among the project's own quoted includes, and the archives' undefined
@@ -24,7 +24,7 @@ grep_layer() {
 grep_layer src '#[[:space:]]*include[[:space:]]*[<"](mpi\.h|hdf5[^">]*|H5[^">]*|protobuf-c/[^">]*|cjson/[^">]*|cJSON\.h|onnx/[^">]*)[">]' \
   "includes no MPI, HDF5, protobuf-c or cJSON header"
 grep_layer io '#[[:space:]]*include[[:space:]]*[<"]mpi\.h[">]' "includes no MPI header"
-grep_layer cli '#[[:space:]]*include[[:space:]]*[<"](hdf5[^">]*|H5[^">]*)[">]' "includes no HDF5 header"
+grep_layer cli '#[[:space:]]*include[[:space:]]*[<"](hdf5[^">]*|H5[^">]*|cjson/[^">]*|cJSON\.h)[">]' "includes no HDF5 or cJSON header"
 grep_layer cli '\bH5[A-Z][A-Za-z0-9_]*[[:space:]]*\(' "makes no HDF5 call"
 # the command uses the installed API and its own headers: no internal header of src/, io/, mpi/
 bad=$(grep -rhoE --include='*.c' --include='*.h' '#[[:space:]]*include[[:space:]]*"[^"]+"' cli |

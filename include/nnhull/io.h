@@ -3,7 +3,9 @@
 #ifndef NNH_IO_H
 #define NNH_IO_H
 
+#include "nnhull/activation.h"
 #include "nnhull/bounds.h"
+#include "nnhull/envelope.h"
 #include "nnhull/export.h"
 #include "nnhull/network.h"
 #include "nnhull/spec.h"
@@ -100,6 +102,31 @@ int nnh_read_numbers(const char *path, double **v, int *n, nnh_error *err);
  * for a bad number, a line without exactly two numbers, or lo > hi. The
  * caller checks *n against the network. */
 int nnh_read_box(const char *path, double **lo, double **hi, int *n, nnh_error *err);
+
+/* ---- One neuron as JSON (`nnhull envelope` input lines) ----
+ * {"act":"sigmoid","w":[..],"b":..,"l":[..],"u":[..],"x":[..],"y":..}:
+ * "alpha" only for leaky_relu, elu and selu; "b" defaults to 0; "y" is
+ * optional (null = absent). Every number must be finite and at most
+ * NNH_NEURON_JSON_MAX in magnitude, so products of two stay far from
+ * overflow. */
+#define NNH_NEURON_JSON_MAX 1e100
+
+typedef struct nnh_neuron_json {
+    nnh_activation act;
+    nnh_neuron nr;           /* act -> &act; w, l, u of length nr.n */
+    double *w, *l, *u, *x;   /* point into buf */
+    double y;
+    int has_y;
+    double *buf;             /* owned, reused across lines (nnh_neuron_json_free) */
+    int cap;
+} nnh_neuron_json;
+
+/* Parse one line into L (zero-initialise L before the first call; its
+ * buffer grows as needed). NNH_EPARSE for text that is not a JSON object,
+ * NNH_EINVAL naming the key for a bad field, NNH_ENOMEM. */
+int nnh_neuron_json_parse(nnh_neuron_json *L, const char *text, nnh_error *err);
+/* Free L's buffer (L may be reused after). */
+void nnh_neuron_json_free(nnh_neuron_json *L);
 
 /* ---- Engine options as JSON (the schema is in engine.h) ----
  * json is an object {"key": number, ...}; each key is set with
