@@ -42,6 +42,8 @@ void nnh_bound_opts_init(nnh_bound_opts *o)
     o->task_time_limit = 0.0;
     o->min_gain = 0.0;
     o->long_step = 0;
+    o->window_forms = 0;
+    o->skip_fraction = 0.0;
 }
 
 const char *nnh_method_name(nnh_method m)
@@ -117,6 +119,14 @@ static const struct opt_row {
     {{"long_step", 1, 0, 1, LP_METHODS,
       "1: GLPK's long-step (bound flipping) ratio test"},
      offsetof(nnh_bound_opts, long_step)},
+    {{"window_forms", 1, 0, 1, LP_METHODS,
+      "1: a window's LP also holds the input box and crown's linear forms of the "
+      "window's input layer over it"},
+     offsetof(nnh_bound_opts, window_forms)},
+    {{"skip_fraction", 0, 0, 1, LP_METHODS,
+      "fraction of each hidden layer's neurons, lowest score (post width x outgoing "
+      "|weights|) first, that keep their crown bound without an LP (0 = none)"},
+     offsetof(nnh_bound_opts, skip_fraction)},
 };
 enum { N_OPTS = (int)(sizeof schema / sizeof schema[0]) };
 _Static_assert((int)N_OPTS <= (int)NNH_BOUND_OPT_MAX, "NNH_BOUND_OPT_MAX is too small for the schema");
