@@ -342,6 +342,10 @@ static int bounds_master(int argc, char **argv)
     nnh_network *net;
     if (cli_load_network(a.net, &a.load, &net))
         return CLI_FAIL;
+    if (nnh_bound_opts_deep_defaults(&a.bound, net, &a.given) && !a.quiet)
+        fprintf(stderr, "bounds: %s is deep: depth profile for %s (window 1, task_iter_limit "
+                "1000, long_step 1, min_gain 0.001; give any depth option to choose yourself)\n",
+                a.net, a.method);
     double eps = 0;
     if (a.eps) {
         char *end;

@@ -140,6 +140,17 @@ typedef struct nnh_bound_opts_given {
 
 /* Record option index key (0 <= key < count) as given last. */
 void nnh_bound_opts_given_add(nnh_bound_opts_given *g, int key);
+/* Measured defaults for deep networks (docs/benchmarks.md section 6): for
+ * lp1d and hull on a network of at least NNH_DEEP_MIN_LAYERS layers and
+ * NNH_DEEP_MIN_NEURONS neurons before the output layer, when the user gave
+ * none of the depth options (window, window_forms, skip_fraction,
+ * task_iter_limit, task_time_limit, min_gain, long_step), sets the deep
+ * profile and records its keys in given (may be NULL). Returns 1 when it
+ * did, 0 otherwise (o unchanged). */
+enum { NNH_DEEP_MIN_LAYERS = 4, NNH_DEEP_MIN_NEURONS = 1000 };
+int nnh_bound_opts_deep_defaults(nnh_bound_opts *o, const nnh_network *net,
+                                 nnh_bound_opts_given *given);
+
 /* The options as a JSON object, for provenance (the HDF5 "options"
  * attribute). Returns a malloc'ed string the caller frees, NULL on ENOMEM. */
 char *nnh_bound_opts_json(const nnh_bound_opts *o);
