@@ -6,7 +6,7 @@
  * CPU seconds and simplex iterations per task and the mean width of the
  * probed neurons before and after. Built as nnh_bench_lp_task; used by
  * scripts/bench-obbt --probe.
- *   usage: nnh_bench_lp_task NET.onnx BOUNDS.h5 K N_NEURONS 'ENGINE-OPTS-JSON' */
+ *   usage: nnh_bench_lp_task NET.onnx BOUNDS.h5 K N_NEURONS METHOD 'ENGINE-OPTS-JSON' */
 #include "nnhull/nnhull.h"
 #include "nnhull/io.h"
 
@@ -25,8 +25,9 @@ static int fail(const char *what, const nnh_error *err)
 
 int main(int argc, char **argv)
 {
-    if (argc != 6) {
-        fprintf(stderr, "usage: %s NET.onnx BOUNDS.h5 K N_NEURONS 'ENGINE-OPTS-JSON'\n", argv[0]);
+    if (argc != 7) {
+        fprintf(stderr, "usage: %s NET.onnx BOUNDS.h5 K N_NEURONS METHOD 'ENGINE-OPTS-JSON'\n",
+                argv[0]);
         return 2;
     }
     nnh_error err;
@@ -46,8 +47,11 @@ int main(int argc, char **argv)
     }
     nnh_bound_opts o;
     nnh_bound_opts_init(&o);
-    o.method = NNH_METHOD_HULL;
-    if (nnh_bound_opts_parse_json(&o, argv[5], NULL, &err))
+    if (nnh_method_parse(argv[5], &o.method) || o.method < NNH_METHOD_LP1D) {
+        fprintf(stderr, "nnh_bench_lp_task: method '%s': expected lp1d or hull\n", argv[5]);
+        return 2;
+    }
+    if (nnh_bound_opts_parse_json(&o, argv[6], NULL, &err))
         return fail("engine options", &err);
     nnh_bounds *b = f->regions[0];
     int w = net->layers[k].n_out;
@@ -76,7 +80,7 @@ int main(int argc, char **argv)
     }
     double t2 = cpu();
     printf("layer %d %s %s: create %.2f s, %.3f CPU s/task, %.0f iters/task, width %.3f -> %.3f "
-           "(%d neurons)\n", k, nnh_method_name(o.method), argv[5], t1 - t0, (t2 - t1) / (2 * n),
+           "(%d neurons)\n", k, nnh_method_name(o.method), argv[6], t1 - t0, (t2 - t1) / (2 * n),
            (double)st.simplex_iters / (2 * n), before / n, after / n, n);
     nnh_lp_layer_free(L);
     nnh_h5_file_free(f);
