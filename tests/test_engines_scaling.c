@@ -18,14 +18,6 @@
 #define EPS 0.05
 static const char *const ARCH_DEEP = "64x10x10x10x10x10";
 
-static void full_box(double *lo, double *hi)
-{
-    for (int j = 0; j < NNH_DIGITS_N_IN; j++) {
-        lo[j] = 0.0;
-        hi[j] = 1.0;
-    }
-}
-
 static const char *const win_acts[] = {"relu", "sigmoid", "tanh", "elu"};
 #define N_WIN_ACTS ((int)(sizeof win_acts / sizeof *win_acts))
 
@@ -36,7 +28,7 @@ START_TEST(test_window_sound)
     double lo[NNH_DIGITS_N_IN], hi[NNH_DIGITS_N_IN];
     for (int box = 0; box < 2; box++) {
         if (box)
-            full_box(lo, hi);
+            nnh_test_digits_box(lo, hi);
         else
             nnh_test_digits_ball(EPS, lo, hi);
         for (int w = 1; w <= 2; w++) {
@@ -79,21 +71,24 @@ END_TEST
  * at least as tight as lp1d's on every task, exactly (sigmoid, full box:
  * the case where a mixed cut loop once ended looser), with windows 1 and 2
  * and with an iteration budget, a gain stop and the long-step ratio test
- * (deterministic: phase 1 is the same for both). */
+ * (deterministic: phase 1 is the same for both); cases 3-5 the same with
+ * crown's forms of the window input (window_forms; case 5 with window 2). */
 START_TEST(test_window_same_context)
 {
     nnh_network *net = nnh_test_load_digits("sigmoid", ARCH_DEEP);
     double lo[NNH_DIGITS_N_IN], hi[NNH_DIGITS_N_IN];
-    full_box(lo, hi);
+    nnh_test_digits_box(lo, hi);
     nnh_bound_opts o1;
     nnh_bound_opts_init(&o1);
-    if (_i < 2)
-        o1.window = 1 + _i;
+    if (_i % 3 < 2)
+        o1.window = 1 + _i % 3;
     else {
         o1.task_iter_limit = 300;
         o1.min_gain = 1e-3;
         o1.long_step = 1;
+        o1.window = _i > 2 ? 2 : 0;
     }
+    o1.window_forms = _i > 2; /* cases 3-5: with crown's forms of the window input */
     nnh_bounds *b = nnh_test_run_opts(net, lo, hi, &o1, NNH_METHOD_LP1D, NULL);
     int tasks, tighter = nnh_test_hull_vs_lp1d(net, b, &o1, &tasks);
     printf("sigmoid box, case %d, same contexts: hull tighter than lp1d on %d of %d tasks\n", _i,
@@ -112,7 +107,7 @@ START_TEST(test_stops_sound)
     nnh_network *net = nnh_test_load_digits(act, ARCH_DEEP);
     double lo[NNH_DIGITS_N_IN], hi[NNH_DIGITS_N_IN];
     if (_i % 2)
-        full_box(lo, hi);
+        nnh_test_digits_box(lo, hi);
     else
         nnh_test_digits_ball(EPS, lo, hi);
     for (int v = 0; v < 5; v++) {
@@ -223,7 +218,7 @@ int main(void)
     tcase_add_test(tc, test_opts_json);
     tcase_add_test(tc, test_window_full_depth);
     tcase_add_loop_test(tc, test_window_sound, 0, N_WIN_ACTS);
-    tcase_add_loop_test(tc, test_window_same_context, 0, 3);
+    tcase_add_loop_test(tc, test_window_same_context, 0, 6);
     tcase_add_loop_test(tc, test_stops_sound, 0, 4);
     tcase_add_test(tc, test_budgets_act);
     suite_add_tcase(s, tc);

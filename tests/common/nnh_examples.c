@@ -48,6 +48,14 @@ void nnh_test_digits_ball(double eps, double *lo, double *hi)
     ck_assert_msg(got, "%s: no data line", path);
 }
 
+void nnh_test_digits_box(double *lo, double *hi)
+{
+    for (int j = 0; j < NNH_DIGITS_N_IN; j++) {
+        lo[j] = 0.0;
+        hi[j] = 1.0;
+    }
+}
+
 int nnh_test_same_bounds(const nnh_bounds *a, const nnh_bounds *b)
 {
     for (int k = 0; k < a->n_layers; k++) {

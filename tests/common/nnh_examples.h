@@ -13,6 +13,9 @@ nnh_network *nnh_test_load_digits(const char *act, const char *arch);
 /* [v - eps, v + eps] clipped to [0, 1] around the first test input v. */
 void nnh_test_digits_ball(double eps, double *lo, double *hi);
 
+/* The whole input box [0, 1]^64 of the digits nets. */
+void nnh_test_digits_box(double *lo, double *hi);
+
 /* 1 when every pre/post bound of a and b is the same double. */
 int nnh_test_same_bounds(const nnh_bounds *a, const nnh_bounds *b);
 /* Sum over the last layer of its pre-activation widths. */
