@@ -114,6 +114,15 @@ START_TEST(test_skip_fraction)
     o.window_forms = 1;
     snprintf(what, sizeof what, "%s ball skip_fraction 0.5 window 1 forms", acts[_i]);
     nnh_test_check_opts(net, what, lo, hi, &o, 0);
+    /* the depth profile (nnh_bound_opts_deep_defaults) with skip_fraction */
+    nnh_bound_opts_init(&o);
+    o.window = 1;
+    o.task_iter_limit = 1000;
+    o.long_step = 1;
+    o.min_gain = 1e-3;
+    o.skip_fraction = 0.5;
+    snprintf(what, sizeof what, "%s ball depth profile, skip_fraction 0.5", acts[_i]);
+    nnh_test_check_opts(net, what, lo, hi, &o, 0);
     nnh_layer_stats all, half;
     nnh_bound_opts_init(&o);
     nnh_bounds *b0 = nnh_test_run_opts(net, lo, hi, &o, NNH_METHOD_HULL, &all);

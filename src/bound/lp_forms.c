@@ -34,6 +34,14 @@ static void add_form_row(glp_prob *P, int zcol, int xc, const double *A, double 
         glp_set_row_bnds(P, r, GLP_LO, c, 0.0);
 }
 
+/* Column j boxed by [lo, hi], an end beyond what GLPK takes dropped (the
+ * column is then wider: still a relaxation). */
+static void scaled_box(glp_prob *P, int j, double lo, double hi)
+{
+    nnh_lp_col_box(P, j, nnh_lp_in_scale(&lo, 1, 1) ? lo : -INFINITY,
+                   nnh_lp_in_scale(&hi, 1, 1) ? hi : INFINITY);
+}
+
 int nnh_lp_window_forms(nnh_lp_layer *L, const nnh_bounds *b, nnh_error *err)
 {
     const nnh_network *net = L->net;
@@ -60,11 +68,11 @@ int nnh_lp_window_forms(nnh_lp_layer *L, const nnh_bounds *b, nnh_error *err)
     glp_prob *P = L->P;
     int xc = glp_add_cols(P, n_in), zc = glp_add_cols(P, n);
     for (int m = 0; m < n_in; m++)
-        nnh_lp_col_box(P, xc + m, lo.in_lo[m], lo.in_hi[m]);
+        scaled_box(P, xc + m, lo.in_lo[m], lo.in_hi[m]);
     const nnh_layer_bounds *B = &b->layers[j];
     const nnh_activation *act = &net->layers[j].act;
     for (int i = 0; i < n; i++) {
-        nnh_lp_col_box(P, zc + i, B->pre_lo[i], B->pre_hi[i]);
+        scaled_box(P, zc + i, B->pre_lo[i], B->pre_hi[i]);
         add_form_row(P, zc + i, xc, lo.A + (size_t)i * n_in, lo.c[i], n_in, 0, ind, val);
         add_form_row(P, zc + i, xc, up.A + (size_t)i * n_in, up.c[i], n_in, 1, ind, val);
         /* the window's input columns 1..n are a_{j0-1} */
