@@ -15,6 +15,7 @@
 /* Planes per neuron at creation: crown pair + tangents/secants on both sides. */
 #define LP_MAX_INIT_PLANES 12
 
+/* Column j boxed by [lo, hi] (lp_layer.h). */
 void nnh_lp_col_box(glp_prob *P, int j, double lo, double hi)
 {
     int lf = isfinite(lo), hf = isfinite(hi);
@@ -85,6 +86,9 @@ static int push_plane(plane *pl, int n, int side, double s, double c)
     return n + 1;
 }
 
+/* Rows a = act(z) of one neuron (lp_layer.h): an exact row for a linear
+ * piece, else the crown pair and envelope planes at L, U, the midpoint and
+ * the tie points, on both sides. */
 void nnh_lp_link_rows(glp_prob *P, const nnh_activation *act, int acol, int zcol, double L,
                       double U)
 {
