@@ -109,6 +109,12 @@ static void print_engine_help(void)
                      only);
         help_item(label, text);
     }
+    snprintf(text, sizeof text, "on a network of at least %d layers and %d neurons before the "
+             "output, lp1d and hull use window 1, task_iter_limit 1000, long_step 1 and min_gain "
+             "0.001 unless one of window, window_forms, skip_fraction, task_iter_limit, "
+             "task_time_limit, min_gain, long_step is given (recorded in the file's options)",
+             NNH_DEEP_MIN_LAYERS, NNH_DEEP_MIN_NEURONS);
+    help_item("depth profile", text);
 }
 
 static void print_usage(void)
@@ -342,6 +348,10 @@ static int bounds_master(int argc, char **argv)
     nnh_network *net;
     if (cli_load_network(a.net, &a.load, &net))
         return CLI_FAIL;
+    if (nnh_bound_opts_deep_defaults(&a.bound, net, &a.given) && !a.quiet)
+        fprintf(stderr, "bounds: %s is deep: depth profile for %s (window 1, task_iter_limit "
+                "1000, long_step 1, min_gain 0.001; give any depth option to choose yourself)\n",
+                a.net, a.method);
     double eps = 0;
     if (a.eps) {
         char *end;

@@ -75,5 +75,23 @@ expect 1 bounds --method crown --rounds 3 --out "$T/x.h5" && grep -qF "crown" "$
 expect 1 bounds --method lp1d --engine-opts '{"bogus": 1}' --out "$T/x.h5" && grep -qF "bogus" "$T/err" && ok "unknown engine option refused"
 [[ ! -e $T/x.h5 ]] || fail "a refused run left $T/x.h5"
 
+# the depth profile on a deep net (../shared/data when present): applied and
+# recorded when no depth option is given, not when one is (--time-limit
+# 1e-9: the LPs are not run, the options are what is checked)
+E="${NNH_SHARED_DATA_DIR:-}/vnncomp2021_eran"
+if [[ -f $E/nets/ffnnSIGMOID__Point_6x200.onnx ]]; then
+  deep() { "$NNHULL" bounds "$E/nets/ffnnSIGMOID__Point_6x200.onnx" \
+             --spec "$E/specs/mnist/mnist_spec_idx_7167_eps_0.01200.vnnlib" --method lp1d \
+             --time-limit 1e-9 "$@"; }
+  expect 0 deep --out "$T/d.h5" && grep -qF "depth profile" "$T/err" &&
+    h5dump -a /options "$T/d.h5" | grep -qF '"window":1,"task_iter_limit":1000,"long_step":1,"min_gain":0.001' &&
+    ok "deep net: depth profile applied and recorded" || fail "deep net: no depth profile"
+  expect 0 deep --window 0 --out "$T/d0.h5" && ! grep -qF "depth profile" "$T/err" &&
+    h5dump -a /options "$T/d0.h5" | grep -qF '"engine_options":{"time_limit":1e-09,"window":0}' &&
+    ok "deep net: --window 0 keeps the whole prefix" || fail "deep net: --window 0 overridden"
+else
+  echo "skip: deep-net profile check ($E absent)"
+fi
+
 if [[ $fails -ne 0 ]]; then echo "$fails failure(s)"; exit 1; fi
 echo "all passed"

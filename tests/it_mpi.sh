@@ -1,7 +1,8 @@
 #!/bin/bash
 # MPI integration test of `nnhull bounds`: the numbers in the HDF5 file do not
 # depend on the number of ranks (plain run = mpirun -np 1 = -np 2 = -np 3; a
-# CNN with sparse layers too; also with a layer window and deterministic budgets),
+# CNN with sparse layers too; also with a layer window and deterministic budgets,
+# and with crown's forms of the window input and skip_fraction),
 # --split and multi-box specs give one row per region, a run killed by
 # SIGTERM or SIGKILL resumes to the same file as an uninterrupted run, and
 # bad input or a failing worker stops every rank with one message (no hang).
@@ -50,6 +51,12 @@ WIN=(--method hull --window 2 --engine-opts '{"max_rounds": 2, "task_iter_limit"
 same wplain.h5 wnp2.h5
 h5dump -a /options wplain.h5 | grep -q '"window":2' || fail "the window is not in the options"
 cmp -s <(numbers plain.h5) <(numbers wplain.h5) && fail "the window changed nothing"
+# crown's forms of the window input and neuron prioritisation: deterministic too
+FRM=(--method hull --window 1 --engine-opts '{"max_rounds": 2, "window_forms": 1, "skip_fraction": 0.5}')
+"$NNHULL" bounds "$NET" "${FRM[@]}" "${REGION[@]}" --out fplain.h5 --quiet
+"${MPIRUN[@]}" -np 2 "$NNHULL" bounds "$NET" "${FRM[@]}" "${REGION[@]}" --out fnp2.h5 --quiet
+same fplain.h5 fnp2.h5
+h5dump -a /options fplain.h5 | grep -q '"skip_fraction":0.5' || fail "skip_fraction is not in the options"
 h5dump -a /mpi_ranks np3.h5 | grep -q '(0): 3' || fail "mpi_ranks of the -np 3 file is not 3"
 [ ! -e plain.partial.h5 ] && [ ! -e np2.partial.h5 ] || fail "checkpoint left after success"
 

@@ -33,7 +33,8 @@ START_TEST(test_schema_lists_every_field)
     const char *want[] = {"max_rounds",    "max_cuts_per_round", "cut_tol",     "lp_time_limit",
                           "time_limit",    "pool_rounds",        "slack_rounds", "window",
                           "skip_width",    "skip_stable",        "task_iter_limit",
-                          "task_time_limit", "min_gain",         "long_step"};
+                          "task_time_limit", "min_gain",         "long_step",
+                          "window_forms",  "skip_fraction"};
     int n = (int)(sizeof want / sizeof want[0]);
     ck_assert_int_eq(nnh_bound_opt_count(), n);
     ck_assert(nnh_bound_opt_count() <= NNH_BOUND_OPT_MAX);
@@ -59,7 +60,8 @@ START_TEST(test_schema_lists_every_field)
     nnh_bound_opts_keys(NNH_METHOD_LP1D, keys, sizeof keys);
     ck_assert_str_eq(keys, "max_rounds, max_cuts_per_round, cut_tol, lp_time_limit, time_limit, "
                            "pool_rounds, slack_rounds, window, skip_width, skip_stable, "
-                           "task_iter_limit, task_time_limit, min_gain, long_step");
+                           "task_iter_limit, task_time_limit, min_gain, long_step, "
+                           "window_forms, skip_fraction");
     nnh_bound_opts_keys(NNH_METHOD_CROWN, keys, sizeof keys);
     ck_assert_str_eq(keys, "");
     nnh_bound_opts_keys(NNH_METHOD_HULL, keys, 12);
@@ -165,6 +167,10 @@ START_TEST(test_check)
             bad.task_time_limit = -1;
         else if (!strcmp(name, "min_gain"))
             bad.min_gain = -0.1;
+        else if (!strcmp(name, "window_forms"))
+            bad.window_forms = 2;
+        else if (!strcmp(name, "skip_fraction"))
+            bad.skip_fraction = 1.5;
         else
             bad.long_step = 5;
         ck_assert_int_eq(nnh_bound_opts_check(&bad, &err), NNH_EINVAL);
@@ -275,6 +281,53 @@ START_TEST(test_request_json)
 END_TEST
 
 /* ibp through the general driver is bit for bit nnh_bounds_ibp */
+/* The deep profile: only lp1d / hull, only at >= 4 layers and >= 1000
+ * neurons before the output, only when no depth option was given; its keys
+ * are recorded as given. */
+static nnh_network *net_of(int n_layers, const int *sizes)
+{
+    nnh_network *net;
+    nnh_error err;
+    ck_assert_int_eq(nnh_network_create(&net, n_layers, sizes, &err), 0);
+    return net;
+}
+
+START_TEST(test_deep_defaults)
+{
+    const int deep[] = {4, 250, 250, 250, 250, 2}, thin[] = {4, 250, 250, 250, 249, 2},
+              shallow[] = {4, 1000, 1000, 2};
+    nnh_network *d = net_of(5, deep), *t = net_of(5, thin), *s = net_of(3, shallow);
+    nnh_bound_opts o = opts_for(NNH_METHOD_HULL), o0 = o;
+    nnh_bound_opts_given g = {0, {0}};
+    ck_assert_int_eq(nnh_bound_opts_deep_defaults(&o, t, &g), 0);
+    ck_assert_int_eq(nnh_bound_opts_deep_defaults(&o, s, &g), 0);
+    ck_assert(same_opts(&o, &o0) && g.n == 0);
+    ck_assert_int_eq(nnh_bound_opts_deep_defaults(&o, d, &g), 1);
+    ck_assert_int_eq(o.window, 1);
+    ck_assert_int_eq(o.task_iter_limit, 1000);
+    ck_assert_int_eq(o.long_step, 1);
+    ck_assert(o.min_gain == 1e-3);
+    ck_assert_int_eq(g.n, 4);
+    ck_assert_int_eq(g.key[0], nnh_bound_opt_find("window"));
+    nnh_bound_opts c = opts_for(NNH_METHOD_CROWN), c0 = c;
+    ck_assert_int_eq(nnh_bound_opts_deep_defaults(&c, d, NULL), 0);
+    ck_assert(same_opts(&c, &c0));
+    /* a depth option given (even at its default): the user's choice stands */
+    nnh_bound_opts u = opts_for(NNH_METHOD_LP1D), u0 = u;
+    nnh_bound_opts_given gu = {0, {0}};
+    nnh_bound_opts_given_add(&gu, nnh_bound_opt_find("max_rounds"));
+    ck_assert_int_eq(nnh_bound_opts_deep_defaults(&u, d, &gu), 1);
+    u = u0;
+    gu.n = 0;
+    nnh_bound_opts_given_add(&gu, nnh_bound_opt_find("window"));
+    ck_assert_int_eq(nnh_bound_opts_deep_defaults(&u, d, &gu), 0);
+    ck_assert(same_opts(&u, &u0) && gu.n == 1);
+    nnh_network_free(d);
+    nnh_network_free(t);
+    nnh_network_free(s);
+}
+END_TEST
+
 START_TEST(test_compute_ibp)
 {
     nnh_load_opts lo;
@@ -316,6 +369,7 @@ int main(void)
     tcase_add_test(tc, test_parse_json);
     tcase_add_test(tc, test_request_json);
     tcase_add_test(tc, test_compute_ibp);
+    tcase_add_test(tc, test_deep_defaults);
     suite_add_tcase(s, tc);
     return nnh_run_suite(s);
 }

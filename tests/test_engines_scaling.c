@@ -16,81 +16,7 @@
 #include <string.h>
 
 #define EPS 0.05
-#define N_SAMPLES 5000
-#define CHAIN_TOL 1e-7
-/* hull within lp1d across two runs: each run's contexts are built from its
- * own (hull's tighter) earlier bounds, so the truncated cut loops follow
- * different LP paths; only the same-context property is exact
- * (test_window_same_context). Observed: 5.6e-7 (sigmoid box, window 2). */
-#define CROSS_RUN_TOL 1e-5
-
 static const char *const ARCH_DEEP = "64x10x10x10x10x10";
-
-/* Bounds by method m with options base (its method replaced); st (may be
- * NULL) gets the summed statistics of all layers. */
-static nnh_bounds *run_opts(const nnh_network *net, const double *lo, const double *hi,
-                            const nnh_bound_opts *base, nnh_method m, nnh_layer_stats *sum)
-{
-    nnh_bound_opts o = *base;
-    o.method = m;
-    nnh_bounds *b;
-    nnh_error err;
-    ck_assert_int_eq(nnh_bounds_create(net, lo, hi, &b, &err), 0);
-    nnh_layer_stats st[16];
-    ck_assert_int_le(net->n_layers, 16);
-    int rc = nnh_bounds_compute(net, b, &o, st, NULL, NULL, &err);
-    ck_assert_msg(rc == 0, "%s: %s", nnh_method_name(m), err.msg);
-    if (sum) {
-        memset(sum, 0, sizeof *sum);
-        for (int k = 0; k < net->n_layers; k++) {
-            sum->lp_solves += st[k].lp_solves;
-            sum->simplex_iters += st[k].simplex_iters;
-            sum->fallbacks += st[k].fallbacks;
-        }
-    }
-    return b;
-}
-
-/* ibp, crown, lp1d and hull with options o over [lo, hi]: nesting and
- * sampled soundness at every layer. deterministic: also hull within lp1d
- * (a wall-clock budget makes the LP path timing-dependent, so the cross-run
- * nesting of hull in lp1d is only asserted without one). */
-static void check_opts_case(const nnh_network *net, const char *what, const double *lo,
-                            const double *hi, const nnh_bound_opts *o, int deterministic)
-{
-    nnh_bounds *b[NNH_METHOD_COUNT];
-    char msg[256];
-    for (int m = 0; m < NNH_METHOD_COUNT; m++) {
-        b[m] = run_opts(net, lo, hi, o, (nnh_method)m, NULL);
-        snprintf(msg, sizeof msg, "%s %s", what, nnh_method_name((nnh_method)m));
-        if (m > 0 && m != NNH_METHOD_HULL)
-            nnh_assert_within(b[m], b[m - 1], CHAIN_TOL, msg);
-        if (m == NNH_METHOD_HULL && deterministic)
-            nnh_assert_within(b[m], b[m - 1], CROSS_RUN_TOL, msg);
-        if (m == NNH_METHOD_HULL)
-            nnh_assert_within(b[m], b[NNH_METHOD_CROWN], CHAIN_TOL, msg);
-    }
-    nnh_sample_report rep[NNH_METHOD_COUNT];
-    nnh_sample_check(net, (const nnh_bounds *const *)b, NNH_METHOD_COUNT, lo, hi, N_SAMPLES, 7,
-                     rep);
-    printf("%-28s", what);
-    for (int m = 0; m < NNH_METHOD_COUNT; m++)
-        printf("  %s w=%.4g", nnh_method_name((nnh_method)m), nnh_test_output_width(b[m]));
-    printf("\n");
-    for (int m = 0; m < NNH_METHOD_COUNT; m++) {
-        snprintf(msg, sizeof msg, "%s %s", what, nnh_method_name((nnh_method)m));
-        ck_assert_msg(rep[m].worst <= NNH_SAMPLE_TOL, "%s: %s", msg, nnh_sample_describe(&rep[m]));
-        nnh_bounds_free(b[m]);
-    }
-}
-
-static void full_box(double *lo, double *hi)
-{
-    for (int j = 0; j < NNH_DIGITS_N_IN; j++) {
-        lo[j] = 0.0;
-        hi[j] = 1.0;
-    }
-}
 
 static const char *const win_acts[] = {"relu", "sigmoid", "tanh", "elu"};
 #define N_WIN_ACTS ((int)(sizeof win_acts / sizeof *win_acts))
@@ -102,7 +28,7 @@ START_TEST(test_window_sound)
     double lo[NNH_DIGITS_N_IN], hi[NNH_DIGITS_N_IN];
     for (int box = 0; box < 2; box++) {
         if (box)
-            full_box(lo, hi);
+            nnh_test_digits_box(lo, hi);
         else
             nnh_test_digits_ball(EPS, lo, hi);
         for (int w = 1; w <= 2; w++) {
@@ -111,7 +37,7 @@ START_TEST(test_window_sound)
             o.window = w;
             char what[128];
             snprintf(what, sizeof what, "%s %s window %d", win_acts[_i], box ? "box" : "ball", w);
-            check_opts_case(net, what, lo, hi, &o, 1);
+            nnh_test_check_opts(net, what, lo, hi, &o, 1);
         }
     }
     nnh_network_free(net);
@@ -127,12 +53,12 @@ START_TEST(test_window_full_depth)
     nnh_test_digits_ball(EPS, lo, hi);
     nnh_bound_opts o;
     nnh_bound_opts_init(&o);
-    nnh_bounds *a = run_opts(net, lo, hi, &o, NNH_METHOD_HULL, NULL);
+    nnh_bounds *a = nnh_test_run_opts(net, lo, hi, &o, NNH_METHOD_HULL, NULL);
     o.window = net->n_layers - 1;
-    nnh_bounds *b = run_opts(net, lo, hi, &o, NNH_METHOD_HULL, NULL);
+    nnh_bounds *b = nnh_test_run_opts(net, lo, hi, &o, NNH_METHOD_HULL, NULL);
     ck_assert(nnh_test_same_bounds(a, b));
     o.window = 1; /* and a short one is a different LP */
-    nnh_bounds *c = run_opts(net, lo, hi, &o, NNH_METHOD_HULL, NULL);
+    nnh_bounds *c = nnh_test_run_opts(net, lo, hi, &o, NNH_METHOD_HULL, NULL);
     ck_assert(!nnh_test_same_bounds(a, c));
     nnh_bounds_free(a);
     nnh_bounds_free(b);
@@ -145,22 +71,25 @@ END_TEST
  * at least as tight as lp1d's on every task, exactly (sigmoid, full box:
  * the case where a mixed cut loop once ended looser), with windows 1 and 2
  * and with an iteration budget, a gain stop and the long-step ratio test
- * (deterministic: phase 1 is the same for both). */
+ * (deterministic: phase 1 is the same for both); cases 3-5 the same with
+ * crown's forms of the window input (window_forms; case 5 with window 2). */
 START_TEST(test_window_same_context)
 {
     nnh_network *net = nnh_test_load_digits("sigmoid", ARCH_DEEP);
     double lo[NNH_DIGITS_N_IN], hi[NNH_DIGITS_N_IN];
-    full_box(lo, hi);
+    nnh_test_digits_box(lo, hi);
     nnh_bound_opts o1;
     nnh_bound_opts_init(&o1);
-    if (_i < 2)
-        o1.window = 1 + _i;
+    if (_i % 3 < 2)
+        o1.window = 1 + _i % 3;
     else {
         o1.task_iter_limit = 300;
         o1.min_gain = 1e-3;
         o1.long_step = 1;
+        o1.window = _i > 2 ? 2 : 0;
     }
-    nnh_bounds *b = run_opts(net, lo, hi, &o1, NNH_METHOD_LP1D, NULL);
+    o1.window_forms = _i > 2; /* cases 3-5: with crown's forms of the window input */
+    nnh_bounds *b = nnh_test_run_opts(net, lo, hi, &o1, NNH_METHOD_LP1D, NULL);
     int tasks, tighter = nnh_test_hull_vs_lp1d(net, b, &o1, &tasks);
     printf("sigmoid box, case %d, same contexts: hull tighter than lp1d on %d of %d tasks\n", _i,
            tighter, tasks);
@@ -178,7 +107,7 @@ START_TEST(test_stops_sound)
     nnh_network *net = nnh_test_load_digits(act, ARCH_DEEP);
     double lo[NNH_DIGITS_N_IN], hi[NNH_DIGITS_N_IN];
     if (_i % 2)
-        full_box(lo, hi);
+        nnh_test_digits_box(lo, hi);
     else
         nnh_test_digits_ball(EPS, lo, hi);
     for (int v = 0; v < 5; v++) {
@@ -197,7 +126,7 @@ START_TEST(test_stops_sound)
         snprintf(what, sizeof what, "%s %s %s", act, _i % 2 ? "box" : "ball", name[v]);
         /* budgets cut each run's LP path at a different point: cross-run
          * nesting of hull in lp1d is not implied (same-context: below) */
-        check_opts_case(net, what, lo, hi, &o, v != 0 && v != 2);
+        nnh_test_check_opts(net, what, lo, hi, &o, v != 0 && v != 2);
     }
     nnh_network_free(net);
 }
@@ -213,9 +142,9 @@ START_TEST(test_budgets_act)
     nnh_bound_opts o;
     nnh_bound_opts_init(&o);
     nnh_layer_stats full, it, st, wd;
-    nnh_bounds *b0 = run_opts(net, lo, hi, &o, NNH_METHOD_HULL, &full);
+    nnh_bounds *b0 = nnh_test_run_opts(net, lo, hi, &o, NNH_METHOD_HULL, &full);
     o.task_iter_limit = 20;
-    nnh_bounds *b1 = run_opts(net, lo, hi, &o, NNH_METHOD_HULL, &it);
+    nnh_bounds *b1 = nnh_test_run_opts(net, lo, hi, &o, NNH_METHOD_HULL, &it);
     long tasks = 0; /* both sides of every neuron of layers >= 1 */
     for (int k = 1; k < net->n_layers; k++)
         tasks += 2 * net->layers[k].n_out;
@@ -223,12 +152,12 @@ START_TEST(test_budgets_act)
     ck_assert_int_gt(full.simplex_iters, 20 * tasks);
     nnh_bound_opts_init(&o);
     o.skip_stable = 1;
-    nnh_bounds *b2 = run_opts(net, lo, hi, &o, NNH_METHOD_HULL, &st);
+    nnh_bounds *b2 = nnh_test_run_opts(net, lo, hi, &o, NNH_METHOD_HULL, &st);
     ck_assert_int_lt(st.lp_solves, full.lp_solves);
     nnh_bound_opts_init(&o);
     o.skip_width = 1e300; /* every neuron: crown's bounds exactly */
-    nnh_bounds *b3 = run_opts(net, lo, hi, &o, NNH_METHOD_HULL, &wd);
-    nnh_bounds *c = run_opts(net, lo, hi, &o, NNH_METHOD_CROWN, NULL);
+    nnh_bounds *b3 = nnh_test_run_opts(net, lo, hi, &o, NNH_METHOD_HULL, &wd);
+    nnh_bounds *c = nnh_test_run_opts(net, lo, hi, &o, NNH_METHOD_CROWN, NULL);
     ck_assert(nnh_test_same_bounds(b3, c));
     printf("relu ball hull: %ld solves / %ld iterations; iter limit 20: %ld / %ld; skip_stable: "
            "%ld solves\n", full.lp_solves, full.simplex_iters, it.lp_solves, it.simplex_iters,
@@ -289,7 +218,7 @@ int main(void)
     tcase_add_test(tc, test_opts_json);
     tcase_add_test(tc, test_window_full_depth);
     tcase_add_loop_test(tc, test_window_sound, 0, N_WIN_ACTS);
-    tcase_add_loop_test(tc, test_window_same_context, 0, 3);
+    tcase_add_loop_test(tc, test_window_same_context, 0, 6);
     tcase_add_loop_test(tc, test_stops_sound, 0, 4);
     tcase_add_test(tc, test_budgets_act);
     suite_add_tcase(s, tc);

@@ -75,6 +75,18 @@ typedef struct nnh_bound_opts {
                                test in every solve: fewer iterations on
                                these boxed LPs (6x200 sigmoid hull: -9% to
                                -24% CPU per task); 0 = Harris (default) */
+    int window_forms;       /* 1: a window's LP also holds the network input
+                               x (its box) and crown's linear forms
+                               lower(x) <= z <= upper(x) of the window's
+                               input layer, linked to that layer's post
+                               values by 1-D envelope planes: couples the
+                               window input as the prefix does (0 = box
+                               only, the default; no effect without a
+                               window) */
+    double skip_fraction;   /* this fraction of the neurons of a hidden
+                               layer, those of lowest score (post width x
+                               sum of |outgoing weights|), gets no LP and
+                               keeps its crown bound (0 = none) */
 } nnh_bound_opts;
 
 void nnh_bound_opts_init(nnh_bound_opts *o);
@@ -128,6 +140,17 @@ typedef struct nnh_bound_opts_given {
 
 /* Record option index key (0 <= key < count) as given last. */
 void nnh_bound_opts_given_add(nnh_bound_opts_given *g, int key);
+/* Measured defaults for deep networks (docs/benchmarks.md section 6): for
+ * lp1d and hull on a network of at least NNH_DEEP_MIN_LAYERS layers and
+ * NNH_DEEP_MIN_NEURONS neurons before the output layer, when the user gave
+ * none of the depth options (window, window_forms, skip_fraction,
+ * task_iter_limit, task_time_limit, min_gain, long_step), sets the deep
+ * profile and records its keys in given (may be NULL). Returns 1 when it
+ * did, 0 otherwise (o unchanged). */
+enum { NNH_DEEP_MIN_LAYERS = 4, NNH_DEEP_MIN_NEURONS = 1000 };
+int nnh_bound_opts_deep_defaults(nnh_bound_opts *o, const nnh_network *net,
+                                 nnh_bound_opts_given *given);
+
 /* The options as a JSON object, for provenance (the HDF5 "options"
  * attribute). Returns a malloc'ed string the caller frees, NULL on ENOMEM. */
 char *nnh_bound_opts_json(const nnh_bound_opts *o);
@@ -165,6 +188,15 @@ typedef struct nnh_crown_forms {
  * for neuron sel[t], at no extra cost. */
 int nnh_crown_layer_sel(const nnh_network *net, nnh_bounds *b, int k, const int *sel, int n_sel,
                         nnh_crown_forms *lower, nnh_error *err);
+
+/* Crown's lower and upper linear forms of every neuron of layer k over the
+ * clamped input, from the bounds of layers < k in b (b is not changed):
+ * lower as in nnh_crown_layer_sel; upper: z_t(x') <= A_t^T x' + c_t exactly
+ * in real arithmetic for every x' in [in_lo, in_hi]. The caller allocates
+ * A (width of layer k x n_inputs), c (width), in_lo and in_hi (n_inputs) of
+ * both; either may be NULL. */
+int nnh_crown_forms_layer(const nnh_network *net, const nnh_bounds *b, int k,
+                          nnh_crown_forms *lower, nnh_crown_forms *upper, nnh_error *err);
 
 /* ---- LP bound tightening of one layer (lp1d / hull) ------------------------
  * The LP of the network prefix up to layer k (input region, z = W a + b

@@ -283,23 +283,13 @@ static void propagate(const nnh_network *net, int k, int rows, crown_ws *w)
     }
 }
 
-int nnh_crown_layer(const nnh_network *net, nnh_bounds *b, int k, nnh_error *err)
-{
-    if (k < 0 || k >= net->n_layers)
-        return nnh_error_set(err, NNH_EINVAL, "crown: layer %d does not match the network", k);
-    int nk = net->layers[k].n_out;
-    int *all = malloc(((size_t)nk + 1) * sizeof(int));
-    if (!all)
-        return nnh_error_set(err, NNH_ENOMEM, "crown: out of memory at layer %d", k);
-    for (int i = 0; i < nk; i++)
-        all[i] = i;
-    int rc = nnh_crown_layer_sel(net, b, k, all, nk, NULL, err);
-    free(all);
-    return rc;
-}
-
-int nnh_crown_layer_sel(const nnh_network *net, nnh_bounds *b, int k, const int *sel, int n_sel,
-                        nnh_crown_forms *lower, nnh_error *err)
+/* Back-substitution of the neurons sel[0..n_sel) of layer k from the bounds
+ * of layers < k in b. write (may be NULL, may be b) gets the concretised
+ * bounds intersected into its layer k; lower / upper (may be NULL) get the
+ * forms, row t for neuron sel[t]. */
+static int crown_core(const nnh_network *net, const nnh_bounds *b, int k, const int *sel,
+                      int n_sel, nnh_bounds *write, nnh_crown_forms *lower,
+                      nnh_crown_forms *upper, nnh_error *err)
 {
     if (k < 0 || k >= net->n_layers || b->n_layers != net->n_layers ||
         b->n_in != net->n_inputs)
@@ -312,7 +302,6 @@ int nnh_crown_layer_sel(const nnh_network *net, nnh_bounds *b, int k, const int 
         return nnh_error_set(err, NNH_ENOMEM, "crown: out of memory at layer %d", k);
     clamped_inputs(net, b, w.in_lo, w.in_hi);
     prepare_layers(net, b, k, &w);
-    nnh_layer_bounds *L = &b->layers[k];
     int n_in = net->n_inputs, ch = w.rows / 2;
     for (int t0 = 0; t0 < n_sel; t0 += ch) {
         int nc = n_sel - t0 < ch ? n_sel - t0 : ch;
@@ -335,7 +324,8 @@ int nnh_crown_layer_sel(const nnh_network *net, nnh_bounds *b, int k, const int 
             w.c[nc + t] = -Lk->b[i];
         }
         propagate(net, k, 2 * nc, &w);
-        for (int t = 0; t < nc; t++) {
+        for (int t = 0; write && t < nc; t++) {
+            nnh_layer_bounds *L = &write->layers[k];
             int i = sel[t0 + t];
             double hi = concretise_row(w.lam + (size_t)t * w.width, n_in, w.in_lo, w.in_hi,
                                        w.c[t]);
@@ -353,12 +343,56 @@ int nnh_crown_layer_sel(const nnh_network *net, nnh_bounds *b, int k, const int 
                     lower->A[(size_t)(t0 + t) * n_in + m] = -lam[m];
                 lower->c[t0 + t] = -w.c[nc + t];
             }
+        if (upper) /* z <= lam^T x + c as computed */
+            for (int t = 0; t < nc; t++) {
+                memcpy(upper->A + (size_t)(t0 + t) * n_in, w.lam + (size_t)t * w.width,
+                       (size_t)n_in * sizeof(double));
+                upper->c[t0 + t] = w.c[t];
+            }
     }
-    if (lower) {
-        memcpy(lower->in_lo, w.in_lo, (size_t)n_in * sizeof(double));
-        memcpy(lower->in_hi, w.in_hi, (size_t)n_in * sizeof(double));
+    for (int s = 0; s < 2; s++) {
+        nnh_crown_forms *f = s ? upper : lower;
+        if (f) {
+            memcpy(f->in_lo, w.in_lo, (size_t)n_in * sizeof(double));
+            memcpy(f->in_hi, w.in_hi, (size_t)n_in * sizeof(double));
+        }
     }
-    nnh_bounds_post_from_pre(net, b, k);
+    if (write)
+        nnh_bounds_post_from_pre(net, write, k);
     ws_free(&w);
     return NNH_OK;
+}
+
+int nnh_crown_layer_sel(const nnh_network *net, nnh_bounds *b, int k, const int *sel, int n_sel,
+                        nnh_crown_forms *lower, nnh_error *err)
+{
+    return crown_core(net, b, k, sel, n_sel, b, lower, NULL, err);
+}
+
+/* crown_core on every neuron of layer k. */
+static int crown_all(const nnh_network *net, const nnh_bounds *b, int k, nnh_bounds *write,
+                     nnh_crown_forms *lower, nnh_crown_forms *upper, nnh_error *err)
+{
+    if (k < 0 || k >= net->n_layers)
+        return nnh_error_set(err, NNH_EINVAL, "crown: layer %d does not match the network", k);
+    int nk = net->layers[k].n_out;
+    int *all = malloc(((size_t)nk + 1) * sizeof(int));
+    if (!all)
+        return nnh_error_set(err, NNH_ENOMEM, "crown: out of memory at layer %d", k);
+    for (int i = 0; i < nk; i++)
+        all[i] = i;
+    int rc = crown_core(net, b, k, all, nk, write, lower, upper, err);
+    free(all);
+    return rc;
+}
+
+int nnh_crown_layer(const nnh_network *net, nnh_bounds *b, int k, nnh_error *err)
+{
+    return crown_all(net, b, k, b, NULL, NULL, err);
+}
+
+int nnh_crown_forms_layer(const nnh_network *net, const nnh_bounds *b, int k,
+                          nnh_crown_forms *lower, nnh_crown_forms *upper, nnh_error *err)
+{
+    return crown_all(net, b, k, NULL, lower, upper, err);
 }

@@ -47,12 +47,15 @@ static void set_objective(nnh_lp_layer *L, int i, double sgn)
     }
 }
 
-/* 1 when neuron i of layer k gets no LP (opts.skip_width, skip_stable):
+/* 1 when neuron i of layer k gets no LP (opts.skip_fraction, skip_width,
+ * skip_stable):
  * its creation bound is the answer. Depends only on the creation bounds,
  * so lp1d and hull skip the same tasks. */
 static int skip_task(const nnh_lp_layer *L, int i)
 {
     double lo = L->init_lo[i], hi = L->init_hi[i], s;
+    if (L->skip && L->skip[i])
+        return 1;
     if (L->opts.skip_width > 0.0 && hi - lo < L->opts.skip_width)
         return 1;
     /* identity (an affine output layer) is "one piece" everywhere: never skipped */

@@ -15,7 +15,8 @@
 /* Planes per neuron at creation: crown pair + tangents/secants on both sides. */
 #define LP_MAX_INIT_PLANES 12
 
-static void set_col_box(glp_prob *P, int j, double lo, double hi)
+/* Column j boxed by [lo, hi] (lp_layer.h). */
+void nnh_lp_col_box(glp_prob *P, int j, double lo, double hi)
 {
     int lf = isfinite(lo), hf = isfinite(hi);
     int t = lf && hf ? (lo == hi ? GLP_FX : GLP_DB) : lf ? GLP_LO : hf ? GLP_UP : GLP_FR;
@@ -85,17 +86,26 @@ static int push_plane(plane *pl, int n, int side, double s, double c)
     return n + 1;
 }
 
-/* Initial relaxation of a nonlinear neuron: crown planes and envelope cuts at
- * L, U, the midpoint and the tie points, on both sides. */
-static void add_initial_planes(glp_prob *P, const nnh_lp_neuron *q)
+/* Rows a = act(z) of one neuron (lp_layer.h): an exact row for a linear
+ * piece, else the crown pair and envelope planes at L, U, the midpoint and
+ * the tie points, on both sides. */
+void nnh_lp_link_rows(glp_prob *P, const nnh_activation *act, int acol, int zcol, double L,
+                      double U)
 {
-    const nnh_activation *act = q->env.act;
-    double L = q->L, U = q->U;
+    double s = 1.0;
+    if (L == U || nnh_lp_linear_piece(act, L, U, &s)) {
+        if (L < U && s == 0.0)
+            glp_set_col_bnds(P, acol, GLP_FX, 0.0, 0.0);
+        else if (L < U)
+            add_plane_row(P, acol, zcol, s, GLP_FX, 0.0, 0.0);
+        /* L == U: z and a are fixed by their boxes already */
+        return;
+    }
     if (!(isfinite(L) && isfinite(U) && L < U))
         return; /* the a column box is then all we use; still valid */
     plane pl[LP_MAX_INIT_PLANES];
     int n = 0;
-    double ls, lc, us, uc, s, c;
+    double ls, lc, us, uc, sl, c;
     nnh_env1d_linear_relax(act, L, U, &ls, &lc, &us, &uc);
     n = push_plane(pl, n, +1, us, uc);
     n = push_plane(pl, n, -1, ls, lc);
@@ -105,14 +115,14 @@ static void add_initial_planes(glp_prob *P, const nnh_lp_neuron *q)
         for (int t = 0; t < 5; t++) {
             if (!(pts[t] >= L && pts[t] <= U))
                 continue;
-            nnh_env1d_cut(act, L, U, pts[t], side, &s, &c);
-            n = push_plane(pl, n, side, s, c);
+            nnh_env1d_cut(act, L, U, pts[t], side, &sl, &c);
+            n = push_plane(pl, n, side, sl, c);
         }
     for (int t = 0; t < n; t++) {
         if (pl[t].side > 0)
-            add_plane_row(P, q->acol, q->zcol, pl[t].s, GLP_UP, 0.0, pl[t].c);
+            add_plane_row(P, acol, zcol, pl[t].s, GLP_UP, 0.0, pl[t].c);
         else
-            add_plane_row(P, q->acol, q->zcol, pl[t].s, GLP_LO, pl[t].c, 0.0);
+            add_plane_row(P, acol, zcol, pl[t].s, GLP_LO, pl[t].c, 0.0);
     }
 }
 
@@ -200,7 +210,7 @@ static int build_model(nnh_lp_layer *L, const nnh_bounds *b, double **blo, doubl
         return rc;
     glp_add_cols(P, n_in);
     for (int t = 0; t < n_in; t++)
-        set_col_box(P, 1 + t, blo[L->j0][t], bhi[L->j0][t]);
+        nnh_lp_col_box(P, 1 + t, blo[L->j0][t], bhi[L->j0][t]);
     int prev = 1, q = 0;
     L->max_prev = 0;
     for (int j = L->j0; j < L->k; j++) {
@@ -212,8 +222,8 @@ static int build_model(nnh_lp_layer *L, const nnh_bounds *b, double **blo, doubl
             return rc;
         int zc = glp_add_cols(P, w), ac = glp_add_cols(P, w);
         for (int i = 0; i < w; i++) {
-            set_col_box(P, zc + i, B->pre_lo[i], B->pre_hi[i]);
-            set_col_box(P, ac + i, B->post_lo[i], B->post_hi[i]);
+            nnh_lp_col_box(P, zc + i, B->pre_lo[i], B->pre_hi[i]);
+            nnh_lp_col_box(P, ac + i, B->post_lo[i], B->post_hi[i]);
         }
         /* z_{j,i} - W_j[i,:] a_{j-1} = b_j[i] */
         for (int i = 0; i < w; i++) {
@@ -245,20 +255,15 @@ static int build_model(nnh_lp_layer *L, const nnh_bounds *b, double **blo, doubl
             nq->env.act = &Ly->act;
             receptive_field(L, nq, Ly, i, blo[j], bhi[j]);
             double s = 1.0;
-            if (nq->L == nq->U || nnh_lp_linear_piece(&Ly->act, nq->L, nq->U, &s)) {
-                nq->kind = NNH_LPN_EXACT;
-                if (nq->L < nq->U && s == 0.0)
-                    glp_set_col_bnds(P, nq->acol, GLP_FX, 0.0, 0.0);
-                else if (nq->L < nq->U)
-                    add_plane_row(P, nq->acol, nq->zcol, s, GLP_FX, 0.0, 0.0);
-                /* L == U: z and a are fixed by their boxes already */
-            } else {
-                nq->kind = NNH_LPN_RELAX;
-                add_initial_planes(P, nq);
-            }
+            nq->kind = nq->L == nq->U || nnh_lp_linear_piece(&Ly->act, nq->L, nq->U, &s)
+                           ? NNH_LPN_EXACT
+                           : NNH_LPN_RELAX;
+            nnh_lp_link_rows(P, &Ly->act, nq->acol, nq->zcol, nq->L, nq->U);
         }
         prev = ac;
     }
+    if (L->j0 > 0 && L->opts.window_forms && (rc = nnh_lp_window_forms(L, b, err)))
+        return rc;
     L->obj_col = prev;
     L->n_obj = net->layers[L->k].n_in;
     L->n_cols = glp_get_num_cols(P);
@@ -541,6 +546,8 @@ int nnh_lp_layer_create(const nnh_network *net, const nnh_bounds *b, int k,
             off += (size_t)nnh_layer_row(&net->layers[j], i, &cols, &w);
         }
     L->obj_b = net->layers[k].b;
+    if ((rc = nnh_lp_priority(L, b, err)))
+        goto fail;
     if (!model_in_scale(L, b))
         L->no_lp = 1; /* beyond what GLPK handles: every task keeps init_lo/hi */
     else {
@@ -593,6 +600,7 @@ void nnh_lp_layer_free(nnh_lp_layer *L)
     free(L->del_rows);
     free(L->slack_cnt);
     free(L->row_cut);
+    free(L->skip);
     nnh_env_ws_free(&L->ews);
     nnh_lp_safe_ws_free(&L->safe);
     free(L);

@@ -86,6 +86,7 @@ struct nnh_lp_layer {
                                  ends (0 = none; never during creation) */
     long task_iters_left;     /* simplex iterations the running task may still
                                  use (< 0 = no budget; always during creation) */
+    unsigned char *skip;      /* layer k: 1 = no LP (opts.skip_fraction), or NULL */
     nnh_env_ws ews;
     nnh_lp_safe_ws safe;
 };
@@ -93,6 +94,26 @@ struct nnh_lp_layer {
 /* 1 when sigma is exactly z -> s z on [L,U] (identity, or one linear piece
  * of a piecewise-linear activation), so a = s z is exact (lp_layer.c). */
 int nnh_lp_linear_piece(const nnh_activation *a, double L, double U, double *s);
+
+/* Column j boxed by [lo, hi] (infinite ends give free or one-sided columns). */
+void nnh_lp_col_box(glp_prob *P, int j, double lo, double hi);
+
+/* The valid rows of a neuron whose activation links columns acol = act(zcol)
+ * on [L, U]: one exact row a = s z for a linear piece, else the crown pair
+ * and envelope planes at L, U, the midpoint and the tie points (lp_layer.c). */
+void nnh_lp_link_rows(glp_prob *P, const nnh_activation *act, int acol, int zcol, double L,
+                      double U);
+
+/* opts.window_forms (lp_forms.c): columns for the network input and the
+ * window's input layer j0-1 pre-activations z, rows of crown's lower and
+ * upper forms of z over the input, and the rows linking the window's input
+ * columns (a_{j0-1}, columns 1..) to z. Call while building the model, with
+ * j0 > 0. Rows whose data GLPK cannot take are left out (a relaxation). */
+int nnh_lp_window_forms(nnh_lp_layer *L, const nnh_bounds *b, nnh_error *err);
+
+/* opts.skip_fraction (lp_priority.c): L->skip for a hidden layer k from the
+ * creation bounds b (NULL skip when the option is off or k is the output). */
+int nnh_lp_priority(nnh_lp_layer *L, const nnh_bounds *b, nnh_error *err);
 
 /* 1 when L has no usable LP (see no_lp); notices that a GLPK failure
  * elsewhere in this thread freed L's problem object. */
