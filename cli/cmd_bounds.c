@@ -156,7 +156,7 @@ static void print_usage(void)
           "                       leaves it N tasks, else a new region starts (default 16;\n"
           "                       0: the older lowest-region-first order)\n"
           "  --master-tasks N     MPI: the master computes LP tasks itself only with at most\n"
-          "                       N workers (default 3)\n\n"
+          "                       N workers (default 7)\n\n"
           "network loading:\n" CLI_LOAD_HELP
           "  -h, --help           this help\n\n"
           "example:\n"
@@ -201,7 +201,7 @@ static int parse_args(int argc, char **argv, bounds_args *a)
     memset(a, 0, sizeof *a);
     a->checkpoint_every = 1.0;
     a->sched_min_tasks = 16;
-    a->master_tasks = 3;
+    a->master_tasks = 7;
     nnh_load_opts_init(&a->load);
     cli_parser p;
     cli_parser_init(&p, "bounds", argc, argv, opts);

@@ -35,7 +35,7 @@ void nnh_dist_opts_init(nnh_dist_opts *o)
     nnh_bound_opts_init(&o->bound);
     o->checkpoint_every = 1.0;
     o->chunk = 4;
-    o->master_tasks_max_workers = 3;
+    o->master_tasks_max_workers = 7;
     o->min_tasks_per_context = 16;
     nnh_h5_meta_init(&o->meta);
 }

@@ -83,14 +83,15 @@ check_trace np2.csv 2 3 0 0,1 || fail "trace of the -np 2 run"
 head -1 np2.csv | grep -qx 'kind,region,layer,task,neuron,sense,rank,chunk,chunk_size,start,end,duration,bytes_sent,bytes_recv' ||
     fail "trace header: $(head -1 np2.csv)"
 
-echo "== $SECONDS s: workers prepare the units: -np 4 with --master-tasks 0, -np 5 by default"
+echo "== $SECONDS s: workers prepare the units: -np 4 with --master-tasks 0, -np 5 with 3"
 "${MPIRUN[@]}" -np 4 "$NNHULL" bounds "${RUN[@]}" --out np4.h5
 same plain.h5 np4.h5
 "${MPIRUN[@]}" -np 4 "$NNHULL" bounds "${RUN[@]}" --out off4.h5 --master-tasks 0 --trace off4.csv
 same plain.h5 off4.h5
 # the master computes no task then: tasks on the 3 workers only
 check_trace off4.csv 4 3 1 1,2,3 || fail "trace of the -np 4 --master-tasks 0 run"
-"${MPIRUN[@]}" -np 5 "$NNHULL" bounds "${RUN[@]}" --out np5.h5 --trace np5.csv
+"${MPIRUN[@]}" -np 5 "$NNHULL" bounds "${RUN[@]}" --out np5.h5 --trace np5.csv \
+    --master-tasks 3 --sched-min-tasks 4
 same plain.h5 np5.h5
 awk -F, '$1 == "prepare" && $7 > 0 { n++ } END { exit n > 0 ? 0 : 1 }' np5.csv ||
     fail "at -np 5 no worker prepared a unit"

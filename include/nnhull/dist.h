@@ -50,7 +50,7 @@ typedef struct nnh_dist_opts {
     double checkpoint_every; /* seconds between checkpoint writes (0: after every unit) */
     int chunk;               /* most tasks per message to a worker (default 4) */
     /* the master computes LP tasks itself only while it has at most this
-     * many workers (default 3; beyond, feeding them and preparing layers is
+     * many workers (default 7; beyond, feeding them and preparing layers is
      * its whole job: docs/benchmarks.md section 9) */
     int master_tasks_max_workers;
     /* a worker joins a unit held by others only while that leaves it at
