@@ -9,6 +9,8 @@
 typedef struct cli_dist_args {
     nnh_bound_opts bound; /* engine and its options */
     const char *out;
+    const char *trace; /* --trace file (NULL: none) */
+    int sched_min_tasks, master_tasks; /* nnh_dist_opts' scheduler knobs */
     int resume, stats, quiet;
     double checkpoint_every;
     nnh_h5_meta meta;

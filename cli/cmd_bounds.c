@@ -154,7 +154,15 @@ static void print_usage(void)
           "                       seconds (default 1; 0 = after every layer of a region);\n"
           "                       SIGINT/SIGTERM save it too, then exit 1\n"
           "  --resume             continue an interrupted run from F.partial.h5\n"
-          "  --stats              print scheduler statistics (idle time, messages, tasks)\n\n"
+          "  --stats              print scheduler statistics (idle time, messages, tasks)\n"
+          "  --trace T            write one CSV line per LP task, LP context and layer\n"
+          "                       preparation to T (rank, start, end, bytes; format in\n"
+          "                       docs/benchmarks.md; input of scripts/sim-scheduler)\n"
+          "  --sched-min-tasks N  MPI: a worker joins an LP unit others hold only while it\n"
+          "                       leaves it N tasks, else a new region starts (default 16;\n"
+          "                       0: the older lowest-region-first order)\n"
+          "  --master-tasks N     MPI: the master computes LP tasks itself only with at most\n"
+          "                       N workers (default 7)\n\n"
           "network loading:\n" CLI_LOAD_HELP
           "  -h, --help           this help\n\n"
           "example:\n"
@@ -167,9 +175,10 @@ static void print_usage(void)
 /* ---- arguments ---- */
 
 typedef struct bounds_args {
-    const char *net, *spec, *box, *center, *eps, *clip, *method, *out, *engine_opts;
+    const char *net, *spec, *box, *center, *eps, *clip, *method, *out, *engine_opts, *trace;
     const char *eflag[N_FLAGS]; /* values of the engine_flags */
     int quiet, split, resume, stats;
+    int sched_min_tasks, master_tasks;
     double checkpoint_every;
     nnh_load_opts load;
     nnh_bound_opts bound;       /* from --method, --engine-opts and the flags */
@@ -177,7 +186,7 @@ typedef struct bounds_args {
 } bounds_args;
 
 enum { O_SPEC = 1, O_BOX, O_CENTER, O_EPS, O_CLIP, O_METHOD, O_OUT, O_QUIET, O_EOPTS,
-       O_SPLIT, O_RESUME, O_CKPT, O_STATS, O_FLAG /* O_FLAG + q: engine_flags[q] */ };
+       O_SPLIT, O_RESUME, O_CKPT, O_STATS, O_TRACE, O_SCHED, O_MTASKS, O_FLAG /* O_FLAG + q: engine_flags[q] */ };
 
 /* CLI_OK, CLI_USAGE (message printed), or -1 when --help was printed */
 static int parse_args(int argc, char **argv, bounds_args *a)
@@ -187,7 +196,8 @@ static int parse_args(int argc, char **argv, bounds_args *a)
         {"eps", 1, O_EPS},       {"clip", 1, O_CLIP},   {"method", 1, O_METHOD},
         {"out", 1, O_OUT},       {"quiet", 0, O_QUIET}, {"engine-opts", 1, O_EOPTS},
         {"split", 1, O_SPLIT},   {"resume", 0, O_RESUME}, {"checkpoint-every", 1, O_CKPT},
-        {"stats", 0, O_STATS},   CLI_LOAD_OPTS};
+        {"stats", 0, O_STATS},   {"trace", 1, O_TRACE},
+        {"sched-min-tasks", 1, O_SCHED}, {"master-tasks", 1, O_MTASKS}, CLI_LOAD_OPTS};
     enum { N_BASE = (int)(sizeof base / sizeof base[0]) };
     cli_opt opts[N_BASE + N_FLAGS + 1];
     memcpy(opts, base, sizeof base);
@@ -196,6 +206,8 @@ static int parse_args(int argc, char **argv, bounds_args *a)
     opts[N_BASE + N_FLAGS] = (cli_opt){NULL, 0, 0};
     memset(a, 0, sizeof *a);
     a->checkpoint_every = 1.0;
+    a->sched_min_tasks = 16;
+    a->master_tasks = 7;
     nnh_load_opts_init(&a->load);
     cli_parser p;
     cli_parser_init(&p, "bounds", argc, argv, opts);
@@ -218,10 +230,21 @@ static int parse_args(int argc, char **argv, bounds_args *a)
         case O_CLIP: slot = &a->clip; break;
         case O_METHOD: slot = &a->method; break;
         case O_OUT: slot = &a->out; break;
+        case O_TRACE: slot = &a->trace; break;
         case O_EOPTS: slot = &a->engine_opts; break;
         case O_QUIET: a->quiet = 1; continue;
         case O_RESUME: a->resume = 1; continue;
         case O_STATS: a->stats = 1; continue;
+        case O_SCHED:
+        case O_MTASKS: {
+            char *end;
+            long x = strtol(v, &end, 10);
+            if (end == v || *end || x < 0 || x > 1000000)
+                return cli_usage("bounds", "--%s: '%s' is not a count >= 0",
+                                 id == O_SCHED ? "sched-min-tasks" : "master-tasks", v);
+            *(id == O_SCHED ? &a->sched_min_tasks : &a->master_tasks) = (int)x;
+            continue;
+        }
         case O_SPLIT:
         case O_CKPT: {
             char *end;
@@ -323,6 +346,9 @@ static int run(const bounds_args *a, const nnh_network *net, double eps, const c
     d.out = a->out;
     d.resume = a->resume;
     d.stats = a->stats;
+    d.trace = a->trace;
+    d.sched_min_tasks = a->sched_min_tasks;
+    d.master_tasks = a->master_tasks;
     d.quiet = a->quiet;
     d.checkpoint_every = a->checkpoint_every;
     nnh_h5_meta_init(&d.meta);
@@ -342,7 +368,9 @@ static int bounds_master(int argc, char **argv)
     if (rc)
         return rc < 0 ? CLI_OK : rc;
     const char *inputs[] = {a.net, a.spec, a.box, a.center}; /* never written over */
+    const char *trace_clash[] = {a.net, a.spec, a.box, a.center, a.out};
     if ((rc = check_args(&a)) || (rc = cli_check_output("bounds", a.out, 1, inputs, 4)) ||
+        (a.trace && (rc = cli_check_output("bounds", a.trace, 0, trace_clash, 5))) ||
         (rc = engine_options(&a)))
         return rc;
     nnh_network *net;

@@ -11,18 +11,24 @@
 #include "nnh_clock.h"
 
 #include <mpi.h>
+#include <stdio.h>
 
 enum {
     TAG_UNIT = 11, /* master -> worker: (r, k) and region r's bounds: build the LP context */
     TAG_TASKS,     /* master -> worker: (r, k) and a chunk of task indices */
-    TAG_RESULT,    /* worker -> master: (r, k), (t, bound, seconds) per task, stats */
+    TAG_RESULT,    /* worker -> master: (r, k), (t, bound, start, end) per task, stats,
+                      waiting time, start and end of the unit's context build (0: none) */
     TAG_ERROR,     /* worker -> master: (r, k, t), code, message */
     TAG_STOP,      /* master -> worker: no more work */
     TAG_REGION,    /* verify, master -> worker: seconds left, a region to decide */
     TAG_VRESULT,   /* verify, worker -> master: the region's result */
     TAG_STOPPED,   /* verify, worker -> master: stop seen, nothing more will come */
     TAG_TASK,      /* tasks, master -> worker: a task index */
-    TAG_TRESULT    /* tasks, worker -> master: task index and its result bytes */
+    TAG_TRESULT,   /* tasks, worker -> master: task index and its result bytes */
+    TAG_PREP,      /* master -> worker: (r, k), has-pass, region r's bounds [, its crown
+                      pass]: prepare layers k, k+1, ... until one has LP tasks */
+    TAG_PREPPED    /* worker -> master: (r, k0, k1, tasks of k1), times, the bounds
+                      [, the pass it computed]; it then holds (r, k1)'s LP context */
 };
 
 /* What the broadcast job is (its first int). */
@@ -109,6 +115,7 @@ void dist_fault_stall(const nnh_dist *d);
 /* A unit is one (region, layer): its LP tasks and their results. */
 typedef struct dist_unit {
     int k;           /* layer in progress; -1 before the region starts, L when finished */
+    int holders;     /* workers whose LP context is this unit (its current layer) */
     int n_tasks;     /* 2 x width for the LP methods (0 for layer 0, ibp, crown) */
     int next;        /* next task not handed out */
     int n_done;      /* results received */
@@ -120,11 +127,15 @@ typedef struct dist_region {
     nnh_bounds *b;    /* NULL until started; layers < u.k final */
     nnh_bounds *pass; /* crown pass (LP methods), freed when finished */
     int resume_k;     /* layers restored from the checkpoint */
+    int prep;         /* its next layers: 0 prepared by the master, 1 wait for a worker,
+                         2 being prepared by a worker (TAG_PREP sent) */
     dist_unit u;
 } dist_region;
 
 typedef struct dist_chunk {
     int r, k, t, n; /* unit, first task and number of tasks of a chunk */
+    long id;        /* the chunk's number in the run (trace) */
+    int bytes;      /* size of its task message (trace) */
 } dist_chunk;
 
 typedef struct dist_peer {
@@ -132,6 +143,7 @@ typedef struct dist_peer {
     int inflight; /* chunks sent and not answered */
     dist_chunk sent[2]; /* those chunks, oldest at sent[first] (results come in order) */
     int first;
+    int unit_bytes; /* size of the last unit message, until its context is traced */
 } dist_peer;
 
 typedef struct dist_master {
@@ -141,6 +153,7 @@ typedef struct dist_master {
     nnh_h5_meta meta; /* o->meta with the sha256 and rank count filled in */
     char sha[65];
     int R, L;
+    int offload;      /* workers prepare the units (many workers; the master only feeds) */
     const double *lo, *hi; /* R x n_inputs */
     dist_region *rg;
     unsigned char *done;   /* R x L */
@@ -156,10 +169,25 @@ typedef struct dist_master {
     int n_ctx;
     char *ckpt;
     const char *out;
+    FILE *trace;    /* --trace, or NULL */
+    long chunks;    /* chunks handed out so far (master's own tasks count as chunks of 1) */
     nnh_dist_progress_fn progress;
     void *progress_arg;
     nnh_error *err;
 } dist_master;
+
+/* ---- the task trace (dist_trace.c) ---- */
+
+/* Open o->trace (if set) into m->trace and write its header. */
+int dist_trace_open(dist_master *m);
+void dist_trace_close(dist_master *m);
+/* One line: kind ("task", "context", "pass", "prepare", "apply",
+ * "checkpoint"), region r, layer k, task t (-1: none), the rank, chunk id
+ * and size (0 when none), start and end on the master's clock (absolute
+ * nnh_now() seconds, written relative to the run's start), bytes sent to
+ * and received from the rank for it. A no-op without a trace. */
+void dist_trace_line(dist_master *m, const char *kind, int r, int k, int t, int rank, long chunk,
+                     int n, double start, double end, long sent, long recv);
 
 /* Write the state to path (the checkpoint, complete == 0: rows of units not
  * done are NaN; or the final file). */

@@ -1,8 +1,10 @@
 /* The master of the distributed bounds run: regions advance layer by layer,
  * each (region, layer) unit is prepared here (IBP, CROWN) and its LP tasks
  * are handed out in small chunks to the workers (two chunks in flight each,
- * so a worker never waits on the master) and done by the master itself when
- * it has nothing to hand out. Results are kept per unit and applied only
+ * so a worker never waits on the master) and, with few workers, done by the
+ * master itself when it has nothing to hand out. Workers stay on one unit
+ * while it has tasks and spread over the started units, starting new regions
+ * early, so that each LP context serves many tasks (see pick_unit). Results are kept per unit and applied only
  * when the unit is complete, so the LP context every rank builds from a
  * region's bounds is the same whoever builds it and whenever: the numbers do
  * not depend on the ranks or the schedule. */
@@ -33,6 +35,8 @@ void nnh_dist_opts_init(nnh_dist_opts *o)
     nnh_bound_opts_init(&o->bound);
     o->checkpoint_every = 1.0;
     o->chunk = 4;
+    o->master_tasks_max_workers = 7;
+    o->min_tasks_per_context = 16;
     nnh_h5_meta_init(&o->meta);
 }
 
@@ -76,6 +80,7 @@ static int unit_done(dist_master *m, int r)
             return rc;
         m->last_ckpt = nnh_now();
         m->prep_seconds += m->last_ckpt - t;
+        dist_trace_line(m, "checkpoint", r, u->k, -1, 0, 0, 0, t, m->last_ckpt, 0, 0);
     }
     return NNH_OK;
 }
@@ -83,7 +88,11 @@ static int unit_done(dist_master *m, int r)
 static int unit_complete(dist_master *m, int r)
 {
     dist_unit *u = &m->rg[r].u;
+    double t0 = nnh_now();
     nnh_steps_apply(m->net, m->rg[r].b, u->k, u->res, u->n_tasks);
+    double t1 = nnh_now();
+    m->prep_seconds += t1 - t0;
+    dist_trace_line(m, "apply", r, u->k, -1, 0, 0, 0, t0, t1, 0, 0);
     int rc = unit_done(m, r);
     return rc ? rc : region_next(m, r);
 }
@@ -93,12 +102,23 @@ static int region_next(dist_master *m, int r)
 {
     dist_region *g = &m->rg[r];
     dist_unit *u = &g->u;
+    if (m->offload) { /* a worker prepares the next layers (send_prep, on_prepped) */
+        u->n_tasks = u->next = u->n_done = 0;
+        if (u->k + 1 >= m->L) {
+            u->k = m->L;
+            nnh_bounds_free(g->pass);
+            g->pass = NULL;
+        } else
+            g->prep = 1;
+        return NNH_OK;
+    }
     for (;;) {
         /* units without LP tasks (ibp, crown, layer 0) run back to back
          * here: stop between them when a signal came (state consistent) */
         if (g_signal && u->k + 1 < m->L)
             return NNH_EINTERRUPTED;
         int k = ++u->k;
+        u->holders = 0; /* workers' contexts are of the layer before */
         if (k == m->L) {
             nnh_bounds_free(g->pass);
             g->pass = NULL;
@@ -106,7 +126,9 @@ static int region_next(dist_master *m, int r)
         }
         double t0 = nnh_now();
         int n = nnh_steps_prepare(m->net, g->b, k, g->pass, &m->o->bound, m->err);
-        m->prep_seconds += nnh_now() - t0;
+        double t1 = nnh_now();
+        m->prep_seconds += t1 - t0;
+        dist_trace_line(m, "prepare", r, k, -1, 0, 0, 0, t0, t1, 0, 0);
         if (n < 0)
             return nnh_error_prefix(m->err, "region %d, layer %d", r, k);
         double *res = realloc(u->res, (size_t)(n ? n : 1) * sizeof *res);
@@ -135,13 +157,19 @@ static int region_start(dist_master *m, int r)
     nnh_bounds *fresh = NULL;
     if (!g->b)
         rc = nnh_bounds_create(m->net, m->lo + off, m->hi + off, &g->b, m->err);
+    if (!rc && m->offload) { /* the worker that prepares it computes the pass */
+        g->u.k = g->resume_k - 1;
+        return region_next(m, r);
+    }
     /* the crown pass starts from the input box alone, as in nnh_bounds_compute */
     if (!rc && g->resume_k < m->L)
         rc = nnh_bounds_create(m->net, m->lo + off, m->hi + off, &fresh, m->err);
     double t0 = nnh_now();
     if (!rc && fresh)
         rc = nnh_steps_pass(m->net, fresh, &m->o->bound, &g->pass, m->err);
-    m->prep_seconds += nnh_now() - t0;
+    double t1 = nnh_now();
+    m->prep_seconds += t1 - t0;
+    dist_trace_line(m, "pass", r, -1, -1, 0, 0, 0, t0, t1, 0, 0);
     nnh_bounds_free(fresh);
     if (rc)
         return nnh_error_prefix(m->err, "region %d", r);
@@ -155,26 +183,63 @@ static int has_tasks(const dist_master *m, int r)
     return m->rg[r].b && u->k >= 0 && u->k < m->L && u->next < u->n_tasks;
 }
 
-/* The unit to take tasks from: the one whose LP context the taker holds,
- * else the lowest region with tasks left, else a new region. -1: none. */
-static int pick_unit(dist_master *m, int pr, int pk, int *rc)
+/* Tasks of unit r not handed out yet. */
+static int tasks_left(const dist_master *m, int r)
 {
+    return has_tasks(m, r) ? m->rg[r].u.n_tasks - m->rg[r].u.next : 0;
+}
+
+/* The unit to take tasks from: the one whose LP context the taker holds;
+ * else the started unit that leaves the taker the most tasks (left / (holders
+ * + 1)) if that is at least o->min_tasks_per_context (a context build pays
+ * off); else a new region (regions run through their layers independently,
+ * so starting one pipelines it with the others); else, at the end, the best
+ * started unit anyway. min_tasks_per_context <= 0 is the scheduler before
+ * trace-driven tuning: the lowest region with tasks left, new regions only
+ * when no started one has any. When workers prepare the units (offload),
+ * *prep says on entry whether the taker is idle (only then it may get a
+ * preparation, which comes first: it unlocks a layer) and on return
+ * whether region r is to be prepared rather than computed. -1: none. */
+static int pick_unit(dist_master *m, int pr, int pk, int *prep, int *rc)
+{
+    int may_prep = *prep; /* the taker is idle: a preparation would not queue */
     *rc = NNH_OK;
+    *prep = 0;
     if (pr >= 0 && m->rg[pr].u.k == pk && has_tasks(m, pr))
         return pr;
     while (m->first_active < m->next_region && m->rg[m->first_active].u.k >= m->L)
         m->first_active++;
-    for (int r = m->first_active; r < m->next_region; r++)
-        if (has_tasks(m, r))
+    /* a unit waiting for preparation first: it unlocks a whole layer */
+    for (int r = m->first_active; m->offload && may_prep && r < m->next_region; r++)
+        if (m->rg[r].prep == 1) {
+            *prep = 1;
             return r;
+        }
+    int min_share = m->o->min_tasks_per_context, best = -1, best_share = 0;
+    for (int r = m->first_active; r < m->next_region; r++) {
+        int left = tasks_left(m, r);
+        if (left == 0)
+            continue;
+        if (min_share <= 0)
+            return r;
+        int share = left / (m->rg[r].u.holders + 1);
+        if (best < 0 || share > best_share) {
+            best = r;
+            best_share = share;
+        }
+    }
+    if ((best >= 0 && best_share >= min_share) || (m->offload && !may_prep))
+        return best;
     while (m->next_region < m->R) {
         int r = m->next_region++;
         if ((*rc = region_start(m, r)))
             return -1;
-        if (has_tasks(m, r))
+        if (has_tasks(m, r) || m->rg[r].prep == 1) {
+            *prep = m->rg[r].prep == 1;
             return r;
+        }
     }
-    return -1;
+    return best;
 }
 
 /* Hand out up to max tasks of unit r; past the time limit the rest of the
@@ -203,7 +268,7 @@ static int take_tasks(dist_master *m, int r, int max, int *t, int *rc)
 static int master_task(dist_master *m, int *did)
 {
     *did = 0;
-    int rc, t, r = pick_unit(m, m->ctx_r, m->ctx_k, &rc);
+    int rc, t, prep = 0, r = pick_unit(m, m->ctx_r, m->ctx_k, &prep, &rc);
     if (r < 0)
         return rc;
     if (take_tasks(m, r, 1, &t, &rc) == 0) {
@@ -221,6 +286,7 @@ static int master_task(dist_master *m, int *did)
         m->ctx_r = r;
         m->ctx_k = u->k;
         m->n_ctx++;
+        dist_trace_line(m, "context", r, u->k, -1, 0, 0, 0, t0, nnh_now(), 0, 0);
     }
     double t1 = nnh_now();
     m->ctx_seconds += t1 - t0;
@@ -230,6 +296,7 @@ static int master_task(dist_master *m, int *did)
         return nnh_error_prefix(m->err, "region %d, layer %d, neuron %d (%s bound)", r, u->k,
                                 nnh_steps_neuron(t), nnh_steps_sense(t) < 0 ? "lower" : "upper");
     double t2 = nnh_now();
+    dist_trace_line(m, "task", r, u->k, t, 0, ++m->chunks, 1, t1, t2, 0, 0);
     nnh_dist_layer_sched *s = &m->sched[u->k];
     s->tasks++;
     s->task_seconds += t2 - t1;
@@ -252,20 +319,60 @@ static int send_unit(dist_master *m, int w, int r)
     nnh_pack_int(&p, r);
     nnh_pack_int(&p, m->rg[r].u.k);
     nnh_bounds_pack(m->rg[r].b, &p);
+    int bytes = (int)p.len;
     int rc = dist_send(m->d, w, TAG_UNIT, &p);
     nnh_pack_free(&p);
     if (rc)
         return nnh_error_set(m->err, rc, "out of memory sending region %d to rank %d", r, w);
-    m->peers[w].r = r;
-    m->peers[w].k = m->rg[r].u.k;
+    dist_peer *pe = &m->peers[w];
+    if (pe->r >= 0 && m->rg[pe->r].u.k == pe->k)
+        m->rg[pe->r].u.holders--;
+    m->rg[r].u.holders++;
+    pe->r = r;
+    pe->k = m->rg[r].u.k;
+    pe->unit_bytes = bytes;
+    return NNH_OK;
+}
+
+/* worker w prepares region r's next layers (TAG_PREP: the region's bounds
+ * and, once computed, its crown pass) */
+static int send_prep(dist_master *m, int w, int r)
+{
+    dist_region *g = &m->rg[r];
+    nnh_pack p;
+    nnh_pack_init(&p);
+    nnh_pack_int(&p, r);
+    nnh_pack_int(&p, g->u.k + 1);
+    nnh_pack_int(&p, g->pass != NULL);
+    nnh_bounds_pack(g->b, &p);
+    if (g->pass)
+        nnh_bounds_pack(g->pass, &p);
+    int bytes = (int)p.len;
+    int rc = p.failed ? NNH_ENOMEM : dist_send(m->d, w, TAG_PREP, &p);
+    nnh_pack_free(&p);
+    if (rc)
+        return nnh_error_set(m->err, rc, "out of memory sending region %d to rank %d", r, w);
+    g->prep = 2;
+    dist_peer *pe = &m->peers[w];
+    if (pe->r >= 0 && m->rg[pe->r].u.k == pe->k)
+        m->rg[pe->r].u.holders--;
+    dist_watch_lock();
+    pe->r = pe->k = -1;
+    pe->sent[(pe->first + pe->inflight) % 2] = (dist_chunk){r, g->u.k + 1, -1, 0, ++m->chunks,
+                                                           bytes};
+    pe->inflight++;
+    dist_watch_unlock();
     return NNH_OK;
 }
 
 static int chunk_size(const dist_master *m, int r)
 {
     const dist_unit *u = &m->rg[r].u;
-    /* small at the end of a unit, so that no rank holds many of its last tasks */
-    int c = (u->n_tasks - u->next) / (4 * m->d->size);
+    /* small at the end of a unit, so that no rank holds many of its last
+     * tasks: a quarter of the share of every rank that may take them */
+    int takers = m->o->min_tasks_per_context > 0 ? (u->holders > 1 ? u->holders : 1)
+                                                 : m->d->size;
+    int c = (u->n_tasks - u->next) / (4 * takers);
     return c < 1 ? 1 : c > m->o->chunk ? m->o->chunk : c;
 }
 
@@ -278,9 +385,13 @@ static int feed_workers(dist_master *m)
     for (int w = 1; w < m->d->size && !rc; w++) {
         dist_peer *p = &m->peers[w];
         while (p->inflight < 2 && !rc) {
-            int r = pick_unit(m, p->r, p->k, &rc);
+            int prep = p->inflight == 0, r = pick_unit(m, p->r, p->k, &prep, &rc);
             if (r < 0)
                 break;
+            if (prep) {
+                rc = send_prep(m, w, r);
+                continue;
+            }
             int k = m->rg[r].u.k, n = take_tasks(m, r, chunk_size(m, r), t, &rc);
             if (n == 0)
                 continue;
@@ -293,11 +404,13 @@ static int feed_workers(dist_master *m)
             nnh_pack_int(&pk, n);
             for (int i = 0; i < n; i++)
                 nnh_pack_int(&pk, t[i]);
+            int bytes = (int)pk.len;
             if (dist_send(m->d, w, TAG_TASKS, &pk))
                 rc = nnh_error_set(m->err, NNH_ENOMEM, "out of memory sending tasks");
             nnh_pack_free(&pk);
             dist_watch_lock();
-            p->sent[(p->first + p->inflight) % 2] = (dist_chunk){r, k, t[0], n};
+            p->sent[(p->first + p->inflight) % 2] = (dist_chunk){r, k, t[0], n, ++m->chunks,
+                                                                 bytes};
             p->inflight++;
             dist_watch_unlock();
         }
@@ -306,7 +419,7 @@ static int feed_workers(dist_master *m)
     return rc;
 }
 
-static int on_result(dist_master *m, int from, nnh_unpack *u)
+static int on_result(dist_master *m, int from, nnh_unpack *u, int len)
 {
     int r = nnh_unpack_int(u), k = nnh_unpack_int(u), n = nnh_unpack_int(u);
     if (u->failed || r < 0 || r >= m->R || m->rg[r].u.k != k || n < 0)
@@ -314,12 +427,16 @@ static int on_result(dist_master *m, int from, nnh_unpack *u)
                              "which is not in progress", from, r, k);
     dist_unit *un = &m->rg[r].u;
     nnh_dist_layer_sched *s = &m->sched[k];
+    const dist_chunk *c = &m->peers[from].sent[m->peers[from].first];
     for (int i = 0; i < n; i++) {
         int t = nnh_unpack_int(u);
-        double v = nnh_unpack_double(u), sec = nnh_unpack_double(u);
+        double v = nnh_unpack_double(u), start = nnh_unpack_double(u);
+        double sec = nnh_unpack_double(u) - start;
         if (u->failed || t < 0 || t >= un->n_tasks || !isnan(un->res[t]))
             return nnh_error_set(m->err, NNH_EINVAL, "rank %d: bad result for region %d, layer "
                                  "%d, task %d", from, r, k, t);
+        /* the chunk's message sizes are on each of its tasks' lines */
+        dist_trace_line(m, "task", r, k, t, from, c->id, n, start, start + sec, c->bytes, len);
         /* a NaN bound would read as "no result": keep the crown bound */
         un->res[t] = v;
         s->tasks++;
@@ -330,6 +447,11 @@ static int on_result(dist_master *m, int from, nnh_unpack *u)
     nnh_layer_stats st;
     nnh_unpack_bytes(u, &st, sizeof st);
     nnh_unpack_double(u); /* the worker's waiting time (not reported yet) */
+    double cs = nnh_unpack_double(u), ce = nnh_unpack_double(u);
+    if (!u->failed && cs > 0) {
+        dist_trace_line(m, "context", r, k, -1, from, 0, 0, cs, ce, m->peers[from].unit_bytes, 0);
+        m->peers[from].unit_bytes = 0;
+    }
     if (u->failed)
         return nnh_error_set(m->err, NNH_EINVAL, "rank %d: truncated result message", from);
     nnh_layer_stats_add(&un->st, &st);
@@ -339,6 +461,78 @@ static int on_result(dist_master *m, int from, nnh_unpack *u)
     dist_watch_unlock();
     un->n_done += n;
     return un->n_done == un->n_tasks ? unit_complete(m, r) : NNH_OK;
+}
+
+/* the layers a worker prepared (layer k0 .. k1 - 1 without LP tasks, k1
+ * with them, or k1 == L: the region is finished); the worker holds k1's
+ * LP context now */
+static int on_prepped(dist_master *m, int from, nnh_unpack *u, int len)
+{
+    int r = nnh_unpack_int(u), k0 = nnh_unpack_int(u), k1 = nnh_unpack_int(u);
+    int n = nnh_unpack_int(u), L = m->L;
+    if (u->failed || r < 0 || r >= m->R || m->rg[r].prep != 2 || k0 != m->rg[r].u.k + 1 ||
+        k1 < k0 || k1 > L || n < 0 || (k1 < L) != (n > 0))
+        return nnh_error_set(m->err, NNH_EINVAL, "rank %d sent a prepared layer of region %d "
+                             "that was not asked for", from, r);
+    dist_region *g = &m->rg[r];
+    dist_unit *un = &g->u;
+    double ps = nnh_unpack_double(u), pe = nnh_unpack_double(u);
+    int nl = k1 < L ? k1 - k0 + 1 : L - k0;
+    nnh_unpack times = *u; /* read below, once the bounds are in */
+    u->pos += (size_t)nl * 2 * sizeof(double);
+    if (u->pos > u->len)
+        u->failed = 1;
+    int rc = u->failed ? NNH_EINVAL : nnh_bounds_unpack(u, g->b, m->err);
+    int computed = nnh_unpack_int(u);
+    if (!rc && computed && !g->pass)
+        rc = nnh_bounds_create(m->net, NULL, NULL, &g->pass, m->err);
+    if (!rc && computed)
+        rc = nnh_bounds_unpack(u, g->pass, m->err);
+    if (rc || u->failed)
+        return nnh_error_set(m->err, rc && rc != NNH_EINVAL ? rc : NNH_EINVAL, "rank %d: "
+                             "truncated prepared layer of region %d", from, r);
+    dist_watch_lock();
+    m->peers[from].inflight--;
+    m->peers[from].first = (m->peers[from].first + 1) % 2;
+    dist_watch_unlock();
+    g->prep = 0;
+    if (ps > 0)
+        dist_trace_line(m, "pass", r, -1, -1, from, 0, 0, ps, pe, 0, len);
+    for (int k = k0; k < k0 + nl; k++) {
+        double t0 = nnh_unpack_double(&times), t1 = nnh_unpack_double(&times);
+        dist_trace_line(m, "prepare", r, k, -1, from, 0, 0, t0, t1, 0, 0);
+        un->k = k;
+        memset(&un->st, 0, sizeof un->st);
+        un->st.seconds = t1 - t0;
+        if (k == k1)
+            break;
+        if ((rc = unit_done(m, r)))
+            return rc;
+    }
+    if (k1 == L) {
+        un->k = L;
+        nnh_bounds_free(g->pass);
+        g->pass = NULL;
+        return NNH_OK;
+    }
+    double *res = realloc(un->res, (size_t)n * sizeof *res);
+    if (!res)
+        return nnh_error_set(m->err, NNH_ENOMEM, "out of memory");
+    un->res = res;
+    for (int t = 0; t < n; t++)
+        res[t] = NAN;
+    un->n_tasks = n;
+    un->next = un->n_done = 0;
+    un->holders = 0;
+    /* the worker keeps the context unless something was sent after the
+     * preparation (which then says what it holds) */
+    if (m->peers[from].inflight == 0) {
+        un->holders = 1;
+        m->peers[from].r = r;
+        m->peers[from].k = k1;
+        m->peers[from].unit_bytes = 0;
+    }
+    return NNH_OK;
 }
 
 static int on_error(dist_master *m, int from, nnh_unpack *u)
@@ -367,7 +561,8 @@ static int handle(dist_master *m, int from, int tag, unsigned char *buf, int len
 {
     nnh_unpack u;
     nnh_unpack_init(&u, buf, (size_t)len);
-    int rc = tag == TAG_RESULT  ? on_result(m, from, &u)
+    int rc = tag == TAG_RESULT    ? on_result(m, from, &u, len)
+             : tag == TAG_PREPPED ? on_prepped(m, from, &u, len)
              : tag == TAG_ERROR ? on_error(m, from, &u)
                                 : nnh_error_set(m->err, NNH_EINVAL, "rank %d: unexpected message "
                                                 "tag %d", from, tag);
@@ -406,6 +601,11 @@ static void describe_gone(const dist_master *m, int w, char *buf, size_t len)
         return;
     }
     const dist_chunk *c = &p->sent[p->first];
+    if (c->t < 0) {
+        snprintf(buf, len, "%s stopped unexpectedly (killed or crashed) while preparing region "
+                 "%d, layer %d", name, c->r, c->k);
+        return;
+    }
     snprintf(buf, len, "%s stopped unexpectedly (killed or crashed) while computing region %d, "
              "layer %d, neuron %d (%s bound)%s", name, c->r, c->k, nnh_steps_neuron(c->t),
              nnh_steps_sense(c->t) < 0 ? "lower" : "upper",
@@ -450,8 +650,9 @@ static int schedule(dist_master *m)
             break;
         if (m->units_done == m->units_total)
             break;
-        int did;
-        if ((rc = master_task(m, &did)) || did || m->units_done == m->units_total)
+        int did = 0;
+        if (!m->offload &&
+            ((rc = master_task(m, &did)) || did || m->units_done == m->units_total))
             continue;
         if (!multi) /* nothing left to do alone, yet units remain: a bug */
             return nnh_error_set(m->err, NNH_EINVAL, "scheduler stalled with %d of %d units "
@@ -477,6 +678,7 @@ static int master_alloc(dist_master *m)
         m->peers[w].r = m->peers[w].k = -1;
     m->ctx_r = m->ctx_k = -1;
     m->units_total = m->R * L;
+    m->offload = m->d->mpi && m->d->size > 1 && m->d->size - 1 > m->o->master_tasks_max_workers;
     return NNH_OK;
 }
 
@@ -494,6 +696,7 @@ static void master_free(dist_master *m)
     free(m->peers);
     free(m->ckpt);
     nnh_lp_layer_free(m->ctx);
+    dist_trace_close(m);
 }
 
 /* move results into the caller's report */
@@ -556,6 +759,8 @@ static int run_master(dist_master *m, nnh_dist_report *report)
     int wrote = 0;
     if (!rc && !complete && !(wrote = !(rc = dist_write_file(m, m->ckpt, 0))))
         nnh_error_prefix(m->err, "%s: cannot write its checkpoint", m->out);
+    if (!rc && !complete)
+        rc = dist_trace_open(m);
     if (!rc && !complete)
         rc = schedule(m);
     /* the launcher's SIGTERM after a rank died: name the rank (asked before

@@ -49,6 +49,14 @@ typedef struct nnh_dist_opts {
     int resume;              /* continue from the checkpoint file */
     double checkpoint_every; /* seconds between checkpoint writes (0: after every unit) */
     int chunk;               /* most tasks per message to a worker (default 4) */
+    /* the master computes LP tasks itself only while it has at most this
+     * many workers (default 7; beyond, feeding them and preparing layers is
+     * its whole job: docs/benchmarks.md section 9) */
+    int master_tasks_max_workers;
+    /* a worker joins a unit held by others only while that leaves it at
+     * least this many tasks, else a new region starts (default 16) */
+    int min_tasks_per_context;
+    const char *trace;       /* CSV trace of tasks, contexts, preparations (NULL: none) */
     nnh_h5_meta meta;        /* provenance (mpi_ranks is set by the run) */
     /* called with a one-line warning when --resume finds the checkpoint (or
      * the output) damaged and starts over instead (NULL: not told) */

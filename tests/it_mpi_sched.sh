@@ -1,0 +1,132 @@
+#!/bin/bash
+# The scheduler of the distributed bounds run: the --trace of a small -np 2
+# run covers every LP task of every (region, layer) exactly once with valid
+# ranks and times; with enough workers (or --master-tasks 0) the workers
+# prepare the units (trace lines of ranks > 0) and the file stays the same
+# as a one-process run, also after a SIGTERM and --resume; and
+# scripts/sim-scheduler reads the real trace.
+set -euo pipefail
+
+NNHULL=${NNHULL:?NNHULL must point to the nnhull binary}
+SRC=${NNH_SOURCE_DIR:?}
+command -v mpirun >/dev/null || { echo "mpirun not found: skipped"; exit 77; }
+command -v h5dump >/dev/null || { echo "h5dump not found: skipped"; exit 77; }
+command -v python3 >/dev/null || { echo "python3 not found: skipped"; exit 77; }
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+export OMPI_MCA_rmaps_base_oversubscribe=1
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+cd "$T"
+fail() { echo "FAIL: $*" >&2; exit 1; }
+MPIRUN=(timeout 120 mpirun --oversubscribe)
+
+NET=$SRC/examples/digits_sigmoid_64x10x10x10x10x10.onnx
+CENTER=$(awk -F, 'NR == 2 { sub(/^[^,]*,/, ""); print; exit }' "$SRC/examples/digits_test_inputs.csv")
+RUN=("$NET" --method hull --engine-opts '{"max_rounds": 2}' --center "$CENTER" --eps 0.05
+     --clip 0,1 --split 3 --quiet)
+numbers() {
+    h5dump -m %.17g -g /regions -g /layers -d /stats/lp_solves -d /stats/simplex_iters \
+        -d /stats/cuts_1d -d /stats/cuts_multivariate -d /stats/fallbacks \
+        -a /method -a /options -a /status -a /network_sha256 "$1" | tail -n +2
+}
+same() { cmp -s <(numbers "$1") <(numbers "$2") || fail "$1 and $2 differ"; }
+
+# check_trace FILE RANKS REGIONS WORKER_PREP(0/1) TASK_RANKS: every task
+# once, sane lines, the tasks computed by exactly the ranks TASK_RANKS (a,b,..)
+check_trace() {
+    python3 - "$1" "$2" "$3" "$4" "$5" "$NNHULL" "$NET" <<'PY'
+import csv, subprocess, sys
+path, ranks, regions, worker_prep = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4] == "1"
+task_ranks = sorted(int(x) for x in sys.argv[5].split(","))
+info = subprocess.run([sys.argv[6], "info", sys.argv[7]], capture_output=True, text=True).stdout
+# the layer table of `nnhull info`: "  k  in  out  act ..." rows
+widths = {}
+for line in info.splitlines():
+    f = line.split()
+    if len(f) >= 3 and f[0].isdigit() and f[1].isdigit() and f[2].isdigit():
+        widths[int(f[0])] = int(f[2])
+assert widths, "no layer table in nnhull info"
+seen = {}
+kinds = set()
+prep_ranks = set()
+for row in csv.DictReader(open(path)):
+    kinds.add(row["kind"])
+    rank = int(row["rank"])
+    assert 0 <= rank < ranks, f"rank {rank} out of range: {row}"
+    s, e, d = float(row["start"]), float(row["end"]), float(row["duration"])
+    assert d >= 0 and s >= 0 and e >= s - 1e-6 and abs((e - s) - d) < 1e-5, f"bad times: {row}"
+    if row["kind"] in ("prepare", "pass"):
+        prep_ranks.add(rank)
+    if row["kind"] != "task":
+        continue
+    key = (int(row["region"]), int(row["layer"]), int(row["task"]))
+    assert key not in seen, f"task {key} traced twice"
+    assert int(row["neuron"]) == key[2] // 2 and int(row["sense"]) == (1 if key[2] % 2 else -1)
+    assert int(row["chunk_size"]) >= 1 and int(row["chunk"]) >= 1
+    if rank > 0:
+        assert int(row["bytes_sent"]) > 0 and int(row["bytes_recv"]) > 0, f"no bytes: {row}"
+    seen[key] = rank
+want = {(r, k, t) for r in range(regions) for k in widths if k > 0 for t in range(2 * widths[k])}
+assert set(seen) == want, f"{len(want - set(seen))} tasks missing, {len(set(seen) - want)} unexpected"
+assert {"task", "context", "prepare", "pass"} <= kinds, f"kinds {kinds}"
+assert sorted(set(seen.values())) == task_ranks, f"tasks ran on ranks {sorted(set(seen.values()))}"
+assert worker_prep == (max(prep_ranks) > 0), f"preparing ranks {prep_ranks}"
+print(f"trace ok: {len(seen)} tasks on {ranks} ranks, preparations on ranks {sorted(prep_ranks)}")
+PY
+}
+
+echo "== $SECONDS s: the trace of a -np 2 run"
+"$NNHULL" bounds "${RUN[@]}" --out plain.h5
+"${MPIRUN[@]}" -np 2 "$NNHULL" bounds "${RUN[@]}" --out np2.h5 --trace np2.csv
+same plain.h5 np2.h5
+check_trace np2.csv 2 3 0 0,1 || fail "trace of the -np 2 run"
+head -1 np2.csv | grep -qx 'kind,region,layer,task,neuron,sense,rank,chunk,chunk_size,start,end,duration,bytes_sent,bytes_recv' ||
+    fail "trace header: $(head -1 np2.csv)"
+
+echo "== $SECONDS s: workers prepare the units: -np 4 with --master-tasks 0, -np 5 with 3"
+"${MPIRUN[@]}" -np 4 "$NNHULL" bounds "${RUN[@]}" --out np4.h5
+same plain.h5 np4.h5
+"${MPIRUN[@]}" -np 4 "$NNHULL" bounds "${RUN[@]}" --out off4.h5 --master-tasks 0 --trace off4.csv
+same plain.h5 off4.h5
+# the master computes no task then: tasks on the 3 workers only
+check_trace off4.csv 4 3 1 1,2,3 || fail "trace of the -np 4 --master-tasks 0 run"
+"${MPIRUN[@]}" -np 5 "$NNHULL" bounds "${RUN[@]}" --out np5.h5 --trace np5.csv \
+    --master-tasks 3 --sched-min-tasks 4
+same plain.h5 np5.h5
+awk -F, '$1 == "prepare" && $7 > 0 { n++ } END { exit n > 0 ? 0 : 1 }' np5.csv ||
+    fail "at -np 5 no worker prepared a unit"
+"${MPIRUN[@]}" -np 4 "$NNHULL" bounds "${RUN[@]}" --out old4.h5 --sched-min-tasks 0
+same plain.h5 old4.h5
+"$NNHULL" bounds "${RUN[@]}" --out x.h5 --master-tasks -1 2> err.txt && fail "--master-tasks -1 accepted"
+grep -q "master-tasks" err.txt || fail "no message for --master-tasks -1"
+
+echo "== $SECONDS s: workers preparing: SIGTERM, then --resume gives the same file"
+LONG=("$NET" --method hull --engine-opts '{"max_rounds": 2}' --center "$CENTER" --eps 0.05
+      --clip 0,1 --split 48 --checkpoint-every 0 --quiet)
+"$NNHULL" bounds "${LONG[@]}" --out ref.h5
+mpirun --oversubscribe -np 3 "$NNHULL" bounds "${LONG[@]}" --master-tasks 0 --out term.h5 \
+    2> term.err &
+pid=$!
+for i in $(seq 200); do
+    [ -e term.partial.h5 ] && h5dump -H term.partial.h5 2>/dev/null | grep -q 'GROUP "1"' && break
+    sleep 0.1
+done
+[ -e term.h5 ] && fail "the run ended before the SIGTERM (make it longer)"
+kill -TERM "$pid" || fail "mpirun is gone before the SIGTERM"
+{ wait "$pid"; } 2>/dev/null && fail "the SIGTERM-killed run exited 0" || true
+[ -e term.partial.h5 ] || fail "no checkpoint after SIGTERM"
+"${MPIRUN[@]}" -np 3 "$NNHULL" bounds "${LONG[@]}" --master-tasks 0 --out term.h5 --resume
+same ref.h5 term.h5
+
+echo "== $SECONDS s: sim-scheduler reads a real trace (known answers: CTest sim_scheduler_selftest)"
+python3 "$SRC/scripts/sim-scheduler" np2.csv --ranks 16,32 --regions 8 > sim.txt
+cat sim.txt
+for pol in old new; do
+    for P in 16 32; do
+        awk -v p=$pol -v n=$P '$1 == p && $2 == n && $5 > 0 && $5 <= 1.000001 { ok = 1 }
+            END { exit ok ? 0 : 1 }' sim.txt || fail "no $pol row for $P ranks with 0 < efficiency <= 1"
+    done
+done
+python3 "$SRC/scripts/sim-scheduler" --measured 2 np2.csv > measured.txt
+grep -q "^  all " measured.txt || fail "--measured printed no total"
+echo "all scheduler checks passed"
