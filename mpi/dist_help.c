@@ -145,7 +145,7 @@ static int accept(struct dist_owner *w)
         nnh_unpack_init(&u, buf, (size_t)len);
         int t = nnh_unpack_int(&u), h = nnh_unpack_int(&u);
         free(buf);
-        if (u.failed || h <= 0 || h >= d->size || h == d->rank)
+        if (u.failed || h < 0 || h >= d->size || h == d->rank)
             return nnh_error_set(w->err, NNH_EINVAL, "malformed helper message from rank 0");
         if (t == d->task)
             peer_join(w, h);
@@ -368,6 +368,7 @@ void nnh_dist_help(nnh_dist *d, int owner, const nnh_network *net, const nnh_spe
         failed = 1;
         error_to_owner(d, owner, err.code, err.msg);
     }
+    double give_up = 0;
     for (;;) {
         unsigned char *buf;
         int from, tag, len;
@@ -376,6 +377,12 @@ void nnh_dist_help(nnh_dist *d, int owner, const nnh_network *net, const nnh_spe
         if (!buf) { /* rank 0 keeps the farm going while it helps */
             if (d->rank == 0)
                 nnh_dist_tasks_poll(d);
+            /* after a signal the owner stops too and releases this rank; one
+             * that does not within seconds is gone */
+            if (*dist_signal_flag() && !give_up)
+                give_up = nnh_now() + 10.0;
+            if (give_up && nnh_now() > give_up)
+                break;
             nap();
             continue;
         }
