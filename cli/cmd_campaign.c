@@ -369,6 +369,7 @@ static int instance_done(void *arg, int t, int rank, const void *res, size_t len
     mine->has_row = 1;
     row->result = result_name(r->result);
     row->seconds = sec;
+    row->rank_seconds = rsec;
     row->regions = r->regions;
     row->regions_proved = r->regions_proved;
     row->regions_stuck = r->regions_stuck;

@@ -81,12 +81,15 @@ static int drain(farm *f, int block)
     return f->rc;
 }
 
-/* top every worker up to FARM_INFLIGHT tasks (nothing new after a signal) */
+/* top every worker up to FARM_INFLIGHT tasks (nothing new after a signal);
+ * near the end of the list only one each: a task queued behind a long one
+ * would wait while another rank runs out of tasks */
 static int feed(farm *f)
 {
     for (int round = 0; round < FARM_INFLIGHT; round++)
         for (int w = 1; w < f->d->size && !f->rc; w++) {
-            if (f->held[w] > round || f->next >= f->t->n || *dist_signal_flag())
+            if (f->held[w] > round || f->next >= f->t->n || *dist_signal_flag() ||
+                (round > 0 && f->t->n - f->next <= f->d->size))
                 continue;
             nnh_pack p;
             nnh_pack_init(&p);

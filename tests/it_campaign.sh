@@ -225,6 +225,12 @@ if command -v mpirun >/dev/null; then
         awk -F, '$2 ~ /prop_2/ && $6 > 1.3 * $4 { ok = 1 } END { exit !ok }' "$T/h/results.csv" ||
             fail "prop_2 got no helper (rank_seconds not above its seconds): $(cat "$T/h/results.csv")"
         grep -q "prop_2.vnnlib,unsat,.*,1$" "$T/h/results.csv" || fail "prop_2 not owned by rank 1"
+        if command -v h5dump >/dev/null; then
+            rs=$(awk -F, '$2 ~ /prop_2/ { printf "%.3f", $6 }' "$T/h/results.csv")
+            h5dump -d /instances/rank_seconds "$T/h/results.h5" | tr -s ' ,():' '\n' |
+                awk -v r="$rs" '$1 + 0 > 0 && ($1 - r) ^ 2 < 1e-6 { ok = 1 } END { exit !ok }' ||
+                fail "results.h5 rank_seconds does not hold prop_2's $rs"
+        fi
     else
         echo "shared ACAS Xu data not found: helper case skipped"
     fi
