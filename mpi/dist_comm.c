@@ -309,6 +309,16 @@ void nnh_dist_handle_signals(void (*handler)(int))
     }
 }
 
+int dist_error_from(nnh_unpack *u, const char *who, int from, nnh_error *err)
+{
+    int code = nnh_unpack_int(u);
+    char *msg = nnh_unpack_str(u);
+    code = code < 0 ? code : NNH_EINVAL;
+    nnh_error_set(err, code, "%s %d: %s", who, from, msg ? msg : "(no message)");
+    free(msg);
+    return code;
+}
+
 void dist_send_error(int code, const char *msg)
 {
     nnh_pack p;

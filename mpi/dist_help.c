@@ -190,14 +190,8 @@ static int feed(struct dist_owner *w, int depth)
 
 static int on_message(struct dist_owner *w, int from, int tag, nnh_unpack *u)
 {
-    if (tag == TAG_ERROR) {
-        int code = nnh_unpack_int(u);
-        char *msg = nnh_unpack_str(u);
-        nnh_error_set(w->err, code < 0 ? code : NNH_EINVAL, "helper rank %d: %s", from,
-                      msg ? msg : "(no message)");
-        free(msg);
-        return code < 0 ? code : NNH_EINVAL;
-    }
+    if (tag == TAG_ERROR)
+        return dist_error_from(u, "helper rank", from, w->err);
     nnh_bab_region *R = tag == TAG_VRESULT ? fifo_pop(w, from) : NULL;
     if (!R)
         return nnh_error_set(w->err, NNH_EINVAL, "unexpected message (tag %d) from helper "
@@ -271,12 +265,7 @@ static int run(struct dist_owner *w)
                 nnh_bab_region_free(R);
                 return rc;
             }
-            rc = nnh_verify_region(w->P, R, w->o, nnh_bab_deadline(w->B), &w->rr, w->err);
-            if (rc) {
-                nnh_bab_region_free(R);
-                return rc;
-            }
-            if ((rc = nnh_bab_report(w->B, R, &w->rr, w->err)))
+            if ((rc = dist_decide_here(w->B, R, w->o, &w->rr, w->err)))
                 return rc;
             continue;
         }

@@ -35,6 +35,10 @@ enum { JOB_BOUNDS = 1, JOB_VERIFY = 2, JOB_TASKS = 3 };
 int dist_verify_worker(nnh_dist *d, nnh_unpack *u);
 /* A region message (seconds left before B's deadline, then R) into p. */
 void dist_region_msg(const nnh_bab *B, const nnh_bab_region *R, nnh_pack *p);
+/* Decide R on this rank within B's deadline and report it to B (R freed
+ * either way). */
+int dist_decide_here(nnh_bab *B, nnh_bab_region *R, const nnh_verify_opts *o,
+                     nnh_region_result *rr, nnh_error *err);
 /* Decide the region of message u with problem P and options o; its result
  * (packed) into out. */
 int dist_region_decide(const nnh_verify_problem *P, const nnh_verify_opts *o, nnh_unpack *u,
@@ -115,6 +119,9 @@ int dist_recv_on(nnh_dist *d, MPI_Comm comm, int src, int want, int block, volat
 /* Worker: TAG_ERROR (code, message) to the master, blocking (a verify or
  * task-farm worker's failure). */
 void dist_send_error(int code, const char *msg);
+/* A TAG_ERROR message u from rank `from` into err ("<who> <from>: message");
+ * returns its (negative) code. */
+int dist_error_from(nnh_unpack *u, const char *who, int from, nnh_error *err);
 /* Complete the master's pending sends (wait != 0: all of them). */
 void dist_flush(nnh_dist *d, int wait);
 /* Master: TAG_STOP to every worker (queued; dist_flush completes them). */

@@ -37,14 +37,8 @@ static int farm_fail(farm *f, int rc)
 
 static int on_message(farm *f, int from, int tag, nnh_unpack *u)
 {
-    if (tag == TAG_ERROR) {
-        int code = nnh_unpack_int(u);
-        char *msg = nnh_unpack_str(u);
-        nnh_error_set(f->err, code < 0 ? code : NNH_EINVAL, "rank %d: %s", from,
-                      msg ? msg : "(no message)");
-        free(msg);
-        return farm_fail(f, code < 0 ? code : NNH_EINVAL);
-    }
+    if (tag == TAG_ERROR)
+        return farm_fail(f, dist_error_from(u, "rank", from, f->err));
     if (tag == TAG_FREE && f->helping[from] >= 0) {
         f->helpers[f->helping[from]]--;
         f->helping[from] = -1;

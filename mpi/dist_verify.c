@@ -61,6 +61,17 @@ void dist_region_msg(const nnh_bab *B, const nnh_bab_region *R, nnh_pack *p)
     nnh_bab_region_pack(nnh_bab_problem(B), R, p);
 }
 
+int dist_decide_here(nnh_bab *B, nnh_bab_region *R, const nnh_verify_opts *o,
+                     nnh_region_result *rr, nnh_error *err)
+{
+    int rc = nnh_verify_region(nnh_bab_problem(B), R, o, nnh_bab_deadline(B), rr, err);
+    if (rc) {
+        nnh_bab_region_free(R);
+        return rc;
+    }
+    return nnh_bab_report(B, R, rr, err);
+}
+
 static int send_region(vmaster *m, int w, nnh_bab_region *R)
 {
     nnh_pack p;
@@ -126,12 +137,7 @@ static int on_result(vmaster *m, int from, nnh_unpack *u)
 
 static int on_error(vmaster *m, int from, nnh_unpack *u)
 {
-    int code = nnh_unpack_int(u);
-    char *msg = nnh_unpack_str(u);
-    nnh_error_set(m->err, code < 0 ? code : NNH_EINVAL, "rank %d: %s", from,
-                  msg ? msg : "(no message)");
-    free(msg);
-    return code < 0 ? code : NNH_EINVAL;
+    return dist_error_from(u, "rank", from, m->err);
 }
 
 /* every pending message (block: wait for one first) */
@@ -178,12 +184,7 @@ static int schedule(vmaster *m)
                 nnh_bab_region_free(R);
                 return rc;
             }
-            rc = nnh_verify_region(m->P, R, m->o, nnh_bab_deadline(m->B), &m->rr, m->err);
-            if (rc) {
-                nnh_bab_region_free(R);
-                return rc;
-            }
-            if ((rc = nnh_bab_report(m->B, R, &m->rr, m->err)))
+            if ((rc = dist_decide_here(m->B, R, m->o, &m->rr, m->err)))
                 return rc;
             continue;
         }
