@@ -160,6 +160,7 @@ static camp_inst *row_instance(char *line, camp_inst *v, int n, nnh_campaign_row
         parse_timeout(f[3], &row->seconds))
         return NULL;
     row->regions = strtol(f[4], &end, 10);
+    row->rank_seconds = strtod(f[5], &end);
     row->rank = (int)strtol(f[6], &end, 10);
     row->regions_proved = row->regions_stuck = row->escalations = -1;
     row->max_depth = -1;

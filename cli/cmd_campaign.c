@@ -145,6 +145,8 @@ typedef struct camp_res {
     int max_depth;
     long regions, regions_proved, regions_stuck, escalations;
     double seconds, seconds_falsify, seconds_bounds;
+    double rank_seconds; /* the owner's and its helpers' */
+    int ranks;           /* the owner and its helpers */
 } camp_res;
 
 typedef struct campaign {
@@ -206,8 +208,8 @@ static int get_network(campaign *c, const char *path, nnh_error *err)
     return nnh_load_network(path, &c->a.load, &c->net, err);
 }
 
-static int pack_verdict(const campaign *c, const nnh_verify_result *vr, double t0, void **out,
-                        size_t *len)
+static int pack_verdict(const campaign *c, const nnh_verify_result *vr, double t0,
+                        double rank_seconds, void **out, size_t *len)
 {
     int n_in = c->net->n_inputs, n_out = nnh_network_n_outputs(c->net);
     int sat = vr->verdict == NNH_VERDICT_SAT;
@@ -225,6 +227,8 @@ static int pack_verdict(const campaign *c, const nnh_verify_result *vr, double t
     r->escalations = vr->escalations;
     r->max_depth = vr->max_depth;
     r->seconds = cli_seconds() - t0;
+    r->rank_seconds = rank_seconds + (r->seconds - vr->seconds); /* loading included */
+    r->ranks = vr->ranks;
     r->seconds_falsify = vr->seconds_falsify;
     r->seconds_bounds = vr->seconds_bounds;
     if (sat) {
@@ -262,14 +266,33 @@ static int run_instance(void *arg, int t, void **out, size_t *len, nnh_error *er
     if (in->timeout > 0) /* the budget covers the loading too */
         o.timeout = fmax(in->timeout * c->a.scale - (cli_seconds() - t0), 1e-3);
     nnh_verify_result vr;
-    rc = nnh_verify(c->net, spec, &o, &vr, progress, c, &e);
+    double rank_seconds = 0;
+    rc = nnh_dist_verify_helped(c->d, c->net, spec, &o, &vr, progress, c, &rank_seconds, &e);
     if (rc)
         rc = error_result(e.msg, out, len);
     else
-        rc = pack_verdict(c, &vr, t0, out, len);
+        rc = pack_verdict(c, &vr, t0, rank_seconds, out, len);
     nnh_verify_result_free(&vr);
     nnh_spec_free(spec);
     return rc ? nnh_error_set(err, NNH_ENOMEM, "out of memory") : NNH_OK;
+}
+
+/* Any rank, once no whole instance is left: help rank owner with instance
+ * t (its network and property read here, the network kept for the next). */
+static void help_instance(void *arg, int t, int owner)
+{
+    campaign *c = arg;
+    nnh_error e;
+    nnh_error_clear(&e);
+    nnh_spec *spec = NULL;
+    int rc = t < 0 || t >= c->n_inst
+                 ? nnh_error_set(&e, NNH_EINVAL, "instance %d not in this rank's list", t)
+                 : get_network(c, c->inst[t].net, &e);
+    if (!rc)
+        rc = nnh_load_vnnlib(c->inst[t].spec, &spec, &e);
+    nnh_verify_opts o = c->a.o; /* the deadline comes with every region */
+    nnh_dist_help(c->d, owner, rc ? NULL : c->net, spec, &o, e.msg);
+    nnh_spec_free(spec);
 }
 
 /* ---- results (master) ---- */
@@ -335,8 +358,9 @@ static int instance_done(void *arg, int t, int rank, const void *res, size_t len
                                  in->onnx, in->vnnlib);
     }
     double sec = r->result == R_ERROR ? 0 : r->seconds;
+    double rsec = r->result == R_ERROR ? 0 : r->rank_seconds;
     if (camp_append_row(c->results, c->results_path, in, result_name(r->result), sec,
-                        r->regions, sec, rank))
+                        r->regions, rsec, rank))
         return nnh_error_set(err, NNH_EIO, "%s: cannot write", c->results_path);
     c->done++;
     c->count[r->result]++;
@@ -345,6 +369,7 @@ static int instance_done(void *arg, int t, int rank, const void *res, size_t len
     mine->has_row = 1;
     row->result = result_name(r->result);
     row->seconds = sec;
+    row->rank_seconds = rsec;
     row->regions = r->regions;
     row->regions_proved = r->regions_proved;
     row->regions_stuck = r->regions_stuck;
@@ -528,7 +553,7 @@ static int master(campaign *c)
     if (!c->a.quiet)
         fprintf(stderr, "campaign: %d instances (%d to run, %d kept), %d rank%s\n", c->total, n,
                 c->done, nnh_dist_size(c->d), nnh_dist_size(c->d) > 1 ? "s" : "");
-    nnh_dist_tasks tasks = {n, order, run_instance, instance_done, c};
+    nnh_dist_tasks tasks = {n, order, run_instance, instance_done, c, help_instance};
     nnh_error err;
     nnh_error_clear(&err);
     rc = nnh_dist_tasks_run(c->d, &tasks, &err);
@@ -579,7 +604,7 @@ static int worker(campaign *c)
     if (parse_args(c->argc, c->argv, &c->a) == CLI_OK)
         camp_read_instances(c->a.csv, &c->inst, &c->n_inst);
     unmute(saved);
-    nnh_dist_tasks tasks = {0, NULL, run_instance, instance_done, c};
+    nnh_dist_tasks tasks = {0, NULL, run_instance, instance_done, c, help_instance};
     return nnh_dist_tasks_serve(c->d, &tasks);
 }
 

@@ -90,7 +90,7 @@ static int table(hid_t f, int n, const nnh_campaign_row *r)
 #define S(x) str_column(g, #x, n, r, offsetof(nnh_campaign_row, x))
 #define N(x, k) num_column(g, #x, n, r, offsetof(nnh_campaign_row, x), k)
     int rc = S(onnx) | S(vnnlib) | S(result) | S(network_sha256) | S(spec_sha256) |
-             N(seconds, 'd') | N(timeout, 'd') | N(regions, 'l') | N(regions_proved, 'l') |
+             N(seconds, 'd') | N(timeout, 'd') | N(rank_seconds, 'd') | N(regions, 'l') | N(regions_proved, 'l') |
              N(regions_stuck, 'l') | N(escalations, 'l') | N(max_depth, 'i') | N(rank, 'i') |
              N(seconds_falsify, 'd') | N(seconds_bounds, 'd');
 #undef S

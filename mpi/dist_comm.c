@@ -58,6 +58,8 @@ nnh_dist *nnh_dist_start(int *argc, char ***argv)
     if (!d)
         return NULL;
     d->size = 1;
+    d->task = -1;
+    d->help_comm = MPI_COMM_NULL;
     if (launched_by_mpi()) {
         /* Open MPI's own crash handler prints a raw stack dump from the rank
          * that crashed; the master names the rank and its task instead (see
@@ -169,6 +171,11 @@ void dist_flush(nnh_dist *d, int wait)
 
 int dist_send(nnh_dist *d, int dest, int tag, nnh_pack *p)
 {
+    return dist_send_on(d, MPI_COMM_WORLD, dest, tag, p);
+}
+
+int dist_send_on(nnh_dist *d, MPI_Comm comm, int dest, int tag, nnh_pack *p)
+{
     if (p->failed)
         return NNH_ENOMEM;
     if (d->n_out == d->cap_out) {
@@ -181,7 +188,7 @@ int dist_send(nnh_dist *d, int dest, int tag, nnh_pack *p)
     }
     outmsg *m = &d->out[d->n_out++];
     m->buf = p->data; /* owned by the send until it completes */
-    MPI_Isend(m->buf, (int)p->len, MPI_BYTE, dest, tag, MPI_COMM_WORLD, &m->req);
+    MPI_Isend(m->buf, (int)p->len, MPI_BYTE, dest, tag, comm, &m->req);
     p->data = NULL;
     p->len = p->cap = 0;
     d->messages++;
@@ -193,12 +200,18 @@ int dist_send(nnh_dist *d, int dest, int tag, nnh_pack *p)
 int dist_recv(nnh_dist *d, int src, int block, volatile int *stop, int *from, int *tag,
               unsigned char **buf, int *len)
 {
+    return dist_recv_on(d, MPI_COMM_WORLD, src, MPI_ANY_TAG, block, stop, from, tag, buf, len);
+}
+
+int dist_recv_on(nnh_dist *d, MPI_Comm comm, int src, int want, int block, volatile int *stop,
+                 int *from, int *tag, unsigned char **buf, int *len)
+{
     *buf = NULL;
     MPI_Status st;
     int flag = 0;
     long spins = 0;
     for (;;) {
-        MPI_Iprobe(src, MPI_ANY_TAG, MPI_COMM_WORLD, &flag, &st);
+        MPI_Iprobe(src, want, comm, &flag, &st);
         if (flag || !block || (stop && *stop))
             break;
         /* poll briefly, then sleep: a waiting rank must not eat a core
@@ -214,8 +227,7 @@ int dist_recv(nnh_dist *d, int src, int block, volatile int *stop, int *from, in
     *buf = malloc(*len > 0 ? (size_t)*len : 1);
     if (!*buf)
         return NNH_ENOMEM;
-    MPI_Recv(*buf, *len, MPI_BYTE, st.MPI_SOURCE, st.MPI_TAG, MPI_COMM_WORLD,
-             MPI_STATUS_IGNORE);
+    MPI_Recv(*buf, *len, MPI_BYTE, st.MPI_SOURCE, st.MPI_TAG, comm, MPI_STATUS_IGNORE);
     *from = st.MPI_SOURCE;
     *tag = st.MPI_TAG;
     d->messages++;
@@ -295,6 +307,16 @@ void nnh_dist_handle_signals(void (*handler)(int))
         sigemptyset(&sa.sa_mask);
         sigaction(sigs[i], &sa, NULL);
     }
+}
+
+int dist_error_from(nnh_unpack *u, const char *who, int from, nnh_error *err)
+{
+    int code = nnh_unpack_int(u);
+    char *msg = nnh_unpack_str(u);
+    code = code < 0 ? code : NNH_EINVAL;
+    nnh_error_set(err, code, "%s %d: %s", who, from, msg ? msg : "(no message)");
+    free(msg);
+    return code;
 }
 
 void dist_send_error(int code, const char *msg)

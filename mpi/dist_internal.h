@@ -27,8 +27,11 @@ enum {
     TAG_TRESULT,   /* tasks, worker -> master: task index and its result bytes */
     TAG_PREP,      /* master -> worker: (r, k), has-pass, region r's bounds [, its crown
                       pass]: prepare layers k, k+1, ... until one has LP tasks */
-    TAG_PREPPED    /* worker -> master: (r, k0, k1, tasks of k1), times, the bounds
+    TAG_PREPPED,   /* worker -> master: (r, k0, k1, tasks of k1), times, the bounds
                       [, the pass it computed]; it then holds (r, k1)'s LP context */
+    TAG_HELP,      /* tasks, master -> owner: (task, rank) rank now helps with task */
+    TAG_JOIN,      /* tasks, master -> helper: (task, owner) help owner with task */
+    TAG_FREE       /* tasks, helper -> master: released by its owner, free again */
 };
 
 /* What the broadcast job is (its first int). */
@@ -36,6 +39,29 @@ enum { JOB_BOUNDS = 1, JOB_VERIFY = 2, JOB_TASKS = 3 };
 
 /* Worker side of a verify job (the rest of the job message in u). */
 int dist_verify_worker(nnh_dist *d, nnh_unpack *u);
+/* A region message (seconds left before B's deadline, then R) into p. */
+void dist_region_msg(const nnh_bab *B, const nnh_bab_region *R, nnh_pack *p);
+/* Decide R on this rank within B's deadline and report it to B (R freed
+ * either way). */
+int dist_decide_here(nnh_bab *B, nnh_bab_region *R, const nnh_verify_opts *o,
+                     nnh_region_result *rr, nnh_error *err);
+/* Decide the region of message u with problem P and options o; its result
+ * (packed) into out. */
+int dist_region_decide(const nnh_verify_problem *P, const nnh_verify_opts *o, nnh_unpack *u,
+                       nnh_region_result *rr, nnh_pack *out, nnh_error *err);
+
+/* ---- helpers of a running farm task (dist_help.c) ----
+ * Collective over the farm's ranks: the helpers' communicator (begin) and
+ * its release (end). */
+int dist_help_begin(nnh_dist *d);
+void dist_help_end(nnh_dist *d);
+/* Master: this rank (0) runs a task that can take helpers now. */
+int dist_help_open(const nnh_dist *d);
+/* Master: rank h now helps with task t that this rank (0) runs. */
+void dist_help_attach(nnh_dist *d, int h, int t);
+/* Owner: rank h was attached to a task this rank no longer runs: release
+ * it (STOP, wait for STOPPED). */
+void dist_help_release(nnh_dist *d, int h);
 
 typedef struct outmsg {
     MPI_Request req;
@@ -52,6 +78,9 @@ struct nnh_dist {
     int *pids;        /* master: every rank's process id (NULL when unknown) */
     char *hosts;      /* master: every rank's node name, DIST_HOST bytes each */
     void *farm;       /* master: the task farm running (dist_tasks.c), or NULL */
+    int task;         /* the farm task this rank runs (-1: none) */
+    struct dist_owner *owner; /* its branch and bound taking helpers (dist_help.c) */
+    MPI_Comm help_comm;       /* owner <-> helper messages (MPI_COMM_NULL outside a farm) */
 };
 
 #define DIST_HOST 256
@@ -88,9 +117,17 @@ int dist_send(nnh_dist *d, int dest, int tag, nnh_pack *p);
  * pending. *buf is malloc'ed. Returns NNH_ENOMEM on allocation failure. */
 int dist_recv(nnh_dist *d, int src, int block, volatile int *stop, int *from, int *tag,
               unsigned char **buf, int *len);
+/* dist_send and dist_recv on another communicator, dist_recv for one tag
+ * (want, or MPI_ANY_TAG) only. */
+int dist_send_on(nnh_dist *d, MPI_Comm comm, int dest, int tag, nnh_pack *p);
+int dist_recv_on(nnh_dist *d, MPI_Comm comm, int src, int want, int block, volatile int *stop,
+                 int *from, int *tag, unsigned char **buf, int *len);
 /* Worker: TAG_ERROR (code, message) to the master, blocking (a verify or
  * task-farm worker's failure). */
 void dist_send_error(int code, const char *msg);
+/* A TAG_ERROR message u from rank `from` into err ("<who> <from>: message");
+ * returns its (negative) code. */
+int dist_error_from(nnh_unpack *u, const char *who, int from, nnh_error *err);
 /* Complete the master's pending sends (wait != 0: all of them). */
 void dist_flush(nnh_dist *d, int wait);
 /* Master: TAG_STOP to every worker (queued; dist_flush completes them). */

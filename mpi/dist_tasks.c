@@ -1,7 +1,10 @@
 /* Task farm over the ranks (`nnhull campaign`): rank 0 hands whole tasks
  * (task indices; every rank knows the list) to the workers, two in flight
  * each, runs tasks itself in between and collects every result; the
- * master's own long task keeps the workers fed through nnh_dist_tasks_poll. */
+ * master's own long task keeps the workers fed through nnh_dist_tasks_poll.
+ * Once no whole task is left, idle ranks (rank 0 too) are attached as
+ * helpers to the running task with the fewest helpers (dist_help.c) until
+ * its owner releases them. */
 #include "dist_internal.h"
 
 #include <stdio.h>
@@ -16,7 +19,11 @@ typedef struct farm {
     const nnh_dist_tasks *t;
     int next;     /* position in t->order of the next task to hand out */
     int *held;    /* per worker: tasks sent, result not yet received */
+    int *sent;    /* per worker: those tasks, FARM_INFLIGHT slots, running one first */
+    int *helping; /* per rank: the owner it helps (-1: none) */
+    int *helpers; /* per rank: helpers attached to its running task */
     int inflight; /* summed over workers */
+    int busy;     /* workers helping */
     int rc;       /* first failure (sticky) */
     nnh_error *err;
 } farm;
@@ -30,18 +37,19 @@ static int farm_fail(farm *f, int rc)
 
 static int on_message(farm *f, int from, int tag, nnh_unpack *u)
 {
-    if (tag == TAG_ERROR) {
-        int code = nnh_unpack_int(u);
-        char *msg = nnh_unpack_str(u);
-        nnh_error_set(f->err, code < 0 ? code : NNH_EINVAL, "rank %d: %s", from,
-                      msg ? msg : "(no message)");
-        free(msg);
-        return farm_fail(f, code < 0 ? code : NNH_EINVAL);
+    if (tag == TAG_ERROR)
+        return farm_fail(f, dist_error_from(u, "rank", from, f->err));
+    if (tag == TAG_FREE && f->helping[from] >= 0) {
+        f->helpers[f->helping[from]]--;
+        f->helping[from] = -1;
+        f->busy--;
+        return NNH_OK;
     }
-    int t = nnh_unpack_int(u);
-    if (tag != TAG_TRESULT || u->failed || f->held[from] <= 0 || t < 0)
+    int t = nnh_unpack_int(u), *sent = f->sent + (size_t)from * FARM_INFLIGHT;
+    if (tag != TAG_TRESULT || u->failed || f->held[from] <= 0 || t != sent[0])
         return farm_fail(f, nnh_error_set(f->err, NNH_EINVAL, "unexpected message (tag %d) "
                                           "from rank %d", tag, from));
+    memmove(sent, sent + 1, (FARM_INFLIGHT - 1) * sizeof *sent);
     f->held[from]--;
     f->inflight--;
     int rc = f->t->done(f->t->arg, t, from, u->data + u->pos, u->len - u->pos, f->err);
@@ -67,12 +75,15 @@ static int drain(farm *f, int block)
     return f->rc;
 }
 
-/* top every worker up to FARM_INFLIGHT tasks (nothing new after a signal) */
+/* top every worker up to FARM_INFLIGHT tasks (nothing new after a signal);
+ * near the end of the list only one each: a task queued behind a long one
+ * would wait while another rank runs out of tasks */
 static int feed(farm *f)
 {
     for (int round = 0; round < FARM_INFLIGHT; round++)
         for (int w = 1; w < f->d->size && !f->rc; w++) {
-            if (f->held[w] > round || f->next >= f->t->n || *dist_signal_flag())
+            if (f->held[w] > round || f->next >= f->t->n || *dist_signal_flag() ||
+                (round > 0 && f->t->n - f->next <= f->d->size))
                 continue;
             nnh_pack p;
             nnh_pack_init(&p);
@@ -81,10 +92,68 @@ static int feed(farm *f)
             nnh_pack_free(&p);
             if (rc)
                 return farm_fail(f, nnh_error_set(f->err, rc, "out of memory sending a task"));
+            f->sent[(size_t)w * FARM_INFLIGHT + f->held[w]] = f->t->order[f->next];
             f->next++;
             f->held[w]++;
             f->inflight++;
         }
+    return f->rc;
+}
+
+/* The rank running a task that should get helper h next (fewest helpers,
+ * then lowest rank), or -1. */
+static int pick_owner(const farm *f, int h)
+{
+    int best = -1;
+    for (int o = 0; o < f->d->size; o++) {
+        int running = o == 0 ? dist_help_open(f->d) : f->held[o] > 0;
+        if (o != h && running && (best < 0 || f->helpers[o] < f->helpers[best]))
+            best = o;
+    }
+    return best;
+}
+
+static int send_pair(farm *f, int dest, int tag, int a, int b)
+{
+    nnh_pack p;
+    nnh_pack_init(&p);
+    nnh_pack_int(&p, a);
+    nnh_pack_int(&p, b);
+    int rc = dist_send(f->d, dest, tag, &p);
+    nnh_pack_free(&p);
+    return rc ? farm_fail(f, nnh_error_set(f->err, rc, "out of memory sending a message")) : 0;
+}
+
+/* Rank h (idle) starts helping owner o with its running task. */
+static int attach(farm *f, int h, int o)
+{
+    int t = o == 0 ? f->d->task : f->sent[(size_t)o * FARM_INFLIGHT];
+    f->helping[h] = o;
+    f->helpers[o]++;
+    if (h > 0) {
+        f->busy++;
+        if (send_pair(f, h, TAG_JOIN, t, o))
+            return f->rc;
+    }
+    if (o == 0)
+        dist_help_attach(f->d, h, t);
+    else if (send_pair(f, o, TAG_HELP, t, h))
+        return f->rc;
+    return NNH_OK;
+}
+
+/* No whole task left: every idle worker helps a running task. */
+static int attach_idle(farm *f)
+{
+    if (!f->t->help || f->next < f->t->n || *dist_signal_flag())
+        return f->rc;
+    for (int h = 1; h < f->d->size && !f->rc; h++) {
+        if (f->held[h] > 0 || f->helping[h] >= 0)
+            continue;
+        int o = pick_owner(f, h);
+        if (o >= 0)
+            attach(f, h, o);
+    }
     return f->rc;
 }
 
@@ -94,14 +163,18 @@ int nnh_dist_tasks_poll(nnh_dist *d)
     if (!f)
         return 0;
     drain(f, 0);
-    return feed(f);
+    if (!feed(f))
+        attach_idle(f);
+    return f->rc;
 }
 
-static int run_here(const nnh_dist_tasks *t, int task, int rank, nnh_error *err)
+static int run_here(nnh_dist *d, const nnh_dist_tasks *t, int task, int rank, nnh_error *err)
 {
     void *res = NULL;
     size_t len = 0;
+    d->task = task;
     int rc = t->run(t->arg, task, &res, &len, err);
+    d->task = -1;
     if (!rc)
         rc = t->done(t->arg, task, rank, res, len, err);
     free(res);
@@ -124,33 +197,53 @@ int nnh_dist_tasks_run(nnh_dist *d, const nnh_dist_tasks *t, nnh_error *err)
 {
     if (!d || !d->mpi || d->size == 1) {
         for (int i = 0; i < t->n && !*dist_signal_flag(); i++) {
-            int rc = run_here(t, t->order[i], 0, err);
+            int rc = run_here(d, t, t->order[i], 0, err);
             if (rc)
                 return rc;
         }
         return NNH_OK;
     }
     farm f = {.d = d, .t = t, .err = err};
-    f.held = calloc((size_t)d->size, sizeof *f.held);
-    if (!f.held)
+    size_t n = (size_t)d->size;
+    f.held = calloc(n, sizeof *f.held);
+    f.sent = calloc(n * FARM_INFLIGHT, sizeof *f.sent);
+    f.helping = malloc(n * sizeof *f.helping);
+    f.helpers = calloc(n, sizeof *f.helpers);
+    if (!f.held || !f.sent || !f.helping || !f.helpers) {
+        free(f.held), free(f.sent), free(f.helping), free(f.helpers);
         return nnh_error_set(err, NNH_ENOMEM, "out of memory");
+    }
+    for (int r = 0; r < d->size; r++)
+        f.helping[r] = -1;
     nnh_pack job;
     nnh_pack_init(&job);
     nnh_pack_int(&job, JOB_TASKS);
     dist_bcast_job(d, -1, &job);
     nnh_pack_free(&job);
+    if (dist_help_begin(d))
+        farm_fail(&f, nnh_error_set(err, NNH_EINVAL, "cannot create the helpers' communicator"));
     d->farm = &f;
     while (!f.rc) {
-        if (drain(&f, 0) || feed(&f))
+        if (drain(&f, 0) || feed(&f) || attach_idle(&f))
             break;
         if (f.next < t->n && !*dist_signal_flag()) { /* one for the master */
             int task = t->order[f.next++];
-            int rc = run_here(t, task, 0, err);
+            int rc = run_here(d, t, task, 0, err);
             if (rc)
                 farm_fail(&f, rc);
             continue;
         }
-        if (f.inflight == 0)
+        int o = t->help && !*dist_signal_flag() ? pick_owner(&f, 0) : -1;
+        if (o > 0) { /* the master helps a worker's task until released */
+            int task = f.sent[(size_t)o * FARM_INFLIGHT];
+            if (attach(&f, 0, o))
+                break;
+            t->help(t->arg, task, o);
+            f.helpers[o]--;
+            f.helping[0] = -1;
+            continue;
+        }
+        if (f.inflight == 0 && f.busy == 0)
             break;
         if (*dist_signal_flag()) {
             collect_rest(&f);
@@ -162,18 +255,21 @@ int nnh_dist_tasks_run(nnh_dist *d, const nnh_dist_tasks *t, nnh_error *err)
     dist_stop_all(d);
     if (!*dist_signal_flag())
         dist_flush(d, 1);
-    free(f.held);
+    dist_help_end(d);
+    free(f.held), free(f.sent), free(f.helping), free(f.helpers);
     return f.rc;
 }
 
 /* run task and send its result (or the failure) to the master */
-static int serve_task(const nnh_dist_tasks *t, int task)
+static int serve_task(nnh_dist *d, const nnh_dist_tasks *t, int task)
 {
     nnh_error err;
     nnh_error_clear(&err);
     void *res = NULL;
     size_t len = 0;
+    d->task = task;
     int rc = t->run(t->arg, task, &res, &len, &err);
+    d->task = -1;
     nnh_pack p;
     nnh_pack_init(&p);
     nnh_pack_int(&p, task);
@@ -204,6 +300,10 @@ int nnh_dist_tasks_serve(nnh_dist *d, const nnh_dist_tasks *t)
     int failed = kind != JOB_TASKS;
     if (failed)
         dist_send_error(NNH_EINVAL, "task farm: unexpected job");
+    if (dist_help_begin(d) && !failed) {
+        failed = 1;
+        dist_send_error(NNH_EINVAL, "task farm: cannot create the helpers' communicator");
+    }
     for (;;) {
         unsigned char *buf;
         int from, tag, n;
@@ -211,11 +311,21 @@ int nnh_dist_tasks_serve(nnh_dist *d, const nnh_dist_tasks *t)
             MPI_Abort(MPI_COMM_WORLD, 1);
         nnh_unpack m;
         nnh_unpack_init(&m, buf, (size_t)n);
-        int task = nnh_unpack_int(&m);
+        int task = nnh_unpack_int(&m), bad = m.failed;
+        int other = tag == TAG_HELP || tag == TAG_JOIN ? nnh_unpack_int(&m) : -1;
+        bad |= m.failed;
         free(buf);
-        if (tag == TAG_STOP)
+        if (tag == TAG_STOP) {
+            dist_help_end(d);
             return 0;
-        if (tag == TAG_TASK && !failed && !m.failed)
-            failed = serve_task(t, task) != 0;
+        }
+        if (tag == TAG_TASK && !failed && !bad)
+            failed = serve_task(d, t, task) != 0;
+        if (tag == TAG_HELP && !bad) /* for a task that ended before the message came */
+            dist_help_release(d, other);
+        if (tag == TAG_JOIN && !bad && t->help) {
+            t->help(t->arg, task, other);
+            MPI_Send(NULL, 0, MPI_BYTE, 0, TAG_FREE, MPI_COMM_WORLD);
+        }
     }
 }

@@ -52,15 +52,31 @@ static int job_broadcast(vmaster *m, const nnh_network *net, const nnh_spec *spe
     return NNH_OK;
 }
 
-static int send_region(vmaster *m, int w, nnh_bab_region *R)
+void dist_region_msg(const nnh_bab *B, const nnh_bab_region *R, nnh_pack *p)
 {
-    double deadline = nnh_bab_deadline(m->B);
+    double deadline = nnh_bab_deadline(B);
     /* seconds left, not the deadline: monotonic clocks differ between nodes */
     double left = deadline > 0 ? deadline - nnh_now() : 0;
+    nnh_pack_double(p, deadline > 0 && left <= 0 ? 1e-9 : left);
+    nnh_bab_region_pack(nnh_bab_problem(B), R, p);
+}
+
+int dist_decide_here(nnh_bab *B, nnh_bab_region *R, const nnh_verify_opts *o,
+                     nnh_region_result *rr, nnh_error *err)
+{
+    int rc = nnh_verify_region(nnh_bab_problem(B), R, o, nnh_bab_deadline(B), rr, err);
+    if (rc) {
+        nnh_bab_region_free(R);
+        return rc;
+    }
+    return nnh_bab_report(B, R, rr, err);
+}
+
+static int send_region(vmaster *m, int w, nnh_bab_region *R)
+{
     nnh_pack p;
     nnh_pack_init(&p);
-    nnh_pack_double(&p, deadline > 0 && left <= 0 ? 1e-9 : left);
-    nnh_bab_region_pack(m->P, R, &p);
+    dist_region_msg(m->B, R, &p);
     int rc = dist_send(m->d, w, TAG_REGION, &p);
     nnh_pack_free(&p);
     if (rc) {
@@ -121,12 +137,7 @@ static int on_result(vmaster *m, int from, nnh_unpack *u)
 
 static int on_error(vmaster *m, int from, nnh_unpack *u)
 {
-    int code = nnh_unpack_int(u);
-    char *msg = nnh_unpack_str(u);
-    nnh_error_set(m->err, code < 0 ? code : NNH_EINVAL, "rank %d: %s", from,
-                  msg ? msg : "(no message)");
-    free(msg);
-    return code < 0 ? code : NNH_EINVAL;
+    return dist_error_from(u, "rank", from, m->err);
 }
 
 /* every pending message (block: wait for one first) */
@@ -173,12 +184,7 @@ static int schedule(vmaster *m)
                 nnh_bab_region_free(R);
                 return rc;
             }
-            rc = nnh_verify_region(m->P, R, m->o, nnh_bab_deadline(m->B), &m->rr, m->err);
-            if (rc) {
-                nnh_bab_region_free(R);
-                return rc;
-            }
-            if ((rc = nnh_bab_report(m->B, R, &m->rr, m->err)))
+            if ((rc = dist_decide_here(m->B, R, m->o, &m->rr, m->err)))
                 return rc;
             continue;
         }
@@ -317,15 +323,21 @@ static int decide(vworker *w, nnh_unpack *u, nnh_pack *out, nnh_error *err)
     if (dist_fault("crash"))
         abort();
     dist_fault_stall(w->d);
+    return dist_region_decide(w->P, &w->o, u, &w->rr, out, err);
+}
+
+int dist_region_decide(const nnh_verify_problem *P, const nnh_verify_opts *o, nnh_unpack *u,
+                       nnh_region_result *rr, nnh_pack *out, nnh_error *err)
+{
     double left = nnh_unpack_double(u);
     double deadline = left > 0 ? nnh_now() + left : 0;
     nnh_bab_region *R;
-    int rc = nnh_bab_region_unpack(w->P, u, &R, err);
+    int rc = nnh_bab_region_unpack(P, u, &R, err);
     if (rc)
         return rc;
-    rc = nnh_verify_region(w->P, R, &w->o, deadline, &w->rr, err);
+    rc = nnh_verify_region(P, R, o, deadline, rr, err);
     if (!rc)
-        nnh_region_result_pack(w->P, R->group, &w->rr, out);
+        nnh_region_result_pack(P, R->group, rr, out);
     nnh_bab_region_free(R);
     if (!rc && out->failed)
         rc = nnh_error_set(err, NNH_ENOMEM, "out of memory packing a result");

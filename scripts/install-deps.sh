@@ -11,10 +11,10 @@ PKGS=(build-essential cmake pkg-config
       check libsubunit-dev
       libprotobuf-c-dev protobuf-c-compiler libonnx-dev
       libcjson-dev
-      valgrind python3
+      valgrind python3 python3-matplotlib
       clang libclang-rt-dev)
 if [[ "${1:-}" == "--dev" ]]; then
-  PKGS+=(python3 python3-numpy python3-torch python3-sklearn python3-onnx python3-matplotlib python3-h5py)
+  PKGS+=(python3 python3-numpy python3-torch python3-sklearn python3-onnx python3-h5py)
 elif [[ -n "${1:-}" ]]; then
   echo "usage: $0 [--dev]" >&2; exit 2
 fi

@@ -133,6 +133,10 @@ typedef struct nnh_dist_tasks {
     /* Master: task t's result from rank r (nonzero return stops the farm). */
     int (*done)(void *arg, int t, int rank, const void *res, size_t len, nnh_error *err);
     void *arg;
+    /* Any rank, optional (NULL: ranks only ever run whole tasks): once no
+     * whole task is left, an idle rank helps the rank `owner` with task t:
+     * prepare what t needs and call nnh_dist_help until released. */
+    void (*help)(void *arg, int t, int owner);
 } nnh_dist_tasks;
 
 /* Master: run the farm to its end (serially without MPI or with one rank).
@@ -146,5 +150,23 @@ int nnh_dist_tasks_poll(nnh_dist *d);
 /* Worker ranks: serve tasks until the master stops; returns the exit status
  * (the master's, when it cancelled with nnh_dist_cancel before starting). */
 int nnh_dist_tasks_serve(nnh_dist *d, const nnh_dist_tasks *t);
+
+/* Any rank, inside a farm task: `verify` (nnh_verify's verdict and
+ * guarantees) whose branch-and-bound regions also go to the ranks the farm
+ * attaches while it runs (idle ones, once no whole task is left; two regions
+ * in flight each, this rank deciding regions too, as nnh_dist_verify).
+ * *rank_seconds gets this rank's seconds plus its helpers'. Outside a farm,
+ * the serial nnh_verify. A helper's failure fails the call, its message
+ * naming the helper. */
+int nnh_dist_verify_helped(nnh_dist *d, const nnh_network *net, const nnh_spec *spec,
+                           const nnh_verify_opts *o, nnh_verify_result *res,
+                           nnh_verify_progress_fn progress, void *progress_arg,
+                           double *rank_seconds, nnh_error *err);
+/* Helper side (from the tasks' help callback): decide regions of owner's
+ * verify problem (net, spec, o as the owner has them) until the owner
+ * releases this rank. net or spec NULL: this rank could not prepare (reason
+ * in why): it tells the owner, whose instance then fails with it. */
+void nnh_dist_help(nnh_dist *d, int owner, const nnh_network *net, const nnh_spec *spec,
+                   const nnh_verify_opts *o, const char *why);
 
 #endif

@@ -319,6 +319,7 @@ typedef struct nnh_campaign_row {
     const char *network_sha256;  /* 64 hex chars, "" when unreadable */
     const char *spec_sha256;
     double seconds, timeout;
+    double rank_seconds;         /* the owner's seconds plus its helpers' */
     long regions, regions_proved, regions_stuck, escalations;
     int max_depth, rank;
     double seconds_falsify, seconds_bounds; /* NaN when unknown (rows kept by --resume) */
