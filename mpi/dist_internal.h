@@ -22,7 +22,9 @@ enum {
     TAG_VRESULT,   /* verify, worker -> master: the region's result */
     TAG_STOPPED,   /* verify, worker -> master: stop seen, nothing more will come */
     TAG_TASK,      /* tasks, master -> worker: a task index */
-    TAG_TRESULT    /* tasks, worker -> master: task index and its result bytes */
+    TAG_TRESULT,   /* tasks, worker -> master: task index and its result bytes */
+    TAG_TIGHTEN,   /* verify, master -> worker: a layer of root tightening, its bounds */
+    TAG_TIGHTENED  /* verify, worker -> master: the bounds of its share of the layer */
 };
 
 /* What the broadcast job is (its first int). */
