@@ -18,7 +18,6 @@
 
 #define STR_(x) #x
 #define STR(x) STR_(x)
-#define NNH_TIGHTEN_AUTO_MIN_STR STR(NNH_TIGHTEN_AUTO_MIN_INPUTS)
 
 static void print_usage(void)
 {
@@ -58,7 +57,8 @@ static void print_usage(void)
           "                       bound, LP bounds of every layer over each input box,\n"
           "                       inherited by every region (under mpirun spread over the\n"
           "                       ranks; the same bounds at any rank count); auto = lp1d\n"
-          "                       when the input has >= " NNH_TIGHTEN_AUTO_MIN_STR " dimensions, else none\n"
+          "                       when the input has >= " STR(NNH_TIGHTEN_AUTO_MIN_INPUTS) " dimensions and --timeout\n"
+          "                       is none or >= " STR(NNH_TIGHTEN_AUTO_MIN_TIMEOUT) " s, else none\n"
           "  --tighten-opts JSON  engine options of the tightening (keys as in\n"
           "                       'nnhull bounds --help' --engine-opts); default\n"
           "                       {\"window\":1,\"task_iter_limit\":1000,\"long_step\":1,\n"

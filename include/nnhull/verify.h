@@ -57,11 +57,16 @@ enum {
     NNH_TIGHTEN_NONE = 0,
     NNH_TIGHTEN_AUTO,      /* lp1d when the input has at least
                               NNH_TIGHTEN_AUTO_MIN_INPUTS dimensions (input
-                              splitting alone does not scale there), else none */
+                              splitting alone does not scale there) and the
+                              timeout is none or at least
+                              NNH_TIGHTEN_AUTO_MIN_TIMEOUT seconds (a
+                              tightening takes minutes on MNIST nets), else
+                              none */
     NNH_TIGHTEN_LP1D,
     NNH_TIGHTEN_HULL
 };
 #define NNH_TIGHTEN_AUTO_MIN_INPUTS 64
+#define NNH_TIGHTEN_AUTO_MIN_TIMEOUT 120
 
 /* "none", "auto", "lp1d", "hull" <-> NNH_TIGHTEN_*; parse returns 0 or
  * NNH_EINVAL. */
