@@ -397,25 +397,27 @@ typedef struct vworker {
     int failed; /* an error was reported: only wait for STOP */
 } vworker;
 
-/* test hooks, see dist_internal.h: before a region or a tightening share */
-static int fault_hooks(vworker *w, nnh_error *err)
+/* Start of a region or a tightening share: the test hooks (see
+ * dist_internal.h), then the message's seconds left as a local deadline. */
+static int begin_work(vworker *w, nnh_unpack *u, double *deadline, nnh_error *err)
 {
     if (dist_fault("task-error"))
         return nnh_error_set(err, NNH_ELP, "injected fault (NNHULL_FAULT=task-error)");
     if (dist_fault("crash"))
         abort();
     dist_fault_stall(w->d);
+    double left = nnh_unpack_double(u);
+    *deadline = left > 0 ? nnh_now() + left : 0;
     return NNH_OK;
 }
 
 /* TAG_TIGHTEN: this rank's share of a layer (tasks rank, rank + size, ...). */
 static int tighten_share(vworker *w, nnh_unpack *u, nnh_pack *out, nnh_error *err)
 {
-    int rc = fault_hooks(w, err);
+    double deadline;
+    int rc = begin_work(w, u, &deadline, err);
     if (rc)
         return rc;
-    double left = nnh_unpack_double(u);
-    double deadline = left > 0 ? nnh_now() + left : 0;
     int g = nnh_unpack_int(u), k = nnh_unpack_int(u), n_tasks = nnh_unpack_int(u);
     nnh_bound_opts bo;
     nnh_unpack_bytes(u, &bo, sizeof bo);
@@ -447,13 +449,12 @@ static int tighten_share(vworker *w, nnh_unpack *u, nnh_pack *out, nnh_error *er
 
 static int decide(vworker *w, nnh_unpack *u, nnh_pack *out, nnh_error *err)
 {
-    int frc = fault_hooks(w, err);
-    if (frc)
-        return frc;
-    double left = nnh_unpack_double(u);
-    double deadline = left > 0 ? nnh_now() + left : 0;
+    double deadline;
+    int rc = begin_work(w, u, &deadline, err);
+    if (rc)
+        return rc;
     nnh_bab_region *R;
-    int rc = nnh_bab_region_unpack(w->P, u, &R, err);
+    rc = nnh_bab_region_unpack(w->P, u, &R, err);
     if (rc)
         return rc;
     rc = nnh_verify_region(w->P, R, &w->o, deadline, &w->rr, err);

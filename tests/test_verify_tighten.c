@@ -4,6 +4,7 @@
  * at once; sampled points of every layer inside the tightened root bounds;
  * the tasks of a layer split as the MPI ranks split them giving the same
  * bounds bit for bit; option names. */
+#include "nnh_examples.h"
 #include "nnh_soundness.h"
 #include "nnh_test.h"
 #include "verify_tighten.h"
@@ -47,24 +48,38 @@ static char *ball_property(int row, double eps)
     return t;
 }
 
-static nnh_network *load_example(const char *name)
-{
-    char rel[256];
-    snprintf(rel, sizeof rel, "examples/%s", name);
-    nnh_load_opts lo;
-    nnh_load_opts_init(&lo);
-    nnh_network *net = NULL;
-    nnh_error err;
-    ck_assert_msg(nnh_load_network(nnh_src_path(rel), &lo, &net, &err) == 0, "%s", err.msg);
-    return net;
-}
-
 static nnh_spec *parse(const char *text)
 {
     nnh_spec *spec = NULL;
     nnh_error err;
     ck_assert_msg(nnh_parse_vnnlib(text, "t", &spec, &err) == 0, "%s", err.msg);
     return spec;
+}
+
+/* A digits network, the ball property around one image and its prepared
+ * problem. */
+typedef struct fixture {
+    nnh_network *net;
+    char *text;
+    nnh_spec *spec;
+    nnh_verify_problem *P;
+} fixture;
+
+static void fixture_open(fixture *f, const char *act, const char *arch, int row, double eps)
+{
+    f->net = nnh_test_load_digits(act, arch);
+    f->text = ball_property(row, eps);
+    f->spec = parse(f->text);
+    nnh_error err;
+    ck_assert_msg(nnh_verify_problem_create(f->net, f->spec, &f->P, &err) == 0, "%s", err.msg);
+}
+
+static void fixture_close(fixture *f)
+{
+    nnh_verify_problem_free(f->P);
+    nnh_spec_free(f->spec);
+    free(f->text);
+    nnh_network_free(f->net);
 }
 
 static nnh_verdict verify(const nnh_network *net, const nnh_spec *spec, int tighten, long max_regions,
@@ -84,9 +99,10 @@ static nnh_verdict verify(const nnh_network *net, const nnh_spec *spec, int tigh
  * splitting need about 500 regions; the hull-tightened root closes at once. */
 START_TEST(test_tightening_proves_with_fewer_regions)
 {
-    nnh_network *net = load_example("digits_sigmoid_64x10x10x10x10x10.onnx");
-    char *text = ball_property(2, 0.035);
-    nnh_spec *spec = parse(text);
+    fixture f;
+    fixture_open(&f, "sigmoid", "64x10x10x10x10x10", 2, 0.035);
+    const nnh_network *net = f.net;
+    const nnh_spec *spec = f.spec;
     nnh_verify_result r0, r1;
     ck_assert_int_eq(verify(net, spec, NNH_TIGHTEN_NONE, 50, &r0), NNH_VERDICT_UNKNOWN);
     ck_assert_int_eq(r0.tightened, 0);
@@ -105,23 +121,19 @@ START_TEST(test_tightening_proves_with_fewer_regions)
     nnh_verify_result_free(&r0);
     nnh_verify_result_free(&r1);
     nnh_verify_result_free(&r2);
-    nnh_spec_free(spec);
-    free(text);
-    nnh_network_free(net);
+    fixture_close(&f);
 }
 END_TEST
 
 /* Root bounds of group 0: crown only (the region's own first pass) and
  * tightened with method m; every sampled point of every layer inside both,
  * and the tightened ones nested in crown's and tighter on average. */
-static void check_contains(const char *name, double eps, nnh_method m)
+static void check_contains(const char *act, const char *name, double eps, nnh_method m)
 {
-    nnh_network *net = load_example(name);
-    char *text = ball_property(3, eps);
-    nnh_spec *spec = parse(text);
-    nnh_verify_problem *P;
+    fixture f;
+    fixture_open(&f, act, name, 3, eps);
+    nnh_verify_problem *P = f.P;
     nnh_error err;
-    ck_assert_int_eq(nnh_verify_problem_create(net, spec, &P, &err), 0);
     nnh_bab_region *R = nnh_bab_root(P, 0);
     nnh_verify_opts o;
     nnh_verify_opts_init(&o);
@@ -154,17 +166,14 @@ static void check_contains(const char *name, double eps, nnh_method m)
     ck_assert_msg(wt < 0.99 * wc, "%s: tightened width %g vs crown %g", name, wt, wc);
     nnh_bounds_free(crown);
     nnh_bab_region_free(R);
-    nnh_verify_problem_free(P);
-    nnh_spec_free(spec);
-    free(text);
-    nnh_network_free(net);
+    fixture_close(&f);
 }
 
 START_TEST(test_tightened_bounds_contain_samples)
 {
-    check_contains("digits_sigmoid_64x10x10x10x10x10.onnx", 0.04, NNH_METHOD_HULL);
-    check_contains("digits_relu_64x10x10x10x10x10.onnx", 0.05, NNH_METHOD_LP1D);
-    check_contains("digits_tanh_64x32x32x10.onnx", 0.03, NNH_METHOD_HULL);
+    check_contains("sigmoid", "64x10x10x10x10x10", 0.04, NNH_METHOD_HULL);
+    check_contains("relu", "64x10x10x10x10x10", 0.05, NNH_METHOD_LP1D);
+    check_contains("tanh", "64x32x32x10", 0.03, NNH_METHOD_HULL);
 }
 END_TEST
 
@@ -185,12 +194,10 @@ static int split3(void *arg, int g, const nnh_bounds *b, int k, const nnh_bound_
 
 START_TEST(test_split_tasks_same_bounds)
 {
-    nnh_network *net = load_example("digits_tanh_64x10x10x10x10x10.onnx");
-    char *text = ball_property(1, 0.03);
-    nnh_spec *spec = parse(text);
-    nnh_verify_problem *P;
+    fixture f;
+    fixture_open(&f, "tanh", "64x10x10x10x10x10", 1, 0.03);
+    nnh_verify_problem *P = f.P;
     nnh_error err;
-    ck_assert_int_eq(nnh_verify_problem_create(net, spec, &P, &err), 0);
     nnh_verify_opts o;
     nnh_verify_opts_init(&o);
     nnh_bab_region *R[2] = {nnh_bab_root(P, 0), nnh_bab_root(P, 0)};
@@ -202,11 +209,7 @@ START_TEST(test_split_tasks_same_bounds)
                                         &tasks[1], &d[1], &err), 0);
     ck_assert_int_eq(tasks[0], tasks[1]);
     ck_assert(d[0] == d[1]);
-    for (int k = 0; k < R[0]->hint->n_layers; k++) {
-        size_t n = (size_t)R[0]->hint->layers[k].width * sizeof(double);
-        ck_assert(!memcmp(R[0]->hint->layers[k].pre_lo, R[1]->hint->layers[k].pre_lo, n));
-        ck_assert(!memcmp(R[0]->hint->layers[k].pre_hi, R[1]->hint->layers[k].pre_hi, n));
-    }
+    ck_assert(nnh_test_same_bounds(R[0]->hint, R[1]->hint));
     /* a deadline already past: no LP task runs, the crown bounds stay */
     nnh_bab_region *late = nnh_bab_root(P, 0);
     long none = 0;
@@ -217,10 +220,7 @@ START_TEST(test_split_tasks_same_bounds)
     nnh_bab_region_free(late);
     nnh_bab_region_free(R[0]);
     nnh_bab_region_free(R[1]);
-    nnh_verify_problem_free(P);
-    nnh_spec_free(spec);
-    free(text);
-    nnh_network_free(net);
+    fixture_close(&f);
 }
 END_TEST
 
@@ -235,27 +235,21 @@ START_TEST(test_names_and_bad_options)
     ck_assert_int_eq(nnh_tighten_parse("crown", &t), NNH_EINVAL);
     ck_assert_int_eq(nnh_tighten_parse(NULL, &t), NNH_EINVAL);
     /* options outside the schema's ranges are refused before any work */
-    nnh_network *net = load_example("digits_relu_64x32x32x10.onnx");
-    char *text = ball_property(1, 0.01);
-    nnh_spec *spec = parse(text);
-    nnh_verify_problem *P;
+    fixture f;
+    fixture_open(&f, "relu", "64x32x32x10", 1, 0.01);
     nnh_error err;
-    ck_assert_int_eq(nnh_verify_problem_create(net, spec, &P, &err), 0);
     nnh_verify_opts o;
     nnh_verify_opts_init(&o);
     o.tighten_opts.window = -1;
-    nnh_bab_region *R = nnh_bab_root(P, 0);
+    nnh_bab_region *R = nnh_bab_root(f.P, 0);
     long tasks = 0;
     unsigned long long d;
-    ck_assert_int_eq(nnh_tighten_region(P, R, &o, NNH_METHOD_LP1D, 0, NULL, NULL, NULL, NULL,
+    ck_assert_int_eq(nnh_tighten_region(f.P, R, &o, NNH_METHOD_LP1D, 0, NULL, NULL, NULL, NULL,
                                         &tasks, &d, &err), NNH_EINVAL);
     ck_assert_ptr_nonnull(strstr(err.msg, "window"));
     ck_assert_ptr_null(R->hint);
     nnh_bab_region_free(R);
-    nnh_verify_problem_free(P);
-    nnh_spec_free(spec);
-    free(text);
-    nnh_network_free(net);
+    fixture_close(&f);
 }
 END_TEST
 
