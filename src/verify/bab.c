@@ -381,6 +381,8 @@ int nnh_bab_tighten(nnh_bab *B, nnh_tighten_layer_fn run, void *run_arg,
     double t0 = nnh_now();
     int rc = NNH_OK;
     for (long i = 0; i < B->h.n && !rc && !B->over; i++) { /* the roots, in queue order */
+        if (B->deadline > 0 && nnh_now() > B->deadline)
+            break; /* nnh_bab_next reports the timeout */
         nnh_bab_region *R = B->h.a[i];
         nnh_method m = nnh_tighten_method(B->P, R->group, B->o);
         if (m < NNH_METHOD_LP1D)

@@ -61,6 +61,11 @@ int nnh_tighten_tasks(const nnh_network *N, const nnh_bounds *b, int k, const nn
 {
     if (first >= n_tasks)
         return NNH_OK;
+    if ((deadline > 0 && nnh_now() > deadline) || (stop && stop(stop_arg))) {
+        for (int t = first; t < n_tasks; t += stride) /* not even the context */
+            res[t] = NAN;
+        return NNH_OK;
+    }
     nnh_lp_layer *L = NULL;
     int rc = nnh_lp_layer_create(N, b, k, bo, &L, err);
     if (rc)
@@ -121,6 +126,10 @@ static int tighten_layers(const nnh_network *N, nnh_bounds *b, int g, const nnh_
     int rc = res ? nnh_steps_pass(N, b, bo, &pass, err)
                  : nnh_error_set(err, NNH_ENOMEM, "verify: out of memory (tightening)");
     for (int k = 0; k < N->n_layers && !rc; k++) {
+        if (k > 0 && deadline > 0 && nnh_now() > deadline) { /* the rest: IBP only */
+            nnh_bounds_ibp_layer(N, b, k);
+            continue;
+        }
         int n = nnh_steps_prepare(N, b, k, pass, bo, err);
         if (n < 0) {
             rc = n;
