@@ -379,13 +379,20 @@ int nnh_bab_tighten(nnh_bab *B, nnh_tighten_layer_fn run, void *run_arg,
     nnh_verify_result *res = B->res;
     tighten_stop ts = {B, stop, stop_arg};
     double t0 = nnh_now();
-    int rc = NNH_OK;
+    nnh_region_result rr;
+    int rc = nnh_region_result_init(B->P, &rr, err);
     for (long i = 0; i < B->h.n && !rc && !B->over; i++) { /* the roots, in queue order */
         if (B->deadline > 0 && nnh_now() > B->deadline)
             break; /* nnh_bab_next reports the timeout */
         nnh_bab_region *R = B->h.a[i];
         nnh_method m = nnh_tighten_method(B->P, R->group, B->o);
         if (m < NNH_METHOD_LP1D)
+            continue;
+        /* a root its own bounds already decide needs no LP on every layer
+         * (branch and bound decides it again, at the same small cost) */
+        if ((rc = nnh_verify_region(B->P, R, B->o, B->deadline, &rr, err)))
+            break;
+        if (rr.status != NNH_REGION_OPEN)
             continue;
         unsigned long long d = 0;
         rc = nnh_tighten_region(B->P, R, B->o, m, B->deadline, run, run_arg,
@@ -399,6 +406,7 @@ int nnh_bab_tighten(nnh_bab *B, nnh_tighten_layer_fn run, void *run_arg,
             res->verdict = NNH_VERDICT_UNKNOWN;
         }
     }
+    nnh_region_result_free(&rr);
     res->seconds_tighten += nnh_now() - t0;
     return rc;
 }

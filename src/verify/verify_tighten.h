@@ -49,7 +49,7 @@ int nnh_tighten_region(const nnh_verify_problem *P, nnh_bab_region *R, const nnh
                        unsigned long long *digest, nnh_error *err);
 
 /* Session hook (bab.c): tighten every root still queued, as the options
- * say; results in the session's nnh_verify_result (tightened,
+ * say, that nnh_verify_region leaves open; results in the session's nnh_verify_result (tightened,
  * tighten_tasks, seconds_tighten, tighten_digest). run as in
  * nnh_tighten_region (NULL: serial); the session's progress callback is
  * polled as the stop test, with stop(arg) too when given. Does nothing once
