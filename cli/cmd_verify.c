@@ -219,9 +219,10 @@ static void print_result(const verify_args *a, const nnh_verify_result *r, int n
         if (r->ranks > 1)
             printf("ranks: %d (master idle %.3f s)\n", r->ranks, r->seconds_idle);
         if (r->tightened)
-            printf("tightening: %d input box%s, %ld LP tasks, %.3f s, bounds digest %016llx\n",
+            printf("tightening: %d input box%s, %ld LP tasks, %.3f s, root lower bound %.6g -> "
+                   "%.6g, bounds digest %016llx\n",
                    r->tightened, r->tightened > 1 ? "es" : "", r->tighten_tasks,
-                   r->seconds_tighten, r->tighten_digest);
+                   r->seconds_tighten, r->tighten_lb[0], r->tighten_lb[1], r->tighten_digest);
         if (r->verdict == NNH_VERDICT_SAT) {
             printf("counterexample (case %d):\n  x =", r->cex_case);
             for (int i = 0; i < n_in; i++)

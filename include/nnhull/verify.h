@@ -174,6 +174,9 @@ typedef struct nnh_verify_result {
     double seconds_tighten;    /* wall seconds of the root tightening */
     unsigned long long tighten_digest; /* hash of the tightened root bounds (the
                               same at any rank count; 0 when none) */
+    double tighten_lb[2];      /* the open rows' best certified lower bound of the
+                              tightened roots (the smallest over them) before
+                              and after the tightening; +inf when it closed */
     double seconds_idle;       /* MPI master: waiting for workers with nothing to do */
 } nnh_verify_result;
 

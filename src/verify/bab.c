@@ -394,11 +394,17 @@ int nnh_bab_tighten(nnh_bab *B, nnh_tighten_layer_fn run, void *run_arg,
             break;
         if (rr.status != NNH_REGION_OPEN)
             continue;
+        double before = rr.best_lb;
         unsigned long long d = 0;
         rc = nnh_tighten_region(B->P, R, B->o, m, B->deadline, run, run_arg,
                                 tighten_should_stop, &ts, &res->tighten_tasks, &d, err);
+        if (!rc) /* what the tightening gained, for the statistics */
+            rc = nnh_verify_region(B->P, R, B->o, B->deadline, &rr, err);
         if (rc)
             break;
+        double after = rr.status == NNH_REGION_UNSAT ? INFINITY : rr.best_lb;
+        res->tighten_lb[0] = res->tightened ? fmin(res->tighten_lb[0], before) : before;
+        res->tighten_lb[1] = res->tightened ? fmin(res->tighten_lb[1], after) : after;
         res->tightened++;
         res->tighten_digest = res->tighten_digest * 0x100000001b3ULL ^ d;
         if (tighten_should_stop(&ts)) { /* stopped by the caller: as in nnh_bab_report */
