@@ -8,7 +8,7 @@
  * after any result still on its way) so that no rank is left blocked in a
  * send when MPI is finalised. Before the regions, the roots' layers are
  * LP-tightened (src/verify/verify_tighten.c) with every layer's tasks split
- * over the ranks: rank r takes tasks r, r + size, ...; a task's bound
+ * over the ranks (nnh_tighten_owner); a task's bound
  * depends only on the layer's bounds, which every rank gets exactly, so the
  * result is the same at any rank count. */
 #include "dist_internal.h"
@@ -215,8 +215,9 @@ static double seconds_left(double deadline)
 static int on_tightened(vmaster *m, int from, int k, int n_tasks, nnh_unpack *u, double *res)
 {
     int kk = nnh_unpack_int(u);
-    for (int t = from; t < n_tasks && !u->failed; t += m->d->size)
-        res[t] = nnh_unpack_double(u);
+    for (int t = 0; t < n_tasks && !u->failed; t++)
+        if (nnh_tighten_owner(t, m->d->size) == from)
+            res[t] = nnh_unpack_double(u);
     if (u->failed || kk != k)
         return nnh_error_set(m->err, NNH_EINVAL, "rank %d: bad tightening result for layer %d",
                              from, k);
@@ -411,7 +412,7 @@ static int begin_work(vworker *w, nnh_unpack *u, double *deadline, nnh_error *er
     return NNH_OK;
 }
 
-/* TAG_TIGHTEN: this rank's share of a layer (tasks rank, rank + size, ...). */
+/* TAG_TIGHTEN: this rank's share of a layer (nnh_tighten_owner). */
 static int tighten_share(vworker *w, nnh_unpack *u, nnh_pack *out, nnh_error *err)
 {
     double deadline;
@@ -437,8 +438,9 @@ static int tighten_share(vworker *w, nnh_unpack *u, nnh_pack *out, nnh_error *er
                                NULL, res, NULL, err);
     if (!rc) {
         nnh_pack_int(out, k);
-        for (int t = w->d->rank; t < n_tasks; t += w->d->size)
-            nnh_pack_double(out, res[t]);
+        for (int t = 0; t < n_tasks; t++)
+            if (nnh_tighten_owner(t, w->d->size) == w->d->rank)
+                nnh_pack_double(out, res[t]);
         if (out->failed)
             rc = nnh_error_set(err, NNH_ENOMEM, "out of memory packing a tightening result");
     }

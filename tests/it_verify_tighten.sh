@@ -70,7 +70,7 @@ if command -v mpirun >/dev/null; then
     export OMPI_MCA_rmaps_base_oversubscribe=1
     MPIRUN=(timeout 120 mpirun --oversubscribe)
     echo "== the same root bounds and verdict at -np 1, 2, 3"
-    ball 3 0.04 >"$T/q.vnnlib"
+    ball 7 0.03 >"$T/q.vnnlib"
     "$N" verify "$NET" "$T/q.vnnlib" --tighten hull --max-regions 40 >"$T/q1"
     for np in 2 3; do
         "${MPIRUN[@]}" -np $np "$N" verify "$NET" "$T/q.vnnlib" --tighten hull --max-regions 40 \

@@ -177,8 +177,9 @@ START_TEST(test_tightened_bounds_contain_samples)
 }
 END_TEST
 
-/* Split over 3 "ranks" as mpi/dist_verify.c splits a layer (rank r: tasks
- * r, r + 3, ...), a run of layer tasks gives the serial results bit for bit. */
+/* Split over 3 "ranks" as mpi/dist_verify.c splits a layer
+ * (nnh_tighten_owner), a run of layer tasks gives the serial results bit for
+ * bit. */
 static int split3(void *arg, int g, const nnh_bounds *b, int k, const nnh_bound_opts *bo,
                   int n_tasks, double *res, nnh_layer_stats *st, nnh_error *err)
 {

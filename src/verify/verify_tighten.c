@@ -55,31 +55,34 @@ const nnh_network *nnh_verify_group_network(const nnh_verify_problem *P, int g)
 }
 
 int nnh_tighten_tasks(const nnh_network *N, const nnh_bounds *b, int k, const nnh_bound_opts *bo,
-                      int first, int stride, int n_tasks, double deadline,
+                      int rank, int size, int n_tasks, double deadline,
                       nnh_tighten_stop_fn stop, void *stop_arg, double *res,
                       nnh_layer_stats *st, nnh_error *err)
 {
-    if (first >= n_tasks)
-        return NNH_OK;
     if ((deadline > 0 && nnh_now() > deadline) || (stop && stop(stop_arg))) {
-        for (int t = first; t < n_tasks; t += stride) /* not even the context */
-            res[t] = NAN;
+        for (int t = 0; t < n_tasks; t++) /* not even the context */
+            if (nnh_tighten_owner(t, size) == rank)
+                res[t] = NAN;
         return NNH_OK;
     }
     nnh_lp_layer *L = NULL;
     int rc = nnh_lp_layer_create(N, b, k, bo, &L, err);
     if (rc)
         return nnh_error_prefix(err, "tightening layer %d", k);
-    int t = first;
-    for (; t < n_tasks && !rc; t += stride) {
-        if ((deadline > 0 && nnh_now() > deadline) || (stop && stop(stop_arg)))
-            break;
+    int stopped = 0;
+    for (int t = 0; t < n_tasks && !rc; t++) {
+        if (nnh_tighten_owner(t, size) != rank)
+            continue;
+        if (!stopped && ((deadline > 0 && nnh_now() > deadline) || (stop && stop(stop_arg))))
+            stopped = 1;
+        if (stopped) { /* these keep their crown bounds */
+            res[t] = NAN;
+            continue;
+        }
         rc = nnh_lp_layer_bound(L, nnh_steps_neuron(t), nnh_steps_sense(t), &res[t], st, err);
         if (rc)
             nnh_error_prefix(err, "tightening layer %d neuron %d", k, nnh_steps_neuron(t));
     }
-    for (; t < n_tasks; t += stride) /* stopped: these keep their crown bounds */
-        res[t] = NAN;
     nnh_lp_layer_free(L);
     return rc;
 }

@@ -28,13 +28,19 @@ nnh_method nnh_tighten_method(const nnh_verify_problem *P, int g, const nnh_veri
 /* Group g's folded network (borrowed): what the tightening bounds. */
 const nnh_network *nnh_verify_group_network(const nnh_verify_problem *P, int g);
 
-/* Tasks first, first + stride, ... (< n_tasks) of layer k (task t: neuron
- * t / 2, lower bound when t is even, as in engine_steps.h) on one LP context
- * built from b: res[t] set for those, others untouched. Past deadline
- * (nnh_now() seconds, 0 = none) or when stop(arg) says so, the remaining ones
- * are set to NaN. */
+/* The rank that computes task t of a layer when `size` ranks share it:
+ * neuron by neuron, the lower and upper bound alternate between ranks, so
+ * that no rank gets all the lower bounds (t + t / 2: with 2 ranks, tasks
+ * 0 3 4 7 8 ... and 1 2 5 6 ...). */
+static inline int nnh_tighten_owner(int t, int size) { return (t + t / 2) % size; }
+
+/* The tasks t < n_tasks of layer k that rank `rank` of `size` owns
+ * (nnh_tighten_owner; task t: neuron t / 2, lower bound when t is even, as
+ * in engine_steps.h), on one LP context built from b: res[t] set for those,
+ * others untouched. Past deadline (nnh_now() seconds, 0 = none) or when
+ * stop(arg) says so, the remaining ones are set to NaN. */
 int nnh_tighten_tasks(const nnh_network *N, const nnh_bounds *b, int k, const nnh_bound_opts *bo,
-                      int first, int stride, int n_tasks, double deadline,
+                      int rank, int size, int n_tasks, double deadline,
                       nnh_tighten_stop_fn stop, void *stop_arg, double *res,
                       nnh_layer_stats *st, nnh_error *err);
 
