@@ -138,7 +138,7 @@ double cli_seconds(void)
 
 int cli_tighten_opts(const char *cmd, const char *json, nnh_verify_opts *o)
 {
-    o->tighten_opts.method = o->tighten == NNH_TIGHTEN_HULL ? NNH_METHOD_HULL : NNH_METHOD_LP1D;
+    o->tighten_opts.method = o->tighten == NNH_TIGHTEN_LP1D ? NNH_METHOD_LP1D : NNH_METHOD_HULL;
     if (!json)
         return CLI_OK;
     nnh_error err;

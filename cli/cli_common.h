@@ -70,8 +70,8 @@ int cli_check_output(const char *cmd, const char *out, int checkpoint, const cha
 int cli_load_network(const char *path, const nnh_load_opts *o, nnh_network **net);
 
 /* --tighten-opts JSON of verify and campaign (json may be NULL: nothing to
- * do): the keys of the engine-option schema for the tightening's method (lp1d
- * unless o->tighten is hull), set over the defaults; time limits are refused
+ * do): the keys of the engine-option schema for the tightening's method (hull
+ * unless o->tighten is lp1d), set over the defaults; time limits are refused
  * (the tightened bounds must not depend on the load). CLI_OK, or the message
  * printed and CLI_USAGE / CLI_FAIL. */
 int cli_tighten_opts(const char *cmd, const char *json, nnh_verify_opts *o);

@@ -56,7 +56,7 @@ static void print_usage(void)
           "  --tighten T          none | auto (default) | lp1d | hull: before branch and\n"
           "                       bound, LP bounds of every layer over each input box,\n"
           "                       inherited by every region (under mpirun spread over the\n"
-          "                       ranks; the same bounds at any rank count); auto = lp1d\n"
+          "                       ranks; the same bounds at any rank count); auto = hull\n"
           "                       when the input has >= " STR(NNH_TIGHTEN_AUTO_MIN_INPUTS) " dimensions and --timeout\n"
           "                       is none or >= " STR(NNH_TIGHTEN_AUTO_MIN_TIMEOUT) " s, else none\n"
           "  --tighten-opts JSON  engine options of the tightening (keys as in\n"

@@ -110,14 +110,23 @@ START_TEST(test_tightening_proves_with_fewer_regions)
     ck_assert_int_eq(r1.tightened, 1);
     ck_assert_int_gt(r1.tighten_tasks, 0);
     ck_assert_int_le(r1.regions, 3);
-    /* auto: 64 inputs reach NNH_TIGHTEN_AUTO_MIN_INPUTS, so lp1d runs */
+    /* auto: 64 inputs reach NNH_TIGHTEN_AUTO_MIN_INPUTS and there is no
+     * timeout, so hull runs and proves it too */
     nnh_verify_result r2;
     nnh_verify_opts o;
     nnh_verify_opts_init(&o);
     o.max_regions = 5;
     nnh_error err;
     ck_assert_int_eq(nnh_verify(net, spec, &o, &r2, NULL, NULL, &err), 0);
-    ck_assert_int_eq(r2.tightened, net->n_inputs >= NNH_TIGHTEN_AUTO_MIN_INPUTS);
+    ck_assert_int_eq(r2.tightened, 1);
+    ck_assert_int_eq(r2.verdict, NNH_VERDICT_UNSAT);
+    /* with a timeout under NNH_TIGHTEN_AUTO_MIN_TIMEOUT, auto does not tighten */
+    nnh_verify_result r3;
+    o.timeout = NNH_TIGHTEN_AUTO_MIN_TIMEOUT - 1;
+    ck_assert_int_eq(nnh_verify(net, spec, &o, &r3, NULL, NULL, &err), 0);
+    ck_assert_int_eq(r3.tightened, 0);
+    ck_assert_int_eq(r3.verdict, NNH_VERDICT_UNKNOWN);
+    nnh_verify_result_free(&r3);
     nnh_verify_result_free(&r0);
     nnh_verify_result_free(&r1);
     nnh_verify_result_free(&r2);

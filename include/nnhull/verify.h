@@ -55,7 +55,7 @@ typedef struct nnh_verify_opts {
 
 enum {
     NNH_TIGHTEN_NONE = 0,
-    NNH_TIGHTEN_AUTO,      /* lp1d when the input has at least
+    NNH_TIGHTEN_AUTO,      /* hull when the input has at least
                               NNH_TIGHTEN_AUTO_MIN_INPUTS dimensions (input
                               splitting alone does not scale there) and the
                               timeout is none or at least

@@ -37,7 +37,7 @@ void nnh_verify_opts_init(nnh_verify_opts *o)
      * seconds), one layer of context, no LP where it cannot gain; measured
      * in docs/benchmarks.md section 9 */
     nnh_bound_opts_init(&o->tighten_opts);
-    o->tighten_opts.method = NNH_METHOD_LP1D;
+    o->tighten_opts.method = NNH_METHOD_HULL;
     o->tighten_opts.window = 1;
     o->tighten_opts.task_iter_limit = 1000;
     o->tighten_opts.long_step = 1;

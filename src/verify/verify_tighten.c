@@ -42,7 +42,7 @@ nnh_method nnh_tighten_method(const nnh_verify_problem *P, int g, const nnh_veri
     case NNH_TIGHTEN_AUTO:
         return P->n_in >= NNH_TIGHTEN_AUTO_MIN_INPUTS &&
                        (o->timeout <= 0 || o->timeout >= NNH_TIGHTEN_AUTO_MIN_TIMEOUT)
-                   ? NNH_METHOD_LP1D
+                   ? NNH_METHOD_HULL
                    : NNH_METHOD_CROWN;
     default:
         return NNH_METHOD_CROWN;
