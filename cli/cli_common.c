@@ -135,3 +135,22 @@ double cli_seconds(void)
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
+
+int cli_tighten_opts(const char *cmd, const char *json, nnh_verify_opts *o)
+{
+    o->tighten_opts.method = o->tighten == NNH_TIGHTEN_LP1D ? NNH_METHOD_LP1D : NNH_METHOD_HULL;
+    if (!json)
+        return CLI_OK;
+    nnh_error err;
+    nnh_error_clear(&err);
+    int rc = nnh_bound_opts_parse_json(&o->tighten_opts, json, NULL, &err);
+    if (rc == NNH_EPARSE)
+        return cli_usage(cmd, "--tighten-opts: %s", err.msg);
+    if (rc)
+        return cli_fail("%s: --tighten-opts: %s", cmd, err.msg);
+    if (o->tighten_opts.time_limit > 0 || o->tighten_opts.task_time_limit > 0 ||
+        o->tighten_opts.lp_time_limit > 0)
+        return cli_usage(cmd, "--tighten-opts: time limits are not allowed (the bounds would "
+                         "depend on the load and the rank count); use task_iter_limit");
+    return CLI_OK;
+}

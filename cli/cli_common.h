@@ -69,6 +69,13 @@ int cli_check_output(const char *cmd, const char *out, int checkpoint, const cha
 /* Load a network; prints the reason and returns CLI_FAIL on error. */
 int cli_load_network(const char *path, const nnh_load_opts *o, nnh_network **net);
 
+/* --tighten-opts JSON of verify and campaign (json may be NULL: nothing to
+ * do): the keys of the engine-option schema for the tightening's method (hull
+ * unless o->tighten is lp1d), set over the defaults; time limits are refused
+ * (the tightened bounds must not depend on the load). CLI_OK, or the message
+ * printed and CLI_USAGE / CLI_FAIL. */
+int cli_tighten_opts(const char *cmd, const char *json, nnh_verify_opts *o);
+
 /* Seconds on a monotonic clock (for "took X s" lines; not for results). */
 double cli_seconds(void);
 

@@ -16,6 +16,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
 static void print_usage(void)
 {
     fputs("usage: nnhull verify NET SPEC.vnnlib [--timeout S] [--max-regions N] [--method M]\n"
@@ -50,6 +53,18 @@ static void print_usage(void)
           "                       bound width of 0 (default 0.1)\n"
           "  --no-joint           prove a case only by one row > 0 (no joint bound of\n"
           "                       min over the region of max over the case's rows)\n"
+          "  --tighten T          none | auto (default) | lp1d | hull: before branch and\n"
+          "                       bound, LP bounds of every layer over each input box,\n"
+          "                       inherited by every region (under mpirun spread over the\n"
+          "                       ranks; the same bounds at any rank count); auto = hull\n"
+          "                       when the input has >= " STR(NNH_TIGHTEN_AUTO_MIN_INPUTS) " dimensions and --timeout\n"
+          "                       is none or >= " STR(NNH_TIGHTEN_AUTO_MIN_TIMEOUT) " s, else none\n"
+          "  --tighten-opts JSON  engine options of the tightening (keys as in\n"
+          "                       'nnhull bounds --help' --engine-opts); default\n"
+          "                       {\"window\":1,\"task_iter_limit\":1000,\"long_step\":1,\n"
+          "                        \"min_gain\":0.001,\"skip_stable\":1}; given keys\n"
+          "                       replace those; no time limits (the bounds must not\n"
+          "                       depend on the load), --timeout still stops it\n"
           "  --cex F              write the counterexample (when sat) in VNN-COMP format:\n"
           "                       '(', then '(X_i v)' and '(Y_j v)' lines, then ')'\n"
           "  --out F.h5           bound file: crown (or --method) bounds of every layer\n"
@@ -67,12 +82,14 @@ static void print_usage(void)
 
 typedef struct verify_args {
     const char *net, *spec, *out, *cex;
+    const char *tighten_opts; /* --tighten-opts JSON, applied after parsing */
     int quiet, verbose;
     nnh_load_opts load;
     nnh_verify_opts o;
 } verify_args;
 
-enum { O_TIMEOUT = 1, O_MAXREG, O_METHOD, O_OUT, O_CEX, O_SEED, O_QUIET, O_VERBOSE, O_GAP, O_NOJOINT };
+enum { O_TIMEOUT = 1, O_MAXREG, O_METHOD, O_OUT, O_CEX, O_SEED, O_QUIET, O_VERBOSE, O_GAP, O_NOJOINT,
+       O_TIGHTEN, O_TOPTS };
 
 static int parse_number(const char *v, double lo, double *out)
 {
@@ -111,6 +128,12 @@ static int set_option(verify_args *a, int id, const char *v)
             return cli_usage("verify", "--seed needs an integer >= 0, got '%s'", v);
         a->o.seed = (unsigned long long)d;
         return CLI_OK;
+    case O_TIGHTEN:
+        if (nnh_tighten_parse(v, &a->o.tighten))
+            return cli_usage("verify", "--tighten: unknown value '%s' (none, auto, lp1d, hull)",
+                             v);
+        return CLI_OK;
+    case O_TOPTS: a->tighten_opts = v; return CLI_OK;
     case O_OUT: a->out = v; return CLI_OK;
     case O_CEX: a->cex = v; return CLI_OK;
     case O_QUIET: a->quiet = 1; return CLI_OK;
@@ -127,7 +150,8 @@ static int parse_args(int argc, char **argv, verify_args *a)
         {"timeout", 1, O_TIMEOUT}, {"max-regions", 1, O_MAXREG}, {"method", 1, O_METHOD},
         {"out", 1, O_OUT},         {"cex", 1, O_CEX},            {"seed", 1, O_SEED},
         {"quiet", 0, O_QUIET},     {"verbose", 0, O_VERBOSE},    {"escalate-gap", 1, O_GAP},
-        {"no-joint", 0, O_NOJOINT}, CLI_LOAD_OPTS,             {NULL, 0, 0}};
+        {"no-joint", 0, O_NOJOINT}, {"tighten", 1, O_TIGHTEN},  {"tighten-opts", 1, O_TOPTS},
+        CLI_LOAD_OPTS,              {NULL, 0, 0}};
     memset(a, 0, sizeof *a);
     nnh_load_opts_init(&a->load);
     nnh_verify_opts_init(&a->o);
@@ -154,6 +178,9 @@ static int parse_args(int argc, char **argv, verify_args *a)
     }
     if (!a->net || !a->spec)
         return cli_usage("verify", "needs NET and SPEC");
+    int trc = cli_tighten_opts("verify", a->tighten_opts, &a->o);
+    if (trc)
+        return trc;
     const char *inputs[] = {a->net, a->spec}; /* never written over */
     int rc = cli_check_output("verify", a->out, 0, inputs, 2);
     return rc ? rc : cli_check_output("verify", a->cex, 0, inputs, 2);
@@ -191,6 +218,11 @@ static void print_result(const verify_args *a, const nnh_verify_result *r, int n
                r->seconds, r->seconds_falsify, r->seconds_bounds);
         if (r->ranks > 1)
             printf("ranks: %d (master idle %.3f s)\n", r->ranks, r->seconds_idle);
+        if (r->tightened)
+            printf("tightening: %d input box%s, %ld LP tasks, %.3f s, root lower bound %.6g -> "
+                   "%.6g, bounds digest %016llx\n",
+                   r->tightened, r->tightened > 1 ? "es" : "", r->tighten_tasks,
+                   r->seconds_tighten, r->tighten_lb[0], r->tighten_lb[1], r->tighten_digest);
         if (r->verdict == NNH_VERDICT_SAT) {
             printf("counterexample (case %d):\n  x =", r->cex_case);
             for (int i = 0; i < n_in; i++)

@@ -43,15 +43,18 @@ static int box_bounds(const nnh_network *net, const nnh_spec *spec, const nnh_ve
 
 static char *options_json(const nnh_verify_opts *o)
 {
-    char *b = nnh_bound_opts_json(&o->bound), *s = malloc(512 + (b ? strlen(b) : 2));
+    char *b = nnh_bound_opts_json(&o->bound), *t = nnh_bound_opts_json(&o->tighten_opts);
+    char *s = malloc(600 + (b ? strlen(b) : 2) + (t ? strlen(t) : 2));
     if (s)
         sprintf(s,
                 "{\"command\":\"verify\",\"method\":\"%s\",\"timeout\":%.17g,\"max_regions\":%ld,"
                 "\"escalate_gap\":%.17g,\"joint\":%d,\"descend_depth\":%d,\"seed\":%llu,"
-                "\"bound\":%s}",
+                "\"bound\":%s,\"tighten\":\"%s\",\"tighten_opts\":%s}",
                 nnh_method_name(o->method), o->timeout, o->max_regions, o->escalate_gap, o->joint,
-                o->descend_depth, o->seed, b ? b : "{}");
+                o->descend_depth, o->seed, b ? b : "{}", nnh_tighten_name(o->tighten),
+                t ? t : "{}");
     free(b);
+    free(t);
     return s;
 }
 

@@ -31,7 +31,9 @@ enum {
                       [, the pass it computed]; it then holds (r, k1)'s LP context */
     TAG_HELP,      /* tasks, master -> owner: (task, rank) rank now helps with task */
     TAG_JOIN,      /* tasks, master -> helper: (task, owner) help owner with task */
-    TAG_FREE       /* tasks, helper -> master: released by its owner, free again */
+    TAG_FREE,      /* tasks, helper -> master: released by its owner, free again */
+    TAG_TIGHTEN,   /* verify, master -> worker: a layer of root tightening, its bounds */
+    TAG_TIGHTENED  /* verify, worker -> master: the bounds of its share of the layer */
 };
 
 /* What the broadcast job is (its first int). */

@@ -6,8 +6,13 @@
  * Results from one worker arrive in the order its regions were sent, so a
  * FIFO per worker pairs them. Stopping is a handshake (STOP, then STOPPED
  * after any result still on its way) so that no rank is left blocked in a
- * send when MPI is finalised. */
+ * send when MPI is finalised. Before the regions, the roots' layers are
+ * LP-tightened (src/verify/verify_tighten.c) with every layer's tasks split
+ * over the ranks (nnh_tighten_owner); a task's bound
+ * depends only on the layer's bounds, which every rank gets exactly, so the
+ * result is the same at any rank count. */
 #include "dist_internal.h"
+#include "verify_tighten.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +36,7 @@ typedef struct vmaster {
     vpeer *peers;
     int inflight;
     nnh_region_result rr;
+    int tight_g, tight_k; /* layer being tightened (-1: none), for describe_gone */
     nnh_error *err;
 } vmaster;
 
@@ -198,6 +204,82 @@ static int schedule(vmaster *m)
     }
 }
 
+static int signalled(void *arg)
+{
+    (void)arg;
+    return *dist_signal_flag() != 0;
+}
+
+/* Seconds left to a deadline, as a message carries it (0: none). */
+static double seconds_left(double deadline)
+{
+    double left = deadline > 0 ? deadline - nnh_now() : 0;
+    return deadline > 0 && left <= 0 ? 1e-9 : left;
+}
+
+/* One worker's share of a tightened layer (TAG_TIGHTENED: k, its results). */
+static int on_tightened(vmaster *m, int from, int k, int n_tasks, nnh_unpack *u, double *res)
+{
+    int kk = nnh_unpack_int(u);
+    for (int t = 0; t < n_tasks && !u->failed; t++)
+        if (nnh_tighten_owner(t, m->d->size) == from)
+            res[t] = nnh_unpack_double(u);
+    if (u->failed || kk != k)
+        return nnh_error_set(m->err, NNH_EINVAL, "rank %d: bad tightening result for layer %d",
+                             from, k);
+    return NNH_OK;
+}
+
+/* nnh_tighten_layer_fn over the ranks: the layer's bounds to every worker,
+ * the master's own share, then the workers' shares. After a signal the
+ * master stops waiting (the shares still missing stay NaN: crown bounds). */
+static int tighten_layer(void *arg, int g, const nnh_bounds *b, int k, const nnh_bound_opts *bo,
+                         int n_tasks, double *res, nnh_layer_stats *st, nnh_error *err)
+{
+    vmaster *m = arg;
+    double deadline = nnh_bab_deadline(m->B);
+    for (int w = 1; w < m->d->size; w++) {
+        nnh_pack p;
+        nnh_pack_init(&p);
+        nnh_pack_double(&p, seconds_left(deadline));
+        nnh_pack_int(&p, g);
+        nnh_pack_int(&p, k);
+        nnh_pack_int(&p, n_tasks);
+        nnh_pack_bytes(&p, bo, sizeof *bo);
+        nnh_bounds_pack(b, &p);
+        int rc = p.failed ? NNH_ENOMEM : dist_send(m->d, w, TAG_TIGHTEN, &p);
+        nnh_pack_free(&p);
+        if (rc)
+            return nnh_error_set(err, rc, "out of memory sending a layer to tighten");
+    }
+    dist_watch_lock();
+    m->tight_g = g;
+    m->tight_k = k;
+    dist_watch_unlock();
+    int rc = nnh_tighten_tasks(nnh_verify_group_network(m->P, g), b, k, bo, 0, m->d->size,
+                               n_tasks, deadline, signalled, NULL, res, st, err);
+    for (int left = m->d->size - 1; left > 0 && !rc;) {
+        unsigned char *buf;
+        int from, tag, len;
+        if (dist_recv(m->d, MPI_ANY_SOURCE, 1, dist_signal_flag(), &from, &tag, &buf, &len))
+            rc = nnh_error_set(err, NNH_ENOMEM, "out of memory receiving a message");
+        if (rc || !buf) /* a signal: stop waiting */
+            break;
+        nnh_unpack u;
+        nnh_unpack_init(&u, buf, (size_t)len);
+        rc = tag == TAG_TIGHTENED ? on_tightened(m, from, k, n_tasks, &u, res)
+             : tag == TAG_ERROR   ? on_error(m, from, &u)
+                                  : nnh_error_set(err, NNH_EINVAL, "unexpected message tag %d "
+                                                  "from rank %d", tag, from);
+        free(buf);
+        left--;
+    }
+    dist_watch_lock();
+    m->tight_k = -1;
+    dist_watch_unlock();
+    return rc;
+}
+
 /* Worker w is gone (killed or crashed): its name and the region it was
  * deciding (also the watcher's message, see dist_watch.c). */
 static void describe_gone(void *arg, int w, char *buf, size_t len)
@@ -206,7 +288,11 @@ static void describe_gone(void *arg, int w, char *buf, size_t len)
     char name[160];
     dist_rank_name(m->d, w, name, sizeof name);
     const vpeer *v = &m->peers[w];
-    if (v->n == 0)
+    if (m->tight_k >= 0)
+        snprintf(buf, len, "verify: %s stopped unexpectedly (killed or crashed) while "
+                 "tightening layer %d of input box %d; the verdict is unknown", name, m->tight_k,
+                 m->tight_g);
+    else if (v->n == 0)
         snprintf(buf, len, "verify: %s stopped unexpectedly (killed or crashed) with no region "
                  "in hand; the verdict is unknown", name);
     else
@@ -274,7 +360,7 @@ int nnh_dist_verify(nnh_dist *d, const nnh_network *net, const nnh_spec *spec,
 {
     if (!d || !d->mpi || d->size == 1)
         return nnh_verify(net, spec, o, res, progress, progress_arg, err);
-    vmaster m = {.d = d, .o = o, .res = res, .err = err};
+    vmaster m = {.d = d, .o = o, .res = res, .tight_k = -1, .err = err};
     m.peers = calloc((size_t)d->size, sizeof *m.peers);
     if (!m.peers)
         return nnh_error_set(err, NNH_ENOMEM, "out of memory");
@@ -292,6 +378,8 @@ int nnh_dist_verify(nnh_dist *d, const nnh_network *net, const nnh_spec *spec,
         rc = nnh_region_result_init(m.P, &m.rr, err);
         if (!rc)
             rc = job_broadcast(&m, net, spec);
+        if (!rc)
+            rc = nnh_bab_tighten(m.B, tighten_layer, &m, NULL, NULL, err);
         if (!rc)
             rc = schedule(&m);
     }
@@ -316,14 +404,70 @@ typedef struct vworker {
     int failed; /* an error was reported: only wait for STOP */
 } vworker;
 
-static int decide(vworker *w, nnh_unpack *u, nnh_pack *out, nnh_error *err)
+/* The test hooks (see dist_internal.h) at the start of every piece of work. */
+static int work_hooks(vworker *w, nnh_error *err)
 {
-    if (dist_fault("task-error")) /* test hooks, see dist_internal.h */
+    if (dist_fault("task-error"))
         return nnh_error_set(err, NNH_ELP, "injected fault (NNHULL_FAULT=task-error)");
     if (dist_fault("crash"))
         abort();
     dist_fault_stall(w->d);
-    return dist_region_decide(w->P, &w->o, u, &w->rr, out, err);
+    return NNH_OK;
+}
+
+/* Start of a tightening share: the hooks, then the message's seconds left
+ * as a local deadline. */
+static int begin_work(vworker *w, nnh_unpack *u, double *deadline, nnh_error *err)
+{
+    int rc = work_hooks(w, err);
+    if (rc)
+        return rc;
+    double left = nnh_unpack_double(u);
+    *deadline = left > 0 ? nnh_now() + left : 0;
+    return NNH_OK;
+}
+
+/* TAG_TIGHTEN: this rank's share of a layer (nnh_tighten_owner). */
+static int tighten_share(vworker *w, nnh_unpack *u, nnh_pack *out, nnh_error *err)
+{
+    double deadline;
+    int rc = begin_work(w, u, &deadline, err);
+    if (rc)
+        return rc;
+    int g = nnh_unpack_int(u), k = nnh_unpack_int(u), n_tasks = nnh_unpack_int(u);
+    nnh_bound_opts bo;
+    nnh_unpack_bytes(u, &bo, sizeof bo);
+    if (u->failed || g < 0 || g >= nnh_verify_problem_groups(w->P) || n_tasks < 0)
+        return nnh_error_set(err, NNH_EPARSE, "tightening message: bad header");
+    const nnh_network *N = nnh_verify_group_network(w->P, g);
+    if (k < 0 || k >= N->n_layers || n_tasks > 2 * N->layers[k].n_out)
+        return nnh_error_set(err, NNH_EPARSE, "tightening message: bad layer %d", k);
+    nnh_bounds *b = NULL;
+    double *res = malloc(((size_t)n_tasks + 1) * sizeof(double));
+    rc = res ? nnh_bounds_create(N, NULL, NULL, &b, err)
+             : nnh_error_set(err, NNH_ENOMEM, "out of memory (tightening)");
+    if (!rc)
+        rc = nnh_bounds_unpack(u, b, err);
+    if (!rc)
+        rc = nnh_tighten_tasks(N, b, k, &bo, w->d->rank, w->d->size, n_tasks, deadline, signalled,
+                               NULL, res, NULL, err);
+    if (!rc) {
+        nnh_pack_int(out, k);
+        for (int t = 0; t < n_tasks; t++)
+            if (nnh_tighten_owner(t, w->d->size) == w->d->rank)
+                nnh_pack_double(out, res[t]);
+        if (out->failed)
+            rc = nnh_error_set(err, NNH_ENOMEM, "out of memory packing a tightening result");
+    }
+    nnh_bounds_free(b);
+    free(res);
+    return rc;
+}
+
+static int decide(vworker *w, nnh_unpack *u, nnh_pack *out, nnh_error *err)
+{
+    int rc = work_hooks(w, err);
+    return rc ? rc : dist_region_decide(w->P, &w->o, u, &w->rr, out, err);
 }
 
 int dist_region_decide(const nnh_verify_problem *P, const nnh_verify_opts *o, nnh_unpack *u,
@@ -356,18 +500,21 @@ static void serve(nnh_dist *d, vworker *w)
             MPI_Send(NULL, 0, MPI_BYTE, 0, TAG_STOPPED, MPI_COMM_WORLD);
             return;
         }
-        if (tag == TAG_REGION && !w->failed) {
+        if ((tag == TAG_REGION || tag == TAG_TIGHTEN) && !w->failed) {
             nnh_unpack u;
             nnh_unpack_init(&u, buf, (size_t)len);
             nnh_pack out;
             nnh_pack_init(&out);
             nnh_error err;
             nnh_error_clear(&err);
-            if (decide(w, &u, &out, &err)) {
+            int rc = tag == TAG_REGION ? decide(w, &u, &out, &err)
+                                       : tighten_share(w, &u, &out, &err);
+            if (rc) {
                 w->failed = 1;
                 dist_send_error(err.code, err.msg);
             } else
-                MPI_Send(out.data, (int)out.len, MPI_BYTE, 0, TAG_VRESULT, MPI_COMM_WORLD);
+                MPI_Send(out.data, (int)out.len, MPI_BYTE, 0,
+                         tag == TAG_REGION ? TAG_VRESULT : TAG_TIGHTENED, MPI_COMM_WORLD);
             nnh_pack_free(&out);
         }
         free(buf);

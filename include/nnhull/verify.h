@@ -44,7 +44,34 @@ typedef struct nnh_verify_opts {
                               LP on max_r row_r (default 1; 0 = per row only) */
     unsigned long long seed;
     nnh_bound_opts bound;  /* engine options (method is overridden per step) */
+    int tighten;           /* LP tightening of every layer of each root region
+                              before branch and bound (its bounds become the
+                              root's hint, inherited by every region):
+                              NNH_TIGHTEN_NONE, _AUTO (default), _LP1D, _HULL */
+    nnh_bound_opts tighten_opts; /* its engine options (method set per run);
+                              the default is a deterministic budget, see
+                              nnh_verify_opts_init */
 } nnh_verify_opts;
+
+enum {
+    NNH_TIGHTEN_NONE = 0,
+    NNH_TIGHTEN_AUTO,      /* hull when the input has at least
+                              NNH_TIGHTEN_AUTO_MIN_INPUTS dimensions (input
+                              splitting alone does not scale there) and the
+                              timeout is none or at least
+                              NNH_TIGHTEN_AUTO_MIN_TIMEOUT seconds (a
+                              tightening takes minutes on MNIST nets), else
+                              none */
+    NNH_TIGHTEN_LP1D,
+    NNH_TIGHTEN_HULL
+};
+#define NNH_TIGHTEN_AUTO_MIN_INPUTS 64
+#define NNH_TIGHTEN_AUTO_MIN_TIMEOUT 120
+
+/* "none", "auto", "lp1d", "hull" <-> NNH_TIGHTEN_*; parse returns 0 or
+ * NNH_EINVAL. */
+const char *nnh_tighten_name(int t);
+int nnh_tighten_parse(const char *name, int *t);
 
 void nnh_verify_opts_init(nnh_verify_opts *o);
 
@@ -142,6 +169,14 @@ typedef struct nnh_verify_result {
     long max_queue;
     double seconds, seconds_falsify, seconds_bounds;
     int ranks;                 /* processes that decided regions (1 when serial) */
+    int tightened;             /* root regions whose layers were LP-tightened */
+    long tighten_tasks;        /* their LP bound tasks (all ranks) */
+    double seconds_tighten;    /* wall seconds of the root tightening */
+    unsigned long long tighten_digest; /* hash of the tightened root bounds (the
+                              same at any rank count; 0 when none) */
+    double tighten_lb[2];      /* the open rows' best certified lower bound of the
+                              tightened roots (the smallest over them) before
+                              and after the tightening; +inf when it closed */
     double seconds_idle;       /* MPI master: waiting for workers with nothing to do */
 } nnh_verify_result;
 

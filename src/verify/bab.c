@@ -5,6 +5,7 @@
  * ones halved along the input nnh_verify_region chose; a group's root that
  * bounding leaves open gets the rest of its falsification budget then. */
 #include "verify_internal.h"
+#include "verify_tighten.h"
 #include "nnh_round.h"
 
 #include <math.h>
@@ -356,6 +357,66 @@ int nnh_bab_report(nnh_bab *B, nnh_bab_region *R, const nnh_region_result *rr, n
     return rc ? nnh_error_set(err, rc, "verify: out of memory") : NNH_OK;
 }
 
+typedef struct tighten_stop {
+    nnh_bab *B;
+    nnh_tighten_stop_fn stop;
+    void *arg;
+} tighten_stop;
+
+/* the caller's stop test, then the session's progress callback (Ctrl-C) */
+static int tighten_should_stop(void *arg)
+{
+    tighten_stop *s = arg;
+    nnh_bab *B = s->B;
+    if (s->stop && s->stop(s->arg))
+        return 1;
+    return B->progress && B->progress(B->progress_arg, 0, B->h.n, nnh_now() - B->t0);
+}
+
+int nnh_bab_tighten(nnh_bab *B, nnh_tighten_layer_fn run, void *run_arg,
+                    nnh_tighten_stop_fn stop, void *stop_arg, nnh_error *err)
+{
+    nnh_verify_result *res = B->res;
+    tighten_stop ts = {B, stop, stop_arg};
+    double t0 = nnh_now();
+    nnh_region_result rr;
+    int rc = nnh_region_result_init(B->P, &rr, err);
+    for (long i = 0; i < B->h.n && !rc && !B->over; i++) { /* the roots, in queue order */
+        if (B->deadline > 0 && nnh_now() > B->deadline)
+            break; /* nnh_bab_next reports the timeout */
+        nnh_bab_region *R = B->h.a[i];
+        nnh_method m = nnh_tighten_method(B->P, R->group, B->o);
+        if (m < NNH_METHOD_LP1D)
+            continue;
+        /* a root its own bounds already decide needs no LP on every layer
+         * (branch and bound decides it again, at the same small cost) */
+        if ((rc = nnh_verify_region(B->P, R, B->o, B->deadline, &rr, err)))
+            break;
+        if (rr.status != NNH_REGION_OPEN)
+            continue;
+        double before = rr.best_lb;
+        unsigned long long d = 0;
+        rc = nnh_tighten_region(B->P, R, B->o, m, B->deadline, run, run_arg,
+                                tighten_should_stop, &ts, &res->tighten_tasks, &d, err);
+        if (!rc) /* what the tightening gained, for the statistics */
+            rc = nnh_verify_region(B->P, R, B->o, B->deadline, &rr, err);
+        if (rc)
+            break;
+        double after = rr.status == NNH_REGION_UNSAT ? INFINITY : rr.best_lb;
+        res->tighten_lb[0] = res->tightened ? fmin(res->tighten_lb[0], before) : before;
+        res->tighten_lb[1] = res->tightened ? fmin(res->tighten_lb[1], after) : after;
+        res->tightened++;
+        res->tighten_digest = res->tighten_digest * 0x100000001b3ULL ^ d;
+        if (tighten_should_stop(&ts)) { /* stopped by the caller: as in nnh_bab_report */
+            B->over = 1;
+            res->verdict = NNH_VERDICT_UNKNOWN;
+        }
+    }
+    nnh_region_result_free(&rr);
+    res->seconds_tighten += nnh_now() - t0;
+    return rc;
+}
+
 void nnh_bab_end(nnh_bab *B)
 {
     if (!B)
@@ -383,6 +444,10 @@ int nnh_verify(const nnh_network *net, const nnh_spec *spec, const nnh_verify_op
     int rc = nnh_bab_begin(net, spec, o, res, progress, progress_arg, &B, err);
     if (rc)
         return rc;
+    if ((rc = nnh_bab_tighten(B, NULL, NULL, NULL, NULL, err))) {
+        nnh_bab_end(B);
+        return rc;
+    }
     nnh_region_result rr;
     rc = nnh_region_result_init(B->P, &rr, err);
     nnh_bab_region *R;

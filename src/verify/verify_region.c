@@ -32,6 +32,17 @@ void nnh_verify_opts_init(nnh_verify_opts *o)
     o->joint = 1;
     o->seed = 20241030ULL;
     nnh_bound_opts_init(&o->bound);
+    o->tighten = NNH_TIGHTEN_AUTO;
+    /* the root tightening's budget: deterministic (iterations, not
+     * seconds), one layer of context, no LP where it cannot gain; measured
+     * in docs/benchmarks.md section 10 */
+    nnh_bound_opts_init(&o->tighten_opts);
+    o->tighten_opts.method = NNH_METHOD_HULL;
+    o->tighten_opts.window = 1;
+    o->tighten_opts.task_iter_limit = 1000;
+    o->tighten_opts.long_step = 1;
+    o->tighten_opts.min_gain = 1e-3;
+    o->tighten_opts.skip_stable = 1;
 }
 
 int nnh_region_result_init(const nnh_verify_problem *P, nnh_region_result *r, nnh_error *err)

@@ -1,0 +1,184 @@
+/* Root tightening of `verify` (see verify_tighten.h): before branch and
+ * bound, every layer of a root region's folded network gets LP bounds
+ * (lp1d / hull with the tightening's engine options), layer by layer as
+ * nnh_bounds_compute does them (engine_steps.h), and the result becomes the
+ * root's hint. Regions intersect their own bounds with their parent's, so
+ * every region of the search starts from these. */
+#include "verify_internal.h"
+#include "verify_tighten.h"
+#include "engine_steps.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const tighten_names[] = {"none", "auto", "lp1d", "hull"};
+
+const char *nnh_tighten_name(int t)
+{
+    return t >= NNH_TIGHTEN_NONE && t <= NNH_TIGHTEN_HULL ? tighten_names[t] : "?";
+}
+
+int nnh_tighten_parse(const char *name, int *t)
+{
+    for (int i = NNH_TIGHTEN_NONE; i <= NNH_TIGHTEN_HULL; i++)
+        if (name && !strcmp(name, tighten_names[i])) {
+            *t = i;
+            return NNH_OK;
+        }
+    return NNH_EINVAL;
+}
+
+nnh_method nnh_tighten_method(const nnh_verify_problem *P, int g, const nnh_verify_opts *o)
+{
+    const nnh_network *N = P->groups[g].folded;
+    if (N->n_layers < 2) /* layer 0 is affine in the input: nothing to gain */
+        return NNH_METHOD_CROWN;
+    switch (o->tighten) {
+    case NNH_TIGHTEN_LP1D:
+        return NNH_METHOD_LP1D;
+    case NNH_TIGHTEN_HULL:
+        return NNH_METHOD_HULL;
+    case NNH_TIGHTEN_AUTO:
+        return P->n_in >= NNH_TIGHTEN_AUTO_MIN_INPUTS &&
+                       (o->timeout <= 0 || o->timeout >= NNH_TIGHTEN_AUTO_MIN_TIMEOUT)
+                   ? NNH_METHOD_HULL
+                   : NNH_METHOD_CROWN;
+    default:
+        return NNH_METHOD_CROWN;
+    }
+}
+
+const nnh_network *nnh_verify_group_network(const nnh_verify_problem *P, int g)
+{
+    return P->groups[g].folded;
+}
+
+int nnh_tighten_tasks(const nnh_network *N, const nnh_bounds *b, int k, const nnh_bound_opts *bo,
+                      int rank, int size, int n_tasks, double deadline,
+                      nnh_tighten_stop_fn stop, void *stop_arg, double *res,
+                      nnh_layer_stats *st, nnh_error *err)
+{
+    if ((deadline > 0 && nnh_now() > deadline) || (stop && stop(stop_arg))) {
+        for (int t = 0; t < n_tasks; t++) /* not even the context */
+            if (nnh_tighten_owner(t, size) == rank)
+                res[t] = NAN;
+        return NNH_OK;
+    }
+    nnh_lp_layer *L = NULL;
+    int rc = nnh_lp_layer_create(N, b, k, bo, &L, err);
+    if (rc)
+        return nnh_error_prefix(err, "tightening layer %d", k);
+    int stopped = 0;
+    for (int t = 0; t < n_tasks && !rc; t++) {
+        if (nnh_tighten_owner(t, size) != rank)
+            continue;
+        if (!stopped && ((deadline > 0 && nnh_now() > deadline) || (stop && stop(stop_arg))))
+            stopped = 1;
+        if (stopped) { /* these keep their crown bounds */
+            res[t] = NAN;
+            continue;
+        }
+        rc = nnh_lp_layer_bound(L, nnh_steps_neuron(t), nnh_steps_sense(t), &res[t], st, err);
+        if (rc)
+            nnh_error_prefix(err, "tightening layer %d neuron %d", k, nnh_steps_neuron(t));
+    }
+    nnh_lp_layer_free(L);
+    return rc;
+}
+
+/* FNV-1a over the bytes of every bound: equal bounds, equal digest. */
+static unsigned long long bounds_digest(const nnh_bounds *b)
+{
+    unsigned long long h = 0xcbf29ce484222325ULL;
+    for (int k = 0; k < b->n_layers; k++) {
+        const nnh_layer_bounds *L = &b->layers[k];
+        const double *v[4] = {L->pre_lo, L->pre_hi, L->post_lo, L->post_hi};
+        for (int s = 0; s < 4; s++) {
+            const unsigned char *p = (const unsigned char *)v[s];
+            for (size_t i = 0; i < (size_t)L->width * sizeof(double); i++)
+                h = (h ^ p[i]) * 0x100000001b3ULL;
+        }
+    }
+    return h;
+}
+
+/* b := b intersected with h, layer by layer (both hold on b's box). */
+static void intersect(nnh_bounds *b, const nnh_bounds *h)
+{
+    for (int k = 0; k < b->n_layers; k++) {
+        nnh_layer_bounds *L = &b->layers[k];
+        const nnh_layer_bounds *H = &h->layers[k];
+        for (int i = 0; i < L->width; i++) {
+            L->pre_lo[i] = fmax(L->pre_lo[i], H->pre_lo[i]);
+            L->pre_hi[i] = fmin(L->pre_hi[i], H->pre_hi[i]);
+            L->post_lo[i] = fmax(L->post_lo[i], H->post_lo[i]);
+            L->post_hi[i] = fmin(L->post_hi[i], H->post_hi[i]);
+        }
+    }
+}
+
+/* Layer by layer: IBP, crown, the crown pass, then the LP tasks (run or
+ * here) and their results; *tasks counts the tasks that gave a result. */
+static int tighten_layers(const nnh_network *N, nnh_bounds *b, int g, const nnh_bound_opts *bo,
+                          double deadline, nnh_tighten_layer_fn run, void *run_arg,
+                          nnh_tighten_stop_fn stop, void *stop_arg, long *tasks, nnh_error *err)
+{
+    nnh_bounds *pass = NULL;
+    double *res = malloc(2 * (size_t)nnh_network_max_width(N) * sizeof(double));
+    int rc = res ? nnh_steps_pass(N, b, bo, &pass, err)
+                 : nnh_error_set(err, NNH_ENOMEM, "verify: out of memory (tightening)");
+    for (int k = 0; k < N->n_layers && !rc; k++) {
+        if (k > 0 && deadline > 0 && nnh_now() > deadline) { /* the rest: IBP only */
+            nnh_bounds_ibp_layer(N, b, k);
+            continue;
+        }
+        int n = nnh_steps_prepare(N, b, k, pass, bo, err);
+        if (n < 0) {
+            rc = n;
+            break;
+        }
+        for (int t = 0; t < n; t++)
+            res[t] = NAN;
+        if (n > 0)
+            rc = run ? run(run_arg, g, b, k, bo, n, res, NULL, err)
+                     : nnh_tighten_tasks(N, b, k, bo, 0, 1, n, deadline, stop, stop_arg, res,
+                                         NULL, err);
+        if (rc)
+            break;
+        for (int t = 0; t < n; t++)
+            *tasks += !isnan(res[t]);
+        nnh_steps_apply(N, b, k, res, n);
+    }
+    nnh_bounds_free(pass);
+    free(res);
+    return rc;
+}
+
+int nnh_tighten_region(const nnh_verify_problem *P, nnh_bab_region *R, const nnh_verify_opts *o,
+                       nnh_method m, double deadline, nnh_tighten_layer_fn run, void *run_arg,
+                       nnh_tighten_stop_fn stop, void *stop_arg, long *tasks,
+                       unsigned long long *digest, nnh_error *err)
+{
+    const nnh_network *N = P->groups[R->group].folded;
+    nnh_bound_opts bo = o->tighten_opts;
+    bo.method = m;
+    bo.time_limit = 0; /* budgets are per task and deterministic; the deadline stops */
+    int rc = nnh_bound_opts_check(&bo, err);
+    if (rc)
+        return nnh_error_prefix(err, "verify: tightening options");
+    nnh_bounds *b = NULL;
+    if ((rc = nnh_bounds_create(N, R->lo, R->hi, &b, err)))
+        return rc;
+    rc = tighten_layers(N, b, R->group, &bo, deadline, run, run_arg, stop, stop_arg, tasks, err);
+    if (rc) {
+        nnh_bounds_free(b);
+        return rc;
+    }
+    if (R->hint)
+        intersect(b, R->hint);
+    nnh_bounds_free(R->hint);
+    R->hint = b;
+    *digest = bounds_digest(b);
+    return NNH_OK;
+}

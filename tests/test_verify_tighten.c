@@ -1,0 +1,277 @@
+/* Unit tests of verify's root tightening (src/verify/verify_tighten.c) on the
+ * bundled digits networks: a robustness property that crown with input
+ * splitting does not prove within 50 regions but the tightened root proves
+ * at once; sampled points of every layer inside the tightened root bounds;
+ * the tasks of a layer split as the MPI ranks split them giving the same
+ * bounds bit for bit; option names. */
+#include "nnh_examples.h"
+#include "nnh_soundness.h"
+#include "nnh_test.h"
+#include "verify_tighten.h"
+#include "nnhull/io.h"
+#include "nnhull/nnhull.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The property "some other class scores at least the label" over the
+ * L-infinity ball of radius eps (clipped to [0, 1]) around row `row` of
+ * examples/digits_test_inputs.csv (1 = the first image), as VNNLIB text. */
+static char *ball_property(int row, double eps)
+{
+    FILE *f = fopen(nnh_src_path("examples/digits_test_inputs.csv"), "r");
+    ck_assert_ptr_nonnull(f);
+    char line[4096];
+    for (int r = 0; r <= row; r++)
+        ck_assert_ptr_nonnull(fgets(line, sizeof line, f));
+    fclose(f);
+    size_t cap = 64 * 1024, n = 0;
+    char *t = malloc(cap);
+    ck_assert_ptr_nonnull(t);
+    char *p = line, *end;
+    int label = (int)strtol(p, &end, 10);
+    for (int j = 0; j < 10; j++)
+        n += (size_t)snprintf(t + n, cap - n, "(declare-const Y_%d Real)\n", j);
+    for (int i = 0; *end == ','; i++) {
+        double x = strtod(end + 1, &end);
+        n += (size_t)snprintf(t + n, cap - n,
+                              "(declare-const X_%d Real)(assert (>= X_%d %.17g))"
+                              "(assert (<= X_%d %.17g))\n",
+                              i, i, fmax(0.0, x - eps), i, fmin(1.0, x + eps));
+    }
+    n += (size_t)snprintf(t + n, cap - n, "(assert (or");
+    for (int j = 0; j < 10; j++)
+        if (j != label)
+            n += (size_t)snprintf(t + n, cap - n, " (and (>= Y_%d Y_%d))", j, label);
+    snprintf(t + n, cap - n, "))\n");
+    return t;
+}
+
+static nnh_spec *parse(const char *text)
+{
+    nnh_spec *spec = NULL;
+    nnh_error err;
+    ck_assert_msg(nnh_parse_vnnlib(text, "t", &spec, &err) == 0, "%s", err.msg);
+    return spec;
+}
+
+/* A digits network, the ball property around one image and its prepared
+ * problem. */
+typedef struct fixture {
+    nnh_network *net;
+    char *text;
+    nnh_spec *spec;
+    nnh_verify_problem *P;
+} fixture;
+
+static void fixture_open(fixture *f, const char *act, const char *arch, int row, double eps)
+{
+    f->net = nnh_test_load_digits(act, arch);
+    f->text = ball_property(row, eps);
+    f->spec = parse(f->text);
+    nnh_error err;
+    ck_assert_msg(nnh_verify_problem_create(f->net, f->spec, &f->P, &err) == 0, "%s", err.msg);
+}
+
+static void fixture_close(fixture *f)
+{
+    nnh_verify_problem_free(f->P);
+    nnh_spec_free(f->spec);
+    free(f->text);
+    nnh_network_free(f->net);
+}
+
+static nnh_verdict verify(const nnh_network *net, const nnh_spec *spec, int tighten, long max_regions,
+                          nnh_verify_result *res)
+{
+    nnh_verify_opts o;
+    nnh_verify_opts_init(&o);
+    o.tighten = tighten;
+    o.tighten_opts.method = tighten == NNH_TIGHTEN_HULL ? NNH_METHOD_HULL : NNH_METHOD_LP1D;
+    o.max_regions = max_regions;
+    nnh_error err;
+    ck_assert_msg(nnh_verify(net, spec, &o, res, NULL, NULL, &err) == 0, "%s", err.msg);
+    return res->verdict;
+}
+
+/* Digits sigmoid 64x10^5, image 2, eps 0.035: crown bounds with input
+ * splitting need about 500 regions; the hull-tightened root closes at once. */
+START_TEST(test_tightening_proves_with_fewer_regions)
+{
+    fixture f;
+    fixture_open(&f, "sigmoid", "64x10x10x10x10x10", 2, 0.035);
+    const nnh_network *net = f.net;
+    const nnh_spec *spec = f.spec;
+    nnh_verify_result r0, r1;
+    ck_assert_int_eq(verify(net, spec, NNH_TIGHTEN_NONE, 50, &r0), NNH_VERDICT_UNKNOWN);
+    ck_assert_int_eq(r0.tightened, 0);
+    ck_assert_int_eq(verify(net, spec, NNH_TIGHTEN_HULL, 50, &r1), NNH_VERDICT_UNSAT);
+    ck_assert_int_eq(r1.tightened, 1);
+    ck_assert_int_gt(r1.tighten_tasks, 0);
+    ck_assert_int_le(r1.regions, 3);
+    /* auto: 64 inputs reach NNH_TIGHTEN_AUTO_MIN_INPUTS and there is no
+     * timeout, so hull runs and proves it too */
+    nnh_verify_result r2;
+    nnh_verify_opts o;
+    nnh_verify_opts_init(&o);
+    o.max_regions = 5;
+    nnh_error err;
+    ck_assert_int_eq(nnh_verify(net, spec, &o, &r2, NULL, NULL, &err), 0);
+    ck_assert_int_eq(r2.tightened, 1);
+    ck_assert_int_eq(r2.verdict, NNH_VERDICT_UNSAT);
+    /* with a timeout under NNH_TIGHTEN_AUTO_MIN_TIMEOUT, auto does not tighten */
+    nnh_verify_result r3;
+    o.timeout = NNH_TIGHTEN_AUTO_MIN_TIMEOUT - 1;
+    ck_assert_int_eq(nnh_verify(net, spec, &o, &r3, NULL, NULL, &err), 0);
+    ck_assert_int_eq(r3.tightened, 0);
+    ck_assert_int_eq(r3.verdict, NNH_VERDICT_UNKNOWN);
+    nnh_verify_result_free(&r3);
+    nnh_verify_result_free(&r0);
+    nnh_verify_result_free(&r1);
+    nnh_verify_result_free(&r2);
+    fixture_close(&f);
+}
+END_TEST
+
+/* Root bounds of group 0: crown only (the region's own first pass) and
+ * tightened with method m; every sampled point of every layer inside both,
+ * and the tightened ones nested in crown's and tighter on average. */
+static void check_contains(const char *act, const char *name, double eps, nnh_method m)
+{
+    fixture f;
+    fixture_open(&f, act, name, 3, eps);
+    nnh_verify_problem *P = f.P;
+    nnh_error err;
+    nnh_bab_region *R = nnh_bab_root(P, 0);
+    nnh_verify_opts o;
+    nnh_verify_opts_init(&o);
+    long tasks = 0;
+    unsigned long long d = 0;
+    ck_assert_msg(nnh_tighten_region(P, R, &o, m, 0, NULL, NULL, NULL, NULL, &tasks, &d, &err) ==
+                  0, "%s", err.msg);
+    ck_assert_ptr_nonnull(R->hint);
+    ck_assert_int_gt(tasks, 0);
+    const nnh_network *N = nnh_verify_group_network(P, 0);
+    nnh_bounds *crown;
+    nnh_bound_opts co;
+    nnh_bound_opts_init(&co);
+    co.method = NNH_METHOD_CROWN;
+    ck_assert_int_eq(nnh_bounds_create(N, R->lo, R->hi, &crown, &err), 0);
+    ck_assert_int_eq(nnh_bounds_compute(N, crown, &co, NULL, NULL, NULL, &err), 0);
+    const nnh_bounds *bs[2] = {R->hint, crown};
+    nnh_sample_report rep[2];
+    nnh_sample_check(N, bs, 2, R->lo, R->hi, 4000, 7, rep);
+    for (int t = 0; t < 2; t++)
+        ck_assert_msg(rep[t].worst <= NNH_SAMPLE_TOL, "%s %s: %s", name, t ? "crown" : "tightened",
+                      nnh_sample_describe(&rep[t]));
+    nnh_assert_within(R->hint, crown, 0.0, "tightened within crown");
+    double wt = 0, wc = 0;
+    for (int k = 1; k < N->n_layers; k++)
+        for (int i = 0; i < crown->layers[k].width; i++) {
+            wt += R->hint->layers[k].pre_hi[i] - R->hint->layers[k].pre_lo[i];
+            wc += crown->layers[k].pre_hi[i] - crown->layers[k].pre_lo[i];
+        }
+    ck_assert_msg(wt < 0.99 * wc, "%s: tightened width %g vs crown %g", name, wt, wc);
+    nnh_bounds_free(crown);
+    nnh_bab_region_free(R);
+    fixture_close(&f);
+}
+
+START_TEST(test_tightened_bounds_contain_samples)
+{
+    check_contains("sigmoid", "64x10x10x10x10x10", 0.04, NNH_METHOD_HULL);
+    check_contains("relu", "64x10x10x10x10x10", 0.05, NNH_METHOD_LP1D);
+    check_contains("tanh", "64x32x32x10", 0.03, NNH_METHOD_HULL);
+}
+END_TEST
+
+/* Split over 3 "ranks" as mpi/dist_verify.c splits a layer
+ * (nnh_tighten_owner), a run of layer tasks gives the serial results bit for
+ * bit. */
+static int split3(void *arg, int g, const nnh_bounds *b, int k, const nnh_bound_opts *bo,
+                  int n_tasks, double *res, nnh_layer_stats *st, nnh_error *err)
+{
+    const nnh_verify_problem *P = arg;
+    for (int r = 2; r >= 0; r--) {
+        int rc = nnh_tighten_tasks(nnh_verify_group_network(P, g), b, k, bo, r, 3, n_tasks, 0,
+                                   NULL, NULL, res, st, err);
+        if (rc)
+            return rc;
+    }
+    return NNH_OK;
+}
+
+START_TEST(test_split_tasks_same_bounds)
+{
+    fixture f;
+    fixture_open(&f, "tanh", "64x10x10x10x10x10", 1, 0.03);
+    nnh_verify_problem *P = f.P;
+    nnh_error err;
+    nnh_verify_opts o;
+    nnh_verify_opts_init(&o);
+    nnh_bab_region *R[2] = {nnh_bab_root(P, 0), nnh_bab_root(P, 0)};
+    long tasks[2] = {0, 0};
+    unsigned long long d[2];
+    ck_assert_int_eq(nnh_tighten_region(P, R[0], &o, NNH_METHOD_HULL, 0, NULL, NULL, NULL, NULL,
+                                        &tasks[0], &d[0], &err), 0);
+    ck_assert_int_eq(nnh_tighten_region(P, R[1], &o, NNH_METHOD_HULL, 0, split3, P, NULL, NULL,
+                                        &tasks[1], &d[1], &err), 0);
+    ck_assert_int_eq(tasks[0], tasks[1]);
+    ck_assert(d[0] == d[1]);
+    ck_assert(nnh_test_same_bounds(R[0]->hint, R[1]->hint));
+    /* a deadline already past: no LP task runs, the crown bounds stay */
+    nnh_bab_region *late = nnh_bab_root(P, 0);
+    long none = 0;
+    unsigned long long dl;
+    ck_assert_int_eq(nnh_tighten_region(P, late, &o, NNH_METHOD_HULL, 1e-9, NULL, NULL, NULL, NULL,
+                                        &none, &dl, &err), 0);
+    ck_assert_int_eq(none, 0);
+    nnh_bab_region_free(late);
+    nnh_bab_region_free(R[0]);
+    nnh_bab_region_free(R[1]);
+    fixture_close(&f);
+}
+END_TEST
+
+START_TEST(test_names_and_bad_options)
+{
+    int t = -1;
+    const char *names[] = {"none", "auto", "lp1d", "hull"};
+    for (int i = 0; i < 4; i++) {
+        ck_assert_int_eq(nnh_tighten_parse(names[i], &t), 0);
+        ck_assert_str_eq(nnh_tighten_name(t), names[i]);
+    }
+    ck_assert_int_eq(nnh_tighten_parse("crown", &t), NNH_EINVAL);
+    ck_assert_int_eq(nnh_tighten_parse(NULL, &t), NNH_EINVAL);
+    /* options outside the schema's ranges are refused before any work */
+    fixture f;
+    fixture_open(&f, "relu", "64x32x32x10", 1, 0.01);
+    nnh_error err;
+    nnh_verify_opts o;
+    nnh_verify_opts_init(&o);
+    o.tighten_opts.window = -1;
+    nnh_bab_region *R = nnh_bab_root(f.P, 0);
+    long tasks = 0;
+    unsigned long long d;
+    ck_assert_int_eq(nnh_tighten_region(f.P, R, &o, NNH_METHOD_LP1D, 0, NULL, NULL, NULL, NULL,
+                                        &tasks, &d, &err), NNH_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err.msg, "window"));
+    ck_assert_ptr_null(R->hint);
+    nnh_bab_region_free(R);
+    fixture_close(&f);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("verify_tighten");
+    TCase *tc = tcase_create("verify_tighten");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, test_tightening_proves_with_fewer_regions);
+    tcase_add_test(tc, test_tightened_bounds_contain_samples);
+    tcase_add_test(tc, test_split_tasks_same_bounds);
+    tcase_add_test(tc, test_names_and_bad_options);
+    suite_add_tcase(s, tc);
+    return nnh_run_suite(s);
+}
