@@ -48,6 +48,12 @@ static void print_usage(void)
           "                       lp1d/hull are used on regions where crown came close\n"
           "  --escalate-gap G     LP when a row's crown lower bound is within G times its\n"
           "                       bound width of 0 (default 0.1)\n"
+          "  --split S            what branch and bound splits: input (halve the box\n"
+          "                       along one input), activation (split one hidden\n"
+          "                       neuron's pre-activation interval: a ReLU into its\n"
+          "                       inactive and active phase, a smooth activation at a\n"
+          "                       point), or auto (default: input when the network has\n"
+          "                       at most 10 inputs, activation otherwise)\n"
           "  --no-joint           prove a case only by one row > 0 (no joint bound of\n"
           "                       min over the region of max over the case's rows)\n"
           "  --cex F              write the counterexample (when sat) in VNN-COMP format:\n"
@@ -72,7 +78,7 @@ typedef struct verify_args {
     nnh_verify_opts o;
 } verify_args;
 
-enum { O_TIMEOUT = 1, O_MAXREG, O_METHOD, O_OUT, O_CEX, O_SEED, O_QUIET, O_VERBOSE, O_GAP, O_NOJOINT };
+enum { O_TIMEOUT = 1, O_MAXREG, O_METHOD, O_OUT, O_CEX, O_SEED, O_QUIET, O_VERBOSE, O_GAP, O_NOJOINT, O_SPLIT };
 
 static int parse_number(const char *v, double lo, double *out)
 {
@@ -116,6 +122,10 @@ static int set_option(verify_args *a, int id, const char *v)
     case O_QUIET: a->quiet = 1; return CLI_OK;
     case O_VERBOSE: a->verbose = 1; return CLI_OK;
     case O_NOJOINT: a->o.joint = 0; return CLI_OK;
+    case O_SPLIT:
+        if (nnh_split_mode_parse(v, &a->o.split))
+            return cli_usage("verify", "--split needs input, activation or auto, got '%s'", v);
+        return CLI_OK;
     }
     return cli_load_option(id, &a->load) ? CLI_OK : cli_usage("verify", "unhandled option");
 }
@@ -127,7 +137,7 @@ static int parse_args(int argc, char **argv, verify_args *a)
         {"timeout", 1, O_TIMEOUT}, {"max-regions", 1, O_MAXREG}, {"method", 1, O_METHOD},
         {"out", 1, O_OUT},         {"cex", 1, O_CEX},            {"seed", 1, O_SEED},
         {"quiet", 0, O_QUIET},     {"verbose", 0, O_VERBOSE},    {"escalate-gap", 1, O_GAP},
-        {"no-joint", 0, O_NOJOINT}, CLI_LOAD_OPTS,             {NULL, 0, 0}};
+        {"no-joint", 0, O_NOJOINT}, {"split", 1, O_SPLIT}, CLI_LOAD_OPTS,             {NULL, 0, 0}};
     memset(a, 0, sizeof *a);
     nnh_load_opts_init(&a->load);
     nnh_verify_opts_init(&a->o);
@@ -187,6 +197,8 @@ static void print_result(const verify_args *a, const nnh_verify_result *r, int n
                "LP escalations %ld\n",
                r->regions, r->regions_unsat, r->regions_stuck, r->max_depth, r->max_queue,
                r->escalations);
+        if (r->neuron_splits)
+            printf("neuron splits: %ld\n", r->neuron_splits);
         printf("seconds: %.3f (falsification %.3f, bounds %.3f, summed over ranks)\n",
                r->seconds, r->seconds_falsify, r->seconds_bounds);
         if (r->ranks > 1)
