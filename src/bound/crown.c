@@ -301,6 +301,13 @@ int nnh_crown_layer(const nnh_network *net, nnh_bounds *b, int k, nnh_error *err
 int nnh_crown_layer_sel(const nnh_network *net, nnh_bounds *b, int k, const int *sel, int n_sel,
                         nnh_crown_forms *lower, nnh_error *err)
 {
+    return nnh_crown_layer_forms(net, b, k, sel, n_sel, lower, NULL, err);
+}
+
+int nnh_crown_layer_forms(const nnh_network *net, nnh_bounds *b, int k, const int *sel,
+                          int n_sel, nnh_crown_forms *lower, nnh_crown_forms *upper,
+                          nnh_error *err)
+{
     if (k < 0 || k >= net->n_layers || b->n_layers != net->n_layers ||
         b->n_in != net->n_inputs)
         return nnh_error_set(err, NNH_EINVAL, "crown: layer %d does not match the network", k);
@@ -353,10 +360,19 @@ int nnh_crown_layer_sel(const nnh_network *net, nnh_bounds *b, int k, const int 
                     lower->A[(size_t)(t0 + t) * n_in + m] = -lam[m];
                 lower->c[t0 + t] = -w.c[nc + t];
             }
+        if (upper) /* z <= lam^T x + c as computed */
+            for (int t = 0; t < nc; t++) {
+                memcpy(upper->A + (size_t)(t0 + t) * n_in, w.lam + (size_t)t * w.width,
+                       (size_t)n_in * sizeof(double));
+                upper->c[t0 + t] = w.c[t];
+            }
     }
-    if (lower) {
-        memcpy(lower->in_lo, w.in_lo, (size_t)n_in * sizeof(double));
-        memcpy(lower->in_hi, w.in_hi, (size_t)n_in * sizeof(double));
+    for (int f = 0; f < 2; f++) {
+        nnh_crown_forms *F = f ? upper : lower;
+        if (F) {
+            memcpy(F->in_lo, w.in_lo, (size_t)n_in * sizeof(double));
+            memcpy(F->in_hi, w.in_hi, (size_t)n_in * sizeof(double));
+        }
     }
     nnh_bounds_post_from_pre(net, b, k);
     ws_free(&w);

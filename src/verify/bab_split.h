@@ -42,4 +42,13 @@ void nnh_act_deriv_range(const nnh_activation *a, double l, double u, double *dl
 int nnh_branch_choose(const nnh_network *N, const nnh_bounds *b, int row, double *buf,
                       int *layer, int *neuron, double *at);
 
+/* The joint proof of R's open cases with its neuron splits as input
+ * constraints (split_joint.c): F holds crown's lower forms of the rows with
+ * constants cc (fold error taken off); recomputes the split neurons' forms
+ * on b (which may tighten them). Closes the cases it proves, sets
+ * res->status UNSAT when all are closed (or the domain is empty). */
+int nnh_split_joint(const nnh_verify_problem *P, const nnh_bab_region *R, nnh_bounds *b,
+                    const nnh_crown_forms *F, const double *cc, nnh_region_result *res,
+                    nnh_error *err);
+
 #endif

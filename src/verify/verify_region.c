@@ -512,6 +512,23 @@ static int joint_step(const nnh_verify_problem *P, const nnh_verify_group *G,
     return all;
 }
 
+/* With neuron splits: the joint proof of each open case with the splits as
+ * input constraints (split_joint.c), from crown's row forms F minus the fold
+ * error. */
+static int split_step(const nnh_verify_problem *P, const nnh_verify_group *G,
+                      const nnh_bab_region *R, nnh_bounds *b, const nnh_crown_forms *F,
+                      nnh_region_result *res, nnh_error *err)
+{
+    double *cc = malloc((size_t)G->n_rows * sizeof(double));
+    if (!cc)
+        return nnh_error_set(err, NNH_ENOMEM, "verify: out of memory (split constraints)");
+    for (int r = 0; r < G->n_rows; r++)
+        cc[r] = nnh_down(F->c[r] - fold_error(G, b, R, r));
+    int rc = nnh_split_joint(P, R, b, F, cc, res, err);
+    free(cc);
+    return rc;
+}
+
 /* Where the relaxation puts the violation: for each row of an open case,
  * the optimum of its bound problem, i.e. the box corner that minimises
  * crown's linear lower form of the row (the center along inputs the form
@@ -556,6 +573,10 @@ static int decide(const nnh_verify_problem *P, const nnh_bab_region *R, const nn
             res->status = NNH_REGION_UNSAT;
             rc = 0;
         }
+        t1 = nnh_now();
+    }
+    if (!rc && res->status != NNH_REGION_UNSAT && R->n_splits && o->method != NNH_METHOD_IBP) {
+        rc = split_step(P, G, R, b, forms, res, err);
         t1 = nnh_now();
     }
     res->seconds_bounds = t1 - t0;
