@@ -1,6 +1,7 @@
 /* Property verification (`nnhull verify`): falsification by sampling and
  * projected gradient, proofs by certified bounds on the property rows folded
- * into the network, and branch and bound on the input region whose unit of
+ * into the network, and branch and bound on the input region or on hidden
+ * neurons' pre-activation intervals (activation splits), whose unit of
  * work, nnh_verify_region, is a pure function of (problem, region, options)
  * that a scheduler (the serial nnh_verify here, or nnh_dist_verify over MPI
  * ranks) can hand to any process. */
