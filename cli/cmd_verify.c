@@ -36,11 +36,12 @@ static void print_usage(void)
           "(unreadable files, shape mismatch) and after SIGINT/SIGTERM/SIGHUP (the run\n"
           "stops, prints its statistics and 'unknown'), 2 on usage errors.\n\n"
           "How: random points, the box corners (few inputs) and projected gradient\n"
-          "descent on the violation margin look for a counterexample; then the box is\n"
-          "split (branch and bound, best-first by that margin) along the input with the\n"
-          "largest edge x gradient of the row closest to a proof, each region bounded by\n"
-          "crown with the property rows folded into the last layer, and by an LP on\n"
-          "those rows (lp1d/hull) when crown comes close.\n\n"
+          "descent on the violation margin look for a counterexample; then branch and\n"
+          "bound (best-first by that margin) splits the box along the input with the\n"
+          "largest edge x gradient of the row closest to a proof, or (--split) the\n"
+          "interval of the hidden neuron with the largest sensitivity x relaxation gap;\n"
+          "each region is bounded by crown with the property rows folded into the last\n"
+          "layer, and by an LP on those rows (lp1d/hull) when crown comes close.\n\n"
           "Under mpirun/srun the regions are spread over the ranks (rank 0 hands them\n"
           "out and decides some too; the first counterexample stops every rank):\n"
           "  mpirun -np 4 nnhull verify NET SPEC --timeout 116\n\n"
@@ -51,6 +52,12 @@ static void print_usage(void)
           "                       lp1d/hull are used on regions where crown came close\n"
           "  --escalate-gap G     LP when a row's crown lower bound is within G times its\n"
           "                       bound width of 0 (default 0.1)\n"
+          "  --split S            what branch and bound splits: input (halve the box\n"
+          "                       along one input), activation (split one hidden\n"
+          "                       neuron's pre-activation interval: a ReLU into its\n"
+          "                       inactive and active phase, a smooth activation at a\n"
+          "                       point), or auto (default: input when the network has\n"
+          "                       at most 10 inputs, activation otherwise)\n"
           "  --no-joint           prove a case only by one row > 0 (no joint bound of\n"
           "                       min over the region of max over the case's rows)\n"
           "  --tighten T          none | auto (default) | lp1d | hull: before branch and\n"
@@ -89,7 +96,7 @@ typedef struct verify_args {
 } verify_args;
 
 enum { O_TIMEOUT = 1, O_MAXREG, O_METHOD, O_OUT, O_CEX, O_SEED, O_QUIET, O_VERBOSE, O_GAP, O_NOJOINT,
-       O_TIGHTEN, O_TOPTS };
+       O_TIGHTEN, O_TOPTS, O_SPLIT };
 
 static int parse_number(const char *v, double lo, double *out)
 {
@@ -139,6 +146,10 @@ static int set_option(verify_args *a, int id, const char *v)
     case O_QUIET: a->quiet = 1; return CLI_OK;
     case O_VERBOSE: a->verbose = 1; return CLI_OK;
     case O_NOJOINT: a->o.joint = 0; return CLI_OK;
+    case O_SPLIT:
+        if (nnh_split_mode_parse(v, &a->o.split))
+            return cli_usage("verify", "--split needs input, activation or auto, got '%s'", v);
+        return CLI_OK;
     }
     return cli_load_option(id, &a->load) ? CLI_OK : cli_usage("verify", "unhandled option");
 }
@@ -151,7 +162,7 @@ static int parse_args(int argc, char **argv, verify_args *a)
         {"out", 1, O_OUT},         {"cex", 1, O_CEX},            {"seed", 1, O_SEED},
         {"quiet", 0, O_QUIET},     {"verbose", 0, O_VERBOSE},    {"escalate-gap", 1, O_GAP},
         {"no-joint", 0, O_NOJOINT}, {"tighten", 1, O_TIGHTEN},  {"tighten-opts", 1, O_TOPTS},
-        CLI_LOAD_OPTS,              {NULL, 0, 0}};
+        {"split", 1, O_SPLIT},      CLI_LOAD_OPTS,                {NULL, 0, 0}};
     memset(a, 0, sizeof *a);
     nnh_load_opts_init(&a->load);
     nnh_verify_opts_init(&a->o);
@@ -214,6 +225,8 @@ static void print_result(const verify_args *a, const nnh_verify_result *r, int n
                "LP escalations %ld\n",
                r->regions, r->regions_unsat, r->regions_stuck, r->max_depth, r->max_queue,
                r->escalations);
+        if (r->neuron_splits)
+            printf("neuron splits: %ld\n", r->neuron_splits);
         printf("seconds: %.3f (falsification %.3f, bounds %.3f, summed over ranks)\n",
                r->seconds, r->seconds_falsify, r->seconds_bounds);
         if (r->ranks > 1)

@@ -188,6 +188,11 @@ typedef struct nnh_crown_forms {
  * for neuron sel[t], at no extra cost. */
 int nnh_crown_layer_sel(const nnh_network *net, nnh_bounds *b, int k, const int *sel, int n_sel,
                         nnh_crown_forms *lower, nnh_error *err);
+/* nnh_crown_layer_sel that also gives the upper forms (upper may be NULL):
+ * z_t(x') <= A_t^T x' + c_t over the same box, exactly in real arithmetic. */
+int nnh_crown_layer_forms(const nnh_network *net, nnh_bounds *b, int k, const int *sel,
+                          int n_sel, nnh_crown_forms *lower, nnh_crown_forms *upper,
+                          nnh_error *err);
 
 /* Crown's lower and upper linear forms of every neuron of layer k over the
  * clamped input, from the bounds of layers < k in b (b is not changed):

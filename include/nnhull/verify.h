@@ -1,6 +1,7 @@
 /* Property verification (`nnhull verify`): falsification by sampling and
  * projected gradient, proofs by certified bounds on the property rows folded
- * into the network, and branch and bound on the input region whose unit of
+ * into the network, and branch and bound on the input region or on hidden
+ * neurons' pre-activation intervals (activation splits), whose unit of
  * work, nnh_verify_region, is a pure function of (problem, region, options)
  * that a scheduler (the serial nnh_verify here, or nnh_dist_verify over MPI
  * ranks) can hand to any process. */
@@ -23,7 +24,30 @@ typedef enum {
 /* "unsat", "sat", "unknown", "timeout". */
 const char *nnh_verdict_name(nnh_verdict v);
 
+/* What branch and bound splits (docs/architecture.md, "Activation splits"):
+ * the input box, or the pre-activation interval of one hidden neuron (ReLU:
+ * at 0, an S-shaped or smooth activation: at a chosen point), or auto: input
+ * splitting when the network has at most NNH_SPLIT_AUTO_MAX_INPUTS inputs
+ * (ACAS Xu: 5), activation splitting otherwise. */
+typedef enum {
+    NNH_SPLIT_AUTO = 0,
+    NNH_SPLIT_INPUT,
+    NNH_SPLIT_ACTIVATION
+} nnh_split_mode;
+
+#define NNH_SPLIT_AUTO_MAX_INPUTS 10
+/* Neuron splits a region carries at most; a deeper region splits its box. */
+#define NNH_BAB_MAX_SPLITS 64
+
+/* "auto", "input", "activation". */
+const char *nnh_split_mode_name(nnh_split_mode m);
+/* Parse one of the names above: 0, or NNH_EINVAL. */
+int nnh_split_mode_parse(const char *name, nnh_split_mode *m);
+/* The mode m means for a network with n_in inputs (auto resolved). */
+nnh_split_mode nnh_split_mode_resolve(nnh_split_mode m, int n_in);
+
 typedef struct nnh_verify_opts {
+    nnh_split_mode split;  /* what branch and bound splits (default auto) */
     nnh_method method;     /* strongest engine: ibp, crown, or lp1d/hull as escalation */
     double timeout;        /* wall-clock seconds for the whole run (0 = none) */
     long max_regions;      /* regions decided at most (0 = no limit) -> unknown */
@@ -91,8 +115,19 @@ int nnh_verify_group_cases(const nnh_verify_problem *P, int g);
 void nnh_verify_group_box(const nnh_verify_problem *P, int g, const double **lo,
                           const double **hi);
 
-/* One region of branch and bound: a sub-box of group g's box and the cases
- * of the group still open on it (active[c] != 0, c < group's cases). */
+/* A neuron split: the region's domain keeps only the inputs whose
+ * pre-activation z of neuron `neuron` of layer `layer` of the folded network
+ * lies in [lo, hi] (ends may be infinite). */
+typedef struct nnh_neuron_split {
+    int layer, neuron;
+    double lo, hi;
+} nnh_neuron_split;
+
+/* One region of branch and bound: a sub-box of group g's box, restricted by
+ * the neuron splits (the domain is {x in box : every split holds}), and the
+ * cases of the group still open on it (active[c] != 0, c < group's cases). A
+ * counterexample may be any input of the box: the splits only partition the
+ * proof. */
 typedef struct nnh_bab_region {
     int group;
     int depth;
@@ -102,6 +137,8 @@ typedef struct nnh_bab_region {
     nnh_bounds *hint;      /* rigorous bounds of the folded network over a box
                               containing this one (the parent's), or NULL: the
                               engines intersect with them; owned by the region */
+    int n_splits;          /* <= NNH_BAB_MAX_SPLITS */
+    nnh_neuron_split *splits; /* n_splits entries (owned; NULL when none) */
 } nnh_bab_region;
 
 /* The root region of group g (its whole box, every case active); the two
@@ -116,7 +153,8 @@ void nnh_bab_region_free(nnh_bab_region *r);
 typedef enum {
     NNH_REGION_UNSAT = 0,  /* every active case proved infeasible on the box */
     NNH_REGION_SAT,        /* counterexample in x, y (case index cex_case) */
-    NNH_REGION_OPEN,       /* split along split_dim and decide the halves */
+    NNH_REGION_OPEN,       /* split along split_dim, or neuron split_neuron of
+                              layer split_layer at split_at; decide the halves */
     NNH_REGION_STUCK       /* undecided and too small to split (a point) */
 } nnh_region_status;
 
@@ -125,7 +163,9 @@ typedef struct nnh_region_result {
     int cex_case;           /* spec case index of the counterexample */
     double *x, *y;          /* n_in, n_out (allocated by nnh_region_result_init) */
     unsigned char *closed;  /* per group case: proved infeasible on this box */
-    int split_dim;
+    int split_dim;          /* input to halve, or -1 for a neuron split */
+    int split_layer, split_neuron; /* the neuron split (split_layer -1: none) */
+    double split_at;        /* children: z <= split_at and z >= split_at */
     double min_margin;      /* best falsification objective seen (> 0 when no cex) */
     double best_lb;         /* largest certified lower bound of an open row */
     int escalated;          /* an LP was solved on this region */
@@ -136,7 +176,8 @@ typedef struct nnh_region_result {
 int nnh_region_result_init(const nnh_verify_problem *P, nnh_region_result *r, nnh_error *err);
 void nnh_region_result_free(nnh_region_result *r);
 
-/* Halves of R along res->split_dim (res OPEN), see nnh_bab_root: 0 or NNH_ENOMEM. */
+/* Halves of R along res->split_dim, or its two children by the neuron split
+ * of res (res OPEN), see nnh_bab_root: 0 or NNH_ENOMEM. */
 int nnh_bab_split(const nnh_verify_problem *P, const nnh_bab_region *R,
                   const nnh_region_result *res, nnh_bab_region *half[2]);
 
@@ -164,6 +205,7 @@ typedef struct nnh_verify_result {
     long regions;              /* regions decided */
     long regions_unsat;
     long regions_stuck;
+    long neuron_splits;        /* open regions split on a neuron (not the box) */
     long escalations;
     int max_depth;
     long max_queue;

@@ -369,6 +369,13 @@ int nnh_crown_layer_sel(const nnh_network *net, nnh_bounds *b, int k, const int 
     return crown_core(net, b, k, sel, n_sel, b, lower, NULL, err);
 }
 
+int nnh_crown_layer_forms(const nnh_network *net, nnh_bounds *b, int k, const int *sel,
+                          int n_sel, nnh_crown_forms *lower, nnh_crown_forms *upper,
+                          nnh_error *err)
+{
+    return crown_core(net, b, k, sel, n_sel, b, lower, upper, err);
+}
+
 /* crown_core on every neuron of layer k. */
 static int crown_all(const nnh_network *net, const nnh_bounds *b, int k, nnh_bounds *write,
                      nnh_crown_forms *lower, nnh_crown_forms *upper, nnh_error *err)

@@ -5,6 +5,7 @@
  * ones halved along the input nnh_verify_region chose; a group's root that
  * bounding leaves open gets the rest of its falsification budget then. */
 #include "verify_internal.h"
+#include "bab_split.h"
 #include "verify_tighten.h"
 #include "nnh_round.h"
 
@@ -119,8 +120,10 @@ nnh_bab_region *nnh_bab_root(const nnh_verify_problem *P, int g)
 
 void nnh_bab_region_free(nnh_bab_region *r)
 {
-    if (r)
+    if (r) {
         nnh_bounds_free(r->hint);
+        free(r->splits);
+    }
     free(r);
 }
 
@@ -128,12 +131,12 @@ int nnh_bab_split(const nnh_verify_problem *P, const nnh_bab_region *R,
                   const nnh_region_result *res, nnh_bab_region *half[2])
 {
     int n = P->n_in, nc = nnh_verify_group_cases(P, R->group), j = res->split_dim;
-    double mid = 0.5 * R->lo[j] + 0.5 * R->hi[j];
+    double mid = j >= 0 ? 0.5 * R->lo[j] + 0.5 * R->hi[j] : 0.0;
     half[0] = region_new(n, nc);
     half[1] = region_new(n, nc);
-    if (!half[0] || !half[1]) {
-        free(half[0]);
-        free(half[1]);
+    if (!half[0] || !half[1] || nnh_splits_children(R, res, half)) {
+        nnh_bab_region_free(half[0]);
+        nnh_bab_region_free(half[1]);
         half[0] = half[1] = NULL;
         return NNH_ENOMEM;
     }
@@ -144,9 +147,9 @@ int nnh_bab_split(const nnh_verify_problem *P, const nnh_bab_region *R,
         c->priority = res->min_margin;
         memcpy(c->lo, R->lo, (size_t)n * sizeof(double));
         memcpy(c->hi, R->hi, (size_t)n * sizeof(double));
-        if (side == 0)
+        if (j >= 0 && side == 0)
             c->hi[j] = mid;
-        else
+        else if (j >= 0)
             c->lo[j] = mid;
         for (int k = 0; k < nc; k++)
             c->active[k] = R->active[k] && !res->closed[k];
@@ -313,6 +316,8 @@ static void account(nnh_verify_result *res, const nnh_bab_region *R, const nnh_r
         res->regions_unsat++;
     if (rr->status == NNH_REGION_STUCK)
         res->regions_stuck++;
+    if (rr->status == NNH_REGION_OPEN && rr->split_layer >= 0)
+        res->neuron_splits++;
 }
 
 /* An open root of one of several groups: the rest of its falsification

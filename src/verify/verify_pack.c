@@ -4,6 +4,7 @@
 #include "verify_internal.h"
 #include "verify_pack.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,6 +36,49 @@ static int unpack_opt_bounds(const nnh_verify_problem *P, int g, nnh_unpack *u, 
     return rc;
 }
 
+/* a region's neuron splits: their number, then (layer, neuron, lo, hi) each */
+static void pack_splits(const nnh_bab_region *R, nnh_pack *p)
+{
+    nnh_pack_int(p, R->n_splits);
+    for (int t = 0; t < R->n_splits; t++) {
+        nnh_pack_int(p, R->splits[t].layer);
+        nnh_pack_int(p, R->splits[t].neuron);
+        nnh_pack_double(p, R->splits[t].lo);
+        nnh_pack_double(p, R->splits[t].hi);
+    }
+}
+
+/* 1 when (layer, neuron) names a hidden neuron of group g's folded network */
+static int hidden_neuron(const nnh_verify_problem *P, int g, int layer, int neuron)
+{
+    const nnh_network *N = P->groups[g].folded;
+    return layer >= 0 && layer < N->n_layers - 1 && neuron >= 0 &&
+           neuron < N->layers[layer].n_out;
+}
+
+static int unpack_splits(const nnh_verify_problem *P, nnh_unpack *u, nnh_bab_region *R)
+{
+    int n = nnh_unpack_int(u);
+    if (u->failed || n < 0 || n > NNH_BAB_MAX_SPLITS)
+        return -1;
+    if (n == 0)
+        return 0;
+    R->splits = malloc((size_t)n * sizeof *R->splits);
+    if (!R->splits)
+        return -1;
+    R->n_splits = n;
+    for (int t = 0; t < n; t++) {
+        nnh_neuron_split *s = &R->splits[t];
+        s->layer = nnh_unpack_int(u);
+        s->neuron = nnh_unpack_int(u);
+        s->lo = nnh_unpack_double(u);
+        s->hi = nnh_unpack_double(u);
+        if (u->failed || !hidden_neuron(P, R->group, s->layer, s->neuron))
+            return -1;
+    }
+    return 0;
+}
+
 void nnh_bab_region_pack(const nnh_verify_problem *P, const nnh_bab_region *R, nnh_pack *p)
 {
     nnh_pack_int(p, REGION_MAGIC);
@@ -45,6 +89,7 @@ void nnh_bab_region_pack(const nnh_verify_problem *P, const nnh_bab_region *R, n
     nnh_pack_doubles(p, R->hi, (size_t)P->n_in);
     nnh_pack_bytes(p, R->active, (size_t)P->groups[R->group].n_cases);
     pack_opt_bounds(R->hint, p);
+    pack_splits(R, p);
 }
 
 int nnh_bab_region_unpack(const nnh_verify_problem *P, nnh_unpack *u, nnh_bab_region **out,
@@ -63,6 +108,8 @@ int nnh_bab_region_unpack(const nnh_verify_problem *P, nnh_unpack *u, nnh_bab_re
     nnh_unpack_doubles(u, R->hi, (size_t)P->n_in);
     nnh_unpack_bytes(u, R->active, (size_t)P->groups[g].n_cases);
     int rc = unpack_opt_bounds(P, g, u, &R->hint, err);
+    if (!rc && unpack_splits(P, u, R))
+        rc = nnh_error_set(err, NNH_EPARSE, "packed region: bad neuron splits");
     if (!rc && u->failed)
         rc = nnh_error_set(err, NNH_EPARSE, "packed region: truncated");
     if (rc) {
@@ -83,6 +130,9 @@ void nnh_region_result_pack(const nnh_verify_problem *P, int g, const nnh_region
     nnh_pack_doubles(p, r->y, (size_t)P->n_out);
     nnh_pack_bytes(p, r->closed, (size_t)P->groups[g].n_cases);
     nnh_pack_int(p, r->split_dim);
+    nnh_pack_int(p, r->split_layer);
+    nnh_pack_int(p, r->split_neuron);
+    nnh_pack_double(p, r->split_at);
     nnh_pack_double(p, r->min_margin);
     nnh_pack_double(p, r->best_lb);
     nnh_pack_int(p, r->escalated);
@@ -105,6 +155,9 @@ int nnh_region_result_unpack(const nnh_verify_problem *P, int g, nnh_unpack *u,
     nnh_unpack_doubles(u, r->y, (size_t)P->n_out);
     nnh_unpack_bytes(u, r->closed, (size_t)P->groups[g].n_cases);
     r->split_dim = nnh_unpack_int(u);
+    r->split_layer = nnh_unpack_int(u);
+    r->split_neuron = nnh_unpack_int(u);
+    r->split_at = nnh_unpack_double(u);
     r->min_margin = nnh_unpack_double(u);
     r->best_lb = nnh_unpack_double(u);
     r->escalated = nnh_unpack_int(u);
@@ -112,8 +165,10 @@ int nnh_region_result_unpack(const nnh_verify_problem *P, int g, nnh_unpack *u,
     r->seconds_bounds = nnh_unpack_double(u);
     nnh_bounds_free(r->bounds);
     int rc = unpack_opt_bounds(P, g, u, &r->bounds, err);
-    if (!rc && (u->failed || (r->status == NNH_REGION_OPEN &&
-                              (r->split_dim < 0 || r->split_dim >= P->n_in))))
+    int input = r->split_dim >= 0 && r->split_dim < P->n_in && r->split_layer < 0;
+    int neuron = r->split_dim == -1 && hidden_neuron(P, g, r->split_layer, r->split_neuron) &&
+                 isfinite(r->split_at);
+    if (!rc && (u->failed || (r->status == NNH_REGION_OPEN && !input && !neuron)))
         rc = nnh_error_set(err, NNH_EPARSE, "packed region result: truncated or inconsistent");
     return rc;
 }

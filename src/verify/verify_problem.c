@@ -3,6 +3,7 @@
  * z_r = c_r^T y - d_r, with a rigorous bound on the rounding error of folding
  * the rows into the last affine layer. */
 #include "verify_internal.h"
+#include "bab_split.h"
 
 #include "grad.h"
 #include "nnh_round.h"
@@ -251,5 +252,5 @@ unsigned long long nnh_region_seed(const nnh_verify_problem *P, const nnh_bab_re
         h = (h ^ a) * 0x100000001B3ULL;
         h = (h ^ b) * 0x100000001B3ULL;
     }
-    return h;
+    return nnh_splits_seed(R, h);
 }

@@ -3,6 +3,7 @@
  * crown, an LP on the rows when crown came close, and the choice of the input
  * to split when the region stays open. */
 #include "verify_internal.h"
+#include "bab_split.h"
 
 #include "nnhull/bounds.h"
 #include "nnhull/engine.h"
@@ -31,6 +32,7 @@ void nnh_verify_opts_init(nnh_verify_opts *o)
     o->escalate_gap = 0.1;
     o->joint = 1;
     o->seed = 20241030ULL;
+    o->split = NNH_SPLIT_AUTO;
     nnh_bound_opts_init(&o->bound);
     o->tighten = NNH_TIGHTEN_AUTO;
     /* the root tightening's budget: deterministic (iterations, not
@@ -78,6 +80,8 @@ static void result_reset(const nnh_verify_group *G, nnh_region_result *res)
     res->status = NNH_REGION_OPEN;
     res->cex_case = -1;
     res->split_dim = -1;
+    res->split_layer = res->split_neuron = -1;
+    res->split_at = 0.0;
     res->min_margin = INFINITY;
     res->best_lb = -INFINITY;
     res->escalated = 0;
@@ -153,6 +157,13 @@ static int close_cases(const nnh_verify_group *G, const nnh_bab_region *R, const
     return all;
 }
 
+/* Every case of the region closed (its domain turned out empty). */
+static void close_all(const nnh_verify_group *G, nnh_region_result *res)
+{
+    memset(res->closed, 1, (size_t)G->n_cases);
+    res->status = NNH_REGION_UNSAT;
+}
+
 /* 1 when the crown relaxation of a neuron depends on its bounds [l, u]:
  * not for a ReLU-like neuron that is stable (its line is exact) or an
  * identity. */
@@ -176,13 +187,20 @@ static int bounds_matter(const nnh_activation *a, double l, double u)
  * later line, so the rows get crown's bounds up to the rounding-error terms
  * (which use the looser magnitudes), while deep regions, where most neurons
  * are stable, skip most of the work. Layer 0 is affine in the input, where
- * IBP is exact (unless it is the last). */
-static int crown_bounds(const nnh_verify_group *G, nnh_bounds *b, const nnh_verify_opts *o,
-                        nnh_crown_forms *forms, nnh_error *err)
+ * IBP is exact (unless it is the last). *empty = 1 when R has neuron splits
+ * and a layer's bounds came out empty (the region's domain is empty). */
+static int crown_bounds(const nnh_verify_group *G, const nnh_bab_region *R, nnh_bounds *b,
+                        const nnh_verify_opts *o, nnh_crown_forms *forms, int *empty,
+                        nnh_error *err)
 {
     const nnh_network *N = G->folded;
-    if (o->method == NNH_METHOD_IBP)
-        return nnh_bounds_ibp(N, b, err);
+    *empty = 0;
+    if (o->method == NNH_METHOD_IBP) {
+        int rc = nnh_bounds_ibp(N, b, err);
+        for (int k = 0; k < N->n_layers && !rc && R->n_splits && !*empty; k++)
+            *empty = nnh_bounds_layer_empty(b, k);
+        return rc;
+    }
     int *sel = malloc((size_t)nnh_network_max_width(N) * sizeof(int)), rc = 0;
     if (!sel)
         return nnh_error_set(err, NNH_ENOMEM, "verify: out of memory (crown)");
@@ -195,6 +213,12 @@ static int crown_bounds(const nnh_verify_group *G, nnh_bounds *b, const nnh_veri
             if (last || (k > 0 && bounds_matter(&N->layers[k].act, L->pre_lo[i], L->pre_hi[i])))
                 sel[n++] = i;
         rc = nnh_crown_layer_sel(N, b, k, sel, n, k == N->n_layers - 1 ? forms : NULL, err);
+        /* with neuron splits, bounds valid on the box intersected with a
+         * split's interval can cross: no input of the box meets the splits */
+        if (!rc && R->n_splits && nnh_bounds_layer_empty(b, k)) {
+            *empty = 1;
+            break;
+        }
     }
     free(sel);
     return rc;
@@ -284,24 +308,6 @@ static int escalate(const nnh_verify_group *G, nnh_bounds *b, const nnh_bab_regi
     return rc;
 }
 
-/* Range of sigma' over [l, u]: every supported activation has a derivative
- * monotone on each side of 0, so the ends and both sides of 0 suffice. */
-static void deriv_range(const nnh_activation *a, double l, double u, double *dl, double *du)
-{
-    double v[4] = {nnh_act_deriv(a, l, 1), nnh_act_deriv(a, u, -1), NAN, NAN};
-    if (l < 0 && u > 0) {
-        v[2] = nnh_act_deriv(a, 0.0, -1);
-        v[3] = nnh_act_deriv(a, 0.0, 1);
-    }
-    *dl = INFINITY;
-    *du = -INFINITY;
-    for (int i = 0; i < 4; i++)
-        if (!isnan(v[i])) {
-            *dl = fmin(*dl, v[i]);
-            *du = fmax(*du, v[i]);
-        }
-}
-
 /* Interval [glo, ghi] of the input gradient of row `row` over the region
  * (the bounds in b give each neuron's derivative range), by one backward
  * pass in interval arithmetic (a heuristic: no rounding control needed). */
@@ -318,7 +324,7 @@ static void interval_grad(const nnh_network *N, const nnh_bounds *b, int row, do
         const nnh_layer_bounds *lb = &b->layers[k];
         for (int i = 0; i < L->n_out; i++) {
             double dl, du;
-            deriv_range(&L->act, lb->pre_lo[i], lb->pre_hi[i], &dl, &du);
+            nnh_act_deriv_range(&L->act, lb->pre_lo[i], lb->pre_hi[i], &dl, &du);
             double c[4] = {lo[i] * dl, lo[i] * du, hi[i] * dl, hi[i] * du};
             lo[i] = fmin(fmin(c[0], c[1]), fmin(c[2], c[3]));
             hi[i] = fmax(fmax(c[0], c[1]), fmax(c[2], c[3]));
@@ -372,6 +378,39 @@ static void point_grads(const nnh_verify_problem *P, const nnh_verify_group *G,
     }
 }
 
+/* The row of an open case with the largest lower bound (the closest to a
+ * proof), or -1. */
+static int open_row(const nnh_verify_group *G, const nnh_bab_region *R, const double *lbs,
+                    const nnh_region_result *res)
+{
+    int row = -1;
+    for (int c = 0; c < G->n_cases; c++)
+        for (int r = G->row0[c]; r < G->row0[c + 1] && R->active[c] && !res->closed[c]; r++)
+            if (row < 0 || lbs[r] > lbs[row])
+                row = r;
+    return row;
+}
+
+/* With activation splitting (o->split, resolved for the input size) and
+ * room in R's split list: the neuron of nnh_branch_choose for the row
+ * closest to a proof, into res (split_layer, split_neuron, split_at).
+ * Returns 1 when a neuron was chosen, 0 otherwise (split the box). */
+static int choose_neuron(const nnh_verify_problem *P, const nnh_verify_group *G,
+                         const nnh_bab_region *R, const nnh_verify_opts *o, const nnh_bounds *b,
+                         const double *lbs, nnh_region_result *res)
+{
+    if (nnh_split_mode_resolve(o->split, P->n_in) != NNH_SPLIT_ACTIVATION ||
+        R->n_splits >= NNH_BAB_MAX_SPLITS)
+        return 0;
+    double *buf = malloc(2 * (size_t)nnh_network_max_width(G->folded) * sizeof(double));
+    if (!buf)
+        return 0;
+    int ok = !nnh_branch_choose(G->folded, b, open_row(G, R, lbs, res), buf, &res->split_layer,
+                                &res->split_neuron, &res->split_at);
+    free(buf);
+    return ok;
+}
+
 /* The input with the largest edge x sensitivity of the open row closest to a
  * proof. The sensitivity adds two views, each scaled so that its best input
  * scores 1: max |d row / d x_j| over the region from the interval gradient
@@ -383,11 +422,7 @@ static int choose_split(const nnh_verify_problem *P, const nnh_verify_group *G,
                         const nnh_bab_region *R, const nnh_bounds *b, const double *lbs,
                         const nnh_region_result *res)
 {
-    int n = P->n_in, row = -1, w = nnh_network_max_width(G->folded);
-    for (int c = 0; c < G->n_cases; c++)
-        for (int r = G->row0[c]; r < G->row0[c + 1] && R->active[c] && !res->closed[c]; r++)
-            if (row < 0 || lbs[r] > lbs[row])
-                row = r;
+    int n = P->n_in, row = open_row(G, R, lbs, res), w = nnh_network_max_width(G->folded);
     double *buf = calloc(4 * (size_t)w + 7 * (size_t)n + P->grad_work + (size_t)G->n_rows,
                          sizeof(double));
     if (!buf)
@@ -430,9 +465,13 @@ static int crown_step(const nnh_verify_group *G, const nnh_bab_region *R, const 
                       nnh_bounds *b, nnh_crown_forms *forms, double *lbs, nnh_region_result *res,
                       nnh_error *err)
 {
-    int rc = crown_bounds(G, b, o, forms, err);
+    int empty, rc = crown_bounds(G, R, b, o, forms, &empty, err);
     if (rc)
         return rc;
+    if (empty) {
+        close_all(G, res);
+        return NNH_OK;
+    }
     for (int r = 0; r < G->n_rows; r++)
         lbs[r] = row_lower(G, b, R, r);
     if (close_cases(G, R, lbs, res))
@@ -484,6 +523,23 @@ static int joint_step(const nnh_verify_problem *P, const nnh_verify_group *G,
     return all;
 }
 
+/* With neuron splits: the joint proof of each open case with the splits as
+ * input constraints (split_joint.c), from crown's row forms F minus the fold
+ * error. */
+static int split_step(const nnh_verify_problem *P, const nnh_verify_group *G,
+                      const nnh_bab_region *R, nnh_bounds *b, const nnh_crown_forms *F,
+                      nnh_region_result *res, nnh_error *err)
+{
+    double *cc = malloc((size_t)G->n_rows * sizeof(double));
+    if (!cc)
+        return nnh_error_set(err, NNH_ENOMEM, "verify: out of memory (split constraints)");
+    for (int r = 0; r < G->n_rows; r++)
+        cc[r] = nnh_down(F->c[r] - fold_error(G, b, R, r));
+    int rc = nnh_split_joint(P, R, b, F, cc, res, err);
+    free(cc);
+    return rc;
+}
+
 /* Where the relaxation puts the violation: for each row of an open case,
  * the optimum of its bound problem, i.e. the box corner that minimises
  * crown's linear lower form of the row (the center along inputs the form
@@ -530,6 +586,10 @@ static int decide(const nnh_verify_problem *P, const nnh_bab_region *R, const nn
         }
         t1 = nnh_now();
     }
+    if (!rc && res->status != NNH_REGION_UNSAT && R->n_splits && o->method != NNH_METHOD_IBP) {
+        rc = split_step(P, G, R, b, forms, res, err);
+        t1 = nnh_now();
+    }
     res->seconds_bounds = t1 - t0;
     if (rc || res->status == NNH_REGION_UNSAT)
         return rc;
@@ -537,8 +597,10 @@ static int decide(const nnh_verify_problem *P, const nnh_bab_region *R, const nn
      * wasted (half the time of a region on ACAS Xu), and the counterexamples
      * branch and bound finds on ACAS Xu come by depth 14 */
     int n_opt = o->method == NNH_METHOD_IBP ? 0 : bound_optima(P, G, R, forms, res, opt);
-    rc = nnh_falsify_region(P, R, opt, n_opt, o->region_samples, o->region_starts,
-                            o->region_steps, 0, R->depth > o->descend_depth ? -INFINITY : INFINITY,
+    /* a region narrowed by neuron splits has its parent's box: its own
+     * bound optima and one descent are new, random samples are not */
+    rc = nnh_falsify_region(P, R, opt, n_opt, R->n_splits ? 0 : o->region_samples,
+                            R->n_splits ? 1 : o->region_starts, o->region_steps, 0, R->depth > o->descend_depth ? -INFINITY : INFINITY,
                             nnh_region_seed(P, R, o->seed), deadline, res, err);
     double t2 = nnh_now();
     res->seconds_falsify = t2 - t1;
@@ -549,7 +611,7 @@ static int decide(const nnh_verify_problem *P, const nnh_bab_region *R, const nn
         if (!rc && close_cases(G, R, lbs, res))
             res->status = NNH_REGION_UNSAT;
     }
-    if (!rc && res->status == NNH_REGION_OPEN) {
+    if (!rc && res->status == NNH_REGION_OPEN && !choose_neuron(P, G, R, o, b, lbs, res)) {
         res->split_dim = choose_split(P, G, R, b, lbs, res);
         if (res->split_dim < 0)
             res->status = NNH_REGION_STUCK;
@@ -559,18 +621,23 @@ static int decide(const nnh_verify_problem *P, const nnh_bab_region *R, const nn
 }
 
 /* Bounds to start from: the region's hint (the parent's bounds, valid on
- * this sub-box, so the engines' intersections only tighten) or nothing. */
+ * this sub-box, so the engines' intersections only tighten) or nothing,
+ * with R's neuron splits intersected in; *empty = 1 when that leaves an
+ * empty interval (no input of the box meets the splits). */
 static int start_bounds(const nnh_verify_problem *P, const nnh_bab_region *R, nnh_bounds **b,
-                        nnh_error *err)
+                        int *empty, nnh_error *err)
 {
     const nnh_verify_group *G = &P->groups[R->group];
-    if (!R->hint)
-        return nnh_bounds_create(G->folded, R->lo, R->hi, b, err);
-    int rc = nnh_bounds_copy(R->hint, b, err);
-    if (!rc) {
+    int rc;
+    *empty = 0;
+    if (!R->hint) {
+        rc = nnh_bounds_create(G->folded, R->lo, R->hi, b, err);
+    } else if (!(rc = nnh_bounds_copy(R->hint, b, err))) {
         memcpy((*b)->in_lo, R->lo, (size_t)P->n_in * sizeof(double));
         memcpy((*b)->in_hi, R->hi, (size_t)P->n_in * sizeof(double));
     }
+    if (!rc)
+        *empty = nnh_splits_apply(G->folded, R, *b);
     return rc;
 }
 
@@ -592,7 +659,8 @@ int nnh_verify_region(const nnh_verify_problem *P, const nnh_bab_region *R, cons
     /* row bounds, case joint bounds, crown's lower forms of the rows, the
      * optima of the rows' bound problems */
     double *lbs = malloc((nr + (size_t)G->n_cases + 2 * nr * n + nr + 2 * n) * sizeof(double));
-    int rc = lbs ? start_bounds(P, R, &b, err)
+    int empty = 0;
+    int rc = lbs ? start_bounds(P, R, &b, &empty, err)
                  : nnh_error_set(err, NNH_ENOMEM, "verify: out of memory");
     nnh_crown_forms forms = {NULL, NULL, NULL, NULL};
     if (lbs) {
@@ -601,7 +669,9 @@ int nnh_verify_region(const nnh_verify_problem *P, const nnh_bab_region *R, cons
         forms.in_lo = forms.c + nr;
         forms.in_hi = forms.in_lo + n;
     }
-    if (!rc)
+    if (!rc && empty)
+        close_all(G, res);
+    else if (!rc)
         rc = decide(P, R, o, deadline, b, &forms, lbs, lbs + nr, forms.in_hi + n, res, err);
     nnh_bounds_free(res->bounds);
     res->bounds = NULL;

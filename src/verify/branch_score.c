@@ -1,0 +1,136 @@
+/* Which neuron activation-space branch and bound splits, and where: a
+ * BaBSR-style score (sensitivity of the row closest to a proof to the
+ * neuron's output, times the height of the neuron's relaxation) over every
+ * hidden neuron whose relaxation depends on its interval. A heuristic: any
+ * choice keeps the proof sound, so plain double arithmetic suffices. */
+#include "verify_internal.h"
+#include "bab_split.h"
+
+#include <math.h>
+#include <string.h>
+
+void nnh_act_deriv_range(const nnh_activation *a, double l, double u, double *dl, double *du)
+{
+    double v[4] = {nnh_act_deriv(a, l, 1), nnh_act_deriv(a, u, -1), NAN, NAN};
+    if (l < 0 && u > 0) {
+        v[2] = nnh_act_deriv(a, 0.0, -1);
+        v[3] = nnh_act_deriv(a, 0.0, 1);
+    }
+    *dl = INFINITY;
+    *du = -INFINITY;
+    for (int i = 0; i < 4; i++)
+        if (!isnan(v[i])) {
+            *dl = fmin(*dl, v[i]);
+            *du = fmax(*du, v[i]);
+        }
+}
+
+/* Slope of the chord of sigma over [l, u] (the derivative at a point, 1 on
+ * an unbounded interval): how a change of z reaches the neuron's output. */
+static double chord_slope(const nnh_activation *a, double l, double u)
+{
+    if (!isfinite(l) || !isfinite(u))
+        return 1.0;
+    if (!(u > l))
+        return nnh_act_deriv(a, l, 1);
+    double s = (nnh_act_value(a, u) - nnh_act_value(a, l)) / (u - l);
+    return isfinite(s) ? s : 1.0;
+}
+
+/* Height of the relaxation of sigma over [l, u], 0 when splitting cannot
+ * tighten it: for a kinked piecewise-linear activation (ReLU, leaky ReLU)
+ * the triangle's height (1 - alpha) u (-l) / (u - l) when 0 is inside, else
+ * 0 (exact line); for a smooth one (u - l)(max sigma' - min sigma') / 4, the
+ * same formula's value for a kink at the middle, 0 on an interval too
+ * narrow to split. */
+static double relax_gap(const nnh_activation *a, double l, double u)
+{
+    if (!isfinite(l) || !isfinite(u) || !(u > l))
+        return 0.0;
+    switch (a->kind) {
+    case NNH_ACT_IDENTITY:
+        return 0.0;
+    case NNH_ACT_RELU:
+    case NNH_ACT_LEAKY_RELU: {
+        if (!(l < 0.0 && u > 0.0))
+            return 0.0;
+        double alpha = a->kind == NNH_ACT_RELU ? 0.0 : a->alpha;
+        return (1.0 - alpha) * u * (-l) / (u - l);
+    }
+    default: {
+        double m = 0.5 * l + 0.5 * u;
+        if (!(m > l && m < u) || u - l < 1e-9 * (1.0 + fabs(l) + fabs(u)))
+            return 0.0;
+        double dl, du;
+        nnh_act_deriv_range(a, l, u, &dl, &du);
+        return (u - l) * (du - dl) / 4.0;
+    }
+    }
+}
+
+/* Where to split [l, u]: 0 for a kinked activation; for a smooth one the
+ * inflection point 0 when it lies in the middle half (each side is then
+ * convex or concave), else the midpoint. */
+static double split_point(const nnh_activation *a, double l, double u)
+{
+    if (a->kind == NNH_ACT_RELU || a->kind == NNH_ACT_LEAKY_RELU)
+        return 0.0;
+    double w = u - l;
+    if (l + 0.25 * w <= 0.0 && 0.0 <= u - 0.25 * w)
+        return 0.0;
+    return 0.5 * l + 0.5 * u;
+}
+
+int nnh_branch_choose(const nnh_network *N, const nnh_bounds *b, int row, double *buf,
+                      int *layer, int *neuron, double *at)
+{
+    int nl = N->n_layers, w = nnh_network_max_width(N);
+    double *cur = buf, *nxt = buf + w, best = 0.0;
+    *layer = *neuron = -1;
+    if (row < 0 || nl < 2)
+        return -1;
+    for (int i = 0; i < N->layers[nl - 1].n_out; i++)
+        cur[i] = i == row;
+    /* cur: the row's coefficients on z_k; nxt: on the outputs of layer k-1 */
+    for (int k = nl - 1; k >= 1; k--) {
+        const nnh_layer *L = &N->layers[k];
+        memset(nxt, 0, (size_t)L->n_in * sizeof(double));
+        for (int i = 0; i < L->n_out; i++) {
+            if (cur[i] == 0.0)
+                continue;
+            const int *cols;
+            const double *wr;
+            int n = nnh_layer_row(L, i, &cols, &wr);
+            for (int t = 0; t < n; t++)
+                nxt[NNH_ROW_COL(cols, t)] += wr[t] * cur[i];
+        }
+        const nnh_activation *a = &N->layers[k - 1].act;
+        const nnh_layer_bounds *B = &b->layers[k - 1];
+        for (int j = 0; j < L->n_in; j++) {
+            double l = B->pre_lo[j], u = B->pre_hi[j];
+            double s = fabs(nxt[j]) * relax_gap(a, l, u);
+            if (isfinite(s) && s > best) {
+                best = s;
+                *layer = k - 1;
+                *neuron = j;
+                *at = split_point(a, l, u);
+            }
+            cur[j] = nxt[j] * chord_slope(a, l, u);
+        }
+    }
+    /* the row does not see any splittable neuron (e.g. its outputs are
+     * stable ReLUs on this domain): the widest relaxation, which tightens the
+     * later layers (and may show the domain empty) */
+    for (int k = 0; k < nl - 1 && *layer < 0; k++)
+        for (int j = 0; j < N->layers[k].n_out; j++) {
+            const nnh_layer_bounds *B = &b->layers[k];
+            double s = relax_gap(&N->layers[k].act, B->pre_lo[j], B->pre_hi[j]);
+            if (isfinite(s) && s > best) {
+                best = s;
+                *layer = k;
+                *neuron = j;
+                *at = split_point(&N->layers[k].act, B->pre_lo[j], B->pre_hi[j]);
+            }
+        }
+    return *layer >= 0 ? 0 : -1;
+}

@@ -1,0 +1,347 @@
+/* Unit tests of activation-space branch and bound (src/verify/bab_split.c,
+ * branch_score.c): the split modes, proofs by neuron splits alone on small
+ * 2-input ReLU and sigmoid networks whose answer a dense grid gives,
+ * re-checked counterexamples, children that cover their parent with bounds
+ * that contain every sampled point of their domain at every layer, empty
+ * domains, and neuron splits through the byte form of regions and results. */
+#include "nnhull/io.h"
+#include "nnh_test.h"
+#include "verify_internal.h"
+#include "verify_pack.h"
+#include "nnhull/nnhull.h"
+#include "nnhull/verify.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DECL2_1 "(declare-const X_0 Real)(declare-const X_1 Real)(declare-const Y_0 Real)\n"
+
+/* Random 2-8-8-1 network with activation `act` on the hidden layers. */
+static nnh_network *net_small(nnh_act_kind act, unsigned long long seed)
+{
+    int sizes[4] = {2, 8, 8, 1};
+    nnh_network *net = nnh_test_random_net(3, sizes, 0.5, &seed);
+    ck_assert_ptr_nonnull(net);
+    for (int k = 0; k < 2; k++) {
+        nnh_layer *L = &net->layers[k];
+        for (int i = 0; i < L->n_in * L->n_out; i++)
+            L->W[i] *= 3.0;
+        nnh_act_default(&L->act, act);
+    }
+    return net;
+}
+
+/* Smallest output over a 401 x 401 grid of [-1, 1]^2. */
+static double grid_min(const nnh_network *net)
+{
+    double m = INFINITY;
+    for (int i = 0; i <= 400; i++)
+        for (int j = 0; j <= 400; j++) {
+            double x[2] = {-1 + i / 200.0, -1 + j / 200.0}, y;
+            nnh_network_eval(net, x, &y, NULL);
+            m = fmin(m, y);
+        }
+    return m;
+}
+
+static nnh_spec *property(double thr)
+{
+    char t[512];
+    snprintf(t, sizeof t, DECL2_1 "(assert (>= X_0 -1))(assert (<= X_0 1))(assert (>= X_1 -1))"
+             "(assert (<= X_1 1))(assert (<= Y_0 %.17g))", thr);
+    nnh_spec *spec;
+    nnh_error err;
+    ck_assert_msg(nnh_parse_vnnlib(t, "t", &spec, &err) == 0, "%s", err.msg);
+    return spec;
+}
+
+static nnh_verdict run(const nnh_network *net, double thr, const nnh_verify_opts *o,
+                       nnh_verify_result *res)
+{
+    nnh_spec *spec = property(thr);
+    nnh_error err;
+    ck_assert_msg(nnh_verify(net, spec, o, res, NULL, NULL, &err) == 0, "%s", err.msg);
+    if (res->verdict == NNH_VERDICT_SAT) { /* anywhere in the box, re-evaluated */
+        double y;
+        nnh_network_eval(net, res->cex_x, &y, NULL);
+        ck_assert(y == res->cex_y[0]);
+        ck_assert(nnh_spec_case_holds(spec, res->cex_case, res->cex_x, &y, 0.0));
+    }
+    nnh_spec_free(spec);
+    return res->verdict;
+}
+
+START_TEST(test_split_modes)
+{
+    nnh_split_mode m;
+    ck_assert_int_eq(nnh_split_mode_parse("activation", &m), 0);
+    ck_assert_int_eq(m, NNH_SPLIT_ACTIVATION);
+    ck_assert_int_eq(nnh_split_mode_parse("input", &m), 0);
+    ck_assert_int_eq(m, NNH_SPLIT_INPUT);
+    ck_assert_int_ne(nnh_split_mode_parse("relu", &m), 0);
+    ck_assert_str_eq(nnh_split_mode_name(NNH_SPLIT_AUTO), "auto");
+    ck_assert_int_eq(nnh_split_mode_resolve(NNH_SPLIT_AUTO, 5), NNH_SPLIT_INPUT);
+    ck_assert_int_eq(nnh_split_mode_resolve(NNH_SPLIT_AUTO, 784), NNH_SPLIT_ACTIVATION);
+    ck_assert_int_eq(nnh_split_mode_resolve(NNH_SPLIT_INPUT, 784), NNH_SPLIT_INPUT);
+    nnh_verify_opts o;
+    nnh_verify_opts_init(&o);
+    ck_assert_int_eq(o.split, NNH_SPLIT_AUTO);
+}
+END_TEST
+
+/* A property crown cannot prove on the whole box is proved with neuron
+ * splits (only neuron splits when `only`: no region halves the box), and the
+ * same net slightly past its grid minimum gives a re-checked counterexample. */
+static void proof_by_neuron_splits(nnh_act_kind act, unsigned long long seed, double delta,
+                                   int only)
+{
+    nnh_network *net = net_small(act, seed);
+    double m = grid_min(net);
+    nnh_verify_opts o;
+    nnh_verify_opts_init(&o);
+    o.split = NNH_SPLIT_ACTIVATION;
+    o.max_regions = 1; /* the root alone does not prove it */
+    nnh_verify_result res;
+    ck_assert_int_eq(run(net, m - delta, &o, &res), NNH_VERDICT_UNKNOWN);
+    nnh_verify_result_free(&res);
+    o.max_regions = 20000;
+    ck_assert_int_eq(run(net, m - delta, &o, &res), NNH_VERDICT_UNSAT);
+    ck_assert_int_gt(res.neuron_splits, 0);
+    if (only)
+        ck_assert_int_eq(res.regions - res.regions_unsat, res.neuron_splits);
+    nnh_verify_result_free(&res);
+    ck_assert_int_eq(run(net, m + 0.01, &o, &res), NNH_VERDICT_SAT);
+    nnh_verify_result_free(&res);
+    /* violated, with no falsification at all: branch and bound runs into
+     * the violating part and must never close it (a grid point violates) */
+    o.samples = o.starts = o.region_samples = o.region_starts = 0;
+    o.max_regions = 3000;
+    ck_assert_int_ne(run(net, m + 0.001, &o, &res), NNH_VERDICT_UNSAT);
+    fprintf(stderr, "no-falsification run: verdict %s, %ld regions, %ld neuron splits\n",
+            nnh_verdict_name(res.verdict), res.regions, res.neuron_splits);
+    nnh_verify_result_free(&res);
+    nnh_network_free(net);
+}
+
+START_TEST(test_relu_proof_by_neuron_splits) { proof_by_neuron_splits(NNH_ACT_RELU, 11, 0.02, 1); }
+END_TEST
+
+START_TEST(test_sigmoid_proof_by_neuron_splits)
+{
+    proof_by_neuron_splits(NNH_ACT_SIGMOID, 7, 0.2, 1);
+}
+END_TEST
+
+/* 1 when x meets every split of R (with margin tol: > 0 strictly inside,
+ * < 0 loosely), evaluated on the folded network. */
+static int in_domain(const nnh_bab_region *R, const double *x, double *const *pre, double tol)
+{
+    for (int j = 0; j < 2; j++)
+        if (!(x[j] >= R->lo[j] && x[j] <= R->hi[j]))
+            return 0;
+    for (int t = 0; t < R->n_splits; t++) {
+        double z = pre[R->splits[t].layer][R->splits[t].neuron];
+        if (!(z >= R->splits[t].lo + tol && z <= R->splits[t].hi - tol))
+            return 0;
+    }
+    return 1;
+}
+
+/* Branch and bound by hand on a property that holds (no counterexample can
+ * stop it): each open region's children cover its domain, and the bounds an
+ * open region returns contain every sampled point of its domain at every
+ * layer; a region closed with no split checked is not wrongly "empty". */
+static void children_cover(nnh_act_kind act, unsigned long long seed)
+{
+    nnh_network *net = net_small(act, seed);
+    nnh_spec *spec = property(grid_min(net) - 0.01);
+    nnh_verify_problem *P;
+    nnh_error err;
+    ck_assert_int_eq(nnh_verify_problem_create(net, spec, &P, &err), 0);
+    const nnh_network *F = P->groups[0].folded;
+    nnh_verify_opts o;
+    nnh_verify_opts_init(&o);
+    o.split = NNH_SPLIT_ACTIVATION;
+    o.region_samples = 0;
+    nnh_region_result rr;
+    ck_assert_int_eq(nnh_region_result_init(P, &rr, &err), 0);
+    double buf[2][64], *pre[3], *post[3];
+    for (int k = 0; k < 3; k++) {
+        pre[k] = buf[0] + 16 * k;
+        post[k] = buf[1] + 16 * k;
+    }
+    nnh_bab_region *queue[256];
+    int nq = 0, opened = 0, checked = 0, neuron = 0;
+    queue[nq++] = nnh_bab_root(P, 0);
+    unsigned long long st = seed;
+    while (nq > 0 && opened < 60) {
+        nnh_bab_region *R = queue[--nq];
+        ck_assert_int_eq(nnh_verify_region(P, R, &o, 0, &rr, &err), 0);
+        ck_assert_int_ne(rr.status, NNH_REGION_SAT);
+        if (rr.status != NNH_REGION_OPEN) {
+            nnh_bab_region_free(R);
+            continue;
+        }
+        opened++;
+        neuron += rr.split_layer >= 0; /* else the box (every neuron stable) */
+        ck_assert_ptr_nonnull(rr.bounds);
+        nnh_bab_region *c[2];
+        ck_assert_int_eq(nnh_bab_split(P, R, &rr, c), 0);
+        for (int s = 0; s < 2; s++)
+            ck_assert_int_eq(c[s]->n_splits, R->n_splits + (rr.split_layer >= 0));
+        for (int n = 0; n < 400; n++) {
+            double x[2] = {-1 + 2 * nnh_test_rand(&st), -1 + 2 * nnh_test_rand(&st)};
+            nnh_network_eval_layers(F, x, pre, post);
+            if (!in_domain(R, x, pre, 1e-9))
+                continue;
+            checked++;
+            for (int k = 0; k < F->n_layers; k++)
+                for (int i = 0; i < F->layers[k].n_out; i++)
+                    ck_assert_msg(nnh_bounds_contains(rr.bounds, k, i, pre[k][i], post[k][i]),
+                                  "layer %d neuron %d: %g outside [%g, %g]", k, i, pre[k][i],
+                                  rr.bounds->layers[k].pre_lo[i], rr.bounds->layers[k].pre_hi[i]);
+            ck_assert(in_domain(c[0], x, pre, -1e-12) || in_domain(c[1], x, pre, -1e-12));
+        }
+        for (int s = 0; s < 2; s++) {
+            if (nq < 256)
+                queue[nq++] = c[s];
+            else
+                nnh_bab_region_free(c[s]);
+        }
+        nnh_bab_region_free(R);
+    }
+    ck_assert_int_gt(opened, 3);
+    ck_assert_int_gt(neuron, 3);
+    ck_assert_int_gt(checked, 400);
+    while (nq > 0)
+        nnh_bab_region_free(queue[--nq]);
+    nnh_region_result_free(&rr);
+    nnh_verify_problem_free(P);
+    nnh_spec_free(spec);
+    nnh_network_free(net);
+}
+
+START_TEST(test_relu_children_cover) { children_cover(NNH_ACT_RELU, 11); }
+END_TEST
+
+START_TEST(test_sigmoid_children_cover) { children_cover(NNH_ACT_SIGMOID, 5); }
+END_TEST
+
+/* A split no input of the box meets closes the region even on a false
+ * property; a split some input meets does not restrict the counterexample,
+ * which may lie anywhere in the box. */
+START_TEST(test_empty_domain_and_cex_outside_split)
+{
+    nnh_network *net = net_small(NNH_ACT_RELU, 11);
+    nnh_spec *spec = property(1e9); /* every input violates */
+    nnh_verify_problem *P;
+    nnh_error err;
+    ck_assert_int_eq(nnh_verify_problem_create(net, spec, &P, &err), 0);
+    nnh_verify_opts o;
+    nnh_verify_opts_init(&o);
+    nnh_region_result rr;
+    ck_assert_int_eq(nnh_region_result_init(P, &rr, &err), 0);
+    /* z of layer 0 neuron 0 over the box: |w|_1 + |b| bounds it */
+    const nnh_layer *L0 = &P->groups[0].folded->layers[0];
+    double zmax = fabs(L0->W[0]) + fabs(L0->W[1]) + fabs(L0->b[0]);
+    nnh_bab_region *R = nnh_bab_root(P, 0);
+    R->splits = malloc(sizeof *R->splits);
+    R->n_splits = 1;
+    R->splits[0] = (nnh_neuron_split){0, 0, zmax + 1, zmax + 2};
+    ck_assert_int_eq(nnh_verify_region(P, R, &o, 0, &rr, &err), 0);
+    ck_assert_int_eq(rr.status, NNH_REGION_UNSAT);
+    /* a split deep in the net that is empty only after the layers before */
+    R->splits[0] = (nnh_neuron_split){1, 3, 1e6, INFINITY};
+    ck_assert_int_eq(nnh_verify_region(P, R, &o, 0, &rr, &err), 0);
+    ck_assert_int_eq(rr.status, NNH_REGION_UNSAT);
+    /* nonempty: [0, inf) of a neuron; the counterexample may break it */
+    R->splits[0] = (nnh_neuron_split){0, 0, 0.0, INFINITY};
+    ck_assert_int_eq(nnh_verify_region(P, R, &o, 0, &rr, &err), 0);
+    ck_assert_int_eq(rr.status, NNH_REGION_SAT);
+    nnh_bab_region_free(R);
+    nnh_region_result_free(&rr);
+    nnh_verify_problem_free(P);
+    nnh_spec_free(spec);
+    nnh_network_free(net);
+}
+END_TEST
+
+/* Neuron splits travel with a region and with a result, bit for bit; a
+ * split naming no hidden neuron is refused. */
+START_TEST(test_pack_splits)
+{
+    nnh_network *net = net_small(NNH_ACT_SIGMOID, 5);
+    nnh_spec *spec = property(0.0);
+    nnh_verify_problem *P;
+    nnh_error err;
+    ck_assert_int_eq(nnh_verify_problem_create(net, spec, &P, &err), 0);
+    nnh_bab_region *R = nnh_bab_root(P, 0), *R2;
+    R->splits = malloc(2 * sizeof *R->splits);
+    R->n_splits = 2;
+    R->splits[0] = (nnh_neuron_split){0, 3, -INFINITY, 0.25};
+    R->splits[1] = (nnh_neuron_split){1, 7, -0.5, 2.0};
+    nnh_pack p;
+    nnh_pack_init(&p);
+    nnh_bab_region_pack(P, R, &p);
+    nnh_unpack u;
+    nnh_unpack_init(&u, p.data, p.len);
+    ck_assert_msg(nnh_bab_region_unpack(P, &u, &R2, &err) == 0, "%s", err.msg);
+    ck_assert_int_eq(R2->n_splits, 2);
+    ck_assert(!memcmp(R2->splits, R->splits, 2 * sizeof *R->splits));
+    nnh_bab_region_free(R2);
+    nnh_pack_free(&p);
+    R->splits[1].layer = 2; /* the property layer is no hidden layer */
+    nnh_pack_init(&p);
+    nnh_bab_region_pack(P, R, &p);
+    nnh_unpack_init(&u, p.data, p.len);
+    ck_assert_int_ne(nnh_bab_region_unpack(P, &u, &R2, &err), 0);
+    nnh_pack_free(&p);
+
+    nnh_region_result a, b;
+    ck_assert_int_eq(nnh_region_result_init(P, &a, &err), 0);
+    ck_assert_int_eq(nnh_region_result_init(P, &b, &err), 0);
+    a.status = NNH_REGION_OPEN;
+    a.split_dim = -1;
+    a.split_layer = 1;
+    a.split_neuron = 4;
+    a.split_at = 0.125;
+    nnh_pack_init(&p);
+    nnh_region_result_pack(P, 0, &a, &p);
+    nnh_unpack_init(&u, p.data, p.len);
+    ck_assert_msg(nnh_region_result_unpack(P, 0, &u, &b, &err) == 0, "%s", err.msg);
+    ck_assert_int_eq(b.split_layer, 1);
+    ck_assert_int_eq(b.split_neuron, 4);
+    ck_assert(b.split_at == 0.125);
+    nnh_pack_free(&p);
+    a.split_neuron = 8; /* out of range */
+    nnh_pack_init(&p);
+    nnh_region_result_pack(P, 0, &a, &p);
+    nnh_unpack_init(&u, p.data, p.len);
+    ck_assert_int_ne(nnh_region_result_unpack(P, 0, &u, &b, &err), 0);
+    nnh_pack_free(&p);
+    nnh_region_result_free(&a);
+    nnh_region_result_free(&b);
+    nnh_bab_region_free(R);
+    nnh_verify_problem_free(P);
+    nnh_spec_free(spec);
+    nnh_network_free(net);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("verify_split");
+    TCase *tc = tcase_create("verify_split");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, test_split_modes);
+    tcase_add_test(tc, test_relu_proof_by_neuron_splits);
+    tcase_add_test(tc, test_sigmoid_proof_by_neuron_splits);
+    tcase_add_test(tc, test_relu_children_cover);
+    tcase_add_test(tc, test_sigmoid_children_cover);
+    tcase_add_test(tc, test_empty_domain_and_cex_outside_split);
+    tcase_add_test(tc, test_pack_splits);
+    suite_add_tcase(s, tc);
+    return nnh_run_suite(s);
+}
