@@ -88,6 +88,7 @@ static nnh_verdict verify(const nnh_network *net, const nnh_spec *spec, int tigh
     nnh_verify_opts o;
     nnh_verify_opts_init(&o);
     o.tighten = tighten;
+    o.split = NNH_SPLIT_INPUT; /* the regions counted below are input boxes */
     o.tighten_opts.method = tighten == NNH_TIGHTEN_HULL ? NNH_METHOD_HULL : NNH_METHOD_LP1D;
     o.max_regions = max_regions;
     nnh_error err;
