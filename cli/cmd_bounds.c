@@ -370,6 +370,8 @@ static int bounds_master(int argc, char **argv)
     const char *inputs[] = {a.net, a.spec, a.box, a.center}; /* never written over */
     const char *trace_clash[] = {a.net, a.spec, a.box, a.center, a.out};
     if ((rc = check_args(&a)) || (rc = cli_check_output("bounds", a.out, 1, inputs, 4)) ||
+        (a.trace && !strcmp(a.trace, a.out) &&
+         (rc = cli_usage("bounds", "--trace and --out name the same file '%s'", a.out))) ||
         (a.trace && (rc = cli_check_output("bounds", a.trace, 0, trace_clash, 5))) ||
         (rc = engine_options(&a)))
         return rc;

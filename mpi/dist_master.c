@@ -97,6 +97,21 @@ static int unit_complete(dist_master *m, int r)
     return rc ? rc : region_next(m, r);
 }
 
+/* unit u now has n LP tasks, none handed out, no result, no statistics */
+static int unit_reset(dist_master *m, dist_unit *u, int n)
+{
+    double *res = realloc(u->res, (size_t)(n ? n : 1) * sizeof *res);
+    if (!res)
+        return nnh_error_set(m->err, NNH_ENOMEM, "out of memory");
+    u->res = res;
+    for (int t = 0; t < n; t++)
+        res[t] = NAN;
+    u->n_tasks = n;
+    u->next = u->n_done = 0;
+    memset(&u->st, 0, sizeof u->st);
+    return NNH_OK;
+}
+
 /* prepare the region's following layers until one has LP tasks */
 static int region_next(dist_master *m, int r)
 {
@@ -131,20 +146,13 @@ static int region_next(dist_master *m, int r)
         dist_trace_line(m, "prepare", r, k, -1, 0, 0, 0, t0, t1, 0, 0);
         if (n < 0)
             return nnh_error_prefix(m->err, "region %d, layer %d", r, k);
-        double *res = realloc(u->res, (size_t)(n ? n : 1) * sizeof *res);
-        if (!res)
-            return nnh_error_set(m->err, NNH_ENOMEM, "out of memory");
-        u->res = res;
-        for (int t = 0; t < n; t++)
-            res[t] = NAN;
-        u->n_tasks = n;
-        u->next = u->n_done = 0;
-        memset(&u->st, 0, sizeof u->st);
+        int rc = unit_reset(m, u, n);
+        if (rc)
+            return rc;
         u->st.seconds = nnh_now() - t0;
         if (n > 0)
             return NNH_OK;
-        int rc = unit_done(m, r);
-        if (rc)
+        if ((rc = unit_done(m, r)))
             return rc;
     }
 }
@@ -515,14 +523,10 @@ static int on_prepped(dist_master *m, int from, nnh_unpack *u, int len)
         g->pass = NULL;
         return NNH_OK;
     }
-    double *res = realloc(un->res, (size_t)n * sizeof *res);
-    if (!res)
-        return nnh_error_set(m->err, NNH_ENOMEM, "out of memory");
-    un->res = res;
-    for (int t = 0; t < n; t++)
-        res[t] = NAN;
-    un->n_tasks = n;
-    un->next = un->n_done = 0;
+    double seconds = un->st.seconds;
+    if ((rc = unit_reset(m, un, n)))
+        return rc;
+    un->st.seconds = seconds;
     un->holders = 0;
     /* the worker keeps the context unless something was sent after the
      * preparation (which then says what it holds) */

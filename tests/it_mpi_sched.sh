@@ -18,7 +18,7 @@ T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 cd "$T"
 fail() { echo "FAIL: $*" >&2; exit 1; }
-MPIRUN=(timeout 120 mpirun --oversubscribe)
+MPIRUN=(timeout 600 mpirun --oversubscribe)
 
 NET=$SRC/examples/digits_sigmoid_64x10x10x10x10x10.onnx
 CENTER=$(awk -F, 'NR == 2 { sub(/^[^,]*,/, ""); print; exit }' "$SRC/examples/digits_test_inputs.csv")
@@ -102,7 +102,7 @@ grep -q "master-tasks" err.txt || fail "no message for --master-tasks -1"
 
 echo "== $SECONDS s: workers preparing: SIGTERM, then --resume gives the same file"
 LONG=("$NET" --method hull --engine-opts '{"max_rounds": 2}' --center "$CENTER" --eps 0.05
-      --clip 0,1 --split 48 --checkpoint-every 0 --quiet)
+      --clip 0,1 --split 24 --checkpoint-every 0 --quiet)
 "$NNHULL" bounds "${LONG[@]}" --out ref.h5
 mpirun --oversubscribe -np 3 "$NNHULL" bounds "${LONG[@]}" --master-tasks 0 --out term.h5 \
     2> term.err &
