@@ -63,7 +63,7 @@ bad 2 "time limits are not allowed" --tighten lp1d --tighten-opts '{"task_time_l
 bad 2 "tighten-opts" --tighten-opts '{"window":'
 bad 1 "window" --tighten-opts '{"window":-1}'
 bad 1 "no_such_key" --tighten-opts '{"no_such_key":1}'
-"$N" verify --help | grep -q -- "--tighten-opts JSON" || fail "--help lacks --tighten-opts"
+"$N" verify --help >"$T/help" 2>&1; grep -q -- "--tighten-opts JSON" "$T/help" || fail "--help lacks --tighten-opts"
 
 if command -v mpirun >/dev/null; then
     export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
