@@ -121,12 +121,18 @@ START_TEST(test_tightening_proves_with_fewer_regions)
     ck_assert_int_eq(nnh_verify(net, spec, &o, &r2, NULL, NULL, &err), 0);
     ck_assert_int_eq(r2.tightened, 1);
     ck_assert_int_eq(r2.verdict, NNH_VERDICT_UNSAT);
-    /* with a timeout under NNH_TIGHTEN_AUTO_MIN_TIMEOUT, auto does not tighten */
+    /* a timeout under NNH_TIGHTEN_AUTO_TIME_SHARE x the estimated cost: no
+     * tightening; above it: tightening */
+    double cost = nnh_tighten_cost(net, &o.tighten_opts);
+    ck_assert(cost > 0.01 && cost < 10);
     nnh_verify_result r3;
-    o.timeout = NNH_TIGHTEN_AUTO_MIN_TIMEOUT - 1;
+    o.timeout = 0.9 * NNH_TIGHTEN_AUTO_TIME_SHARE * cost;
     ck_assert_int_eq(nnh_verify(net, spec, &o, &r3, NULL, NULL, &err), 0);
     ck_assert_int_eq(r3.tightened, 0);
-    ck_assert_int_eq(r3.verdict, NNH_VERDICT_UNKNOWN);
+    nnh_verify_result_free(&r3);
+    o.timeout = 1.1 * NNH_TIGHTEN_AUTO_TIME_SHARE * cost + 30;
+    ck_assert_int_eq(nnh_verify(net, spec, &o, &r3, NULL, NULL, &err), 0);
+    ck_assert_int_eq(r3.tightened, 1);
     nnh_verify_result_free(&r3);
     nnh_verify_result_free(&r0);
     nnh_verify_result_free(&r1);

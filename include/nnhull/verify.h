@@ -83,19 +83,28 @@ enum {
                               NNH_TIGHTEN_AUTO_MIN_INPUTS dimensions (input
                               splitting alone does not scale there) and the
                               timeout is none or at least
-                              NNH_TIGHTEN_AUTO_MIN_TIMEOUT seconds (a
-                              tightening takes minutes on MNIST nets), else
-                              none */
+                              NNH_TIGHTEN_AUTO_TIME_SHARE times the
+                              tightening's estimated CPU seconds
+                              (nnh_tighten_cost; minutes on MNIST nets),
+                              else none */
     NNH_TIGHTEN_LP1D,
     NNH_TIGHTEN_HULL
 };
 #define NNH_TIGHTEN_AUTO_MIN_INPUTS 64
-#define NNH_TIGHTEN_AUTO_MIN_TIMEOUT 120
+#define NNH_TIGHTEN_AUTO_TIME_SHARE 4
 
 /* "none", "auto", "lp1d", "hull" <-> NNH_TIGHTEN_*; parse returns 0 or
  * NNH_EINVAL. */
 const char *nnh_tighten_name(int t);
 int nnh_tighten_parse(const char *name, int *t);
+/* Estimated CPU seconds of tightening every layer of net with options bo
+ * (hull or lp1d): per LP task 2.9e-4 s per LP column (hull, 1000 simplex
+ * iterations, measured on the ERAN 6x200 sigmoid net; half for lp1d), the
+ * columns of layer k's LP being its window's layers (z and a) and the
+ * window's input. A deterministic estimate (no clock), so `auto` decides
+ * the same on every machine and at any rank count; it overestimates small
+ * LPs (the digits nets take about a fifth of it). */
+double nnh_tighten_cost(const nnh_network *net, const nnh_bound_opts *bo);
 
 void nnh_verify_opts_init(nnh_verify_opts *o);
 

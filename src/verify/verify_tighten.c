@@ -29,6 +29,20 @@ int nnh_tighten_parse(const char *name, int *t)
     return NNH_EINVAL;
 }
 
+double nnh_tighten_cost(const nnh_network *net, const nnh_bound_opts *bo)
+{
+    double s = 0;
+    for (int k = 1; k < net->n_layers; k++) {
+        int first = bo->window > 0 && k - bo->window > 0 ? k - bo->window : 0;
+        double cols = first > 0 ? net->layers[first - 1].n_out : net->n_inputs;
+        for (int j = first; j < k; j++)
+            cols += 2.0 * net->layers[j].n_out;
+        double iters = bo->task_iter_limit > 0 ? bo->task_iter_limit / 1000.0 : 3.0;
+        s += 2.0 * net->layers[k].n_out * cols * iters;
+    }
+    return s * 2.9e-4 * (bo->method == NNH_METHOD_HULL ? 1.0 : 0.5);
+}
+
 nnh_method nnh_tighten_method(const nnh_verify_problem *P, int g, const nnh_verify_opts *o)
 {
     const nnh_network *N = P->groups[g].folded;
@@ -39,11 +53,15 @@ nnh_method nnh_tighten_method(const nnh_verify_problem *P, int g, const nnh_veri
         return NNH_METHOD_LP1D;
     case NNH_TIGHTEN_HULL:
         return NNH_METHOD_HULL;
-    case NNH_TIGHTEN_AUTO:
+    case NNH_TIGHTEN_AUTO: {
+        nnh_bound_opts bo = o->tighten_opts;
+        bo.method = NNH_METHOD_HULL;
         return P->n_in >= NNH_TIGHTEN_AUTO_MIN_INPUTS &&
-                       (o->timeout <= 0 || o->timeout >= NNH_TIGHTEN_AUTO_MIN_TIMEOUT)
+                       (o->timeout <= 0 ||
+                        o->timeout >= NNH_TIGHTEN_AUTO_TIME_SHARE * nnh_tighten_cost(N, &bo))
                    ? NNH_METHOD_HULL
                    : NNH_METHOD_CROWN;
+    }
     default:
         return NNH_METHOD_CROWN;
     }
