@@ -83,7 +83,8 @@ static nnh_bab_region *fifo_pop(struct dist_owner *w, int h)
 }
 
 /* STOP to helper h, then wait for its STOPPED (dropping its results and
- * errors that were on their way). */
+ * errors that were on their way); after a signal not longer than a few
+ * seconds (the helper may have given up, see nnh_dist_help). */
 static void release(nnh_dist *d, struct dist_owner *w, int h)
 {
     nnh_pack p;
@@ -95,9 +96,21 @@ static void release(nnh_dist *d, struct dist_owner *w, int h)
     for (;;) {
         unsigned char *buf;
         int from, tag, len;
-        if (dist_recv_on(d, d->help_comm, h, MPI_ANY_TAG, 1, NULL, &from, &tag, &buf, &len) ||
-            !buf)
+        if (dist_recv_on(d, d->help_comm, h, MPI_ANY_TAG, 1, dist_signal_flag(), &from, &tag,
+                         &buf, &len))
             MPI_Abort(MPI_COMM_WORLD, 1);
+        if (!buf) { /* a signal: wait a little, then leave the helper be */
+            double give_up = nnh_now() + 5.0;
+            while (!buf && nnh_now() < give_up) {
+                if (dist_recv_on(d, d->help_comm, h, MPI_ANY_TAG, 0, NULL, &from, &tag, &buf,
+                                 &len))
+                    MPI_Abort(MPI_COMM_WORLD, 1);
+                if (!buf)
+                    nap();
+            }
+            if (!buf)
+                break;
+        }
         free(buf);
         if (tag == TAG_STOPPED)
             break;

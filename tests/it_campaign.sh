@@ -214,15 +214,15 @@ if command -v mpirun >/dev/null; then
     if [ -f "$A/onnx/ACASXU_run2a_1_1_batch_2000.onnx" ]; then
         echo "== a hard instance gets the idle rank (ACAS Xu 1_1 prop_2, shared data)"
         # the hard one first (largest timeout) goes to rank 1; rank 0 runs the
-        # quick one, then has no whole instance left and helps rank 1
-        printf 'onnx,vnnlib,timeout_s\n%s\n%s\n%s\n' \
+        # quick one (a sixth of the hard one's time), then has no whole
+        # instance left and helps rank 1 for the rest
+        printf 'onnx,vnnlib,timeout_s\n%s\n%s\n' \
             "$A/onnx/ACASXU_run2a_1_1_batch_2000.onnx,$A/vnnlib/prop_1.vnnlib,30" \
-            "$A/onnx/ACASXU_run2a_1_1_batch_2000.onnx,$A/vnnlib/prop_2.vnnlib,200" \
-            "$A/onnx/ACASXU_run2a_1_2_batch_2000.onnx,$A/vnnlib/prop_1.vnnlib,30" >"$T/c/hard.csv"
+            "$A/onnx/ACASXU_run2a_1_1_batch_2000.onnx,$A/vnnlib/prop_2.vnnlib,200" >"$T/c/hard.csv"
         expect_rc 0 "${MPI[@]}" "$N" campaign "$T/c/hard.csv" --out "$T/h"
-        [ "$(tail -n +2 "$T/h/results.csv" | cut -d, -f3 | sort | uniq -c | tr -s ' ')" = " 3 unsat" ] ||
-            fail "helped campaign: want 3 unsat (the known verdicts): $(cat "$T/h/results.csv")"
-        awk -F, '$2 ~ /prop_2/ && $6 > 1.3 * $4 { ok = 1 } END { exit !ok }' "$T/h/results.csv" ||
+        [ "$(tail -n +2 "$T/h/results.csv" | cut -d, -f3 | sort | uniq -c | tr -s ' ')" = " 2 unsat" ] ||
+            fail "helped campaign: want 2 unsat (the known verdicts): $(cat "$T/h/results.csv")"
+        awk -F, '$2 ~ /prop_2/ && $6 > 1.2 * $4 { ok = 1 } END { exit !ok }' "$T/h/results.csv" ||
             fail "prop_2 got no helper (rank_seconds not above its seconds): $(cat "$T/h/results.csv")"
         grep -q "prop_2.vnnlib,unsat,.*,1$" "$T/h/results.csv" || fail "prop_2 not owned by rank 1"
         if command -v h5dump >/dev/null; then
