@@ -253,8 +253,9 @@ static const char *const depth_keys[] = {"window",          "window_forms",    "
 
 /* The profile: window 1 with a 1000-iteration budget per bound, the
  * long-step ratio test and a 1e-3 gain stop finished every layer of the
- * 6x200 sigmoid net with output mean width 2.79 for 456 s of CPU at -np 2,
- * where the whole prefix finished 2 of 6 layers in 600 s. */
+ * 6x200 sigmoid net with output mean width 2.79 in 272.8 s wall at -np 2
+ * (342 s CPU, load 4.7 -> 2.6), where the whole prefix finished 2 of 6
+ * layers in 600 s. */
 static const struct {
     const char *key;
     double value;
