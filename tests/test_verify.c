@@ -251,19 +251,6 @@ START_TEST(test_point_region)
 }
 END_TEST
 
-/* Smallest output of the tanh net on [-1,1]^2 over a fine grid. */
-static double grid_min(const nnh_network *net)
-{
-    double m = INFINITY;
-    for (int i = 0; i <= 400; i++)
-        for (int j = 0; j <= 400; j++) {
-            double x[2] = {-1 + i / 200.0, -1 + j / 200.0}, y;
-            nnh_network_eval(net, x, &y, NULL);
-            m = fmin(m, y);
-        }
-    return m;
-}
-
 /* "Y_0 <= thr" over [-1, 1]^2 (the tanh network's property). */
 static void tanh_property(char *t, size_t n, double thr)
 {
@@ -274,7 +261,7 @@ static void tanh_property(char *t, size_t n, double thr)
 START_TEST(test_tanh_needs_splitting)
 {
     nnh_network *net = net_tanh(77);
-    double m = grid_min(net);
+    double m = nnh_test_grid_min2(net);
     char t[512];
     nnh_verify_opts o;
     nnh_verify_opts_init(&o);
@@ -375,7 +362,7 @@ static nnh_verdict run_packed(const nnh_network *net, const char *vnnlib,
 START_TEST(test_packed_session)
 {
     nnh_network *net = net_tanh(77);
-    double m = grid_min(net);
+    double m = nnh_test_grid_min2(net);
     char t[512];
     nnh_verify_opts o;
     nnh_verify_opts_init(&o);
@@ -440,7 +427,7 @@ END_TEST
 START_TEST(test_timeout_and_empty)
 {
     nnh_network *net = net_tanh(78);
-    double m = grid_min(net);
+    double m = nnh_test_grid_min2(net);
     char t[512];
     tanh_property(t, sizeof t, m - 1e-4);
     nnh_verify_opts o;

@@ -33,19 +33,6 @@ static nnh_network *net_small(nnh_act_kind act, unsigned long long seed)
     return net;
 }
 
-/* Smallest output over a 401 x 401 grid of [-1, 1]^2. */
-static double grid_min(const nnh_network *net)
-{
-    double m = INFINITY;
-    for (int i = 0; i <= 400; i++)
-        for (int j = 0; j <= 400; j++) {
-            double x[2] = {-1 + i / 200.0, -1 + j / 200.0}, y;
-            nnh_network_eval(net, x, &y, NULL);
-            m = fmin(m, y);
-        }
-    return m;
-}
-
 static nnh_spec *property(double thr)
 {
     char t[512];
@@ -98,7 +85,7 @@ static void proof_by_neuron_splits(nnh_act_kind act, unsigned long long seed, do
                                    int only)
 {
     nnh_network *net = net_small(act, seed);
-    double m = grid_min(net);
+    double m = nnh_test_grid_min2(net);
     nnh_verify_opts o;
     nnh_verify_opts_init(&o);
     o.split = NNH_SPLIT_ACTIVATION;
@@ -156,7 +143,7 @@ static int in_domain(const nnh_bab_region *R, const double *x, double *const *pr
 static void children_cover(nnh_act_kind act, unsigned long long seed)
 {
     nnh_network *net = net_small(act, seed);
-    nnh_spec *spec = property(grid_min(net) - 0.01);
+    nnh_spec *spec = property(nnh_test_grid_min2(net) - 0.01);
     nnh_verify_problem *P;
     nnh_error err;
     ck_assert_int_eq(nnh_verify_problem_create(net, spec, &P, &err), 0);

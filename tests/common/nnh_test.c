@@ -3,6 +3,7 @@
 #include "nnh_test.h"
 #include "nnhull/network.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -91,4 +92,16 @@ struct nnh_network *nnh_test_random_net(int n_layers, const int *sizes, double b
             L->b[i] = nnh_test_rand(st) - bias_shift;
     }
     return net;
+}
+
+double nnh_test_grid_min2(const struct nnh_network *net)
+{
+    double m = INFINITY;
+    for (int i = 0; i <= 400; i++)
+        for (int j = 0; j <= 400; j++) {
+            double x[2] = {-1 + i / 200.0, -1 + j / 200.0}, y;
+            nnh_network_eval(net, x, &y, NULL);
+            m = fmin(m, y);
+        }
+    return m;
 }

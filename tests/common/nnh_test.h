@@ -25,5 +25,8 @@ struct nnh_network *nnh_test_random_net(int n_layers, const int *sizes, double b
                                         unsigned long long *st);
 /* Write text to a fresh temporary file; returns its path (static buffer per call slot). */
 const char *nnh_test_tmpfile(const char *text, const char *suffix);
+/* Smallest output of a 2-input, 1-output network over the 401 x 401 grid of
+ * [-1, 1]^2 (the brute-force answer the verify tests compare with). */
+double nnh_test_grid_min2(const struct nnh_network *net);
 
 #endif
