@@ -19,11 +19,8 @@
 #include <string.h>
 #include <time.h>
 
-#define HELP_INFLIGHT 2 /* regions per helper */
-
 typedef struct hpeer {
-    nnh_bab_region *fifo[HELP_INFLIGHT]; /* sent, result not yet received */
-    int head, n;
+    dist_rqueue q; /* sent, result not yet received */
     int joined;   /* attached and not released */
     double since; /* when it joined */
 } hpeer;
@@ -72,13 +69,8 @@ static void peer_join(struct dist_owner *w, int h)
 
 static nnh_bab_region *fifo_pop(struct dist_owner *w, int h)
 {
-    hpeer *p = &w->peers[h];
-    if (p->n == 0)
-        return NULL;
-    nnh_bab_region *R = p->fifo[p->head];
-    p->head = (p->head + 1) % HELP_INFLIGHT;
-    p->n--;
-    w->inflight--;
+    nnh_bab_region *R = dist_rqueue_pop(&w->peers[h].q);
+    w->inflight -= R != NULL;
     return R;
 }
 
@@ -118,7 +110,7 @@ static void release(nnh_dist *d, struct dist_owner *w, int h)
             nnh_bab_region_free(fifo_pop(w, h));
     }
     if (w) {
-        while (w->peers[h].n > 0)
+        while (w->peers[h].q.n > 0)
             nnh_bab_region_free(fifo_pop(w, h));
         if (w->peers[h].joined) {
             w->peers[h].joined = 0;
@@ -169,17 +161,10 @@ static int accept(struct dist_owner *w)
 
 static int send_region(struct dist_owner *w, int h, nnh_bab_region *R)
 {
-    nnh_pack p;
-    nnh_pack_init(&p);
-    dist_region_msg(w->B, R, &p);
-    int rc = dist_send_on(w->d, w->d->help_comm, h, TAG_REGION, &p);
-    nnh_pack_free(&p);
-    if (rc) {
-        nnh_bab_region_free(R);
-        return nnh_error_set(w->err, rc, "out of memory sending a region");
-    }
-    hpeer *v = &w->peers[h];
-    v->fifo[(v->head + v->n++) % HELP_INFLIGHT] = R;
+    int rc = dist_region_send(w->d, w->d->help_comm, h, w->B, R, w->err);
+    if (rc)
+        return rc;
+    dist_rqueue_push(&w->peers[h].q, R);
     w->inflight++;
     return NNH_OK;
 }
@@ -189,7 +174,7 @@ static int feed(struct dist_owner *w, int depth)
 {
     for (int round = 0; round < depth; round++)
         for (int h = 0; h < w->d->size; h++) {
-            if (!w->peers[h].joined || w->peers[h].n > round)
+            if (!w->peers[h].joined || w->peers[h].q.n > round)
                 continue;
             nnh_bab_region *R = nnh_bab_next(w->B);
             if (!R)
@@ -274,7 +259,7 @@ static int run(struct dist_owner *w)
             return rc;
         nnh_bab_region *R = nnh_bab_next(w->B);
         if (R) { /* the owner decides one too */
-            if ((rc = feed(w, HELP_INFLIGHT))) {
+            if ((rc = feed(w, DIST_INFLIGHT))) {
                 nnh_bab_region_free(R);
                 return rc;
             }

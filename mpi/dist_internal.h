@@ -43,6 +43,33 @@ enum { JOB_BOUNDS = 1, JOB_VERIFY = 2, JOB_TASKS = 3 };
 int dist_verify_worker(nnh_dist *d, nnh_unpack *u);
 /* A region message (seconds left before B's deadline, then R) into p. */
 void dist_region_msg(const nnh_bab *B, const nnh_bab_region *R, nnh_pack *p);
+
+/* The regions sent to one rank whose results have not come back, oldest
+ * first (a rank answers in order). */
+#define DIST_INFLIGHT 2 /* regions per rank */
+typedef struct dist_rqueue {
+    nnh_bab_region *r[DIST_INFLIGHT];
+    int head, n;
+} dist_rqueue;
+/* Append R (the caller has checked n < DIST_INFLIGHT). */
+static inline void dist_rqueue_push(dist_rqueue *q, nnh_bab_region *R)
+{
+    q->r[(q->head + q->n++) % DIST_INFLIGHT] = R;
+}
+/* The oldest region, removed, or NULL when none is in flight. */
+static inline nnh_bab_region *dist_rqueue_pop(dist_rqueue *q)
+{
+    if (q->n == 0)
+        return NULL;
+    nnh_bab_region *R = q->r[q->head];
+    q->head = (q->head + 1) % DIST_INFLIGHT;
+    q->n--;
+    return R;
+}
+/* Send R to rank `to` of comm as a TAG_REGION message; 0, or an error
+ * code in err with R freed. */
+int dist_region_send(nnh_dist *d, MPI_Comm comm, int to, const nnh_bab *B, nnh_bab_region *R,
+                     nnh_error *err);
 /* Decide R on this rank within B's deadline and report it to B (R freed
  * either way). */
 int dist_decide_here(nnh_bab *B, nnh_bab_region *R, const nnh_verify_opts *o,

@@ -19,11 +19,8 @@
 #include <string.h>
 #include <time.h>
 
-#define INFLIGHT 2 /* regions per worker */
-
 typedef struct vpeer {
-    nnh_bab_region *fifo[INFLIGHT]; /* sent, result not yet received */
-    int head, n;
+    dist_rqueue q; /* sent, result not yet received */
     int stopped;
 } vpeer;
 
@@ -67,6 +64,21 @@ void dist_region_msg(const nnh_bab *B, const nnh_bab_region *R, nnh_pack *p)
     nnh_bab_region_pack(nnh_bab_problem(B), R, p);
 }
 
+int dist_region_send(nnh_dist *d, MPI_Comm comm, int to, const nnh_bab *B, nnh_bab_region *R,
+                     nnh_error *err)
+{
+    nnh_pack p;
+    nnh_pack_init(&p);
+    dist_region_msg(B, R, &p);
+    int rc = dist_send_on(d, comm, to, TAG_REGION, &p);
+    nnh_pack_free(&p);
+    if (rc) {
+        nnh_bab_region_free(R);
+        return nnh_error_set(err, rc, "out of memory sending a region");
+    }
+    return NNH_OK;
+}
+
 int dist_decide_here(nnh_bab *B, nnh_bab_region *R, const nnh_verify_opts *o,
                      nnh_region_result *rr, nnh_error *err)
 {
@@ -80,18 +92,11 @@ int dist_decide_here(nnh_bab *B, nnh_bab_region *R, const nnh_verify_opts *o,
 
 static int send_region(vmaster *m, int w, nnh_bab_region *R)
 {
-    nnh_pack p;
-    nnh_pack_init(&p);
-    dist_region_msg(m->B, R, &p);
-    int rc = dist_send(m->d, w, TAG_REGION, &p);
-    nnh_pack_free(&p);
-    if (rc) {
-        nnh_bab_region_free(R);
-        return nnh_error_set(m->err, rc, "out of memory sending a region");
-    }
-    vpeer *v = &m->peers[w];
-    dist_watch_lock();
-    v->fifo[(v->head + v->n++) % INFLIGHT] = R;
+    int rc = dist_region_send(m->d, MPI_COMM_WORLD, w, m->B, R, m->err);
+    if (rc)
+        return rc;
+    dist_watch_lock(); /* describe_gone reads the queues */
+    dist_rqueue_push(&m->peers[w].q, R);
     dist_watch_unlock();
     m->inflight++;
     return NNH_OK;
@@ -102,7 +107,7 @@ static int feed(vmaster *m, int depth)
 {
     for (int round = 0; round < depth; round++)
         for (int w = 1; w < m->d->size; w++) {
-            if (m->peers[w].n > round)
+            if (m->peers[w].q.n > round)
                 continue;
             nnh_bab_region *R = nnh_bab_next(m->B);
             if (!R)
@@ -116,15 +121,10 @@ static int feed(vmaster *m, int depth)
 
 static nnh_bab_region *fifo_pop(vmaster *m, int w)
 {
-    vpeer *v = &m->peers[w];
-    if (v->n == 0)
-        return NULL;
     dist_watch_lock();
-    nnh_bab_region *R = v->fifo[v->head];
-    v->head = (v->head + 1) % INFLIGHT;
-    v->n--;
+    nnh_bab_region *R = dist_rqueue_pop(&m->peers[w].q);
     dist_watch_unlock();
-    m->inflight--;
+    m->inflight -= R != NULL;
     return R;
 }
 
@@ -186,7 +186,7 @@ static int schedule(vmaster *m)
             return rc;
         nnh_bab_region *R = nnh_bab_next(m->B);
         if (R) { /* the master decides one too */
-            if ((rc = feed(m, INFLIGHT))) {
+            if ((rc = feed(m, DIST_INFLIGHT))) {
                 nnh_bab_region_free(R);
                 return rc;
             }
@@ -292,13 +292,13 @@ static void describe_gone(void *arg, int w, char *buf, size_t len)
         snprintf(buf, len, "verify: %s stopped unexpectedly (killed or crashed) while "
                  "tightening layer %d of input box %d; the verdict is unknown", name, m->tight_k,
                  m->tight_g);
-    else if (v->n == 0)
+    else if (v->q.n == 0)
         snprintf(buf, len, "verify: %s stopped unexpectedly (killed or crashed) with no region "
                  "in hand; the verdict is unknown", name);
     else
         snprintf(buf, len, "verify: %s stopped unexpectedly (killed or crashed) while deciding "
                  "a region of input box %d at depth %d; the verdict is unknown", name,
-                 v->fifo[v->head]->group, v->fifo[v->head]->depth);
+                 v->q.r[v->q.head]->group, v->q.r[v->q.head]->depth);
 }
 
 /* After a signal, when a worker on this node is gone: an error naming it. */
@@ -350,7 +350,7 @@ static void stop_workers(vmaster *m)
     }
     dist_flush(m->d, 1);
     for (int w = 1; w < m->d->size; w++)
-        while (m->peers[w].n > 0)
+        while (m->peers[w].q.n > 0)
             nnh_bab_region_free(fifo_pop(m, w));
 }
 
