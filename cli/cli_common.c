@@ -154,3 +154,17 @@ int cli_tighten_opts(const char *cmd, const char *json, nnh_verify_opts *o)
                          "depend on the load and the rank count); use task_iter_limit");
     return CLI_OK;
 }
+
+int cli_split_option(const char *cmd, const char *v, nnh_verify_opts *o)
+{
+    if (nnh_split_mode_parse(v, &o->split))
+        return cli_usage(cmd, "--split needs input, activation or auto, got '%s'", v);
+    return CLI_OK;
+}
+
+int cli_tighten_option(const char *cmd, const char *v, nnh_verify_opts *o)
+{
+    if (nnh_tighten_parse(v, &o->tighten))
+        return cli_usage(cmd, "--tighten: unknown value '%s' (none, auto, lp1d, hull)", v);
+    return CLI_OK;
+}

@@ -75,6 +75,10 @@ int cli_load_network(const char *path, const nnh_load_opts *o, nnh_network **net
  * (the tightened bounds must not depend on the load). CLI_OK, or the message
  * printed and CLI_USAGE / CLI_FAIL. */
 int cli_tighten_opts(const char *cmd, const char *json, nnh_verify_opts *o);
+/* --split MODE and --tighten T of verify and campaign into o: CLI_OK, or
+ * the usage message naming the value. */
+int cli_split_option(const char *cmd, const char *v, nnh_verify_opts *o);
+int cli_tighten_option(const char *cmd, const char *v, nnh_verify_opts *o);
 
 /* Seconds on a monotonic clock (for "took X s" lines; not for results). */
 double cli_seconds(void);

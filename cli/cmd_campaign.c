@@ -50,6 +50,9 @@ static void print_usage(void)
           "  --out DIR            output folder (created; required)\n"
           "  --timeout-scale F    multiply every timeout by F > 0 (default 1)\n"
           "  --method M           ibp | crown (default) | lp1d | hull, as for verify\n"
+          "  --split S            input | activation | auto (default), as for verify\n"
+          "  --tighten T          none | auto (default) | lp1d | hull, as for verify\n"
+          "  --tighten-opts JSON  engine options of the tightening, as for verify\n"
           "  --resume             keep the rows already in DIR/results.csv and run only\n"
           "                       the other instances (after a kill); without it an\n"
           "                       earlier results.csv is replaced (its times still order\n"
@@ -68,11 +71,12 @@ typedef struct camp_args {
     const char *csv, *out, *filter;
     double scale;
     int resume, quiet;
+    const char *tighten_opts; /* --tighten-opts JSON, applied after parsing */
     nnh_load_opts load;
     nnh_verify_opts o;
 } camp_args;
 
-enum { O_OUT = 1, O_SCALE, O_METHOD, O_RESUME, O_FILTER, O_QUIET };
+enum { O_OUT = 1, O_SCALE, O_METHOD, O_RESUME, O_FILTER, O_QUIET, O_SPLIT, O_TIGHTEN, O_TOPTS };
 
 static int set_option(camp_args *a, int id, const char *v)
 {
@@ -82,6 +86,9 @@ static int set_option(camp_args *a, int id, const char *v)
     case O_FILTER: a->filter = v; return CLI_OK;
     case O_RESUME: a->resume = 1; return CLI_OK;
     case O_QUIET: a->quiet = 1; return CLI_OK;
+    case O_SPLIT: return cli_split_option("campaign", v, &a->o);
+    case O_TIGHTEN: return cli_tighten_option("campaign", v, &a->o);
+    case O_TOPTS: a->tighten_opts = v; return CLI_OK;
     case O_METHOD:
         if (nnh_method_parse(v, &a->o.method))
             return cli_usage("campaign", "unknown method '%s' (ibp, crown, lp1d, hull)", v);
@@ -102,7 +109,9 @@ static int parse_args(int argc, char **argv, camp_args *a)
     static const cli_opt opts[] = {{"out", 1, O_OUT},       {"timeout-scale", 1, O_SCALE},
                                    {"method", 1, O_METHOD}, {"resume", 0, O_RESUME},
                                    {"filter", 1, O_FILTER}, {"quiet", 0, O_QUIET},
-                                   CLI_LOAD_OPTS,           {NULL, 0, 0}};
+                                   {"split", 1, O_SPLIT},   {"tighten", 1, O_TIGHTEN},
+                                   {"tighten-opts", 1, O_TOPTS}, CLI_LOAD_OPTS,
+                                   {NULL, 0, 0}};
     memset(a, 0, sizeof *a);
     a->scale = 1;
     nnh_load_opts_init(&a->load);
@@ -130,7 +139,7 @@ static int parse_args(int argc, char **argv, camp_args *a)
     }
     if (!a->csv || !a->out)
         return cli_usage("campaign", "needs INSTANCES.csv and --out DIR");
-    return CLI_OK;
+    return cli_tighten_opts("campaign", a->tighten_opts, &a->o);
 }
 
 /* ---- one instance (any rank) ---- */
@@ -501,7 +510,7 @@ static int write_h5(campaign *c)
 {
     nnh_campaign_row *rows = calloc((size_t)c->n_inst, sizeof *rows);
     char *sha = calloc((size_t)c->n_inst, 2 * 65), *path = join(c->a.out, "results.h5");
-    char *opts = malloc(256 + strlen(c->a.filter ? c->a.filter : "")), last[2][4096] = {"", ""},
+    char *opts = malloc(512 + strlen(c->a.filter ? c->a.filter : "")), last[2][4096] = {"", ""},
          last_hex[2][65];
     int n = 0, rc = rows && sha && path && opts ? CLI_OK : cli_fail("out of memory");
     for (int i = 0; !rc && i < c->n_inst; i++) {
@@ -520,9 +529,11 @@ static int write_h5(campaign *c)
     }
     if (!rc) {
         /* the filter is a regular expression: no quotes or backslashes in JSON */
-        sprintf(opts, "{\"command\":\"campaign\",\"method\":\"%s\",\"timeout_scale\":%.17g,"
+        sprintf(opts, "{\"command\":\"campaign\",\"method\":\"%s\",\"split\":\"%s\","
+                "\"tighten\":\"%s\",\"timeout_scale\":%.17g,"
                 "\"resume\":%d,\"filter\":%s%s%s,\"strip_softmax\":%d,\"nnet_normalized\":%d,"
                 "\"nnet_output_relu\":%d,\"seed\":%llu}", nnh_method_name(c->a.o.method),
+                nnh_split_mode_name(c->a.o.split), nnh_tighten_name(c->a.o.tighten),
                 c->a.scale, c->a.resume, c->a.filter ? "\"" : "",
                 c->a.filter && !strpbrk(c->a.filter, "\"\\") ? c->a.filter : "null",
                 c->a.filter ? "\"" : "", c->a.load.strip_softmax, c->a.load.nnet_normalized,

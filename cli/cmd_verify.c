@@ -136,21 +136,14 @@ static int set_option(verify_args *a, int id, const char *v)
             return cli_usage("verify", "--seed needs an integer >= 0, got '%s'", v);
         a->o.seed = (unsigned long long)d;
         return CLI_OK;
-    case O_TIGHTEN:
-        if (nnh_tighten_parse(v, &a->o.tighten))
-            return cli_usage("verify", "--tighten: unknown value '%s' (none, auto, lp1d, hull)",
-                             v);
-        return CLI_OK;
+    case O_TIGHTEN: return cli_tighten_option("verify", v, &a->o);
     case O_TOPTS: a->tighten_opts = v; return CLI_OK;
     case O_OUT: a->out = v; return CLI_OK;
     case O_CEX: a->cex = v; return CLI_OK;
     case O_QUIET: a->quiet = 1; return CLI_OK;
     case O_VERBOSE: a->verbose = 1; return CLI_OK;
     case O_NOJOINT: a->o.joint = 0; return CLI_OK;
-    case O_SPLIT:
-        if (nnh_split_mode_parse(v, &a->o.split))
-            return cli_usage("verify", "--split needs input, activation or auto, got '%s'", v);
-        return CLI_OK;
+    case O_SPLIT: return cli_split_option("verify", v, &a->o);
     }
     return cli_load_option(id, &a->load) ? CLI_OK : cli_usage("verify", "unhandled option");
 }

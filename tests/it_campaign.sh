@@ -77,6 +77,10 @@ expect_rc 2 "$N" campaign "$T/c/list.csv"
 expect_rc 2 "$N" campaign "$T/c/list.csv" --out "$T/o" --filter '('
 expect_rc 2 "$N" campaign "$T/c/list.csv" --out "$T/o" --timeout-scale 0
 expect_rc 2 "$N" campaign "$T/c/list.csv" --out "$T/o" --method simplex
+expect_rc 2 "$N" campaign "$T/c/list.csv" --out "$T/o" --split neurons
+grep -q -- "--split needs input, activation or auto, got 'neurons'" "$T/err" || fail "--split message: $(cat "$T/err")"
+expect_rc 2 "$N" campaign "$T/c/list.csv" --out "$T/o" --tighten always
+expect_rc 2 "$N" campaign "$T/c/list.csv" --out "$T/o" --tighten-opts '{"time_limit": 5}'
 expect_rc 1 "$N" campaign "$T/c/nonexistent.csv" --out "$T/o"
 printf 'a,b\n' >"$T/bad.csv"
 expect_rc 1 "$N" campaign "$T/bad.csv" --out "$T/o"
@@ -100,6 +104,13 @@ for p in sat or; do
     $PY "$SRC/scripts/cex-check.py" "$NET" "$T/c/props/$p.vnnlib" "$f" --nnhull "$N" >"$T/chk" 2>&1 ||
         fail "counterexample of $p does not reproduce: $(cat "$T/chk")"
 done
+# the verify modes pass through (same verdicts, recorded in the options)
+expect_rc 0 "$N" campaign "$T/c/list.csv" --out "$T/sa" --split activation --tighten lp1d
+verdicts "$T/sa" | diff "$T/want" - || fail "verdicts with --split activation --tighten lp1d differ"
+if command -v h5dump >/dev/null; then
+    h5dump -a /options "$T/sa/results.h5" | grep -q '"split":"activation","tighten":"lp1d"' ||
+        fail "results.h5 options lack split/tighten: $(h5dump -a /options "$T/sa/results.h5")"
+fi
 
 if command -v h5dump >/dev/null; then
     echo "== results.h5"
