@@ -11,6 +11,7 @@ extern "C" {
 #endif
 
 #include "nnhull/error.h"      /* status codes and the message buffer */
+#include "nnhull/stop.h"       /* the process-wide stop request (signals) */
 #include "nnhull/activation.h" /* the activation catalogue */
 #include "nnhull/envelope.h"   /* envelopes and the separation oracle */
 #include "nnhull/network.h"    /* the network model and forward evaluation */

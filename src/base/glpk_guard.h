@@ -22,6 +22,17 @@
  * under the outermost guard. */
 int nnh_glpk_guard(int (*fn)(void *arg), void *arg, nnh_error *err);
 
+/* GLPK solves whose progress output (msg_lev GLP_MSG_ON) goes to the guard
+ * every this many milliseconds (out_frq) end at such an output when a stop
+ * is requested (nnhull/stop.h): the guard then fails as for a GLPK error
+ * (NNH_ELP, "stopped by a stop request"), so the caller keeps its earlier
+ * bound. */
+#define NNH_GLPK_STOP_POLL_MS 100
+
+/* 1 when a guard is active on this thread (GLPK's terminal output then goes
+ * to the guard, never to the terminal). */
+int nnh_glpk_guarded(void);
+
 /* Generation of this thread's GLPK environment: it changes whenever a guard
  * freed the environment after an error. A glp_prob created in generation g is
  * valid only while nnh_glpk_epoch() == g (never delete it afterwards). */

@@ -3,6 +3,7 @@
  * and side, layer by layer, with statistics and progress. The command runs
  * the same layer steps through nnh_dist_run (mpi/). */
 #include "nnhull/engine.h"
+#include "nnhull/stop.h"
 #include "nnh_clock.h"
 #include "engine_steps.h"
 
@@ -15,13 +16,16 @@ typedef struct run_ctx {
     double t0;
 } run_ctx;
 
+/* 1 past the time limit or after a stop request (nnhull/stop.h) */
 static int out_of_time(const run_ctx *r)
 {
-    return r->o->time_limit > 0.0 && nnh_now() - r->t0 > r->o->time_limit;
+    return (r->o->time_limit > 0.0 && nnh_now() - r->t0 > r->o->time_limit) ||
+           nnh_stop_requested();
 }
 
 /* Tighten one side of neuron i with the LP, or count a fallback when the
- * time limit has passed (the crown/ibp bound then stays). */
+ * time limit has passed or a stop was requested (the crown/ibp bound then
+ * stays). */
 static int lp_side(nnh_lp_layer *ctx, const run_ctx *r, nnh_layer_bounds *L, int i, int sense,
                    nnh_layer_stats *st, nnh_error *err)
 {

@@ -35,6 +35,7 @@
 #include "lp_cuts.h"
 #include "nnh_clock.h"
 #include "nnh_round.h"
+#include "nnhull/stop.h"
 
 #include <math.h>
 #include <string.h>
@@ -65,6 +66,15 @@ static void simplex_parm(const nnh_lp_layer *L, glp_smcp *p, int meth)
     p->msg_lev = GLP_MSG_OFF;
     p->meth = meth;
     p->presolve = GLP_OFF;
+    if (nnh_glpk_guarded()) {
+        /* progress output every 100 ms goes to the guard's terminal hook
+         * (nothing is printed), which ends the solve on a stop request
+         * (nnhull/stop.h); the display only reads the solver's state, so
+         * the path and the result are those of a silent solve */
+        p->msg_lev = GLP_MSG_ON;
+        p->out_frq = NNH_GLPK_STOP_POLL_MS;
+        p->out_dly = 0;
+    }
     if (L->opts.long_step)
         p->r_test = GLP_RT_FLIP;
     double lim = L->opts.lp_time_limit;
@@ -82,6 +92,8 @@ static void simplex_parm(const nnh_lp_layer *L, glp_smcp *p, int meth)
 
 int nnh_lp_simplex(nnh_lp_layer *L, int meth, int it_lim, nnh_layer_stats *st)
 {
+    if (nnh_stop_requested())
+        return 1; /* no new solve; the current basis's duals still bound (lp_safe.h) */
     glp_smcp parm;
     simplex_parm(L, &parm, meth);
     /* a stalling (cycling) simplex ends the task's cut loop; healthy re-solves
@@ -400,8 +412,9 @@ static void drop_slack_cuts(nnh_lp_layer *L)
 int nnh_lp_cut_phase(nnh_lp_layer *L, int mv, double *best, int *n_added, nnh_layer_stats *st)
 {
     for (int round = 0; round < L->opts.max_rounds; round++) {
-        if ((L->task_deadline > 0.0 && nnh_now() >= L->task_deadline) || L->task_iters_left == 0)
-            return -1; /* the task's budget is spent: no further round */
+        if ((L->task_deadline > 0.0 && nnh_now() >= L->task_deadline) ||
+            L->task_iters_left == 0 || nnh_stop_requested())
+            return -1; /* the task's budget is spent or a stop came: no further round */
         int n = separate_all(L, mv);
         if (n == 0 || add_cuts(L, n, n_added, st) == 0)
             return 0;

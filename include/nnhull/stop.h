@@ -1,0 +1,21 @@
+/* The process-wide stop request: a signal handler (or any thread) asks every
+ * long computation of the library to end early. LP solves check it between
+ * chunks of simplex iterations and cut rounds and answer the rigorous bound
+ * of their current duals; nnh_bounds_compute leaves the LP tasks not yet run
+ * at their crown bounds (counted as fallbacks). A stopped computation is
+ * sound but looser than an uninterrupted one: callers that store results
+ * for a later resume must drop those computed while a stop was requested. */
+#ifndef NNH_STOP_H
+#define NNH_STOP_H
+
+/* Request a stop; reason is nonzero (a signal number, say). Async-signal-safe:
+ * it only stores to a volatile sig_atomic_t. */
+void nnh_stop_request(int reason);
+
+/* The reason of the pending stop request, 0 when none. */
+int nnh_stop_requested(void);
+
+/* Withdraw the request (at the start of a new run). */
+void nnh_stop_clear(void);
+
+#endif
