@@ -291,16 +291,24 @@ static void on_any_signal(int sig)
     void (*h)(int) = g_handler;
     if (h) /* NULL only while nnh_dist_handle_signals(NULL) restores SIG_DFL */
         h(sig);
+    /* last: whoever sees a solve cut short by the stop also sees the
+     * caller's flag (the signal may run on another thread) */
+    nnh_stop_request(sig);
 }
 
 volatile int *dist_signal_flag(void) { return &g_caught; }
 
 void nnh_dist_handle_signals(void (*handler)(int))
 {
-    int sigs[3] = {SIGINT, SIGTERM, SIGHUP};
+    /* SIGUSR1/2: what mpirun forwards to every rank without killing them
+     * (SIGTERM and SIGINT are followed by SIGKILL about 1 s later), so a
+     * batch script can ask for a clean stop well before its time limit */
+    int sigs[5] = {SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2};
     g_caught = 0;
     g_handler = handler;
-    for (int i = 0; i < 3; i++) {
+    if (handler) /* a new run: an earlier run's stop request is withdrawn */
+        nnh_stop_clear();
+    for (int i = 0; i < 5; i++) {
         struct sigaction sa;
         memset(&sa, 0, sizeof sa);
         sa.sa_handler = handler ? on_any_signal : SIG_DFL;

@@ -9,6 +9,7 @@
 #include "pack.h"
 #include "verify_pack.h"
 #include "nnh_clock.h"
+#include "nnhull/stop.h"
 
 #include <mpi.h>
 #include <stdio.h>

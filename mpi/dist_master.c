@@ -303,6 +303,10 @@ static int master_task(dist_master *m, int *did)
     if (rc)
         return nnh_error_prefix(m->err, "region %d, layer %d, neuron %d (%s bound)", r, u->k,
                                 nnh_steps_neuron(t), nnh_steps_sense(t) < 0 ? "lower" : "upper");
+    if (g_signal) { /* a stop may have cut the solve short: the unit stays unfinished */
+        u->res[t] = NAN;
+        return NNH_EINTERRUPTED;
+    }
     double t2 = nnh_now();
     dist_trace_line(m, "task", r, u->k, t, 0, ++m->chunks, 1, t1, t2, 0, 0);
     nnh_dist_layer_sched *s = &m->sched[u->k];
@@ -772,6 +776,9 @@ static int run_master(dist_master *m, nnh_dist_report *report)
     dist_watch_stop();
     char why[NNH_ERRMSG_LEN];
     int gone = rc == NNH_EINTERRUPTED && g_signal && gone_worker(m, why, sizeof why);
+    /* after a signal the checkpoint comes first: mpirun's SIGKILL follows
+     * its SIGTERM by about a second, and stopping workers may wait on them */
+    int wrc = rc == NNH_EINTERRUPTED ? dist_write_file(m, m->ckpt, 0) : NNH_OK;
     if (m->d->mpi && m->d->size > 1)
         stop_workers(m);
     if (rc == NNH_EINTERRUPTED) {
@@ -779,7 +786,6 @@ static int run_master(dist_master *m, nnh_dist_report *report)
             snprintf(why, sizeof why, "interrupted by signal %d", (int)g_signal);
         else if (!gone)
             snprintf(why, sizeof why, "%s", m->err->msg);
-        int wrc = dist_write_file(m, m->ckpt, 0);
         nnh_error_set(m->err, NNH_EINTERRUPTED,
                       "%s: %s holds %d of %d (region, layer) units%s; rerun with --resume to "
                       "continue", why, m->ckpt, m->units_done, m->units_total,

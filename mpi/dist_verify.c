@@ -14,6 +14,7 @@
 #include "dist_internal.h"
 #include "verify_tighten.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -238,6 +239,8 @@ static int tighten_layer(void *arg, int g, const nnh_bounds *b, int k, const nnh
 {
     vmaster *m = arg;
     double deadline = nnh_bab_deadline(m->B);
+    if (signalled(NULL)) /* no new layer after a signal: its tasks keep crown bounds */
+        return NNH_OK;
     for (int w = 1; w < m->d->size; w++) {
         nnh_pack p;
         nnh_pack_init(&p);
@@ -325,7 +328,11 @@ static void stop_workers(vmaster *m)
             m->peers[w].stopped = 1;
             left--;
         }
-    double give_up = *dist_signal_flag() ? nnh_now() + 5.0 : 0;
+    /* after SIGTERM/SIGINT/SIGHUP the launcher's SIGKILL is about a second
+     * away and the verdict is not out yet: wait for nobody long (a worker may
+     * be inside a region for a second); SIGUSR1/2 leave the job alive */
+    int sig = *dist_signal_flag();
+    double give_up = sig ? nnh_now() + (sig == SIGUSR1 || sig == SIGUSR2 ? 5.0 : 0.2) : 0;
     while (left > 0) {
         unsigned char *buf;
         int from, tag, len;
@@ -348,7 +355,8 @@ static void stop_workers(vmaster *m)
         }
         free(buf);
     }
-    dist_flush(m->d, 1);
+    dist_flush(m->d, !sig || sig == SIGUSR1 || sig == SIGUSR2); /* a busy worker may never
+                                                                 receive a large region */
     for (int w = 1; w < m->d->size; w++)
         while (m->peers[w].q.n > 0)
             nnh_bab_region_free(fifo_pop(m, w));

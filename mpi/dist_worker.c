@@ -121,6 +121,10 @@ static void on_tasks(worker *w, nnh_unpack *u)
             nnh_pack_free(&p);
             return;
         }
+        if (g_worker_signal) { /* the task may have been cut short: never a result */
+            nnh_pack_free(&p);
+            return;
+        }
         double t1 = nnh_now();
         st.seconds += t1 - t0;
         nnh_pack_int(&p, t);
