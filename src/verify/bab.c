@@ -403,7 +403,8 @@ int nnh_bab_tighten(nnh_bab *B, nnh_tighten_layer_fn run, void *run_arg,
         unsigned long long d = 0;
         rc = nnh_tighten_region(B->P, R, B->o, m, B->deadline, run, run_arg,
                                 tighten_should_stop, &ts, &res->tighten_tasks, &d, err);
-        if (!rc) /* what the tightening gained, for the statistics */
+        int stopped = !rc && tighten_should_stop(&ts); /* then no second crown (~1 s) */
+        if (!rc && !stopped) /* what the tightening gained, for the statistics */
             rc = nnh_verify_region(B->P, R, B->o, B->deadline, &rr, err);
         if (rc)
             break;
@@ -412,7 +413,7 @@ int nnh_bab_tighten(nnh_bab *B, nnh_tighten_layer_fn run, void *run_arg,
         res->tighten_lb[1] = res->tightened ? fmin(res->tighten_lb[1], after) : after;
         res->tightened++;
         res->tighten_digest = res->tighten_digest * 0x100000001b3ULL ^ d;
-        if (tighten_should_stop(&ts)) { /* stopped by the caller: as in nnh_bab_report */
+        if (stopped || tighten_should_stop(&ts)) { /* stopped by the caller: as in nnh_bab_report */
             B->over = 1;
             res->verdict = NNH_VERDICT_UNKNOWN;
         }

@@ -7,6 +7,7 @@
 
 #include "nnhull/bounds.h"
 #include "nnhull/engine.h"
+#include "nnhull/stop.h"
 #include "grad.h"
 #include "nnh_round.h"
 
@@ -209,6 +210,8 @@ static int crown_bounds(const nnh_verify_group *G, const nnh_bab_region *R, nnh_
         const nnh_layer_bounds *L = &b->layers[k];
         int n = 0;
         int last = k == N->n_layers - 1;
+        if (!last && nnh_stop_requested())
+            continue; /* after a stop request (nnhull/stop.h) hidden layers keep IBP */
         for (int i = 0; i < L->width; i++)
             if (last || (k > 0 && bounds_matter(&N->layers[k].act, L->pre_lo[i], L->pre_hi[i])))
                 sel[n++] = i;

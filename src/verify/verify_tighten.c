@@ -6,6 +6,7 @@
  * every region of the search starts from these. */
 #include "verify_internal.h"
 #include "verify_tighten.h"
+#include "nnhull/stop.h"
 #include "engine_steps.h"
 
 #include <math.h>
@@ -147,7 +148,8 @@ static int tighten_layers(const nnh_network *N, nnh_bounds *b, int g, const nnh_
     int rc = res ? nnh_steps_pass(N, b, bo, &pass, err)
                  : nnh_error_set(err, NNH_ENOMEM, "verify: out of memory (tightening)");
     for (int k = 0; k < N->n_layers && !rc; k++) {
-        if (k > 0 && deadline > 0 && nnh_now() > deadline) { /* the rest: IBP only */
+        if (k > 0 && ((deadline > 0 && nnh_now() > deadline) || nnh_stop_requested())) {
+            /* past the deadline or after a stop request: the rest IBP only */
             nnh_bounds_ibp_layer(N, b, k);
             continue;
         }
