@@ -13,9 +13,12 @@
 
 typedef struct nnh_dist nnh_dist;
 
-/* Route SIGINT, SIGTERM and SIGHUP to handler (NULL: back to the default):
- * how every rank, and the single-process commands, notice an interruption
- * (mpirun forwards SIGTERM to all ranks). */
+/* Route SIGINT, SIGTERM, SIGHUP, SIGUSR1 and SIGUSR2 to handler (NULL: back
+ * to the default): how every rank, and the single-process commands, notice
+ * an interruption (mpirun forwards SIGTERM, then SIGKILLs about 1 s later;
+ * it forwards SIGUSR1/2 without killing). A caught signal also requests a
+ * stop (nnhull/stop.h), so that running LP solves end within a chunk of
+ * iterations; installing a handler withdraws an earlier request. */
 void nnh_dist_handle_signals(void (*handler)(int));
 
 /* Start: initialise MPI only when the environment says a launcher started
