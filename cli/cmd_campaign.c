@@ -62,7 +62,7 @@ static void print_usage(void)
           "  --quiet              no progress lines\n" CLI_LOAD_HELP
           "  -h, --help           this help\n\n"
           "Exit status 0 when every selected instance has its row (error rows included),\n"
-          "1 on failures of the campaign itself or after SIGINT/SIGTERM (rows of finished\n"
+          "1 on failures of the campaign itself or after SIGINT/SIGTERM/SIGUSR1 (rows of finished\n"
           "instances are kept: --resume continues), 2 on usage errors.\n",
           stdout);
 }

@@ -33,7 +33,7 @@ static void print_usage(void)
           "  unknown  --max-regions reached, or a region too small to split stayed open\n"
           "  timeout  --timeout reached\n"
           "Exit status 0 for every verdict (also unknown and timeout), 1 on errors\n"
-          "(unreadable files, shape mismatch) and after SIGINT/SIGTERM/SIGHUP (the run\n"
+          "(unreadable files, shape mismatch) and after SIGINT/SIGTERM/SIGHUP/SIGUSR1/2 (the run\n"
           "stops, prints its statistics and 'unknown'), 2 on usage errors.\n\n"
           "How: random points, the box corners (few inputs) and projected gradient\n"
           "descent on the violation margin look for a counterexample; then branch and\n"
