@@ -146,6 +146,8 @@ static int region_next(dist_master *m, int r)
         dist_trace_line(m, "prepare", r, k, -1, 0, 0, 0, t0, t1, 0, 0);
         if (n < 0)
             return nnh_error_prefix(m->err, "region %d, layer %d", r, k);
+        if (g_signal) /* the pass may have stopped at IBP: this layer is not final */
+            return NNH_EINTERRUPTED;
         int rc = unit_reset(m, u, n);
         if (rc)
             return rc;

@@ -200,8 +200,9 @@ static void on_prep(worker *w, nnh_unpack *u)
         else if (n > 0)
             break;
     }
-    if (rc) {
-        send_error(r, k < L ? k : k0, -1, rc, err.msg);
+    if (rc || g_worker_signal) { /* after a signal the pass may hold IBP only: never sent */
+        if (rc)
+            send_error(r, k < L ? k : k0, -1, rc, err.msg);
         nnh_pack_free(&p);
         nnh_pack_free(&q);
         return;

@@ -3,6 +3,7 @@
  * points where a distributed driver hands out and gathers the per-neuron LP
  * tasks. */
 #include "engine_steps.h"
+#include "nnhull/stop.h"
 
 #include <math.h>
 
@@ -15,7 +16,8 @@ int nnh_steps_pass(const nnh_network *net, const nnh_bounds *b, const nnh_bound_
     int rc = nnh_bounds_copy(b, pass, err);
     for (int k = 0; rc == 0 && k < net->n_layers; k++) {
         nnh_bounds_ibp_layer(net, *pass, k);
-        rc = nnh_crown_layer(net, *pass, k, err);
+        if (!nnh_stop_requested()) /* after a stop request (nnhull/stop.h): IBP, valid */
+            rc = nnh_crown_layer(net, *pass, k, err);
     }
     if (rc != 0) {
         nnh_bounds_free(*pass);
