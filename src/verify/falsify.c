@@ -9,6 +9,7 @@
 
 #include "grad.h"
 #include "small_lp.h"
+#include "nnhull/stop.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -141,6 +142,13 @@ static void descent_weights(fz_ctx *F, int set)
         F->unit[F->best_row] = 1.0;
 }
 
+/* Past the deadline (0: none), or a stop was requested (nnhull/stop.h): a
+ * falsification cut short only finds fewer counterexamples. */
+static int late(double deadline)
+{
+    return (deadline > 0 && nnh_now() > deadline) || nnh_stop_requested();
+}
+
 /* Projected sign-gradient descent from x (modified in place) with a step that
  * shrinks geometrically from 20% to 0.1% of each edge. Returns 1 on a
  * re-checked counterexample; *best gets the smallest margin seen. */
@@ -156,7 +164,7 @@ static int descend(fz_ctx *F, double *x, int steps, double deadline, double *bes
         }
         if (try_accept(F, x, m))
             return 1;
-        if (F->best_row < 0 || (deadline > 0 && (t & 7) == 7 && nnh_now() > deadline))
+        if (F->best_row < 0 || ((t & 7) == 7 && late(deadline)))
             return 0;
         descent_weights(F, 1);
         nnh_network_grad(F->G->folded, x, F->unit, NULL, F->g, F->work);
@@ -230,7 +238,7 @@ static int descend_slp(fz_ctx *F, double *x, double *xt, int steps, double deadl
         }
         if ((found = try_accept(F, x, m)))
             break;
-        if (deadline > 0 && (t & 3) == 3 && nnh_now() > deadline)
+        if ((t & 3) == 3 && late(deadline))
             break;
         int c = F->best_case, rows = G->row0[c + 1] - G->row0[c];
         for (int r = 0; r < rows; r++) {
@@ -316,7 +324,7 @@ static int scan(fz_ctx *F, const double *given, int n_given, int samples, int co
         if (try_accept(F, x, m))
             return 1;
         keep_best(pts, pm, starts, np, x, m, n);
-        if (deadline > 0 && (s & 63) == 63 && nnh_now() > deadline)
+        if ((s & 63) == 63 && late(deadline))
             break;
     }
     return 0;
@@ -360,7 +368,7 @@ int nnh_falsify_region(const nnh_verify_problem *P, const nnh_bab_region *R, con
     if (!(best <= descend_below))
         starts = 0;
     for (int s = 0; s < np && starts > 0 && !found; s++) {
-        if (deadline > 0 && nnh_now() > deadline)
+        if (late(deadline))
             break;
         memcpy(x, pts + (size_t)s * n, (size_t)n * sizeof(double));
         /* alternate: the line-search LP on the best start, sign steps on the
