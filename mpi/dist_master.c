@@ -146,8 +146,6 @@ static int region_next(dist_master *m, int r)
         dist_trace_line(m, "prepare", r, k, -1, 0, 0, 0, t0, t1, 0, 0);
         if (n < 0)
             return nnh_error_prefix(m->err, "region %d, layer %d", r, k);
-        if (g_signal) /* the pass may have stopped at IBP: this layer is not final */
-            return NNH_EINTERRUPTED;
         int rc = unit_reset(m, u, n);
         if (rc)
             return rc;
@@ -183,6 +181,12 @@ static int region_start(dist_master *m, int r)
     nnh_bounds_free(fresh);
     if (rc)
         return nnh_error_prefix(m->err, "region %d", r);
+    if (g->pass && g_signal) { /* the pass may have stopped at IBP (nnhull/stop.h): layers
+                                  prepared from it would not be final */
+        nnh_bounds_free(g->pass);
+        g->pass = NULL;
+        return NNH_EINTERRUPTED;
+    }
     g->u.k = g->resume_k - 1;
     return region_next(m, r);
 }
