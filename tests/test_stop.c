@@ -2,10 +2,11 @@
  * before a task starts no simplex; a stop during a long solve ends it
  * promptly (at GLPK's next progress output, every 100 ms); either way the
  * task answers a bound that sampled points of the box respect and that is
- * never looser than the context's creation (crown) bound. Without a stop the
- * progress output that polls the request changes nothing: the bounds are
- * those of the earlier silent solves (checked in it_mpi and it_mpi_sched
- * against files of other runs, bit for bit). */
+ * never looser than the context's creation (crown) bound, and the same
+ * task run again without a stop gives the uninterrupted bound bit for bit
+ * (the progress output that polls the request does not change a solve: the
+ * bound files equal those of the silent solves before it, docs/benchmarks.md
+ * section 4.1). */
 #include "nnh_soundness.h"
 #include "nnh_test.h"
 #include "nnhull/nnhull.h"
