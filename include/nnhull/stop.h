@@ -1,10 +1,16 @@
 /* The process-wide stop request: a signal handler (or any thread) asks every
- * long computation of the library to end early. LP solves check it between
- * chunks of simplex iterations and cut rounds and answer the rigorous bound
- * of their current duals; nnh_bounds_compute leaves the LP tasks not yet run
- * at their crown bounds (counted as fallbacks). A stopped computation is
- * sound but looser than an uninterrupted one: callers that store results
- * for a later resume must drop those computed while a stop was requested. */
+ * long computation of the library to end early. A GLPK simplex in progress
+ * sees it at its next progress check (every 0.1 s) and ends like a GLPK
+ * failure: the task answers its creation bound and the thread's GLPK
+ * environment is freed, so every LP context of the thread answers its
+ * creation bounds from then on (src/base/glpk_guard.h). A request pending
+ * when a solve or cut round would start skips it (the task answers the
+ * rigorous bound of the current duals); nnh_bounds_compute leaves the LP
+ * tasks not yet run at their crown bounds (counted as fallbacks); crown
+ * passes, verify's tightening and falsification stop early. A stopped
+ * computation is sound but looser than an uninterrupted one: callers that
+ * store results for a later resume must drop those computed while a stop
+ * was requested. */
 #ifndef NNH_STOP_H
 #define NNH_STOP_H
 
