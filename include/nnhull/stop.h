@@ -2,8 +2,8 @@
  * long computation of the library to end early. A GLPK simplex in progress
  * sees it at its next progress check (every 0.1 s) and ends like a GLPK
  * failure: the task answers its creation bound and the thread's GLPK
- * environment is freed, so every LP context of the thread answers its
- * creation bounds from then on (src/base/glpk_guard.h). A request pending
+ * environment is freed, so every LP context the thread held answers its
+ * creation bounds (src/base/glpk_guard.h; new contexts work again). A request pending
  * when a solve or cut round would start skips it (the task answers the
  * rigorous bound of the current duals); nnh_bounds_compute leaves the LP
  * tasks not yet run at their crown bounds (counted as fallbacks); crown
