@@ -1,6 +1,7 @@
 /* Feed-forward network: construction, validation, forward evaluation and
  * folding of consecutive affine layers (sparse layers: layer_sparse.c). */
 #include "layer_sparse.h"
+#include "row_dot.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -122,6 +123,10 @@ int nnh_network_validate(const nnh_network *net, nnh_error *err)
 
 static void affine(const nnh_layer *L, const double *a, double *z)
 {
+    if (L->W) {
+        nnh_dense_affine(L->W, L->b, L->n_out, L->n_in, a, z);
+        return;
+    }
     for (int i = 0; i < L->n_out; i++) {
         const int *c;
         const double *w;
