@@ -1,10 +1,12 @@
-/* Unit tests of the multi-row kernels (src/model/row_dot.h) and of their
+/* Unit tests of the multi-row kernels (src/model/row_dot.h), the layer-wide
+ * activation (act_apply.h) and of their
  * callers: the kernels against one-row loops bit for bit, and the forward
  * pass, input gradient, IBP and crown of a dense network (which use the
  * kernels) against the same network in compressed rows that store every
  * weight (whose one-row loops perform the same operations): every number
  * must come out identical, which is what keeps verify's search and verdicts
  * unchanged by the kernels. */
+#include "act_apply.h"
 #include "grad.h"
 #include "nnh_test.h"
 #include "nnhull/nnhull.h"
@@ -80,6 +82,33 @@ START_TEST(test_dense_add_rows_bits)
                     ref[j] += d[t] * W[rows[t] * n_in + j];
             ck_assert_mem_eq(dst, ref, sizeof dst);
         }
+}
+END_TEST
+
+START_TEST(test_act_apply_bits)
+{
+    unsigned long long st = 7;
+    double z[40], a[40], d[40];
+    const double special[8] = {0.0, -0.0, NAN, INFINITY, -INFINITY, 1e-310, -1e-310, 3.0};
+    for (int i = 0; i < 40; i++)
+        z[i] = i < 8 ? special[i] : 8 * nnh_test_rand(&st) - 4;
+    for (int kind = NNH_ACT_IDENTITY; kind <= NNH_ACT_SELU; kind++) {
+        nnh_activation act;
+        nnh_act_default(&act, (nnh_act_kind)kind);
+        nnh_act_apply(&act, z, a, 40);
+        for (int i = 0; i < 40; i++) {
+            double v = nnh_act_value(&act, z[i]);
+            ck_assert_msg(memcmp(&v, &a[i], sizeof v) == 0, "%s(%g): %.17g vs %.17g",
+                          nnh_act_name(act.kind), z[i], a[i], v);
+        }
+        for (int i = 0; i < 40; i++)
+            d[i] = i % 3 ? 2 * nnh_test_rand(&st) - 1 : (i % 2 ? INFINITY : -1.5);
+        double ref[40];
+        for (int i = 0; i < 40; i++)
+            ref[i] = d[i] * nnh_act_deriv(&act, z[i], 1);
+        nnh_act_scale_deriv(&act, z, d, 40);
+        ck_assert_mem_eq(d, ref, sizeof d);
+    }
 }
 END_TEST
 
@@ -205,6 +234,7 @@ int main(void)
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, test_dense_affine_bits);
     tcase_add_test(tc, test_dense_add_rows_bits);
+    tcase_add_test(tc, test_act_apply_bits);
     tcase_add_test(tc, test_relu_net_bits);
     tcase_add_test(tc, test_sigmoid_net_bits);
     tcase_add_test(tc, test_leaky_net_bits);

@@ -39,7 +39,7 @@
  * Infinite boxes or intercepts only ever produce +inf in an upper row
  * (0 * inf is avoided by skipping zero coefficients), which is sound. */
 
-enum { LO_S, LO_C, UP_S, UP_C }; /* per-neuron line pair, 4 doubles */
+enum { LO_S, LO_C, UP_S, UP_C }; /* per-neuron line pair, 4 doubles (slope, then constant) */
 
 /* Rows are back-substituted in chunks of at most this many doubles per
  * buffer (lam, next): memory stays linear in the network's width. */
@@ -206,9 +206,10 @@ static double step_row(const double *lam, const nnh_layer *Ly, const double *lin
         double l = lam[j];
         if (l == 0.0)
             continue;
-        const double *ln = lines + 4 * (size_t)j;
-        double s = l > 0.0 ? ln[UP_S] : ln[LO_S];
-        double t = l > 0.0 ? ln[UP_C] : ln[LO_C];
+        /* the upper line when l > 0, else the lower one, picked by index
+         * (the sign is no pattern a branch predictor learns) */
+        const double *ln = lines + 4 * (size_t)j + (l > 0.0 ? UP_S : LO_S);
+        double s = ln[0], t = ln[1];
         if (t != 0.0) {
             double tt = l * t;
             acc += tt;

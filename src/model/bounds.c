@@ -140,11 +140,15 @@ void nnh_bounds_post_from_pre(const nnh_network *net, nnh_bounds *b, int k)
 }
 
 /* One term w * x of an interval dot product, x in [l, u], into the lower
- * and upper sums and their magnitude sums (interval_dot). */
+ * and upper sums and their magnitude sums (interval_dot). The end is picked
+ * by index, not by a branch: the signs of trained weights are a coin toss
+ * that no branch predictor learns. */
 #define NNH_IDOT_TERM(wj, l, u)                                                  \
     do {                                                                         \
-        double pl_ = (wj) * ((wj) > 0.0 ? (l) : (u));                            \
-        double pu_ = (wj) * ((wj) > 0.0 ? (u) : (l));                            \
+        const double ends_[2] = {(l), (u)};                                      \
+        int pos_ = (wj) > 0.0;                                                   \
+        double pl_ = (wj) * ends_[1 - pos_];                                     \
+        double pu_ = (wj) * ends_[pos_];                                         \
         sl += pl_;                                                               \
         al += fabs(pl_);                                                         \
         su += pu_;                                                               \

@@ -1,6 +1,7 @@
 /* Feed-forward network: construction, validation, forward evaluation and
  * folding of consecutive affine layers (sparse layers: layer_sparse.c). */
 #include "layer_sparse.h"
+#include "act_apply.h"
 #include "row_dot.h"
 
 #include <math.h>
@@ -187,8 +188,7 @@ int nnh_network_eval(const nnh_network *net, const double *x, double *y, double 
     for (int k = 0; k < net->n_layers; k++) {
         const nnh_layer *L = &net->layers[k];
         affine(L, a, z);
-        for (int i = 0; i < L->n_out; i++)
-            a[i] = nnh_act_value(&L->act, z[i]);
+        nnh_act_apply(&L->act, z, a, L->n_out);
     }
     memcpy(y, a, (size_t)nnh_network_n_outputs(net) * sizeof(double));
     if (!scratch)

@@ -2,6 +2,7 @@
  * dense layers: forward pass keeps every z_k, backward pass multiplies by
  * W_k^T and the activation derivatives. Allocation-free (caller workspace). */
 #include "grad.h"
+#include "act_apply.h"
 #include "row_dot.h"
 
 #include <string.h>
@@ -34,8 +35,7 @@ void nnh_network_grad(const nnh_network *net, const double *x, const double *c, 
         double *a_out = (k % 2 == 0) ? t1 : t2;
         if (L->W) {
             nnh_dense_affine(L->W, L->b, L->n_out, L->n_in, prev, cur);
-            for (int i = 0; i < L->n_out; i++)
-                a_out[i] = nnh_act_value(&L->act, cur[i]);
+            nnh_act_apply(&L->act, cur, a_out, L->n_out);
         }
         for (int i = 0; i < L->n_out && !L->W; i++) {
             const int *cols;
@@ -59,8 +59,7 @@ void nnh_network_grad(const nnh_network *net, const double *x, const double *c, 
     for (int k = net->n_layers - 1; k >= 0; k--) {
         const nnh_layer *L = &net->layers[k];
         cur -= L->n_out;
-        for (int i = 0; i < L->n_out; i++)
-            delta[i] *= nnh_act_deriv(&L->act, cur[i], 1);
+        nnh_act_scale_deriv(&L->act, cur, delta, L->n_out);
         double *dst = k == 0 ? g : next;
         for (int j = 0; j < L->n_in; j++)
             dst[j] = 0.0;
