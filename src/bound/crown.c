@@ -4,6 +4,7 @@
 #include "nnhull/engine.h"
 #include "nnhull/envelope.h"
 #include "nnh_round.h"
+#include "row_dot.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -38,7 +39,7 @@
  * Infinite boxes or intercepts only ever produce +inf in an upper row
  * (0 * inf is avoided by skipping zero coefficients), which is sound. */
 
-enum { LO_S, LO_C, UP_S, UP_C }; /* per-neuron line pair, 4 doubles */
+enum { LO_S, LO_C, UP_S, UP_C }; /* per-neuron line pair, 4 doubles (slope, then constant) */
 
 /* Rows are back-substituted in chunks of at most this many doubles per
  * buffer (lam, next): memory stays linear in the network's width. */
@@ -163,12 +164,15 @@ static void neuron_lines(const nnh_activation *a, double L, double U, double plo
         set_lines(ln, ls, lc, us, uc);
 }
 
-/* r_j = sum_m |W_jm| A_m rounded up, A = max(|lo|, |hi|) of the layer input;
- * skipped (0) where both lines of neuron j have slope 0: no row then passes
- * through it, so r_j is never read (step_row). */
+/* r_j = sum_m |W_jm| A_m rounded up, A = max(|lo|, |hi|) of the layer input
+ * (computed once per layer into A, n_in doubles of workspace); skipped (0)
+ * where both lines of neuron j have slope 0: no row then passes through it,
+ * so r_j is never read (step_row). */
 static void input_magnitudes(const nnh_layer *Ly, const double *lines, const double *lo,
-                             const double *hi, double *r)
+                             const double *hi, double *A, double *r)
 {
+    for (int q = 0; q < Ly->n_in; q++)
+        A[q] = fmax(fabs(lo[q]), fabs(hi[q]));
     for (int j = 0; j < Ly->n_out; j++) {
         const double *ln = lines + 4 * (size_t)j;
         r[j] = 0.0;
@@ -179,10 +183,8 @@ static void input_magnitudes(const nnh_layer *Ly, const double *lines, const dou
         int m = nnh_layer_row(Ly, j, &cols, &w);
         double s = 0.0;
         for (int t = 0; t < m; t++)
-            if (w[t] != 0.0) {
-                int q = NNH_ROW_COL(cols, t);
-                s += fabs(w[t]) * fmax(fabs(lo[q]), fabs(hi[q]));
-            }
+            if (w[t] != 0.0)
+                s += fabs(w[t]) * A[NNH_ROW_COL(cols, t)];
         r[j] = nnh_up(s + nnh_dot_error(m, s));
     }
 }
@@ -196,13 +198,18 @@ static double step_row(const double *lam, const nnh_layer *Ly, const double *lin
     int n = Ly->n_out, m = Ly->n_in;
     double acc = c, abs_c = fabs(c), abs_mu = 0.0;
     memset(next, 0, (size_t)m * sizeof(double));
+    /* dense: next += mu_j W_j for four rows per pass over next (the same
+     * additions in the same order, row_dot.h) */
+    int pend[4], np = 0;
+    double pmu[4];
     for (int j = 0; j < n; j++) {
         double l = lam[j];
         if (l == 0.0)
             continue;
-        const double *ln = lines + 4 * (size_t)j;
-        double s = l > 0.0 ? ln[UP_S] : ln[LO_S];
-        double t = l > 0.0 ? ln[UP_C] : ln[LO_C];
+        /* the upper line when l > 0, else the lower one, picked by index
+         * (the sign is no pattern a branch predictor learns) */
+        const double *ln = lines + 4 * (size_t)j + (l > 0.0 ? UP_S : LO_S);
+        double s = ln[0], t = ln[1];
         if (t != 0.0) {
             double tt = l * t;
             acc += tt;
@@ -215,16 +222,22 @@ static double step_row(const double *lam, const nnh_layer *Ly, const double *lin
         acc += mb;
         abs_c += fabs(mb);
         abs_mu += fabs(mu) * r[j];
+        if (Ly->W) {
+            pend[np] = j;
+            pmu[np++] = mu;
+            if (np == 4) {
+                nnh_dense_add_rows(Ly->W, m, pend, pmu, np, next);
+                np = 0;
+            }
+            continue;
+        }
         const int *cols;
         const double *w;
         int len = nnh_layer_row(Ly, j, &cols, &w);
-        if (cols)
-            for (int t = 0; t < len; t++)
-                next[cols[t]] += mu * w[t];
-        else
-            for (int q = 0; q < m; q++)
-                next[q] += mu * w[q];
+        for (int t = 0; t < len; t++)
+            next[cols[t]] += mu * w[t];
     }
+    nnh_dense_add_rows(Ly->W, m, pend, pmu, np, next);
     double e_const = nnh_dot_error(2 * n + 1, abs_c);
     double e_coef = abs_mu > 0.0 ? nnh_dot_error(n, abs_mu) : 0.0;
     double out = nnh_up(nnh_up(acc + e_const) + e_coef);
@@ -249,7 +262,8 @@ static double concretise_row(const double *lam, int m, const double *lo, const d
 }
 
 /* Lines and input magnitudes of every neuron of layers < k (read-only for
- * all the rows of layer k). */
+ * all the rows of layer k). w->next serves as scratch here (it holds at
+ * least the widest layer's inputs and propagate overwrites it). */
 static void prepare_layers(const nnh_network *net, const nnh_bounds *b, int k, crown_ws *w)
 {
     for (int l = 0; l < k; l++) {
@@ -261,9 +275,9 @@ static void prepare_layers(const nnh_network *net, const nnh_bounds *b, int k, c
                          lines + 4 * (size_t)j);
         if (l > 0)
             input_magnitudes(Ly, lines, b->layers[l - 1].post_lo, b->layers[l - 1].post_hi,
-                             w->r + w->off[l]);
+                             w->next, w->r + w->off[l]);
         else
-            input_magnitudes(Ly, lines, w->in_lo, w->in_hi, w->r + w->off[l]);
+            input_magnitudes(Ly, lines, w->in_lo, w->in_hi, w->next, w->r + w->off[l]);
     }
 }
 

@@ -139,26 +139,41 @@ void nnh_bounds_post_from_pre(const nnh_network *net, nnh_bounds *b, int k)
         nnh_act_image(act, L->pre_lo[i], L->pre_hi[i], &L->post_lo[i], &L->post_hi[i]);
 }
 
-/* one side of an interval dot product: lower when sgn = -1, upper when +1;
- * w has n entries on the inputs cols (NULL: inputs 0..n-1) */
-static double interval_dot(const double *w, const int *cols, double bias, int n,
-                           const double *lo, const double *hi, int sgn)
+/* One term w * x of an interval dot product, x in [l, u], into the lower
+ * and upper sums and their magnitude sums (interval_dot). The end is picked
+ * by index, not by a branch: the signs of trained weights are a coin toss
+ * that no branch predictor learns. */
+#define NNH_IDOT_TERM(wj, l, u)                                                  \
+    do {                                                                         \
+        const double ends_[2] = {(l), (u)};                                      \
+        int pos_ = (wj) > 0.0;                                                   \
+        double pl_ = (wj) * ends_[1 - pos_];                                     \
+        double pu_ = (wj) * ends_[pos_];                                         \
+        sl += pl_;                                                               \
+        al += fabs(pl_);                                                         \
+        su += pu_;                                                               \
+        au += fabs(pu_);                                                         \
+    } while (0)
+
+/* Both sides of an interval dot product, *zl rounded down and *zu up; w has
+ * n entries on the inputs cols (NULL: inputs 0..n-1). The lower and upper
+ * sums run side by side in one pass (independent chains overlap), each with
+ * the operations and order of a pass of its own. */
+static void interval_dot(const double *w, const int *cols, double bias, int n,
+                         const double *lo, const double *hi, double *zl, double *zu)
 {
-    double s = bias, abs_sum = fabs(bias);
-    for (int t = 0; t < n; t++) {
-        double wj = w[t];
-        if (wj == 0.0)
-            continue;
-        int j = NNH_ROW_COL(cols, t);
-        double a = ((wj > 0.0) == (sgn > 0)) ? hi[j] : lo[j];
-        double p = wj * a;
-        s += p;
-        abs_sum += fabs(p);
+    double sl = bias, su = bias, al = fabs(bias), au = fabs(bias);
+    if (cols) {
+        for (int t = 0; t < n; t++)
+            if (w[t] != 0.0)
+                NNH_IDOT_TERM(w[t], lo[cols[t]], hi[cols[t]]);
+    } else {
+        for (int t = 0; t < n; t++)
+            if (w[t] != 0.0)
+                NNH_IDOT_TERM(w[t], lo[t], hi[t]);
     }
-    if (!isfinite(s) || !isfinite(abs_sum))
-        return sgn > 0 ? INFINITY : -INFINITY;
-    double e = nnh_dot_error(n, abs_sum);
-    return sgn > 0 ? nnh_up(s + e) : nnh_down(s - e);
+    *zl = !isfinite(sl) || !isfinite(al) ? -INFINITY : nnh_down(sl - nnh_dot_error(n, al));
+    *zu = !isfinite(su) || !isfinite(au) ? INFINITY : nnh_up(su + nnh_dot_error(n, au));
 }
 
 void nnh_bounds_ibp_layer(const nnh_network *net, nnh_bounds *b, int k)
@@ -183,8 +198,8 @@ void nnh_bounds_ibp_layer(const nnh_network *net, nnh_bounds *b, int k)
         const int *cols;
         const double *w;
         int n = nnh_layer_row(Ly, i, &cols, &w);
-        double zl = interval_dot(w, cols, Ly->b[i], n, lo, hi, -1);
-        double zu = interval_dot(w, cols, Ly->b[i], n, lo, hi, +1);
+        double zl, zu;
+        interval_dot(w, cols, Ly->b[i], n, lo, hi, &zl, &zu);
         /* intersect with what is already known (a tighter engine may have run) */
         if (zl > L->pre_lo[i])
             L->pre_lo[i] = zl;

@@ -1,6 +1,8 @@
 /* Feed-forward network: construction, validation, forward evaluation and
  * folding of consecutive affine layers (sparse layers: layer_sparse.c). */
 #include "layer_sparse.h"
+#include "act_apply.h"
+#include "row_dot.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -122,6 +124,10 @@ int nnh_network_validate(const nnh_network *net, nnh_error *err)
 
 static void affine(const nnh_layer *L, const double *a, double *z)
 {
+    if (L->W) {
+        nnh_dense_affine(L->W, L->b, L->n_out, L->n_in, a, z);
+        return;
+    }
     for (int i = 0; i < L->n_out; i++) {
         const int *c;
         const double *w;
@@ -182,8 +188,7 @@ int nnh_network_eval(const nnh_network *net, const double *x, double *y, double 
     for (int k = 0; k < net->n_layers; k++) {
         const nnh_layer *L = &net->layers[k];
         affine(L, a, z);
-        for (int i = 0; i < L->n_out; i++)
-            a[i] = nnh_act_value(&L->act, z[i]);
+        nnh_act_apply(&L->act, z, a, L->n_out);
     }
     memcpy(y, a, (size_t)nnh_network_n_outputs(net) * sizeof(double));
     if (!scratch)

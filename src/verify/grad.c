@@ -2,6 +2,8 @@
  * dense layers: forward pass keeps every z_k, backward pass multiplies by
  * W_k^T and the activation derivatives. Allocation-free (caller workspace). */
 #include "grad.h"
+#include "act_apply.h"
+#include "row_dot.h"
 
 #include <string.h>
 
@@ -31,7 +33,11 @@ void nnh_network_grad(const nnh_network *net, const double *x, const double *c, 
     for (int k = 0; k < net->n_layers; k++) {
         const nnh_layer *L = &net->layers[k];
         double *a_out = (k % 2 == 0) ? t1 : t2;
-        for (int i = 0; i < L->n_out; i++) {
+        if (L->W) {
+            nnh_dense_affine(L->W, L->b, L->n_out, L->n_in, prev, cur);
+            nnh_act_apply(&L->act, cur, a_out, L->n_out);
+        }
+        for (int i = 0; i < L->n_out && !L->W; i++) {
             const int *cols;
             const double *wr;
             int n = nnh_layer_row(L, i, &cols, &wr);
@@ -53,12 +59,22 @@ void nnh_network_grad(const nnh_network *net, const double *x, const double *c, 
     for (int k = net->n_layers - 1; k >= 0; k--) {
         const nnh_layer *L = &net->layers[k];
         cur -= L->n_out;
-        for (int i = 0; i < L->n_out; i++)
-            delta[i] *= nnh_act_deriv(&L->act, cur[i], 1);
+        nnh_act_scale_deriv(&L->act, cur, delta, L->n_out);
         double *dst = k == 0 ? g : next;
         for (int j = 0; j < L->n_in; j++)
             dst[j] = 0.0;
-        for (int i = 0; i < L->n_out; i++) {
+        /* dense: the rows with a nonzero delta, four per pass over dst */
+        for (int i = 0; i < L->n_out && L->W;) {
+            int rows[4], nr = 0;
+            double d[4];
+            for (; i < L->n_out && nr < 4; i++)
+                if (delta[i] != 0.0) {
+                    d[nr] = delta[i];
+                    rows[nr++] = i;
+                }
+            nnh_dense_add_rows(L->W, L->n_in, rows, d, nr, dst);
+        }
+        for (int i = 0; i < L->n_out && !L->W; i++) {
             double di = delta[i];
             if (di == 0.0)
                 continue;
