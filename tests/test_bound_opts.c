@@ -34,7 +34,7 @@ START_TEST(test_schema_lists_every_field)
                           "time_limit",    "pool_rounds",        "slack_rounds", "window",
                           "skip_width",    "skip_stable",        "task_iter_limit",
                           "task_time_limit", "min_gain",         "long_step",
-                          "window_forms",  "skip_fraction"};
+                          "window_forms",  "skip_fraction",      "output_window"};
     int n = (int)(sizeof want / sizeof want[0]);
     ck_assert_int_eq(nnh_bound_opt_count(), n);
     ck_assert(nnh_bound_opt_count() <= NNH_BOUND_OPT_MAX);
@@ -61,7 +61,7 @@ START_TEST(test_schema_lists_every_field)
     ck_assert_str_eq(keys, "max_rounds, max_cuts_per_round, cut_tol, lp_time_limit, time_limit, "
                            "pool_rounds, slack_rounds, window, skip_width, skip_stable, "
                            "task_iter_limit, task_time_limit, min_gain, long_step, "
-                           "window_forms, skip_fraction");
+                           "window_forms, skip_fraction, output_window");
     nnh_bound_opts_keys(NNH_METHOD_CROWN, keys, sizeof keys);
     ck_assert_str_eq(keys, "");
     nnh_bound_opts_keys(NNH_METHOD_HULL, keys, 12);
@@ -171,6 +171,8 @@ START_TEST(test_check)
             bad.window_forms = 2;
         else if (!strcmp(name, "skip_fraction"))
             bad.skip_fraction = 1.5;
+        else if (!strcmp(name, "output_window"))
+            bad.output_window = -1;
         else
             bad.long_step = 5;
         ck_assert_int_eq(nnh_bound_opts_check(&bad, &err), NNH_EINVAL);

@@ -87,6 +87,10 @@ typedef struct nnh_bound_opts {
                                layer, those of lowest score (post width x
                                sum of |outgoing weights|), gets no LP and
                                keeps its crown bound (0 = none) */
+    int output_window;      /* window of the output layer's LP (0 = as
+                               window; at least the number of hidden layers
+                               = the whole prefix): the output layer has few
+                               neurons, so a wide window costs little there */
 } nnh_bound_opts;
 
 void nnh_bound_opts_init(nnh_bound_opts *o);
@@ -101,7 +105,7 @@ const char *nnh_method_help(nnh_method m);
  * in io.h). Setting by name validates the value and refuses an option the
  * method does not use (ibp and crown run no LP and take none), so a user's
  * option is never silently ignored. */
-enum { NNH_BOUND_OPT_MAX = 16 }; /* room for the schema's keys */
+enum { NNH_BOUND_OPT_MAX = 24 }; /* room for the schema's keys */
 
 typedef struct nnh_bound_opt_info {
     const char *name;  /* "max_rounds", ... */
@@ -130,6 +134,11 @@ int nnh_bound_opts_check(const nnh_bound_opts *o, nnh_error *err);
  * when it takes none; truncated to len. */
 void nnh_bound_opts_keys(nnh_method m, char *buf, size_t len);
 
+/* The window of layer k's LP under o for a network of n_layers layers
+ * (0 = the whole prefix): output_window for the output layer when set,
+ * window otherwise; a window reaching the input is 0. */
+int nnh_bound_opts_window(const nnh_bound_opts *o, int k, int n_layers);
+
 /* The options a user set by name, in the order given (a key given again
  * moves to the end): what a run records as its provenance. Start from
  * {0}. */
@@ -150,6 +159,10 @@ void nnh_bound_opts_given_add(nnh_bound_opts_given *g, int key);
 enum { NNH_DEEP_MIN_LAYERS = 4, NNH_DEEP_MIN_NEURONS = 1000 };
 int nnh_bound_opts_deep_defaults(nnh_bound_opts *o, const nnh_network *net,
                                  nnh_bound_opts_given *given);
+/* The deep profile as text, "window 1, task_iter_limit 1000, ..." (for
+ * messages and help), and its depth keys "window, window_forms, ...". */
+const char *nnh_bound_opts_deep_profile(void);
+const char *nnh_bound_opts_depth_keys(void);
 
 /* The options as a JSON object, for provenance (the HDF5 "options"
  * attribute). Returns a malloc'ed string the caller frees, NULL on ENOMEM. */

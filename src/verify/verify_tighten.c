@@ -33,7 +33,8 @@ double nnh_tighten_cost(const nnh_network *net, const nnh_bound_opts *bo)
 {
     double s = 0;
     for (int k = 1; k < net->n_layers; k++) {
-        int first = bo->window > 0 && k - bo->window > 0 ? k - bo->window : 0;
+        int win = nnh_bound_opts_window(bo, k, net->n_layers);
+        int first = win > 0 ? k - win : 0;
         double cols = first > 0 ? net->layers[first - 1].n_out : net->n_inputs;
         for (int j = first; j < k; j++)
             cols += 2.0 * net->layers[j].n_out;
