@@ -1,10 +1,10 @@
-/* Per-layer windows of the LP engines (nnh_bound_opts.output_window): the
- * output layer's LP gets its own window. On the example networks: sampled
+/* The output layer's own LP window and budget (nnh_bound_opts.output_window,
+ * output_iter_limit). On the example networks: sampled
  * points lie in every layer's bounds, the methods nest (hull in lp1d in
  * crown in ibp) with the same options, hull is never looser than lp1d task
  * by task on the same context; the output layer's context is exactly the
- * one of the plain window of that width and the hidden layers keep
- * `window`'s, bit for bit; a wider output window never loosens one LP
+ * one of the plain window (and budget) of that width and the hidden layers
+ * keep `window`'s (and task_iter_limit's), bit for bit; a wider output window never loosens one LP
  * solve on the same bounds and tightens some. */
 #include "nnh_examples.h"
 #include "nnh_test.h"
@@ -20,7 +20,8 @@ static const char *const acts[] = {"relu", "sigmoid", "tanh", "elu"};
 #define N_ACTS ((int)(sizeof acts / sizeof *acts))
 
 /* window 1 with output windows 2 and 5 (the whole prefix of the 6-layer
- * nets), ball and full box: sampled at every layer, nested, and hull
+ * nets; with a 200-iteration budget for the hidden layers and 2000 for the
+ * output), ball and full box: sampled at every layer, nested, and hull
  * within lp1d task by task on crown's bounds. */
 START_TEST(test_output_window_sound)
 {
@@ -37,9 +38,13 @@ START_TEST(test_output_window_sound)
             nnh_bound_opts_init(&o);
             o.window = 1;
             o.output_window = ow[t];
+            if (t == 1) {
+                o.task_iter_limit = 200;
+                o.output_iter_limit = 2000;
+            }
             char what[128];
-            snprintf(what, sizeof what, "%s %s window 1 output %d", acts[_i],
-                     box ? "box" : "ball", ow[t]);
+            snprintf(what, sizeof what, "%s %s window 1 output %d%s", acts[_i],
+                     box ? "box" : "ball", ow[t], t == 1 ? " budgets" : "");
             nnh_test_check_opts(net, what, lo, hi, &o, 1);
             nnh_bounds *c = nnh_test_run_opts(net, lo, hi, &o, NNH_METHOD_CROWN, NULL);
             int n = 0;
@@ -91,6 +96,16 @@ START_TEST(test_output_window_is_window)
     int last = net->n_layers - 1;
     assert_same_tasks(net, b, last, &o, &w3);
     assert_same_tasks(net, b, 3, &o, &w1);
+    /* the same for the budget: output_iter_limit at the output, else task_iter_limit */
+    nnh_bound_opts ob = w1, b30 = w1, b300 = w1;
+    ob.task_iter_limit = b30.task_iter_limit = 30;
+    ob.output_iter_limit = b300.task_iter_limit = 300;
+    assert_same_tasks(net, b, last, &ob, &b300);
+    assert_same_tasks(net, b, 2, &ob, &b30);
+    ck_assert_int_eq(nnh_bound_opts_iter_limit(&ob, last, net->n_layers), 300);
+    ck_assert_int_eq(nnh_bound_opts_iter_limit(&ob, 2, net->n_layers), 30);
+    ob.output_iter_limit = 0;
+    ck_assert_int_eq(nnh_bound_opts_iter_limit(&ob, last, net->n_layers), 30);
     ck_assert_int_eq(nnh_bound_opts_window(&o, last, net->n_layers), 3);
     ck_assert_int_eq(nnh_bound_opts_window(&o, 3, net->n_layers), 1);
     ck_assert_int_eq(nnh_bound_opts_window(&o, 1, net->n_layers), 0); /* reaches x */
@@ -158,11 +173,14 @@ START_TEST(test_output_window_json)
     o.method = NNH_METHOD_HULL;
     char *j = nnh_bound_opts_json(&o);
     ck_assert_ptr_null(strstr(j, "output_window"));
+    ck_assert_ptr_null(strstr(j, "output_iter_limit"));
     free(j);
     o.window = 1;
     o.output_window = 4;
+    o.output_iter_limit = 5000;
     j = nnh_bound_opts_json(&o);
-    ck_assert_ptr_nonnull(strstr(j, "\"window\": 1, \"output_window\": 4}"));
+    ck_assert_ptr_nonnull(strstr(j, "\"window\": 1, \"output_window\": 4, "
+                                    "\"output_iter_limit\": 5000}"));
     free(j);
 }
 END_TEST
