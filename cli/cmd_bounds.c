@@ -110,10 +110,10 @@ static void print_engine_help(void)
         help_item(label, text);
     }
     snprintf(text, sizeof text, "on a network of at least %d layers and %d neurons before the "
-             "output, lp1d and hull use window 1, task_iter_limit 1000, long_step 1 and min_gain "
-             "0.001 unless one of window, window_forms, skip_fraction, task_iter_limit, "
-             "task_time_limit, min_gain, long_step is given (recorded in the file's options)",
-             NNH_DEEP_MIN_LAYERS, NNH_DEEP_MIN_NEURONS);
+             "output, lp1d and hull use %s unless one of %s is given (recorded in the file's "
+             "options)",
+             NNH_DEEP_MIN_LAYERS, NNH_DEEP_MIN_NEURONS, nnh_bound_opts_deep_profile(),
+             nnh_bound_opts_depth_keys());
     help_item("depth profile", text);
 }
 
@@ -380,9 +380,9 @@ static int bounds_master(int argc, char **argv)
     if (cli_load_network(a.net, &a.load, &net))
         return CLI_FAIL;
     if (nnh_bound_opts_deep_defaults(&a.bound, net, &a.given) && !a.quiet)
-        fprintf(stderr, "bounds: %s is deep: depth profile for %s (window 1, task_iter_limit "
-                "1000, long_step 1, min_gain 0.001; give any depth option to choose yourself)\n",
-                a.net, a.method);
+        fprintf(stderr, "bounds: %s is deep: depth profile for %s (%s; give any depth option "
+                "to choose yourself)\n",
+                a.net, a.method, nnh_bound_opts_deep_profile());
     double eps = 0;
     if (a.eps) {
         char *end;

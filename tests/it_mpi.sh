@@ -2,7 +2,8 @@
 # MPI integration test of `nnhull bounds`: the numbers in the HDF5 file do not
 # depend on the number of ranks (plain run = mpirun -np 1 = -np 2 = -np 3; a
 # CNN with sparse layers too; also with a layer window and deterministic budgets,
-# and with crown's forms of the window input and skip_fraction),
+# and with crown's forms of the window input and skip_fraction, and with the
+# output layer's own window and budget),
 # --split and multi-box specs give one row per region, a run killed by
 # SIGTERM or SIGKILL resumes to the same file as an uninterrupted run, and
 # bad input or a failing worker stops every rank with one message (no hang).
@@ -57,6 +58,13 @@ FRM=(--method hull --window 1 --engine-opts '{"max_rounds": 2, "window_forms": 1
 "${MPIRUN[@]}" -np 2 "$NNHULL" bounds "$NET" "${FRM[@]}" "${REGION[@]}" --out fnp2.h5 --quiet
 same fplain.h5 fnp2.h5
 h5dump -a /options fplain.h5 | grep -q '"skip_fraction":0.5' || fail "skip_fraction is not in the options"
+# the output layer's own window and budget: -np 1 = -np 2
+OUT=(--method hull --window 1 --engine-opts '{"max_rounds": 2, "task_iter_limit": 100, "output_window": 5, "output_iter_limit": 3000}')
+"${MPIRUN[@]}" -np 1 "$NNHULL" bounds "$NET" "${OUT[@]}" "${REGION[@]}" --out onp1.h5 --quiet
+"${MPIRUN[@]}" -np 2 "$NNHULL" bounds "$NET" "${OUT[@]}" "${REGION[@]}" --out onp2.h5 --quiet
+same onp1.h5 onp2.h5
+h5dump -a /options onp1.h5 > oopts.txt
+grep -q '"output_window":5,"output_iter_limit":3000' oopts.txt || fail "output_window is not in the options"
 h5dump -a /mpi_ranks np3.h5 | grep -q '(0): 3' || fail "mpi_ranks of the -np 3 file is not 3"
 [ ! -e plain.partial.h5 ] && [ ! -e np2.partial.h5 ] || fail "checkpoint left after success"
 

@@ -34,7 +34,8 @@ START_TEST(test_schema_lists_every_field)
                           "time_limit",    "pool_rounds",        "slack_rounds", "window",
                           "skip_width",    "skip_stable",        "task_iter_limit",
                           "task_time_limit", "min_gain",         "long_step",
-                          "window_forms",  "skip_fraction"};
+                          "window_forms",  "skip_fraction",      "output_window",
+                          "output_iter_limit"};
     int n = (int)(sizeof want / sizeof want[0]);
     ck_assert_int_eq(nnh_bound_opt_count(), n);
     ck_assert(nnh_bound_opt_count() <= NNH_BOUND_OPT_MAX);
@@ -61,7 +62,7 @@ START_TEST(test_schema_lists_every_field)
     ck_assert_str_eq(keys, "max_rounds, max_cuts_per_round, cut_tol, lp_time_limit, time_limit, "
                            "pool_rounds, slack_rounds, window, skip_width, skip_stable, "
                            "task_iter_limit, task_time_limit, min_gain, long_step, "
-                           "window_forms, skip_fraction");
+                           "window_forms, skip_fraction, output_window, output_iter_limit");
     nnh_bound_opts_keys(NNH_METHOD_CROWN, keys, sizeof keys);
     ck_assert_str_eq(keys, "");
     nnh_bound_opts_keys(NNH_METHOD_HULL, keys, 12);
@@ -171,6 +172,10 @@ START_TEST(test_check)
             bad.window_forms = 2;
         else if (!strcmp(name, "skip_fraction"))
             bad.skip_fraction = 1.5;
+        else if (!strcmp(name, "output_window"))
+            bad.output_window = -1;
+        else if (!strcmp(name, "output_iter_limit"))
+            bad.output_iter_limit = -5;
         else
             bad.long_step = 5;
         ck_assert_int_eq(nnh_bound_opts_check(&bad, &err), NNH_EINVAL);
@@ -292,6 +297,16 @@ static nnh_network *net_of(int n_layers, const int *sizes)
     return net;
 }
 
+/* name is one of the items of "a, b, c" */
+static int in_list(const char *list, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = list; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 2 : NULL)
+        if (!strncmp(p, name, n) && (p[n] == ',' || p[n] == '\0'))
+            return 1;
+    return 0;
+}
+
 START_TEST(test_deep_defaults)
 {
     const int deep[] = {4, 250, 250, 250, 250, 2}, thin[] = {4, 250, 250, 250, 249, 2},
@@ -307,8 +322,29 @@ START_TEST(test_deep_defaults)
     ck_assert_int_eq(o.task_iter_limit, 1000);
     ck_assert_int_eq(o.long_step, 1);
     ck_assert(o.min_gain == 1e-3);
-    ck_assert_int_eq(g.n, 4);
+    ck_assert_int_eq(o.output_window, 4);
+    ck_assert_int_eq(o.output_iter_limit, 10000);
+    ck_assert_int_eq(g.n, 6);
     ck_assert_int_eq(g.key[0], nnh_bound_opt_find("window"));
+    /* the text names every key the profile set, with its value */
+    const char *text = nnh_bound_opts_deep_profile();
+    for (int i = 0; i < g.n; i++) {
+        char pair[64];
+        snprintf(pair, sizeof pair, "%s %g", nnh_bound_opt(g.key[i])->name,
+                 nnh_bound_opts_get(&o, g.key[i]));
+        ck_assert_msg(has(text, pair), "'%s' not in '%s'", pair, text);
+    }
+    /* every depth key turns the profile off */
+    for (int i = 0; i < nnh_bound_opt_count(); i++) {
+        const char *name = nnh_bound_opt(i)->name;
+        nnh_bound_opts v = opts_for(NNH_METHOD_HULL), v0 = v;
+        nnh_bound_opts_given gv = {0, {0}};
+        nnh_bound_opts_given_add(&gv, i);
+        int depth = in_list(nnh_bound_opts_depth_keys(), name);
+        ck_assert_int_eq(nnh_bound_opts_deep_defaults(&v, d, &gv), !depth);
+        if (depth)
+            ck_assert(same_opts(&v, &v0));
+    }
     nnh_bound_opts c = opts_for(NNH_METHOD_CROWN), c0 = c;
     ck_assert_int_eq(nnh_bound_opts_deep_defaults(&c, d, NULL), 0);
     ck_assert(same_opts(&c, &c0));

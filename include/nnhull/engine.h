@@ -87,6 +87,12 @@ typedef struct nnh_bound_opts {
                                layer, those of lowest score (post width x
                                sum of |outgoing weights|), gets no LP and
                                keeps its crown bound (0 = none) */
+    int output_window;      /* window of the output layer's LP (0 = as
+                               window; at least the number of hidden layers
+                               = the whole prefix): the output layer has few
+                               neurons, so a wide window costs little there */
+    int output_iter_limit;  /* task_iter_limit of the output layer's tasks
+                               (0 = as task_iter_limit) */
 } nnh_bound_opts;
 
 void nnh_bound_opts_init(nnh_bound_opts *o);
@@ -101,7 +107,7 @@ const char *nnh_method_help(nnh_method m);
  * in io.h). Setting by name validates the value and refuses an option the
  * method does not use (ibp and crown run no LP and take none), so a user's
  * option is never silently ignored. */
-enum { NNH_BOUND_OPT_MAX = 16 }; /* room for the schema's keys */
+enum { NNH_BOUND_OPT_MAX = 24 }; /* room for the schema's keys */
 
 typedef struct nnh_bound_opt_info {
     const char *name;  /* "max_rounds", ... */
@@ -130,6 +136,14 @@ int nnh_bound_opts_check(const nnh_bound_opts *o, nnh_error *err);
  * when it takes none; truncated to len. */
 void nnh_bound_opts_keys(nnh_method m, char *buf, size_t len);
 
+/* The window of layer k's LP under o for a network of n_layers layers
+ * (0 = the whole prefix): output_window for the output layer when set,
+ * window otherwise; a window reaching the input is 0. */
+int nnh_bound_opts_window(const nnh_bound_opts *o, int k, int n_layers);
+/* The simplex iteration budget of a task of layer k (0 = none):
+ * output_iter_limit for the output layer when set, else task_iter_limit. */
+int nnh_bound_opts_iter_limit(const nnh_bound_opts *o, int k, int n_layers);
+
 /* The options a user set by name, in the order given (a key given again
  * moves to the end): what a run records as its provenance. Start from
  * {0}. */
@@ -143,13 +157,17 @@ void nnh_bound_opts_given_add(nnh_bound_opts_given *g, int key);
 /* Measured defaults for deep networks (docs/benchmarks.md section 6): for
  * lp1d and hull on a network of at least NNH_DEEP_MIN_LAYERS layers and
  * NNH_DEEP_MIN_NEURONS neurons before the output layer, when the user gave
- * none of the depth options (window, window_forms, skip_fraction,
- * task_iter_limit, task_time_limit, min_gain, long_step), sets the deep
- * profile and records its keys in given (may be NULL). Returns 1 when it
- * did, 0 otherwise (o unchanged). */
+ * none of the depth options (nnh_bound_opts_depth_keys), sets the deep
+ * profile (nnh_bound_opts_deep_profile) and records its keys in given (may
+ * be NULL). Returns 1 when it did, 0 otherwise (o unchanged). */
 enum { NNH_DEEP_MIN_LAYERS = 4, NNH_DEEP_MIN_NEURONS = 1000 };
 int nnh_bound_opts_deep_defaults(nnh_bound_opts *o, const nnh_network *net,
                                  nnh_bound_opts_given *given);
+/* The deep profile as text, "window 1, task_iter_limit 1000, ..." (for
+ * messages and help), and the depth keys "window, window_forms, ...", any
+ * of which given turns the profile off. */
+const char *nnh_bound_opts_deep_profile(void);
+const char *nnh_bound_opts_depth_keys(void);
 
 /* The options as a JSON object, for provenance (the HDF5 "options"
  * attribute). Returns a malloc'ed string the caller frees, NULL on ENOMEM. */

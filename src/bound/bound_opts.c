@@ -44,6 +44,8 @@ void nnh_bound_opts_init(nnh_bound_opts *o)
     o->long_step = 0;
     o->window_forms = 0;
     o->skip_fraction = 0.0;
+    o->output_window = 0;
+    o->output_iter_limit = 0;
 }
 
 const char *nnh_method_name(nnh_method m)
@@ -127,6 +129,13 @@ static const struct opt_row {
       "fraction of each hidden layer's neurons, lowest score (post width x outgoing "
       "|weights|) first, that keep their crown bound without an LP (0 = none)"},
      offsetof(nnh_bound_opts, skip_fraction)},
+    {{"output_window", 1, 0, WHOLE, LP_METHODS,
+      "window of the output layer's LP (0 = as window; the number of hidden layers or "
+      "more = the whole prefix)"},
+     offsetof(nnh_bound_opts, output_window)},
+    {{"output_iter_limit", 1, 0, WHOLE, LP_METHODS,
+      "task_iter_limit of the output layer's tasks (0 = as task_iter_limit)"},
+     offsetof(nnh_bound_opts, output_iter_limit)},
 };
 enum { N_OPTS = (int)(sizeof schema / sizeof schema[0]) };
 _Static_assert((int)N_OPTS <= (int)NNH_BOUND_OPT_MAX, "NNH_BOUND_OPT_MAX is too small for the schema");
@@ -234,6 +243,18 @@ int nnh_bound_opts_check(const nnh_bound_opts *o, nnh_error *err)
     return NNH_OK;
 }
 
+int nnh_bound_opts_window(const nnh_bound_opts *o, int k, int n_layers)
+{
+    int w = k == n_layers - 1 && o->output_window > 0 ? o->output_window : o->window;
+    return w > 0 && k > w ? w : 0;
+}
+
+int nnh_bound_opts_iter_limit(const nnh_bound_opts *o, int k, int n_layers)
+{
+    return k == n_layers - 1 && o->output_iter_limit > 0 ? o->output_iter_limit
+                                                         : o->task_iter_limit;
+}
+
 void nnh_bound_opts_given_add(nnh_bound_opts_given *g, int key)
 {
     int j = 0;
@@ -249,18 +270,34 @@ void nnh_bound_opts_given_add(nnh_bound_opts_given *g, int key)
 
 static const char *const depth_keys[] = {"window",          "window_forms",    "skip_fraction",
                                          "task_iter_limit", "task_time_limit", "min_gain",
-                                         "long_step"};
+                                         "long_step",       "output_window",   "output_iter_limit"};
 
 /* The profile: window 1 with a 1000-iteration budget per bound, the
  * long-step ratio test and a 1e-3 gain stop finished every layer of the
  * 6x200 sigmoid net with output mean width 2.79 in 272.8 s wall at -np 2
  * (342 s CPU, load 4.7 -> 2.6), where the whole prefix finished 2 of 6
- * layers in 600 s. */
+ * layers in 600 s. The output layer (20 bound problems against 400 in a
+ * hidden layer) gets window 4 and up to 10000 iterations per bound: on the
+ * same hidden bounds its mean width goes from 2.79 to 2.35 for 61 s of CPU
+ * instead of 4 (docs/benchmarks.md section 6, "The output layer's
+ * window"). DEEP_PROFILE_TEXT lists the same pairs (test_bound_opts checks
+ * it). */
 static const struct {
     const char *key;
     double value;
-} deep_profile[] = {
-    {"window", 1}, {"task_iter_limit", 1000}, {"long_step", 1}, {"min_gain", 1e-3}};
+} deep_profile[] = {{"window", 1},        {"task_iter_limit", 1000},  {"long_step", 1},
+                    {"min_gain", 1e-3},   {"output_window", 4},       {"output_iter_limit", 10000}};
+#define DEEP_PROFILE_TEXT                                                                        \
+    "window 1, task_iter_limit 1000, long_step 1, min_gain 0.001, output_window 4, "           \
+    "output_iter_limit 10000"
+
+const char *nnh_bound_opts_deep_profile(void) { return DEEP_PROFILE_TEXT; }
+
+const char *nnh_bound_opts_depth_keys(void)
+{
+    return "window, window_forms, skip_fraction, task_iter_limit, task_time_limit, min_gain, "
+           "long_step, output_window, output_iter_limit";
+}
 
 int nnh_bound_opts_deep_defaults(nnh_bound_opts *o, const nnh_network *net,
                                  nnh_bound_opts_given *given)

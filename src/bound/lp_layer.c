@@ -528,8 +528,10 @@ int nnh_lp_layer_create(const nnh_network *net, const nnh_bounds *b, int k,
     L->net = net;
     L->k = k;
     L->opts = *o;
+    L->opts.task_iter_limit = nnh_bound_opts_iter_limit(o, k, net->n_layers);
     L->task_iters_left = -1; /* no task budget during creation */
-    L->j0 = o->window > 0 && k > o->window ? k - o->window : 0;
+    int win = nnh_bound_opts_window(o, k, net->n_layers);
+    L->j0 = win > 0 ? k - win : 0;
     double **blo = NULL, **bhi = NULL;
     if ((rc = alloc_buffers(L, err)) || (rc = copy_boxes(L, b, &blo, &bhi, err)))
         goto fail;

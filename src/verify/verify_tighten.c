@@ -34,11 +34,13 @@ double nnh_tighten_cost(const nnh_network *net, const nnh_bound_opts *bo)
 {
     double s = 0;
     for (int k = 1; k < net->n_layers; k++) {
-        int first = bo->window > 0 && k - bo->window > 0 ? k - bo->window : 0;
+        int win = nnh_bound_opts_window(bo, k, net->n_layers);
+        int first = win > 0 ? k - win : 0;
         double cols = first > 0 ? net->layers[first - 1].n_out : net->n_inputs;
         for (int j = first; j < k; j++)
             cols += 2.0 * net->layers[j].n_out;
-        double iters = bo->task_iter_limit > 0 ? bo->task_iter_limit / 1000.0 : 3.0;
+        int budget = nnh_bound_opts_iter_limit(bo, k, net->n_layers);
+        double iters = budget > 0 ? budget / 1000.0 : 3.0;
         s += 2.0 * net->layers[k].n_out * cols * iters;
     }
     return s * 2.9e-4 * (bo->method == NNH_METHOD_HULL ? 1.0 : 0.5);
