@@ -81,4 +81,19 @@ int nnh_verify_falsify_part(const nnh_verify_problem *P, const nnh_bab_region *R
 double nnh_joint_lower(const double *A, const double *c, const int *rows, int n, int n_in,
                        const double *lo, const double *hi, nnh_small_lp *S, double *lam);
 
+/* alpha-CROWN on the property rows of region R (bounds b after crown,
+ * forms F its lower forms of every row): the rows of every active case
+ * not closed in res get the larger of their bound and the optimised one in
+ * b's last layer, and F's row the form of the bound taken. */
+int nnh_verify_alpha(const nnh_verify_problem *P, const nnh_verify_group *G,
+                     const nnh_bab_region *R, const nnh_verify_opts *o, nnh_bounds *b,
+                     nnh_crown_forms *F, const nnh_region_result *res, nnh_error *err);
+/* alpha-CROWN on the hidden layers of a root region: layers 1 .. L-2 of
+ * the folded network in order, each unstable ReLU-like neuron's bounds
+ * tightened with slopes optimised per neuron and side
+ * (nnh_crown_alpha_layer); stops between layers past the deadline (the
+ * bounds stay valid). The caller re-runs crown on the rows. */
+int nnh_verify_alpha_layers(const nnh_verify_group *G, const nnh_verify_opts *o, nnh_bounds *b,
+                            double deadline, nnh_error *err);
+
 #endif
