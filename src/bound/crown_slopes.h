@@ -40,7 +40,9 @@ typedef struct nnh_alpha_ctx {
     size_t *noff;       /* k + 1: first neuron of layer l */
     double *lines;      /* 4 per neuron (nnh_crown_lines) */
     double *smin, *smax;/* per neuron: slope range, smin > smax when not free */
-    double *lam, *g;    /* coefficients and their adjoints over x and every a_l */
+    size_t nv;          /* n_inputs + n_neurons + 1 */
+    double *lam, *g;    /* per batch slot (nv each): coefficients and their
+                           adjoints over x and every a_l */
     double *in_lo, *in_hi;
 } nnh_alpha_ctx;
 

@@ -42,14 +42,25 @@ int nnh_alpha_mode_resolve(const nnh_verify_opts *o, int n_in)
     return o->alpha;
 }
 
+/* 1 when a hidden layer of N has lower slopes to choose (ReLU-like). */
+static int has_slopes(const nnh_network *N)
+{
+    for (int l = 0; l + 1 < N->n_layers; l++) {
+        double smin, smax;
+        if (nnh_crown_slope_range(&N->layers[l].act, -1.0, 1.0, &smin, &smax))
+            return 1;
+    }
+    return 0;
+}
+
 int nnh_verify_alpha(const nnh_verify_problem *P, const nnh_verify_group *G,
                      const nnh_bab_region *R, const nnh_verify_opts *o, nnh_bounds *b,
                      nnh_crown_forms *F, const nnh_region_result *res, nnh_error *err)
 {
     const nnh_network *N = G->folded;
     int k = N->n_layers - 1, n_in = P->n_in, n = 0;
-    if (k < 1)
-        return NNH_OK; /* no hidden layer: nothing to choose */
+    if (k < 1 || !has_slopes(N))
+        return NNH_OK; /* no hidden ReLU-like layer: nothing to choose */
     size_t nr = (size_t)G->n_rows;
     int *rows = malloc((nr + 1) * sizeof(int));
     double *buf = malloc((nr * ((size_t)n_in + 2) + 2 * (size_t)n_in + 1) * sizeof(double));
@@ -84,6 +95,8 @@ int nnh_verify_alpha_layers(const nnh_verify_group *G, const nnh_verify_opts *o,
                             double deadline, nnh_error *err)
 {
     const nnh_network *N = G->folded;
+    if (!has_slopes(N))
+        return NNH_OK;
     int *sel = malloc(((size_t)nnh_network_max_width(N) + 1) * sizeof(int)), rc = 0;
     if (!sel)
         return nnh_error_set(err, NNH_ENOMEM, "verify: out of memory (alpha-crown)");
