@@ -181,6 +181,68 @@ START_TEST(any_slopes_sound)
 }
 END_TEST
 
+/* Splits: unstable neurons of layers 0 and 1 restricted to z >= 0 or z <= 0
+ * (as bab_split.c does), crown redone above them; the optimised bounds
+ * (slopes of the split neurons in their beta ranges too) hold at every
+ * sampled input of the domain and are never below crown's. */
+START_TEST(split_domains_sound)
+{
+    int kept = 0, better = 0;
+    for (unsigned long long seed = 1; seed <= 8; seed++) {
+        nnh_network *net = small_net(seed + 100, NNH_ACT_RELU, 0.0);
+        nnh_bounds *b = crown_of(net, 0.5);
+        nnh_error err;
+        int sl[4], sn[4], ss[4], n = 0; /* layer, neuron, side (+1: z >= 0) */
+        for (int l = 0; l < 2; l++)
+            for (int i = 0; i < 12 && n < 2 * (l + 1); i++)
+                if (b->layers[l].pre_lo[i] < 0 && b->layers[l].pre_hi[i] > 0) {
+                    sl[n] = l;
+                    sn[n] = i;
+                    ss[n] = (i + (int)seed) % 2 ? 1 : -1;
+                    if (ss[n] > 0)
+                        b->layers[l].pre_lo[i] = 0.0;
+                    else
+                        b->layers[l].pre_hi[i] = 0.0;
+                    nnh_bounds_post_from_pre(net, b, l);
+                    n++;
+                }
+        for (int l = 1; l < 4; l++)
+            ck_assert_int_eq(nnh_crown_layer(net, b, l, &err), 0);
+        nnh_alpha_opts o;
+        nnh_alpha_opts_init(&o);
+        int rows[3] = {0, 1, 2};
+        double lo[3];
+        ck_assert_int_eq(nnh_crown_alpha_rows(net, b, 3, rows, 3, &o, lo, NULL, &err), 0);
+        for (int t = 0; t < 3; t++) {
+            ck_assert(lo[t] >= b->layers[3].pre_lo[t]);
+            better += lo[t] > b->layers[3].pre_lo[t] + 1e-9;
+        }
+        unsigned long long st = seed * 31;
+        double pre[4][12], post[4][12], *pp[4] = {pre[0], pre[1], pre[2], pre[3]},
+                                        *qq[4] = {post[0], post[1], post[2], post[3]};
+        for (int p = 0; p < 20000; p++) {
+            double x[4];
+            for (int j = 0; j < 4; j++)
+                x[j] = b->in_lo[j] + nnh_test_rand(&st) * (b->in_hi[j] - b->in_lo[j]);
+            nnh_network_eval_layers(net, x, pp, qq);
+            int in = 1;
+            for (int u = 0; u < n; u++)
+                in &= ss[u] > 0 ? pre[sl[u]][sn[u]] >= 0 : pre[sl[u]][sn[u]] <= 0;
+            if (!in)
+                continue;
+            kept++;
+            for (int t = 0; t < 3; t++)
+                ck_assert_msg(pre[3][t] >= lo[t], "seed %llu row %d: %.17g < %.17g", seed, t,
+                              pre[3][t], lo[t]);
+        }
+        nnh_bounds_free(b);
+        nnh_network_free(net);
+    }
+    ck_assert_msg(kept > 1000, "only %d sampled points in the split domains", kept);
+    ck_assert_msg(better > 0, "the slopes improved no row under splits");
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("crown_alpha");
@@ -190,6 +252,7 @@ int main(void)
     tcase_add_test(tc, bounds_relu);
     tcase_add_test(tc, bounds_leaky);
     tcase_add_test(tc, any_slopes_sound);
+    tcase_add_test(tc, split_domains_sound);
     suite_add_tcase(s, tc);
     return nnh_run_suite(s);
 }

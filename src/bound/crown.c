@@ -173,7 +173,7 @@ void nnh_crown_lines(const nnh_activation *a, double L, double U, double plo, do
 int nnh_crown_slope_range(const nnh_activation *a, double L, double U, double *smin,
                           double *smax)
 {
-    if (!(isfinite(L) && isfinite(U) && L < 0.0 && U > 0.0))
+    if (!(isfinite(L) && isfinite(U) && L <= 0.0 && U >= 0.0 && L < U))
         return 0;
     double neg;
     if (a->kind == NNH_ACT_RELU)
@@ -182,8 +182,16 @@ int nnh_crown_slope_range(const nnh_activation *a, double L, double U, double *s
         neg = a->alpha;
     else
         return 0;
-    *smin = neg;
-    *smax = 1.0;
+    if (L < 0.0 && U > 0.0) { /* unstable: under the function everywhere */
+        *smin = neg;
+        *smax = 1.0;
+    } else if (L == 0.0) { /* z >= 0 on the domain (an active split): s z <= z for s <= 1 */
+        *smin = -1.0;
+        *smax = 1.0;
+    } else { /* U == 0, z <= 0 (an inactive split): s z <= neg z for s >= neg */
+        *smin = neg;
+        *smax = neg + 2.0;
+    }
     return 1;
 }
 

@@ -12,8 +12,12 @@ void nnh_crown_lines(const nnh_activation *a, double L, double U, double plo, do
                      double ln[4]);
 
 /* 1 when the neuron's lower line may be any s z with s in [*smin, *smax]
- * (exact in real arithmetic): an unstable ReLU (0..1) or leaky ReLU with
- * negative slope <= 1 (alpha..1) on a finite [L, U] with L < 0 < U; else 0. */
+ * (valid on [L, U] exactly in real arithmetic), for a ReLU (c = 0) or leaky
+ * ReLU with negative slope c <= 1 on a finite [L, U]: unstable (L < 0 < U):
+ * [c, 1]; L == 0 (z >= 0 on the domain, e.g. an active split): [-1, 1];
+ * U == 0 (an inactive split): [c, c + 2]. The last two are beta-CROWN's
+ * split multipliers in slope form: s = 1 - beta / lam (active) or
+ * c + beta / lam (inactive) for a row coefficient lam > 0. Else 0. */
 int nnh_crown_slope_range(const nnh_activation *a, double L, double U, double *smin,
                           double *smax);
 
