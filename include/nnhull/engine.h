@@ -217,6 +217,9 @@ typedef struct nnh_alpha_opts {
     double decay;
     double target;  /* a row stops once its (unrounded) bound exceeds this
                        (default +inf: never; verify uses 0) */
+    double deadline; /* absolute CLOCK_MONOTONIC seconds, as the deadline of
+                       nnh_verify_region (0 = none, the default): past it,
+                       the rows not yet started keep crown's slopes */
 } nnh_alpha_opts;
 
 void nnh_alpha_opts_init(nnh_alpha_opts *o);

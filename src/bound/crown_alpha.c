@@ -4,6 +4,7 @@
  * back-substitution). The search runs in plain doubles; the bound returned
  * is crown's rigorous one (crown.c) at the best slopes found. */
 #include "crown_slopes.h"
+#include "nnh_clock.h"
 #include "nnh_round.h"
 
 #include <math.h>
@@ -22,6 +23,7 @@ void nnh_alpha_opts_init(nnh_alpha_opts *o)
     o->lr = 0.1;
     o->decay = 0.98;
     o->target = INFINITY;
+    o->deadline = 0.0;
 }
 
 void nnh_alpha_ctx_free(nnh_alpha_ctx *C)
@@ -380,7 +382,7 @@ static int alpha_batch(alpha_ws *w, const nnh_bounds *b, const int *rows, const 
                                                  err)))
             v[t] = sign[t] < 0 ? -v[t] : v[t];
         if (!rc && o->iters > 0 && w->C.n_free > 0 && !(v[t] > target) &&
-            !(plain && v[t] == -INFINITY)) {
+            !(plain && v[t] == -INFINITY) && !(o->deadline > 0 && nnh_now() > o->deadline)) {
             w->R[m].s.row = rows[t];
             w->R[m].s.sign = sign[t];
             who[m++] = t;

@@ -54,8 +54,9 @@ static int has_slopes(const nnh_network *N)
 }
 
 int nnh_verify_alpha(const nnh_verify_problem *P, const nnh_verify_group *G,
-                     const nnh_bab_region *R, const nnh_verify_opts *o, nnh_bounds *b,
-                     nnh_crown_forms *F, const nnh_region_result *res, nnh_error *err)
+                     const nnh_bab_region *R, const nnh_verify_opts *o, double deadline,
+                     nnh_bounds *b, nnh_crown_forms *F, const nnh_region_result *res,
+                     nnh_error *err)
 {
     const nnh_network *N = G->folded;
     int k = N->n_layers - 1, n_in = P->n_in, n = 0;
@@ -75,7 +76,9 @@ int nnh_verify_alpha(const nnh_verify_problem *P, const nnh_verify_group *G,
             rows[n++] = r;
     double *lo = buf, *A = lo + nr, *cc = A + nr * (size_t)n_in, *box = cc + nr;
     nnh_crown_forms out = {A, cc, box, box + n_in};
-    int rc = n ? nnh_crown_alpha_rows(N, b, k, rows, n, &o->alpha_opts, lo, &out, err) : 0;
+    nnh_alpha_opts ao = o->alpha_opts;
+    ao.deadline = deadline;
+    int rc = n ? nnh_crown_alpha_rows(N, b, k, rows, n, &ao, lo, &out, err) : 0;
     for (int t = 0; t < n && !rc; t++) {
         int r = rows[t];
         if (!(lo[t] > last->pre_lo[r]))
@@ -98,6 +101,8 @@ int nnh_verify_alpha_layers(const nnh_verify_group *G, const nnh_verify_opts *o,
     if (!has_slopes(N))
         return NNH_OK;
     int *sel = malloc(((size_t)nnh_network_max_width(N) + 1) * sizeof(int)), rc = 0;
+    nnh_alpha_opts ao = o->alpha_opts;
+    ao.deadline = deadline;
     if (!sel)
         return nnh_error_set(err, NNH_ENOMEM, "verify: out of memory (alpha-crown)");
     for (int l = 1; l < N->n_layers - 1 && !rc; l++) {
@@ -111,7 +116,7 @@ int nnh_verify_alpha_layers(const nnh_verify_group *G, const nnh_verify_opts *o,
                                       &smax))
                 sel[n++] = i;
         if (n)
-            rc = nnh_crown_alpha_layer(N, b, l, sel, n, &o->alpha_opts, err);
+            rc = nnh_crown_alpha_layer(N, b, l, sel, n, &ao, err);
     }
     free(sel);
     return rc;

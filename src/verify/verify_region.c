@@ -500,7 +500,7 @@ static int alpha_step(const nnh_verify_problem *P, const nnh_verify_group *G,
         if (rc || res->status == NNH_REGION_UNSAT)
             return rc;
     }
-    rc = nnh_verify_alpha(P, G, R, o, b, forms, res, err);
+    rc = nnh_verify_alpha(P, G, R, o, deadline, b, forms, res, err);
     for (int r = 0; r < G->n_rows && !rc; r++)
         lbs[r] = row_lower(G, b, R, r);
     if (!rc && close_cases(G, R, lbs, res))
