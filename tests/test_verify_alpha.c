@@ -70,7 +70,7 @@ START_TEST(test_alpha_modes)
     nnh_verify_opts_init(&o);
     ck_assert_int_eq(o.alpha, NNH_ALPHA_AUTO);
     ck_assert_int_eq(nnh_alpha_mode_resolve(&o, 5), NNH_ALPHA_OFF); /* ACAS Xu */
-    ck_assert_int_eq(nnh_alpha_mode_resolve(&o, 784), NNH_ALPHA_ROOT);
+    ck_assert_int_eq(nnh_alpha_mode_resolve(&o, 784), NNH_ALPHA_ON);
     o.split = NNH_SPLIT_INPUT;
     ck_assert_int_eq(nnh_alpha_mode_resolve(&o, 784), NNH_ALPHA_OFF);
     o.alpha = NNH_ALPHA_ON;

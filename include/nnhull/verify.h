@@ -89,7 +89,7 @@ enum {
     NNH_ALPHA_OFF = 0,
     NNH_ALPHA_ROOT,
     NNH_ALPHA_ON,
-    NNH_ALPHA_AUTO         /* root when nnh_split_mode_resolve gives activation
+    NNH_ALPHA_AUTO         /* on when nnh_split_mode_resolve gives activation
                               splitting (images), off for input splitting
                               (ACAS Xu); measured in docs/benchmarks.md */
 };

@@ -37,7 +37,7 @@ int nnh_alpha_mode_resolve(const nnh_verify_opts *o, int n_in)
     if (o->method == NNH_METHOD_IBP || o->alpha_opts.iters <= 0)
         return NNH_ALPHA_OFF;
     if (o->alpha == NNH_ALPHA_AUTO)
-        return nnh_split_mode_resolve(o->split, n_in) == NNH_SPLIT_ACTIVATION ? NNH_ALPHA_ROOT
+        return nnh_split_mode_resolve(o->split, n_in) == NNH_SPLIT_ACTIVATION ? NNH_ALPHA_ON
                                                                               : NNH_ALPHA_OFF;
     return o->alpha;
 }
