@@ -100,7 +100,7 @@ int nnh_verify_alpha_layers(const nnh_verify_group *G, const nnh_verify_opts *o,
     const nnh_network *N = G->folded;
     if (!has_slopes(N))
         return NNH_OK;
-    int *sel = malloc(((size_t)nnh_network_max_width(N) + 1) * sizeof(int)), rc = 0;
+    int *sel = malloc(((size_t)nnh_network_max_width(N) + 1) * sizeof(int)), rc = 0, ran = 0;
     nnh_alpha_opts ao = o->alpha_opts;
     ao.deadline = deadline;
     if (!sel)
@@ -115,9 +115,11 @@ int nnh_verify_alpha_layers(const nnh_verify_group *G, const nnh_verify_opts *o,
             if (nnh_crown_slope_range(&N->layers[l].act, L->pre_lo[i], L->pre_hi[i], &smin,
                                       &smax))
                 sel[n++] = i;
-        if (n)
+        if (n) {
             rc = nnh_crown_alpha_layer(N, b, l, sel, n, &ao, err);
+            ran = 1;
+        }
     }
     free(sel);
-    return rc;
+    return rc ? rc : ran;
 }

@@ -94,8 +94,9 @@ int nnh_verify_alpha(const nnh_verify_problem *P, const nnh_verify_group *G,
  * the folded network in order, each unstable ReLU-like neuron's bounds
  * tightened with slopes optimised per neuron and side
  * (nnh_crown_alpha_layer); stops between layers past the deadline (the
- * bounds stay valid; within a layer, neurons not started keep theirs). The
- * caller re-runs crown on the rows. */
+ * bounds stay valid; within a layer, neurons not started keep theirs).
+ * Returns 1 when some layer had neurons to tighten (the caller then re-runs
+ * crown on the rows), 0 when none, or a negative error. */
 int nnh_verify_alpha_layers(const nnh_verify_group *G, const nnh_verify_opts *o, nnh_bounds *b,
                             double deadline, nnh_error *err);
 

@@ -495,7 +495,7 @@ static int alpha_step(const nnh_verify_problem *P, const nnh_verify_group *G,
         return NNH_OK;
     if (root) {
         rc = nnh_verify_alpha_layers(G, o, b, deadline, err);
-        if (!rc)
+        if (rc > 0) /* some layer was tightened */
             rc = crown_step(G, R, o, b, forms, lbs, res, err);
         if (rc || res->status == NNH_REGION_UNSAT)
             return rc;
