@@ -206,10 +206,12 @@ int nnh_crown_forms_layer(const nnh_network *net, const nnh_bounds *b, int k,
 /* ---- alpha-CROWN: optimised lower slopes ------------------------------------
  * Crown's lower line of an unstable ReLU (leaky ReLU) may be any a >= s z
  * with s in [0, 1] ([alpha, 1]); every choice gives a valid bound, and the
- * best choice differs per bounded row. nnh_crown_alpha_rows picks the slopes
- * of each row by projected gradient ascent (Adam) on crown's bound of that
- * row, with the bounds of the earlier layers fixed (docs/architecture.md,
- * "Optimised slopes"). */
+ * best choice differs per bounded row. A ReLU whose interval ends at 0 (a
+ * neuron split) gets a wider slope range that carries beta-CROWN's split
+ * multiplier. nnh_crown_alpha_rows picks the slopes of each row by
+ * projected gradient ascent (Adam) on crown's bound of that row, with the
+ * bounds of the earlier layers fixed (docs/architecture.md, "Optimised
+ * slopes"). */
 typedef struct nnh_alpha_opts {
     int iters;      /* gradient steps per row (default 20; 0 = crown's slopes) */
     double lr;      /* Adam step on the slopes (default 0.1), decayed by

@@ -1,8 +1,9 @@
 /* alpha-CROWN: per-row optimisation of crown's lower slopes of unstable
- * ReLU / leaky-ReLU neurons by projected Adam ascent on the row's crown
- * bound, with an analytic gradient (reverse mode through the
- * back-substitution). The search runs in plain doubles; the bound returned
- * is crown's rigorous one (crown.c) at the best slopes found. */
+ * ReLU / leaky-ReLU neurons (and of split ones, whose slope ranges carry
+ * beta-CROWN's multipliers; nnh_crown_slope_range) by projected Adam ascent
+ * on the row's crown bound, with an analytic gradient (reverse mode through
+ * the back-substitution). The search runs in plain doubles; the bound
+ * returned is crown's rigorous one (crown.c) at the best slopes found. */
 #include "crown_slopes.h"
 #include "nnh_clock.h"
 #include "nnh_round.h"
