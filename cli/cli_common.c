@@ -168,3 +168,20 @@ int cli_tighten_option(const char *cmd, const char *v, nnh_verify_opts *o)
         return cli_usage(cmd, "--tighten: unknown value '%s' (none, auto, lp1d, hull)", v);
     return CLI_OK;
 }
+
+int cli_alpha_option(const char *cmd, const char *v, nnh_verify_opts *o)
+{
+    if (nnh_alpha_mode_parse(v, &o->alpha))
+        return cli_usage(cmd, "--alpha needs off, root, on or auto, got '%s'", v);
+    return CLI_OK;
+}
+
+int cli_alpha_iters_option(const char *cmd, const char *v, nnh_verify_opts *o)
+{
+    char *end;
+    long n = strtol(v, &end, 10);
+    if (end == v || *end || n < 0 || n > 100000)
+        return cli_usage(cmd, "--alpha-iters needs an integer in 0..100000, got '%s'", v);
+    o->alpha_opts.iters = (int)n;
+    return CLI_OK;
+}

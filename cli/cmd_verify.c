@@ -58,6 +58,16 @@ static void print_usage(void)
           "                       inactive and active phase, a smooth activation at a\n"
           "                       point), or auto (default: input when the network has\n"
           "                       at most 10 inputs, activation otherwise)\n"
+          "  --alpha A            off | root | on | auto (default): alpha-CROWN, crown's\n"
+          "                       lower slopes of the unstable ReLUs optimised per bound\n"
+          "                       by projected gradient ascent (ReLU/leaky ReLU only).\n"
+          "                       root: on a root region crown leaves open, the bounds\n"
+          "                       of every hidden layer (inherited by every region),\n"
+          "                       then the property rows; on: root, and the rows of\n"
+          "                       every open region (with the split neurons' beta-CROWN\n"
+          "                       multipliers as slopes); auto = on with activation\n"
+          "                       splitting (more than 10 inputs), else off\n"
+          "  --alpha-iters N      gradient steps per bound (default 20)\n"
           "  --no-joint           prove a case only by one row > 0 (no joint bound of\n"
           "                       min over the region of max over the case's rows)\n"
           "  --tighten T          none | auto (default) | lp1d | hull: before branch and\n"
@@ -97,7 +107,7 @@ typedef struct verify_args {
 } verify_args;
 
 enum { O_TIMEOUT = 1, O_MAXREG, O_METHOD, O_OUT, O_CEX, O_SEED, O_QUIET, O_VERBOSE, O_GAP, O_NOJOINT,
-       O_TIGHTEN, O_TOPTS, O_SPLIT };
+       O_TIGHTEN, O_TOPTS, O_SPLIT, O_ALPHA, O_ALPHA_ITERS };
 
 static int parse_number(const char *v, double lo, double *out)
 {
@@ -144,6 +154,8 @@ static int set_option(verify_args *a, int id, const char *v)
     case O_VERBOSE: a->verbose = 1; return CLI_OK;
     case O_NOJOINT: a->o.joint = 0; return CLI_OK;
     case O_SPLIT: return cli_split_option("verify", v, &a->o);
+    case O_ALPHA: return cli_alpha_option("verify", v, &a->o);
+    case O_ALPHA_ITERS: return cli_alpha_iters_option("verify", v, &a->o);
     }
     return cli_load_option(id, &a->load) ? CLI_OK : cli_usage("verify", "unhandled option");
 }
@@ -156,7 +168,8 @@ static int parse_args(int argc, char **argv, verify_args *a)
         {"out", 1, O_OUT},         {"cex", 1, O_CEX},            {"seed", 1, O_SEED},
         {"quiet", 0, O_QUIET},     {"verbose", 0, O_VERBOSE},    {"escalate-gap", 1, O_GAP},
         {"no-joint", 0, O_NOJOINT}, {"tighten", 1, O_TIGHTEN},  {"tighten-opts", 1, O_TOPTS},
-        {"split", 1, O_SPLIT},      CLI_LOAD_OPTS,                {NULL, 0, 0}};
+        {"split", 1, O_SPLIT},      {"alpha", 1, O_ALPHA},        {"alpha-iters", 1, O_ALPHA_ITERS},
+        CLI_LOAD_OPTS,              {NULL, 0, 0}};
     memset(a, 0, sizeof *a);
     nnh_load_opts_init(&a->load);
     nnh_verify_opts_init(&a->o);

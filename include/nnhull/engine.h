@@ -221,6 +221,46 @@ int nnh_crown_layer_forms(const nnh_network *net, nnh_bounds *b, int k, const in
 int nnh_crown_forms_layer(const nnh_network *net, const nnh_bounds *b, int k,
                           nnh_crown_forms *lower, nnh_crown_forms *upper, nnh_error *err);
 
+/* ---- alpha-CROWN: optimised lower slopes ------------------------------------
+ * Crown's lower line of an unstable ReLU (leaky ReLU) may be any a >= s z
+ * with s in [0, 1] ([alpha, 1]); every choice gives a valid bound, and the
+ * best choice differs per bounded row. A ReLU whose interval ends at 0 (a
+ * neuron split) gets a wider slope range that carries beta-CROWN's split
+ * multiplier. nnh_crown_alpha_rows picks the slopes of each row by
+ * projected gradient ascent (Adam) on crown's bound of that row, with the
+ * bounds of the earlier layers fixed (docs/architecture.md, "Optimised
+ * slopes"). */
+typedef struct nnh_alpha_opts {
+    int iters;      /* gradient steps per row (default 20; 0 = crown's slopes) */
+    double lr;      /* Adam step on the slopes (default 0.1), decayed by
+                       `decay` per step (default 0.98) */
+    double decay;
+    double target;  /* a row stops once its (unrounded) bound exceeds this
+                       (default +inf: never; verify uses 0) */
+    double deadline; /* absolute CLOCK_MONOTONIC seconds, as the deadline of
+                       nnh_verify_region (0 = none, the default): past it,
+                       the rows not yet started keep crown's slopes */
+} nnh_alpha_opts;
+
+void nnh_alpha_opts_init(nnh_alpha_opts *o);
+
+/* Rigorous lower bounds lo[t] of neurons rows[0..n) of layer k from the
+ * bounds of layers < k in b (not changed), each the larger of crown's bound
+ * and crown's bound at the slopes the optimiser found for that row (so never
+ * below nnh_crown_layer's); lower (may be NULL) gets the linear lower form
+ * of the bound taken, row t for rows[t] (A n x n_inputs, c n, in_lo/in_hi
+ * as in nnh_crown_layer_sel). Allocates its workspace per call. */
+int nnh_crown_alpha_rows(const nnh_network *net, const nnh_bounds *b, int k, const int *rows,
+                         int n, const nnh_alpha_opts *o, double *lo, nnh_crown_forms *lower,
+                         nnh_error *err);
+/* Tighten the bounds of neurons sel[0..n_sel) of layer k in b, both sides,
+ * with the slopes optimised per neuron and side as above (a side stops once
+ * it makes the neuron stable; the upper side is skipped when the lower
+ * bound is > 0); intersected into b, post bounds recomputed. Layers < k of
+ * b are read, not changed. */
+int nnh_crown_alpha_layer(const nnh_network *net, nnh_bounds *b, int k, const int *sel,
+                          int n_sel, const nnh_alpha_opts *o, nnh_error *err);
+
 /* ---- LP bound tightening of one layer (lp1d / hull) ------------------------
  * The LP of the network prefix up to layer k (input region, z = W a + b
  * equalities, relaxation of every earlier neuron), built once per layer from

@@ -75,7 +75,32 @@ typedef struct nnh_verify_opts {
     nnh_bound_opts tighten_opts; /* its engine options (method set per run);
                               the default is a deterministic budget, see
                               nnh_verify_opts_init */
+    int alpha;             /* optimised crown slopes (alpha-CROWN) where crown
+                              left a region open: NNH_ALPHA_OFF, _ROOT (each
+                              root region: every hidden layer's unstable
+                              ReLUs (nnh_crown_alpha_layer), inherited by
+                              every region, then the property rows), _ON
+                              (root, and the rows of every region), _AUTO
+                              (default, see below) */
+    nnh_alpha_opts alpha_opts; /* its budget (default 20 steps; target 0) */
 } nnh_verify_opts;
+
+enum {
+    NNH_ALPHA_OFF = 0,
+    NNH_ALPHA_ROOT,
+    NNH_ALPHA_ON,
+    NNH_ALPHA_AUTO         /* on when nnh_split_mode_resolve gives activation
+                              splitting (images), off for input splitting
+                              (ACAS Xu); measured in docs/benchmarks.md */
+};
+
+/* "off", "root", "on", "auto" <-> NNH_ALPHA_*; parse returns 0 or
+ * NNH_EINVAL. */
+const char *nnh_alpha_mode_name(int a);
+int nnh_alpha_mode_parse(const char *name, int *a);
+/* The alpha mode o->alpha means for a network with n_in inputs: auto
+ * resolved, and NNH_ALPHA_OFF with the ibp method or no gradient steps. */
+int nnh_alpha_mode_resolve(const nnh_verify_opts *o, int n_in);
 
 enum {
     NNH_TIGHTEN_NONE = 0,

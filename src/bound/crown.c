@@ -3,6 +3,7 @@
  * added to the constant of the linear form before it is concretised. */
 #include "nnhull/engine.h"
 #include "nnhull/envelope.h"
+#include "crown_slopes.h"
 #include "nnh_round.h"
 #include "row_dot.h"
 
@@ -164,6 +165,37 @@ static void neuron_lines(const nnh_activation *a, double L, double U, double plo
         set_lines(ln, ls, lc, us, uc);
 }
 
+void nnh_crown_lines(const nnh_activation *a, double L, double U, double plo, double phi,
+                     double ln[4])
+{
+    neuron_lines(a, L, U, plo, phi, ln);
+}
+
+int nnh_crown_slope_range(const nnh_activation *a, double L, double U, double *smin,
+                          double *smax)
+{
+    if (!(isfinite(L) && isfinite(U) && L <= 0.0 && U >= 0.0 && L < U))
+        return 0;
+    double neg;
+    if (a->kind == NNH_ACT_RELU)
+        neg = 0.0;
+    else if (a->kind == NNH_ACT_LEAKY_RELU && a->alpha <= 1.0)
+        neg = a->alpha;
+    else
+        return 0;
+    if (L < 0.0 && U > 0.0) { /* unstable: under the function everywhere */
+        *smin = neg;
+        *smax = 1.0;
+    } else if (L == 0.0) { /* z >= 0 on the domain (an active split): s z <= z for s <= 1 */
+        *smin = -1.0;
+        *smax = 1.0;
+    } else { /* U == 0, z <= 0 (an inactive split): s z <= neg z for s >= neg */
+        *smin = neg;
+        *smax = neg + 2.0;
+    }
+    return 1;
+}
+
 /* r_j = sum_m |W_jm| A_m rounded up, A = max(|lo|, |hi|) of the layer input
  * (computed once per layer into A, n_in doubles of workspace); skipped (0)
  * where both lines of neuron j have slope 0: no row then passes through it,
@@ -263,16 +295,29 @@ static double concretise_row(const double *lam, int m, const double *lo, const d
 
 /* Lines and input magnitudes of every neuron of layers < k (read-only for
  * all the rows of layer k). w->next serves as scratch here (it holds at
- * least the widest layer's inputs and propagate overwrites it). */
-static void prepare_layers(const nnh_network *net, const nnh_bounds *b, int k, crown_ws *w)
+ * least the widest layer's inputs and propagate overwrites it). slopes
+ * (may be NULL): the lower line of each unstable ReLU-like neuron becomes
+ * slopes[off + j] z (clamped into its valid range, nnh_crown_slope_range;
+ * a NaN keeps the default line), which holds exactly in real arithmetic
+ * for any slope of the range. */
+static void prepare_layers(const nnh_network *net, const nnh_bounds *b, int k,
+                           const double *slopes, crown_ws *w)
 {
     for (int l = 0; l < k; l++) {
         const nnh_layer *Ly = &net->layers[l];
         const nnh_layer_bounds *B = &b->layers[l];
         double *lines = w->lines + 4 * w->off[l];
-        for (int j = 0; j < Ly->n_out; j++)
+        for (int j = 0; j < Ly->n_out; j++) {
+            double *ln = lines + 4 * (size_t)j, smin, smax;
             neuron_lines(&Ly->act, B->pre_lo[j], B->pre_hi[j], B->post_lo[j], B->post_hi[j],
-                         lines + 4 * (size_t)j);
+                         ln);
+            double s = slopes ? slopes[w->off[l] + (size_t)j] : NAN;
+            if (!isnan(s) && nnh_crown_slope_range(&Ly->act, B->pre_lo[j], B->pre_hi[j], &smin,
+                                                   &smax)) {
+                ln[LO_S] = fmin(fmax(s, smin), smax);
+                ln[LO_C] = 0.0;
+            }
+        }
         if (l > 0)
             input_magnitudes(Ly, lines, b->layers[l - 1].post_lo, b->layers[l - 1].post_hi,
                              w->next, w->r + w->off[l]);
@@ -302,8 +347,8 @@ static void propagate(const nnh_network *net, int k, int rows, crown_ws *w)
  * bounds intersected into its layer k; lower / upper (may be NULL) get the
  * forms, row t for neuron sel[t]. */
 static int crown_core(const nnh_network *net, const nnh_bounds *b, int k, const int *sel,
-                      int n_sel, nnh_bounds *write, nnh_crown_forms *lower,
-                      nnh_crown_forms *upper, nnh_error *err)
+                      int n_sel, const double *slopes, nnh_bounds *write,
+                      nnh_crown_forms *lower, nnh_crown_forms *upper, nnh_error *err)
 {
     if (k < 0 || k >= net->n_layers || b->n_layers != net->n_layers ||
         b->n_in != net->n_inputs)
@@ -315,7 +360,7 @@ static int crown_core(const nnh_network *net, const nnh_bounds *b, int k, const 
     if (ws_alloc(&w, net, k, n_sel) != 0)
         return nnh_error_set(err, NNH_ENOMEM, "crown: out of memory at layer %d", k);
     clamped_inputs(net, b, w.in_lo, w.in_hi);
-    prepare_layers(net, b, k, &w);
+    prepare_layers(net, b, k, slopes, &w);
     int n_in = net->n_inputs, ch = w.rows / 2;
     for (int t0 = 0; t0 < n_sel; t0 += ch) {
         int nc = n_sel - t0 < ch ? n_sel - t0 : ch;
@@ -380,14 +425,14 @@ static int crown_core(const nnh_network *net, const nnh_bounds *b, int k, const 
 int nnh_crown_layer_sel(const nnh_network *net, nnh_bounds *b, int k, const int *sel, int n_sel,
                         nnh_crown_forms *lower, nnh_error *err)
 {
-    return crown_core(net, b, k, sel, n_sel, b, lower, NULL, err);
+    return crown_core(net, b, k, sel, n_sel, NULL, b, lower, NULL, err);
 }
 
 int nnh_crown_layer_forms(const nnh_network *net, nnh_bounds *b, int k, const int *sel,
                           int n_sel, nnh_crown_forms *lower, nnh_crown_forms *upper,
                           nnh_error *err)
 {
-    return crown_core(net, b, k, sel, n_sel, b, lower, upper, err);
+    return crown_core(net, b, k, sel, n_sel, NULL, b, lower, upper, err);
 }
 
 /* crown_core on every neuron of layer k. */
@@ -402,7 +447,7 @@ static int crown_all(const nnh_network *net, const nnh_bounds *b, int k, nnh_bou
         return nnh_error_set(err, NNH_ENOMEM, "crown: out of memory at layer %d", k);
     for (int i = 0; i < nk; i++)
         all[i] = i;
-    int rc = crown_core(net, b, k, all, nk, write, lower, upper, err);
+    int rc = crown_core(net, b, k, all, nk, NULL, write, lower, upper, err);
     free(all);
     return rc;
 }
@@ -416,4 +461,36 @@ int nnh_crown_forms_layer(const nnh_network *net, const nnh_bounds *b, int k,
                           nnh_crown_forms *lower, nnh_crown_forms *upper, nnh_error *err)
 {
     return crown_all(net, b, k, NULL, lower, upper, err);
+}
+
+/* Lower bound of sum_m a_m x_m + c over the box [lo, hi], rounded down. */
+static double concretise_lower(const double *a, int m, const double *lo, const double *hi,
+                               double c)
+{
+    double acc = c, abs_sum = fabs(c);
+    for (int q = 0; q < m; q++) {
+        double l = a[q];
+        if (l == 0.0)
+            continue;
+        double t = l * (l > 0.0 ? lo[q] : hi[q]);
+        acc += t;
+        abs_sum += fabs(t);
+    }
+    double out = nnh_down(acc - nnh_dot_error(m + 1, abs_sum));
+    return isnan(out) ? -INFINITY : out;
+}
+
+int nnh_crown_row_slopes(const nnh_network *net, const nnh_bounds *b, int k, int row, int sign,
+                         const double *slopes, double *bound, nnh_crown_forms *form,
+                         nnh_error *err)
+{
+    if (k < 0 || k >= net->n_layers || row < 0 || row >= net->layers[k].n_out)
+        return nnh_error_set(err, NNH_EINVAL, "crown: row %d of layer %d does not exist", row, k);
+    int n_in = net->n_inputs;
+    int rc = sign > 0 ? crown_core(net, b, k, &row, 1, slopes, NULL, form, NULL, err)
+                      : crown_core(net, b, k, &row, 1, slopes, NULL, NULL, form, err);
+    if (!rc)
+        *bound = sign > 0 ? concretise_lower(form->A, n_in, form->in_lo, form->in_hi, form->c[0])
+                          : concretise_row(form->A, n_in, form->in_lo, form->in_hi, form->c[0]);
+    return rc;
 }

@@ -81,4 +81,23 @@ int nnh_verify_falsify_part(const nnh_verify_problem *P, const nnh_bab_region *R
 double nnh_joint_lower(const double *A, const double *c, const int *rows, int n, int n_in,
                        const double *lo, const double *hi, nnh_small_lp *S, double *lam);
 
+/* alpha-CROWN on the property rows of region R (bounds b after crown,
+ * forms F its lower forms of every row): the rows of every active case
+ * not closed in res get the larger of their bound and the optimised one in
+ * b's last layer, and F's row the form of the bound taken; past the
+ * deadline (0 = none) the rows not started keep crown's bound. */
+int nnh_verify_alpha(const nnh_verify_problem *P, const nnh_verify_group *G,
+                     const nnh_bab_region *R, const nnh_verify_opts *o, double deadline,
+                     nnh_bounds *b, nnh_crown_forms *F, const nnh_region_result *res,
+                     nnh_error *err);
+/* alpha-CROWN on the hidden layers of a root region: layers 1 .. L-2 of
+ * the folded network in order, each unstable ReLU-like neuron's bounds
+ * tightened with slopes optimised per neuron and side
+ * (nnh_crown_alpha_layer); stops between layers past the deadline (the
+ * bounds stay valid; within a layer, neurons not started keep theirs).
+ * Returns 1 when some layer had neurons to tighten (the caller then re-runs
+ * crown on the rows), 0 when none, or a negative error. */
+int nnh_verify_alpha_layers(const nnh_verify_group *G, const nnh_verify_opts *o, nnh_bounds *b,
+                            double deadline, nnh_error *err);
+
 #endif

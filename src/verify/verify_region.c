@@ -46,6 +46,9 @@ void nnh_verify_opts_init(nnh_verify_opts *o)
     o->tighten_opts.long_step = 1;
     o->tighten_opts.min_gain = 1e-3;
     o->tighten_opts.skip_stable = 1;
+    o->alpha = NNH_ALPHA_AUTO;
+    nnh_alpha_opts_init(&o->alpha_opts);
+    o->alpha_opts.target = 0.0;
 }
 
 int nnh_region_result_init(const nnh_verify_problem *P, nnh_region_result *r, nnh_error *err)
@@ -482,6 +485,32 @@ static int crown_step(const nnh_verify_group *G, const nnh_bab_region *R, const 
     return NNH_OK;
 }
 
+/* alpha-CROWN (verify_alpha.c), mode m (resolved): on a root region the
+ * hidden layers first, then crown again, then the rows of the open cases;
+ * on other regions the rows only with NNH_ALPHA_ON. Closes what it proves. */
+static int alpha_step(const nnh_verify_problem *P, const nnh_verify_group *G,
+                      const nnh_bab_region *R, const nnh_verify_opts *o, int m, double deadline,
+                      nnh_bounds *b, nnh_crown_forms *forms, double *lbs, nnh_region_result *res,
+                      nnh_error *err)
+{
+    int rc = 0, root = R->depth == 0 && R->n_splits == 0;
+    if (m == NNH_ALPHA_OFF || (m == NNH_ALPHA_ROOT && !root))
+        return NNH_OK;
+    if (root) {
+        rc = nnh_verify_alpha_layers(G, o, b, deadline, err);
+        if (rc > 0) /* some layer was tightened */
+            rc = crown_step(G, R, o, b, forms, lbs, res, err);
+        if (rc || res->status == NNH_REGION_UNSAT)
+            return rc;
+    }
+    rc = nnh_verify_alpha(P, G, R, o, deadline, b, forms, res, err);
+    for (int r = 0; r < G->n_rows && !rc; r++)
+        lbs[r] = row_lower(G, b, R, r);
+    if (!rc && close_cases(G, R, lbs, res))
+        res->status = NNH_REGION_UNSAT;
+    return rc;
+}
+
 /* Joint crown bounds of the open cases with several rows (verify_joint.c):
  * crown's lower forms F of every row, minus the fold error, combined by the
  * multipliers of a small LP. Closes the cases it proves; jl[c] gets the
@@ -580,6 +609,9 @@ static int decide(const nnh_verify_problem *P, const nnh_bab_region *R, const nn
     const nnh_verify_group *G = &P->groups[R->group];
     double t0 = nnh_now();
     int rc = crown_step(G, R, o, b, forms, lbs, res, err);
+    if (!rc && res->status != NNH_REGION_UNSAT)
+        rc = alpha_step(P, G, R, o, nnh_alpha_mode_resolve(o, P->n_in), deadline, b, forms, lbs,
+                        res, err);
     double t1 = nnh_now();
     if (!rc && res->status != NNH_REGION_UNSAT && o->joint && o->method != NNH_METHOD_IBP) {
         rc = joint_step(P, G, R, b, forms, jl, res, err);

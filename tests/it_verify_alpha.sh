@@ -1,0 +1,78 @@
+#!/bin/bash
+# Integration test of `nnhull verify --alpha` (alpha-CROWN slopes): the option
+# is in --help and rejects unknown modes; on the digits ReLU MLP a robustness
+# property that needs neuron splits is proved with --alpha off and on (on
+# needing no more regions), with the same verdict and the same number of
+# regions at 1 and 2 MPI ranks, and a larger radius gives a counterexample
+# that reproduces.
+set -euo pipefail
+
+N=${NNHULL:?NNHULL must point to the nnhull binary}
+SRC=${NNH_SOURCE_DIR:?}
+E=$SRC/examples
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+fails=0
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+PY=python3
+/usr/bin/python3 -c 'import numpy, onnx' 2>/dev/null && PY=/usr/bin/python3
+
+# robust CSV ROW EPS: VNNLIB of "some other class scores at least the label"
+# on the L_inf ball of radius EPS (clipped to [0, 1]) around image ROW
+robust() {
+    awk -F, -v row="$2" -v eps="$3" 'NR == row + 2 {
+      n = NF - 1; lab = $1
+      for (i = 0; i < n; i++) printf "(declare-const X_%d Real)\n", i
+      for (j = 0; j < 10; j++) printf "(declare-const Y_%d Real)\n", j
+      for (i = 0; i < n; i++) { lo = $(i + 2) - eps; hi = $(i + 2) + eps
+        if (lo < 0) lo = 0; if (hi > 1) hi = 1
+        printf "(assert (>= X_%d %.17g))\n(assert (<= X_%d %.17g))\n", i, lo, i, hi }
+      printf "(assert (or"
+      for (j = 0; j < 10; j++) if (j != lab) printf " (and (>= Y_%d Y_%d))", j, lab
+      printf "))\n" }' "$1"
+}
+verdict() { tail -n 1 "$1"; }
+regions() { sed -n 's/^regions: \([0-9]*\) decided.*/\1/p' "$1"; }
+
+"$N" verify --help >"$T/help" 2>&1 || fail "verify --help exited $?"
+grep -q -- '--alpha A' "$T/help" || fail "--alpha missing from --help"
+grep -q -- '--alpha-iters N' "$T/help" || fail "--alpha-iters missing from --help"
+NET=$E/digits_relu_64x10x10x10x10x10.onnx
+robust "$E/digits_test_inputs.csv" 1 0.05 >"$T/p.vnnlib"
+robust "$E/digits_test_inputs.csv" 1 0.06 >"$T/s.vnnlib"
+set +e
+"$N" verify "$NET" "$T/p.vnnlib" --alpha maybe >"$T/o" 2>&1
+rc=$?
+set -e
+[ $rc = 2 ] && grep -q "alpha" "$T/o" || fail "--alpha maybe: exit $rc, $(cat "$T/o")"
+
+echo "== digits ReLU MLP, image 1, eps 0.05: alpha off and on"
+"$N" verify "$NET" "$T/p.vnnlib" --tighten none --alpha off --timeout 120 >"$T/off"
+"$N" verify "$NET" "$T/p.vnnlib" --tighten none --alpha on --timeout 120 >"$T/on"
+echo "  off: $(verdict "$T/off"), $(regions "$T/off") regions; on: $(verdict "$T/on"), $(regions "$T/on") regions"
+[ "$(verdict "$T/off")" = unsat ] || fail "alpha off: $(cat "$T/off")"
+[ "$(verdict "$T/on")" = unsat ] || fail "alpha on: $(cat "$T/on")"
+[ "$(regions "$T/off")" -gt 1 ] || fail "the property should need branch and bound"
+[ "$(regions "$T/on")" -le "$(regions "$T/off")" ] || fail "alpha on needed more regions"
+
+echo "== eps 0.06 with alpha on: a counterexample that reproduces"
+"$N" verify "$NET" "$T/s.vnnlib" --alpha on --timeout 120 --cex "$T/cex" >"$T/sat"
+[ "$(verdict "$T/sat")" = sat ] || fail "eps 0.06: $(cat "$T/sat")"
+[ -s "$T/cex" ] && $PY "$SRC/scripts/cex-check.py" "$NET" "$T/s.vnnlib" "$T/cex" --nnhull "$N" \
+    >"$T/chk" 2>&1 || fail "counterexample does not reproduce: $(cat "$T/chk")"
+
+if command -v mpirun >/dev/null; then
+    echo "== alpha on with 2 ranks: same verdict and regions as with 1"
+    export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+    timeout 180 mpirun -np 2 --oversubscribe "$N" verify "$NET" "$T/p.vnnlib" --tighten none \
+        --alpha on --timeout 120 >"$T/on2" 2>&1 || fail "mpirun exited $?: $(tail -n 3 "$T/on2")"
+    echo "  np 2: $(verdict "$T/on2"), $(regions "$T/on2") regions"
+    [ "$(verdict "$T/on2")" = unsat ] || fail "np 2: $(cat "$T/on2")"
+    [ "$(regions "$T/on2")" = "$(regions "$T/on")" ] ||
+        fail "np 2 decided $(regions "$T/on2") regions, np 1 $(regions "$T/on")"
+else
+    echo "mpirun not found: the 2-rank case skipped"
+fi
+
+[ $fails = 0 ] && echo "it_verify_alpha: all passed"
+exit $((fails > 0))
