@@ -4,6 +4,7 @@
  * answer a dense grid gives (proofs below the grid minimum, re-checked
  * counterexamples above it, never unsat on a violated property). */
 #include "nnh_test.h"
+#include "nnh_verify_test.h"
 #include "verify_internal.h"
 #include "nnhull/nnhull.h"
 #include "nnhull/verify.h"
@@ -13,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define DECL2_1 "(declare-const X_0 Real)(declare-const X_1 Real)(declare-const Y_0 Real)\n"
 
 /* Random 2-8-8-8-1 network with activation `act` on the hidden layers. */
 static nnh_network *net_small(nnh_act_kind act, unsigned long long seed)
@@ -28,33 +28,6 @@ static nnh_network *net_small(nnh_act_kind act, unsigned long long seed)
         nnh_act_default(&L->act, act);
     }
     return net;
-}
-
-static nnh_spec *property(double thr)
-{
-    char t[512];
-    snprintf(t, sizeof t, DECL2_1 "(assert (>= X_0 -1))(assert (<= X_0 1))(assert (>= X_1 -1))"
-             "(assert (<= X_1 1))(assert (<= Y_0 %.17g))", thr);
-    nnh_spec *spec;
-    nnh_error err;
-    ck_assert_msg(nnh_parse_vnnlib(t, "t", &spec, &err) == 0, "%s", err.msg);
-    return spec;
-}
-
-static nnh_verdict run(const nnh_network *net, double thr, const nnh_verify_opts *o,
-                       nnh_verify_result *res)
-{
-    nnh_spec *spec = property(thr);
-    nnh_error err;
-    ck_assert_msg(nnh_verify(net, spec, o, res, NULL, NULL, &err) == 0, "%s", err.msg);
-    if (res->verdict == NNH_VERDICT_SAT) { /* anywhere in the box, re-evaluated */
-        double y;
-        nnh_network_eval(net, res->cex_x, &y, NULL);
-        ck_assert(y == res->cex_y[0]);
-        ck_assert(nnh_spec_case_holds(spec, res->cex_case, res->cex_x, &y, 0.0));
-    }
-    nnh_spec_free(spec);
-    return res->verdict;
 }
 
 START_TEST(test_alpha_modes)
@@ -135,10 +108,10 @@ static void root_closed_by_alpha(nnh_act_kind act)
         o.max_regions = 1;
         o.alpha = NNH_ALPHA_OFF;
         nnh_verify_result res;
-        ck_assert_int_eq(run(net, thr, &o, &res), NNH_VERDICT_UNKNOWN);
+        ck_assert_int_eq(nnh_test_verify_upper2(net, thr, &o, &res), NNH_VERDICT_UNKNOWN);
         nnh_verify_result_free(&res);
         o.alpha = NNH_ALPHA_ROOT;
-        ck_assert_int_eq(run(net, thr, &o, &res), NNH_VERDICT_UNSAT);
+        ck_assert_int_eq(nnh_test_verify_upper2(net, thr, &o, &res), NNH_VERDICT_UNSAT);
         ck_assert_int_eq(res.regions, 1);
         nnh_verify_result_free(&res);
         found++;
@@ -166,14 +139,14 @@ static long grid_verdicts(nnh_act_kind act, unsigned long long seed, int mode)
     o.alpha = mode;
     o.max_regions = 20000;
     nnh_verify_result res;
-    ck_assert_int_eq(run(net, m - 0.02, &o, &res), NNH_VERDICT_UNSAT);
+    ck_assert_int_eq(nnh_test_verify_upper2(net, m - 0.02, &o, &res), NNH_VERDICT_UNSAT);
     long regions = res.regions;
     nnh_verify_result_free(&res);
-    ck_assert_int_eq(run(net, m + 0.01, &o, &res), NNH_VERDICT_SAT);
+    ck_assert_int_eq(nnh_test_verify_upper2(net, m + 0.01, &o, &res), NNH_VERDICT_SAT);
     nnh_verify_result_free(&res);
     o.samples = o.starts = o.region_samples = o.region_starts = 0;
     o.max_regions = 2000;
-    ck_assert_int_ne(run(net, m + 0.001, &o, &res), NNH_VERDICT_UNSAT);
+    ck_assert_int_ne(nnh_test_verify_upper2(net, m + 0.001, &o, &res), NNH_VERDICT_UNSAT);
     nnh_verify_result_free(&res);
     nnh_network_free(net);
     return regions;

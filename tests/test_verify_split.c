@@ -6,6 +6,7 @@
  * domains, and neuron splits through the byte form of regions and results. */
 #include "nnhull/io.h"
 #include "nnh_test.h"
+#include "nnh_verify_test.h"
 #include "verify_internal.h"
 #include "verify_pack.h"
 #include "nnhull/nnhull.h"
@@ -16,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define DECL2_1 "(declare-const X_0 Real)(declare-const X_1 Real)(declare-const Y_0 Real)\n"
 
 /* Random 2-8-8-1 network with activation `act` on the hidden layers. */
 static nnh_network *net_small(nnh_act_kind act, unsigned long long seed)
@@ -31,33 +31,6 @@ static nnh_network *net_small(nnh_act_kind act, unsigned long long seed)
         nnh_act_default(&L->act, act);
     }
     return net;
-}
-
-static nnh_spec *property(double thr)
-{
-    char t[512];
-    snprintf(t, sizeof t, DECL2_1 "(assert (>= X_0 -1))(assert (<= X_0 1))(assert (>= X_1 -1))"
-             "(assert (<= X_1 1))(assert (<= Y_0 %.17g))", thr);
-    nnh_spec *spec;
-    nnh_error err;
-    ck_assert_msg(nnh_parse_vnnlib(t, "t", &spec, &err) == 0, "%s", err.msg);
-    return spec;
-}
-
-static nnh_verdict run(const nnh_network *net, double thr, const nnh_verify_opts *o,
-                       nnh_verify_result *res)
-{
-    nnh_spec *spec = property(thr);
-    nnh_error err;
-    ck_assert_msg(nnh_verify(net, spec, o, res, NULL, NULL, &err) == 0, "%s", err.msg);
-    if (res->verdict == NNH_VERDICT_SAT) { /* anywhere in the box, re-evaluated */
-        double y;
-        nnh_network_eval(net, res->cex_x, &y, NULL);
-        ck_assert(y == res->cex_y[0]);
-        ck_assert(nnh_spec_case_holds(spec, res->cex_case, res->cex_x, &y, 0.0));
-    }
-    nnh_spec_free(spec);
-    return res->verdict;
 }
 
 START_TEST(test_split_modes)
@@ -91,21 +64,21 @@ static void proof_by_neuron_splits(nnh_act_kind act, unsigned long long seed, do
     o.split = NNH_SPLIT_ACTIVATION;
     o.max_regions = 1; /* the root alone does not prove it */
     nnh_verify_result res;
-    ck_assert_int_eq(run(net, m - delta, &o, &res), NNH_VERDICT_UNKNOWN);
+    ck_assert_int_eq(nnh_test_verify_upper2(net, m - delta, &o, &res), NNH_VERDICT_UNKNOWN);
     nnh_verify_result_free(&res);
     o.max_regions = 20000;
-    ck_assert_int_eq(run(net, m - delta, &o, &res), NNH_VERDICT_UNSAT);
+    ck_assert_int_eq(nnh_test_verify_upper2(net, m - delta, &o, &res), NNH_VERDICT_UNSAT);
     ck_assert_int_gt(res.neuron_splits, 0);
     if (only)
         ck_assert_int_eq(res.regions - res.regions_unsat, res.neuron_splits);
     nnh_verify_result_free(&res);
-    ck_assert_int_eq(run(net, m + 0.01, &o, &res), NNH_VERDICT_SAT);
+    ck_assert_int_eq(nnh_test_verify_upper2(net, m + 0.01, &o, &res), NNH_VERDICT_SAT);
     nnh_verify_result_free(&res);
     /* violated, with no falsification at all: branch and bound runs into
      * the violating part and must never close it (a grid point violates) */
     o.samples = o.starts = o.region_samples = o.region_starts = 0;
     o.max_regions = 3000;
-    ck_assert_int_ne(run(net, m + 0.001, &o, &res), NNH_VERDICT_UNSAT);
+    ck_assert_int_ne(nnh_test_verify_upper2(net, m + 0.001, &o, &res), NNH_VERDICT_UNSAT);
     fprintf(stderr, "no-falsification run: verdict %s, %ld regions, %ld neuron splits\n",
             nnh_verdict_name(res.verdict), res.regions, res.neuron_splits);
     nnh_verify_result_free(&res);
@@ -143,7 +116,7 @@ static int in_domain(const nnh_bab_region *R, const double *x, double *const *pr
 static void children_cover(nnh_act_kind act, unsigned long long seed)
 {
     nnh_network *net = net_small(act, seed);
-    nnh_spec *spec = property(nnh_test_grid_min2(net) - 0.01);
+    nnh_spec *spec = nnh_test_spec_upper2(nnh_test_grid_min2(net) - 0.01);
     nnh_verify_problem *P;
     nnh_error err;
     ck_assert_int_eq(nnh_verify_problem_create(net, spec, &P, &err), 0);
@@ -222,7 +195,7 @@ END_TEST
 START_TEST(test_empty_domain_and_cex_outside_split)
 {
     nnh_network *net = net_small(NNH_ACT_RELU, 11);
-    nnh_spec *spec = property(1e9); /* every input violates */
+    nnh_spec *spec = nnh_test_spec_upper2(1e9); /* every input violates */
     nnh_verify_problem *P;
     nnh_error err;
     ck_assert_int_eq(nnh_verify_problem_create(net, spec, &P, &err), 0);
@@ -260,7 +233,7 @@ END_TEST
 START_TEST(test_pack_splits)
 {
     nnh_network *net = net_small(NNH_ACT_SIGMOID, 5);
-    nnh_spec *spec = property(0.0);
+    nnh_spec *spec = nnh_test_spec_upper2(0.0);
     nnh_verify_problem *P;
     nnh_error err;
     ck_assert_int_eq(nnh_verify_problem_create(net, spec, &P, &err), 0);
