@@ -17,20 +17,8 @@ fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 PY=python3
 /usr/bin/python3 -c 'import numpy, onnx' 2>/dev/null && PY=/usr/bin/python3
 
-# robust CSV ROW EPS: VNNLIB of "some other class scores at least the label"
-# on the L_inf ball of radius EPS (clipped to [0, 1]) around image ROW
-robust() {
-    awk -F, -v row="$2" -v eps="$3" 'NR == row + 2 {
-      n = NF - 1; lab = $1
-      for (i = 0; i < n; i++) printf "(declare-const X_%d Real)\n", i
-      for (j = 0; j < 10; j++) printf "(declare-const Y_%d Real)\n", j
-      for (i = 0; i < n; i++) { lo = $(i + 2) - eps; hi = $(i + 2) + eps
-        if (lo < 0) lo = 0; if (hi > 1) hi = 1
-        printf "(assert (>= X_%d %.17g))\n(assert (<= X_%d %.17g))\n", i, lo, i, hi }
-      printf "(assert (or"
-      for (j = 0; j < 10; j++) if (j != lab) printf " (and (>= Y_%d Y_%d))", j, lab
-      printf "))\n" }' "$1"
-}
+# robust CSV ROW EPS: the digits robustness property (tests/common/it_robust.sh)
+. "$SRC/tests/common/it_robust.sh"
 
 # expect VERDICT OUT -- verify args: run, compare the last line
 expect() {
