@@ -5,15 +5,10 @@
 # nnhull's counterexample but rejects a tampered one (wrong Y, input outside
 # the box) and a property the point does not meet.
 set -euo pipefail
-N=${NNHULL:?}
-SRC=${NNH_SOURCE_DIR:?}
+. "$NNH_SOURCE_DIR/tests/common/it_lib.sh"
 DATA=${NNH_SHARED_DATA_DIR:-$SRC/../shared/data}
 V=$DATA/vnncomp2021_test
 [ -f "$V/test_instances.csv" ] || { echo "skip: $V absent"; exit 77; }
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 PY=python3
 /usr/bin/python3 -c 'import numpy, onnx' 2>/dev/null && PY=/usr/bin/python3
 CHK="$PY $SRC/scripts/cex-check.py"
@@ -47,8 +42,4 @@ grep -q "assert not met" "$T/out" || fail "outside the box: $(cat "$T/out")"
 # the same point against a property it does not meet (test_unsat holds)
 $CHK "$V/test_unsat.onnx" "$V/test_prop.vnnlib" "$T/cex" --nnhull "$N" >"$T/out" && fail "cex of another net accepted"
 
-if [ $fails -gt 0 ]; then
-    echo "$fails failure(s)"
-    exit 1
-fi
-echo "all bench-verify checks passed"
+it_finish it_bench_verify

@@ -5,15 +5,10 @@
 # silenced by --quiet), per-layer stats in the HDF5 file, and nesting of the
 # output bounds crown within ibp, hull within crown (read back with h5dump).
 set -euo pipefail
-: "${NNHULL:?NNHULL is not set}" "${NNH_SOURCE_DIR:?NNH_SOURCE_DIR is not set}"
+. "$NNH_SOURCE_DIR/tests/common/it_lib.sh"
 command -v h5dump >/dev/null || { echo "h5dump not found"; exit 77; }
 NET="$NNH_SOURCE_DIR/examples/digits_tanh_64x10x10x10x10x10.onnx"
 CENTER="$(sed -n 2p "$NNH_SOURCE_DIR/examples/digits_test_inputs.csv" | cut -d, -f2-)"
-T=$(mktemp -d /tmp/nnh_it_engines.XXXXXX)
-trap 'rm -rf "$T"' EXIT
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-ok() { echo "ok: $*"; }
 bounds() { "$NNHULL" bounds "$NET" --center "$CENTER" --eps 0.05 --clip 0,1 "$@"; }
 
 # exit status $1 of the rest; stdout/stderr in $T/out, $T/err
@@ -93,5 +88,4 @@ else
   echo "skip: deep-net profile check ($E absent)"
 fi
 
-if [[ $fails -ne 0 ]]; then echo "$fails failure(s)"; exit 1; fi
-echo "all passed"
+it_finish it_bounds_engines

@@ -8,20 +8,16 @@
 # kill -9 of the launcher mid-campaign (serial and under mpirun) giving the
 # verdicts of an uninterrupted run with one row per instance.
 set -euo pipefail
-N=${NNHULL:?}
-SRC=${NNH_SOURCE_DIR:?}
+. "$NNH_SOURCE_DIR/tests/common/it_lib.sh"
 PY=python3
 /usr/bin/python3 -c 'import numpy, onnx' 2>/dev/null && PY=/usr/bin/python3
-T=$(mktemp -d)
 KILLED=()
 cleanup() {
     for p in "${KILLED[@]}"; do kill -9 "$p" 2>/dev/null || true; done
     rm -rf "$T"
 }
 trap cleanup EXIT
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+it_mpi
 
 expect_rc() {
     local want=$1; shift
@@ -249,8 +245,4 @@ else
     echo "mpirun not found: MPI cases skipped"
 fi
 
-if [ $fails -gt 0 ]; then
-    echo "$fails failure(s)"
-    exit 1
-fi
-echo "all campaign tests passed"
+it_finish it_campaign

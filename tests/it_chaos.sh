@@ -7,17 +7,13 @@
 # - verify (ACAS Xu instances from ../shared/data when present): killed and
 #   rerun until it answers; the verdict equals the uninterrupted one.
 set -euo pipefail
-: "${NNHULL:?NNHULL is not set}" "${NNH_SOURCE_DIR:?NNH_SOURCE_DIR is not set}"
-command -v mpirun >/dev/null || { echo "skip: no mpirun"; exit 77; }
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_orte_execute_quiet=1
-T=$(mktemp -d /tmp/nnh_it_chaos.XXXXXX)
+. "$NNH_SOURCE_DIR/tests/common/it_lib.sh"
+it_need_mpirun
+export OMPI_MCA_orte_execute_quiet=1
 JOB=""
 cleanup() { [[ -n "$JOB" ]] && kill -9 "$JOB" 2>/dev/null; rm -rf "$T"; }
 trap cleanup EXIT
 RANDOM=20261202
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-ok() { echo "ok: $*"; }
 
 # pick a victim among mpirun and its children (the ranks); prints the pid
 victim() {
@@ -99,5 +95,4 @@ else
   echo "skip verify part: $A absent"
 fi
 
-echo "it_chaos: $fails failure(s)"
-[[ $fails -eq 0 ]]
+it_finish it_chaos

@@ -4,28 +4,11 @@
 # bounds -> HDF5 file checked with h5dump (datasets, shapes, status, containment
 # of sampled outputs), report, failures naming the file, no temporary files left.
 set -euo pipefail
-: "${NNHULL:?NNHULL is not set}" "${NNH_SOURCE_DIR:?NNH_SOURCE_DIR is not set}"
+. "$NNH_SOURCE_DIR/tests/common/it_lib.sh"
 NET="$NNH_SOURCE_DIR/tests/data/tiny_mlp.onnx"
 DATA="${NNH_SHARED_DATA_DIR:-}"
-T=$(mktemp -d /tmp/nnh_it_cli.XXXXXX)
-trap 'rm -rf "$T"' EXIT
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-ok() { echo "ok: $*"; }
 
 # run CMD..., expecting exit status $1; stdout in $T/out, stderr in $T/err
-expect() {
-  local want=$1; shift
-  local rc=0
-  "$@" >"$T/out" 2>"$T/err" || rc=$?
-  if [[ $rc -ne $want ]]; then
-    fail "exit $rc (want $want): $* :: $(head -c 300 "$T/err")"
-    return 1
-  fi
-  return 0
-}
-err_has() { grep -qF -- "$1" "$T/err" || { fail "stderr lacks '$1': $(head -c 300 "$T/err")"; return 1; }; }
-out_has() { grep -qF -- "$1" "$T/out" || { fail "stdout lacks '$1'"; return 1; }; }
 
 # ---- help, version, usage errors -------------------------------------------
 expect 0 "$NNHULL" --help && out_has "info" && out_has "eval" && out_has "bounds" && out_has "report" && ok "--help"
@@ -251,8 +234,4 @@ else
   echo "skip: shared data absent (test_small.vnnlib)"
 fi
 
-if [[ $fails -ne 0 ]]; then
-  echo "$fails check(s) failed"
-  exit 1
-fi
-echo "all CLI checks passed"
+it_finish it_cli

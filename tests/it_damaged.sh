@@ -8,12 +8,8 @@
 #   succeeds and writes exactly the numbers of an uninterrupted run: damage
 #   is detected and reported, and the run starts over instead of trusting it.
 set -euo pipefail
-: "${NNHULL:?NNHULL is not set}" "${NNH_SOURCE_DIR:?NNH_SOURCE_DIR is not set}"
+. "$NNH_SOURCE_DIR/tests/common/it_lib.sh"
 command -v h5dump >/dev/null || { echo "h5dump not found: skipped"; exit 77; }
-T=$(mktemp -d /tmp/nnh_it_damaged.XXXXXX)
-trap 'rm -rf "$T"' EXIT
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 NET="$NNH_SOURCE_DIR/tests/data/tiny_mlp.onnx"
 RUN=(bounds "$NET" --center 0.1,0.2,0.3 --eps 0.1 --method crown --quiet)
 "$NNHULL" "${RUN[@]}" --out "$T/ref.h5"
@@ -58,8 +54,4 @@ done
 echo "$n damaged copies: report never crashed; --resume restarted on $restarted, wrote the reference numbers every time"
 [[ $restarted -ge $DLEN ]] || fail "only $restarted damaged checkpoints were reported as damaged"
 
-if [[ $fails -ne 0 ]]; then
-  echo "$fails check(s) failed"
-  exit 1
-fi
-echo "all damaged-file checks passed"
+it_finish it_damaged

@@ -8,17 +8,12 @@
 # the header names the network's SHA-256, method, region and version; bad
 # arguments and unsupported cases exit 2 / 1 with a clear message, no file left.
 set -euo pipefail
-: "${NNHULL:?NNHULL is not set}" "${NNH_SOURCE_DIR:?NNH_SOURCE_DIR is not set}"
+. "$NNH_SOURCE_DIR/tests/common/it_lib.sh"
 command -v glpsol >/dev/null || { echo "glpsol not found (glpk-utils)"; exit 77; }
 command -v h5dump >/dev/null || { echo "h5dump not found"; exit 77; }
 EX="$NNH_SOURCE_DIR/examples"
 CENTER="$(sed -n 2p "$EX/digits_test_inputs.csv" | cut -d, -f2-)"
 EPS=0.05
-T=$(mktemp -d /tmp/nnh_it_export.XXXXXX)
-trap 'rm -rf "$T"' EXIT
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-ok() { echo "ok: $*"; }
 
 # exit status $1 of the rest; stdout/stderr in $T/out, $T/err
 expect() {
@@ -207,5 +202,4 @@ expect 0 "$NNHULL" export "$net" --center "$CENTER" --eps 0.1 --method ibp --out
   [[ "$(cat "$T/victim")" == keep && -s "$T/y.lp" ]] && ok "exclusive temporaries: planted link untouched" ||
   fail "export followed a planted link or wrote nothing"
 
-if [[ $fails -ne 0 ]]; then echo "$fails failure(s)"; exit 1; fi
-echo "all passed"
+it_finish it_export

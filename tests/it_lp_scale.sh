@@ -5,13 +5,8 @@
 # Now every run finishes with exit 0, a complete file, and the LP tasks that
 # could not be built counted as fallbacks - serially and over 2 MPI ranks.
 set -euo pipefail
-: "${NNHULL:?NNHULL is not set}"
-T=$(mktemp -d /tmp/nnh_it_lp_scale.XXXXXX)
-trap 'rm -rf "$T"' EXIT
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-ok() { echo "ok: $*"; }
+. "$NNH_SOURCE_DIR/tests/common/it_lib.sh"
+it_mpi
 
 # 2 -> 4 -> 4 -> 4 -> 1 ReLU, the first two layers' weights ~1e200
 python3 - "$T/huge.nnet" <<'PY'
@@ -51,5 +46,4 @@ for m in lp1d hull; do
     else fail "$m -np $np: status '$status', fallbacks '$fb'"; fi
   done
 done
-echo "it_lp_scale: $fails failure(s)"
-[[ $fails -eq 0 ]]
+it_finish it_lp_scale

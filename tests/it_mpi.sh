@@ -8,15 +8,10 @@
 # SIGTERM or SIGKILL resumes to the same file as an uninterrupted run, and
 # bad input or a failing worker stops every rank with one message (no hang).
 set -euo pipefail
+. "$NNH_SOURCE_DIR/tests/common/it_lib.sh"
 
-NNHULL=${NNHULL:?NNHULL must point to the nnhull binary}
-SRC=${NNH_SOURCE_DIR:?}
-command -v mpirun >/dev/null || { echo "mpirun not found: skipped"; exit 77; }
+it_need_mpirun
 command -v h5dump >/dev/null || { echo "h5dump not found: skipped"; exit 77; }
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-export OMPI_MCA_rmaps_base_oversubscribe=1
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
 cd "$T"
 
 NET=$SRC/examples/digits_sigmoid_64x10x10x10x10x10.onnx

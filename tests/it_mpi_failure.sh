@@ -13,17 +13,10 @@
 # The victim is found through a test hook: NNHULL_FAULT=stall makes a worker
 # write its pid to $NNHULL_FAULT_FILE.<rank> at its first task and hold it.
 set -euo pipefail
-N=${NNHULL:?}
-SRC=${NNH_SOURCE_DIR:?}
-command -v mpirun >/dev/null || { echo "mpirun not found: skipped"; exit 77; }
+. "$NNH_SOURCE_DIR/tests/common/it_lib.sh"
+it_need_mpirun
 command -v python3 >/dev/null || { echo "python3 not found: skipped"; exit 77; }
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-export OMPI_MCA_rmaps_base_oversubscribe=1
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
 cd "$T"
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
 NET=$SRC/examples/digits_sigmoid_64x10x10x10x10x10.onnx
 CENTER=$(awk -F, 'NR == 2 { sub(/^[^,]*,/, ""); print; exit }' "$SRC/examples/digits_test_inputs.csv")
@@ -98,5 +91,4 @@ timeout 120 mpirun -q --oversubscribe -np 2 -x NNHULL_FAULT=crash "$N" "${VERIFY
 [ $rc != 0 ] && [ $rc != 124 ] || fail "verify, crashing worker: exit $rc"
 check "verify, crashing worker" vcrash.err "$VPAT" 1
 
-[ $fails = 0 ] || { echo "$fails failure(s)"; exit 1; }
-echo "all passed"
+it_finish it_mpi_failure

@@ -6,16 +6,11 @@
 # as a one-process run, also after a SIGTERM and --resume; and
 # scripts/sim-scheduler reads the real trace.
 set -euo pipefail
+. "$NNH_SOURCE_DIR/tests/common/it_lib.sh"
 
-NNHULL=${NNHULL:?NNHULL must point to the nnhull binary}
-SRC=${NNH_SOURCE_DIR:?}
-command -v mpirun >/dev/null || { echo "mpirun not found: skipped"; exit 77; }
+it_need_mpirun
 command -v h5dump >/dev/null || { echo "h5dump not found: skipped"; exit 77; }
 command -v python3 >/dev/null || { echo "python3 not found: skipped"; exit 77; }
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-export OMPI_MCA_rmaps_base_oversubscribe=1
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
 cd "$T"
 fail() { echo "FAIL: $*" >&2; exit 1; }
 MPIRUN=(timeout 600 mpirun --oversubscribe)

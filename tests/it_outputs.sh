@@ -11,13 +11,8 @@
 # - --resume's cleanup of stale temporaries never removes files that merely
 #   match a glob pattern made of --out.
 set -euo pipefail
-: "${NNHULL:?NNHULL is not set}" "${NNH_SOURCE_DIR:?NNH_SOURCE_DIR is not set}"
+. "$NNH_SOURCE_DIR/tests/common/it_lib.sh"
 command -v h5dump >/dev/null || { echo "h5dump not found: skipped"; exit 77; }
-T=$(mktemp -d /tmp/nnh_it_outputs.XXXXXX)
-trap 'rm -rf "$T"' EXIT
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-ok() { echo "ok: $*"; }
 cp "$NNH_SOURCE_DIR/tests/data/tiny_mlp.onnx" "$T/net.onnx"
 NET="$T/net.onnx"
 REGION=(--center 0.1,0.2,0.3 --eps 0.1)
@@ -31,17 +26,6 @@ REGION=(--center 0.1,0.2,0.3 --eps 0.1)
 SPEC="$T/prop.vnnlib"
 
 # run CMD..., expecting exit status $1; stdout in $T/out, stderr in $T/err
-expect() {
-  local want=$1; shift
-  local rc=0
-  "$@" >"$T/out" 2>"$T/err" || rc=$?
-  if [[ $rc -ne $want ]]; then
-    fail "exit $rc (want $want): $* :: $(head -c 300 "$T/err")"
-    return 1
-  fi
-  return 0
-}
-err_has() { grep -qF -- "$1" "$T/err" || { fail "stderr lacks '$1': $(head -c 300 "$T/err")"; return 1; }; }
 nothing_left() { # directory: no file at all (final or temporary)
   [[ -z "$(ls -A "$1")" ]] || { fail "left behind in $1: $(ls -A "$1" | tr '\n' ' ')"; return 1; }
 }
@@ -155,8 +139,4 @@ expect 0 "$NNHULL" bounds "$NET" "${REGION[@]}" --method crown --quiet --resume 
   ok "--resume removes its own stale temporaries (dead pid), keeps a live one's" ||
   fail "stale temporaries of '[ab].partial.h5': $(ls "$T/glob" | tr '\n' ' ')"
 
-if [[ $fails -ne 0 ]]; then
-  echo "$fails check(s) failed"
-  exit 1
-fi
-echo "all output checks passed"
+it_finish it_outputs

@@ -7,17 +7,12 @@
 # the file. Skipped (77) when matplotlib is missing, except in CI ($CI set),
 # where scripts/install-deps.sh installs it.
 set -euo pipefail
-N=${NNHULL:?}
-SRC=${NNH_SOURCE_DIR:?}
+. "$NNH_SOURCE_DIR/tests/common/it_lib.sh"
 PLOT=$SRC/scripts/plot-campaign
 if ! /usr/bin/python3 -c 'import matplotlib' 2>/dev/null && ! python3 -c 'import matplotlib' 2>/dev/null; then
     [ -n "${CI:-}" ] && { echo "FAIL: matplotlib missing in CI (scripts/install-deps.sh installs it)"; exit 1; }
     echo "matplotlib not installed: skipped"; exit 77
 fi
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
 mkdir -p "$T/c"
 cp "$SRC/tests/data/tiny_mlp.onnx" "$T/c/"
@@ -64,5 +59,4 @@ python3 "$PLOT" "$T/empty" --out "$T/x.png" >/dev/null 2>"$T/err" && fail "a bad
 grep -q "results.csv:2" "$T/err" || fail "message does not name the line: $(cat "$T/err")"
 python3 "$PLOT" --help | grep -q -- "--out" || fail "--help does not describe --out"
 
-[ "$fails" = 0 ] || { echo "$fails failure(s)"; exit 1; }
-echo "all plot-campaign tests passed"
+it_finish it_plot_campaign

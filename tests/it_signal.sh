@@ -14,16 +14,9 @@
 #     cleanly (no Open MPI notice about a rank that did not finalise).
 # Durations are only bounded generously (the kept files are the test).
 set -euo pipefail
-N=${NNHULL:?}
-SRC=${NNH_SOURCE_DIR:?}
-command -v mpirun >/dev/null || { echo "mpirun not found: skipped"; exit 77; }
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-export OMPI_MCA_rmaps_base_oversubscribe=1
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
+. "$NNH_SOURCE_DIR/tests/common/it_lib.sh"
+it_need_mpirun
 cd "$T"
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
 NET=$SRC/examples/cnn_digits_sigmoid_conv.onnx
 CENTER=$(awk -F, 'NR == 2 { sub(/^[^,]*,/, ""); print; exit }' "$SRC/examples/digits_test_inputs.csv")
@@ -124,5 +117,4 @@ grep -q "interrupted by signal 15" v.err || fail "verify: $(cat v.err)"
 "$N" report v.h5 >v.rep 2>&1 || fail "verify: report: $(cat v.rep)"
 no_ranks_left verify
 
-[ $fails = 0 ] || { echo "$fails failure(s)"; exit 1; }
-echo "all passed"
+it_finish it_signal

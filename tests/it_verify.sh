@@ -9,16 +9,11 @@
 # forward pass independent of nnhull, `nnhull eval` without numpy/onnx, and the
 # VNNLIB evaluator of tests/vnnlib_check.py).
 set -euo pipefail
-N=${NNHULL:?}
-SRC=${NNH_SOURCE_DIR:?}
+. "$NNH_SOURCE_DIR/tests/common/it_lib.sh"
 DATA=${NNH_SHARED_DATA_DIR:-$SRC/../shared/data}
 PY=python3
 /usr/bin/python3 -c 'import numpy, onnx' 2>/dev/null && PY=/usr/bin/python3
 CHECK="$PY $SRC/scripts/cex-check.py"
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
 # expect_rc CODE CMD...: run, compare the exit status
 expect_rc() {
@@ -175,8 +170,4 @@ else
     echo "skip: $DATA/vnncomp2021_eran absent"
 fi
 
-if [ $fails -gt 0 ]; then
-    echo "$fails failure(s)"
-    exit 1
-fi
-echo "all verify integration checks passed"
+it_finish it_verify

@@ -6,14 +6,9 @@
 # regions at 1 and 2 MPI ranks, and a larger radius gives a counterexample
 # that reproduces.
 set -euo pipefail
+. "$NNH_SOURCE_DIR/tests/common/it_lib.sh"
 
-N=${NNHULL:?NNHULL must point to the nnhull binary}
-SRC=${NNH_SOURCE_DIR:?}
 E=$SRC/examples
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 PY=python3
 /usr/bin/python3 -c 'import numpy, onnx' 2>/dev/null && PY=/usr/bin/python3
 
@@ -62,5 +57,4 @@ else
     echo "mpirun not found: the 2-rank case skipped"
 fi
 
-[ $fails = 0 ] && echo "it_verify_alpha: all passed"
-exit $((fails > 0))
+it_finish it_verify_alpha

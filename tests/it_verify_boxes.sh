@@ -7,15 +7,9 @@
 # asserted tightly (speed is the benchmarks' business); a sat variant checks
 # that a counterexample inside one of the boxes is still found.
 set -euo pipefail
-N=${NNHULL:?}
-SRC=${NNH_SOURCE_DIR:?}
+. "$NNH_SOURCE_DIR/tests/common/it_lib.sh"
 command -v python3 >/dev/null || { echo "python3 not found: skipped"; exit 77; }
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-export OMPI_MCA_rmaps_base_oversubscribe=1
+it_mpi
 
 # 5 -> 100 -> 100 -> 5 ReLU, |weights| < 0.25: Y_0 >= 1000 is far out of reach
 python3 "$SRC/tests/make_boxes.py" "$T" 2000 100 2 1000
@@ -54,5 +48,4 @@ echo "  sat variant (Y_0 >= $y0): $v"
 [ "$v" = sat ] || fail "sat variant: verdict '$v' (want sat)"
 [ -s "$T/cex" ] || fail "sat variant: no --cex file"
 
-[ $fails = 0 ] || { echo "$fails failure(s)"; exit 1; }
-echo "all passed"
+it_finish it_verify_boxes

@@ -9,18 +9,11 @@
 # files, serially and over MPI. ACAS Xu cases run when the shared data is
 # present.
 set -euo pipefail
+. "$NNH_SOURCE_DIR/tests/common/it_lib.sh"
 
-N=${NNHULL:?NNHULL must point to the nnhull binary}
-SRC=${NNH_SOURCE_DIR:?}
 DATA=${NNH_SHARED_DATA_DIR:-$SRC/../shared/data}
-command -v mpirun >/dev/null || { echo "mpirun not found: skipped"; exit 77; }
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-export OMPI_MCA_rmaps_base_oversubscribe=1
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
+it_need_mpirun
 MPIRUN=(timeout 120 mpirun --oversubscribe)
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
 # verdict FILE: last line; regions FILE: regions decided
 verdict() { tail -n 1 "$1"; }
@@ -155,5 +148,4 @@ else
     echo "skip: $DATA/acasxu absent (ACAS Xu cases)"
 fi
 
-[ $fails = 0 ] || { echo "$fails failure(s)"; exit 1; }
-echo "all passed"
+it_finish it_verify_mpi

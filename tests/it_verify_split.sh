@@ -6,14 +6,9 @@
 # hundreds of neuron splits is proved with 1 and with 2 MPI ranks alike;
 # --split rejects unknown modes and is in --help.
 set -euo pipefail
+. "$NNH_SOURCE_DIR/tests/common/it_lib.sh"
 
-N=${NNHULL:?NNHULL must point to the nnhull binary}
-SRC=${NNH_SOURCE_DIR:?}
 E=$SRC/examples
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 PY=python3
 /usr/bin/python3 -c 'import numpy, onnx' 2>/dev/null && PY=/usr/bin/python3
 
@@ -67,5 +62,4 @@ else
     echo "mpirun not found: the 2-rank case skipped"
 fi
 
-[ $fails = 0 ] && echo "it_verify_split: all passed"
-exit $((fails > 0))
+it_finish it_verify_split

@@ -7,14 +7,9 @@
 # option values are usage errors naming the option; with the shared data,
 # SIGTERM during the tightening of an ERAN net stops promptly with 'unknown'.
 set -euo pipefail
+. "$NNH_SOURCE_DIR/tests/common/it_lib.sh"
 
-N=${NNHULL:?NNHULL must point to the nnhull binary}
-SRC=${NNH_SOURCE_DIR:?}
 DATA=${NNH_SHARED_DATA_DIR:-$SRC/../shared/data}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 verdict() { tail -n 1 "$1"; }
 regions() { sed -n 's/^regions: \([0-9]*\) decided.*/\1/p' "$1"; }
 digest() { sed -n 's/^tightening: .*bounds digest \([0-9a-f]*\)$/\1/p' "$1"; }
@@ -124,5 +119,4 @@ else
     echo "skip: $E absent (SIGTERM case)"
 fi
 
-[ $fails = 0 ] || { echo "$fails failure(s)"; exit 1; }
-echo "all passed"
+it_finish it_verify_tighten
