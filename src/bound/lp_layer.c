@@ -509,6 +509,10 @@ static int build_and_solve(void *arg)
         rc = alloc_model_buffers(L, c->err);
     if (!rc)
         rc = initial_solve(L);
+    /* the model's rows never change after this; tasks add and remove
+     * rows after base_m only */
+    if (!rc && !L->no_lp)
+        rc = nnh_lp_safe_ws_keep_rows(&L->safe, L->P, L->base_m, c->err);
     return rc;
 }
 
