@@ -4,7 +4,9 @@
  * exact rows for linear neurons and initial envelope planes for the others;
  * optionally a cut pool (1-D cuts of fixed aggregate objectives,
  * opts.pool_rounds, identical for lp1d and hull); then one solve whose basis
- * every task restarts from. The tasks are in lp_bound.c, the cut loop both
+ * every task restarts from. The model is stored column by column
+ * (compact_model) and its rows are copied for the safe bound, since GLPK
+ * and lp_safe.c walk them on every solve. The tasks are in lp_bound.c, the cut loop both
  * use in lp_cuts.c. */
 #include "lp_cuts.h"
 
