@@ -80,8 +80,9 @@ int main(int argc, char **argv)
     }
     double t2 = cpu();
     printf("layer %d %s %s: create %.2f s, %.3f CPU s/task, %.0f iters/task, width %.3f -> %.3f "
-           "(%d neurons)\n", k, nnh_method_name(o.method), argv[6], t1 - t0, (t2 - t1) / (2 * n),
-           (double)st.simplex_iters / (2 * n), before / n, after / n, n);
+           "(%d neurons), %.1f solves/task\n", k, nnh_method_name(o.method), argv[6], t1 - t0,
+           (t2 - t1) / (2 * n), (double)st.simplex_iters / (2 * n), before / n, after / n, n,
+           (double)st.lp_solves / (2 * n));
     nnh_lp_layer_free(L);
     nnh_h5_file_free(f);
     nnh_network_free(net);

@@ -322,7 +322,7 @@ START_TEST(test_deep_defaults)
     ck_assert_int_eq(o.task_iter_limit, 1000);
     ck_assert_int_eq(o.long_step, 1);
     ck_assert(o.min_gain == 1e-3);
-    ck_assert_int_eq(o.output_window, 4);
+    ck_assert_int_eq(o.output_window, 5);
     ck_assert_int_eq(o.output_iter_limit, 10000);
     ck_assert_int_eq(g.n, 6);
     ck_assert_int_eq(g.key[0], nnh_bound_opt_find("window"));

@@ -146,6 +146,51 @@ START_TEST(test_safe_wrong_sign_and_free)
 }
 END_TEST
 
+/* The kept copy of rows 1..m (nnh_lp_safe_ws_keep_rows) gives the bound of
+ * reading every row from GLPK, bit for bit, with rows after m (a task's
+ * cuts) still read from the problem. */
+START_TEST(test_safe_kept_rows)
+{
+    glp_prob *P = new_lp(5, 4);
+    unsigned s = 12345u;
+    for (int r = 1; r <= 5; r++) {
+        double a[4];
+        for (int t = 0; t < 4; t++) {
+            s = s * 1103515245u + 12345u;
+            a[t] = ((double)(s >> 8) / 16777216.0 - 0.5) * 3.0;
+        }
+        if (r == 2)
+            a[1] = 0.0; /* a shorter row */
+        set_row(P, r, 4, a, r % 2 ? GLP_UP : GLP_LO, -1.0 - r, 1.0 + r);
+    }
+    for (int j = 1; j <= 4; j++)
+        glp_set_col_bnds(P, j, GLP_DB, -1.0 - 0.1 * j, 2.0 + 0.3 * j);
+    double c[4] = {0.7, -1.3, 0.2, 1.1};
+    for (int trial = 0; trial < 20; trial++) {
+        double y0[5], y1[5];
+        for (int r = 0; r < 5; r++) {
+            s = s * 1103515245u + 12345u;
+            y0[r] = y1[r] = ((double)(s >> 8) / 16777216.0 - 0.5) / 3.0;
+        }
+        nnh_lp_safe_ws plain, kept;
+        nnh_error err;
+        ck_assert_int_eq(nnh_lp_safe_ws_init(&plain, 5, 4, &err), 0);
+        ck_assert_int_eq(nnh_lp_safe_ws_init(&kept, 5, 4, &err), 0);
+        ck_assert_int_eq(nnh_lp_safe_ws_keep_rows(&kept, P, 4, &err), 0);
+        double v0 = nnh_lp_safe_lower_y(P, c, y0, &plain);
+        double v1 = nnh_lp_safe_lower_y(P, c, y1, &kept);
+        ck_assert(isfinite(v0));
+        ck_assert(memcmp(&v0, &v1, sizeof v0) == 0);
+        ck_assert(memcmp(y0, y1, sizeof y0) == 0);
+        /* a workspace too small for the rows is refused */
+        ck_assert_int_ne(nnh_lp_safe_ws_keep_rows(&plain, P, 6, &err), 0);
+        nnh_lp_safe_ws_free(&plain);
+        nnh_lp_safe_ws_free(&kept);
+    }
+    glp_delete_prob(P);
+}
+END_TEST
+
 START_TEST(test_safe_rounding)
 {
     /* min x with 3 x >= 1, x in [0,1]: the optimum 1/3 is not a double; the
@@ -742,6 +787,7 @@ int main(void)
     tcase_add_test(tc, test_safe_degenerate);
     tcase_add_test(tc, test_safe_wrong_sign_and_free);
     tcase_add_test(tc, test_safe_rounding);
+    tcase_add_test(tc, test_safe_kept_rows);
     suite_add_tcase(s, tc);
     TCase *tn = tcase_create("networks");
     tcase_set_timeout(tn, 300);

@@ -4,7 +4,9 @@
  * exact rows for linear neurons and initial envelope planes for the others;
  * optionally a cut pool (1-D cuts of fixed aggregate objectives,
  * opts.pool_rounds, identical for lp1d and hull); then one solve whose basis
- * every task restarts from. The tasks are in lp_bound.c, the cut loop both
+ * every task restarts from. The model is stored column by column
+ * (compact_model) and its rows are copied for the safe bound, since GLPK
+ * and lp_safe.c walk them on every solve. The tasks are in lp_bound.c, the cut loop both
  * use in lp_cuts.c. */
 #include "lp_cuts.h"
 
@@ -489,6 +491,49 @@ static int model_in_scale(const nnh_lp_layer *L, const nnh_bounds *b)
     return 1;
 }
 
+/* Rebuild the model into a fresh problem, column by column, so that the
+ * elements of every column lie next to each other in memory. GLPK walks the
+ * whole matrix by columns at the start of every glp_simplex call (it copies
+ * the problem into its working format); in the row-by-row order build_model
+ * adds them, consecutive elements of a column are a whole row of the dense
+ * W_j apart and every step of that walk misses the cache (docs/benchmarks.md
+ * section 6, fourth round: a glp_simplex call that does no iteration took
+ * 8.6 ms at window 1 and 17 ms at window 2 on the 6x200 net, 3 ms after
+ * this). Same rows, columns, bounds and coefficients, same numbering. */
+static int compact_model(nnh_lp_layer *L, nnh_error *err)
+{
+    glp_prob *P = L->P;
+    int m = glp_get_num_rows(P), n = glp_get_num_cols(P);
+    int *ind = malloc((size_t)(m + 1) * sizeof(int));
+    double *val = malloc((size_t)(m + 1) * sizeof(double));
+    if (!ind || !val) {
+        free(ind);
+        free(val);
+        return nnh_error_set(err, NNH_ENOMEM, "lp_layer.c: layer %d: out of memory", L->k);
+    }
+    glp_prob *Q = glp_create_prob();
+    glp_set_obj_dir(Q, glp_get_obj_dir(P));
+    if (m > 0)
+        glp_add_rows(Q, m);
+    if (n > 0)
+        glp_add_cols(Q, n);
+    for (int r = 1; r <= m; r++)
+        glp_set_row_bnds(Q, r, glp_get_row_type(P, r), glp_get_row_lb(P, r),
+                         glp_get_row_ub(P, r));
+    for (int j = 1; j <= n; j++) {
+        glp_set_col_bnds(Q, j, glp_get_col_type(P, j), glp_get_col_lb(P, j),
+                         glp_get_col_ub(P, j));
+        glp_set_obj_coef(Q, j, glp_get_obj_coef(P, j));
+        int len = glp_get_mat_col(P, j, ind, val);
+        glp_set_mat_col(Q, j, len, ind, val);
+    }
+    free(ind);
+    free(val);
+    glp_delete_prob(P);
+    L->P = Q;
+    return NNH_OK;
+}
+
 typedef struct model_call {
     nnh_lp_layer *L;
     const nnh_bounds *b;
@@ -506,9 +551,15 @@ static int build_and_solve(void *arg)
     glp_set_obj_dir(L->P, GLP_MIN);
     int rc = build_model(L, c->b, c->blo, c->bhi, c->err);
     if (!rc)
+        rc = compact_model(L, c->err);
+    if (!rc)
         rc = alloc_model_buffers(L, c->err);
     if (!rc)
         rc = initial_solve(L);
+    /* the model's rows never change after this; tasks add and remove
+     * rows after base_m only */
+    if (!rc && !L->no_lp)
+        rc = nnh_lp_safe_ws_keep_rows(&L->safe, L->P, L->base_m, c->err);
     return rc;
 }
 

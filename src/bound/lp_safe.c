@@ -20,6 +20,9 @@ int nnh_lp_safe_ws_init(nnh_lp_safe_ws *ws, int m_cap, int n_cap, nnh_error *err
     ws->dcnt = malloc((size_t)(n_cap + 1) * sizeof(int));
     ws->ind = malloc((size_t)(n_cap + 1) * sizeof(int));
     ws->val = malloc((size_t)(n_cap + 1) * sizeof(double));
+    ws->rows_m = 0;
+    ws->rows_ptr = ws->rows_ind = NULL;
+    ws->rows_val = NULL;
     if (!ws->y || !ws->dsum || !ws->derr || !ws->dtiny || !ws->dabs || !ws->dcnt || !ws->ind || !ws->val) {
         nnh_lp_safe_ws_free(ws);
         return nnh_error_set(err, NNH_ENOMEM, "lp_safe.c: out of memory (%d rows, %d columns)",
@@ -38,8 +41,44 @@ void nnh_lp_safe_ws_free(nnh_lp_safe_ws *ws)
     free(ws->dcnt);
     free(ws->ind);
     free(ws->val);
+    free(ws->rows_ptr);
+    free(ws->rows_ind);
+    free(ws->rows_val);
+    ws->rows_m = 0;
+    ws->rows_ptr = ws->rows_ind = NULL;
+    ws->rows_val = NULL;
     ws->y = ws->dsum = ws->derr = ws->dabs = ws->val = NULL;
     ws->dcnt = ws->ind = ws->dtiny = NULL;
+}
+
+int nnh_lp_safe_ws_keep_rows(nnh_lp_safe_ws *ws, glp_prob *P, int m, nnh_error *err)
+{
+    if (m > ws->m_cap || glp_get_num_cols(P) > ws->n_cap)
+        return nnh_error_set(err, NNH_EINVAL, "lp_safe.c: %d rows beyond the workspace", m);
+    long nz = 0;
+    for (int r = 1; r <= m; r++)
+        nz += glp_get_mat_row(P, r, NULL, NULL);
+    free(ws->rows_ptr);
+    free(ws->rows_ind);
+    free(ws->rows_val);
+    ws->rows_m = 0;
+    ws->rows_ptr = malloc((size_t)(m + 2) * sizeof(int));
+    ws->rows_ind = malloc((size_t)(nz + 1) * sizeof(int));
+    ws->rows_val = malloc((size_t)(nz + 1) * sizeof(double));
+    if (!ws->rows_ptr || !ws->rows_ind || !ws->rows_val || nz > 0x7fffffffL)
+        return nnh_error_set(err, NNH_ENOMEM, "lp_safe.c: out of memory (%ld coefficients)", nz);
+    int p = 0;
+    for (int r = 1; r <= m; r++) {
+        ws->rows_ptr[r] = p;
+        int len = glp_get_mat_row(P, r, ws->ind, ws->val);
+        for (int t = 1; t <= len; t++, p++) {
+            ws->rows_ind[p] = ws->ind[t];
+            ws->rows_val[p] = ws->val[t];
+        }
+    }
+    ws->rows_ptr[m + 1] = p;
+    ws->rows_m = m;
+    return NNH_OK;
 }
 
 /* Products and sums below this magnitude may be inexact in ways an fma
@@ -167,6 +206,11 @@ double nnh_lp_safe_lower_y(glp_prob *P, const double *c, double *y, nnh_lp_safe_
             continue;
         }
         sum_add(&acc, mul_down(yr, bnd));
+        if (r <= ws->rows_m) {
+            for (int t = ws->rows_ptr[r]; t < ws->rows_ptr[r + 1]; t++)
+                d_sub(ws, ws->rows_ind[t], yr, ws->rows_val[t]);
+            continue;
+        }
         int len = glp_get_mat_row(P, r, ws->ind, ws->val);
         for (int t = 1; t <= len; t++)
             d_sub(ws, ws->ind[t], yr, ws->val[t]);

@@ -26,10 +26,20 @@ typedef struct nnh_lp_safe_ws {
     int *dtiny;    /* n_cap: 1 if an operation may have underflowed */
     int *ind;      /* n_cap + 1: glp_get_mat_row buffer */
     double *val;   /* n_cap + 1 */
+    int rows_m;    /* rows 1..rows_m are read from the copy below, not from P */
+    int *rows_ptr; /* rows_m + 2: row r's entries are [rows_ptr[r], rows_ptr[r+1]) */
+    int *rows_ind; /* column numbers, in glp_get_mat_row's order */
+    double *rows_val;
 } nnh_lp_safe_ws;
 
 int nnh_lp_safe_ws_init(nnh_lp_safe_ws *ws, int m_cap, int n_cap, nnh_error *err);
 void nnh_lp_safe_ws_free(nnh_lp_safe_ws *ws);
+/* Keep a copy of the coefficients of rows 1..m of P in ws (their order as
+ * glp_get_mat_row gives them, so the bound is the same bit for bit); the
+ * caller promises not to change those rows while ws is used with P. Later
+ * rows are still read from P. Walking a row of GLPK's matrix is a chase
+ * through scattered list nodes; the copy is contiguous. */
+int nnh_lp_safe_ws_keep_rows(nnh_lp_safe_ws *ws, glp_prob *P, int m, nnh_error *err);
 
 /* Lower bound of min c^T v (c[j-1] is the cost of GLPK column j; the
  * objective stored in P is ignored) from the multipliers y[r-1] of rows r.
