@@ -176,6 +176,13 @@ int cli_alpha_option(const char *cmd, const char *v, nnh_verify_opts *o)
     return CLI_OK;
 }
 
+int cli_node_layers_option(const char *cmd, const char *v, nnh_verify_opts *o)
+{
+    if (nnh_node_layers_parse(v, &o->node_layers))
+        return cli_usage(cmd, "--node-layers needs rows, changed or all, got '%s'", v);
+    return CLI_OK;
+}
+
 int cli_alpha_iters_option(const char *cmd, const char *v, nnh_verify_opts *o)
 {
     char *end;

@@ -82,6 +82,8 @@ int cli_tighten_option(const char *cmd, const char *v, nnh_verify_opts *o);
 /* --alpha off|root|on|auto and --alpha-iters N into o (CLI_OK or a usage error). */
 int cli_alpha_option(const char *cmd, const char *v, nnh_verify_opts *o);
 int cli_alpha_iters_option(const char *cmd, const char *v, nnh_verify_opts *o);
+/* --node-layers V into o->node_layers: CLI_OK or CLI_USAGE. */
+int cli_node_layers_option(const char *cmd, const char *v, nnh_verify_opts *o);
 
 /* Seconds on a monotonic clock (for "took X s" lines; not for results). */
 double cli_seconds(void);

@@ -68,6 +68,11 @@ static void print_usage(void)
           "                       multipliers as slopes); auto = on with activation\n"
           "                       splitting (more than 10 inputs), else off\n"
           "  --alpha-iters N      gradient steps per bound (default 20)\n"
+          "  --node-layers L      rows | changed (default) | all: the hidden layers a\n"
+          "                       region with neuron splits bounds again with crown\n"
+          "                       (rows: none, it keeps its parent's bounds with the\n"
+          "                       splits intersected in; changed: those after the\n"
+          "                       first layer a split narrowed; all: every layer)\n"
           "  --no-joint           prove a case only by one row > 0 (no joint bound of\n"
           "                       min over the region of max over the case's rows)\n"
           "  --tighten T          none | auto (default) | lp1d | hull: before branch and\n"
@@ -107,7 +112,8 @@ typedef struct verify_args {
 } verify_args;
 
 enum { O_TIMEOUT = 1, O_MAXREG, O_METHOD, O_OUT, O_CEX, O_SEED, O_QUIET, O_VERBOSE, O_GAP, O_NOJOINT,
-       O_TIGHTEN, O_TOPTS, O_SPLIT, O_ALPHA, O_ALPHA_ITERS };
+       O_TIGHTEN, O_TOPTS, O_SPLIT, O_ALPHA, O_ALPHA_ITERS,
+       O_NODE_LAYERS };
 
 static int parse_number(const char *v, double lo, double *out)
 {
@@ -156,6 +162,7 @@ static int set_option(verify_args *a, int id, const char *v)
     case O_SPLIT: return cli_split_option("verify", v, &a->o);
     case O_ALPHA: return cli_alpha_option("verify", v, &a->o);
     case O_ALPHA_ITERS: return cli_alpha_iters_option("verify", v, &a->o);
+    case O_NODE_LAYERS: return cli_node_layers_option("verify", v, &a->o);
     }
     return cli_load_option(id, &a->load) ? CLI_OK : cli_usage("verify", "unhandled option");
 }
@@ -169,7 +176,7 @@ static int parse_args(int argc, char **argv, verify_args *a)
         {"quiet", 0, O_QUIET},     {"verbose", 0, O_VERBOSE},    {"escalate-gap", 1, O_GAP},
         {"no-joint", 0, O_NOJOINT}, {"tighten", 1, O_TIGHTEN},  {"tighten-opts", 1, O_TOPTS},
         {"split", 1, O_SPLIT},      {"alpha", 1, O_ALPHA},        {"alpha-iters", 1, O_ALPHA_ITERS},
-        CLI_LOAD_OPTS,              {NULL, 0, 0}};
+        {"node-layers", 1, O_NODE_LAYERS}, CLI_LOAD_OPTS,              {NULL, 0, 0}};
     memset(a, 0, sizeof *a);
     nnh_load_opts_init(&a->load);
     nnh_verify_opts_init(&a->o);

@@ -83,7 +83,28 @@ typedef struct nnh_verify_opts {
                               (root, and the rows of every region), _AUTO
                               (default, see below) */
     nnh_alpha_opts alpha_opts; /* its budget (default 20 steps; target 0) */
+    int node_layers;       /* which hidden layers a region with neuron splits
+                              bounds again on its parent's box:
+                              NNH_NODE_LAYERS_ROWS (none: the parent's
+                              bounds with the splits intersected in, IBP
+                              after the narrowed layer, crown/alpha on the
+                              property rows only), _CHANGED (default: crown
+                              on the layers after the first one a split
+                              narrowed; the earlier ones would come out as
+                              the parent's), _ALL (every layer, as before
+                              2026-12-02) */
 } nnh_verify_opts;
+
+enum {
+    NNH_NODE_LAYERS_ROWS = 0,
+    NNH_NODE_LAYERS_CHANGED,
+    NNH_NODE_LAYERS_ALL
+};
+
+/* "rows", "changed", "all" <-> NNH_NODE_LAYERS_*; parse returns 0 or
+ * NNH_EINVAL. */
+const char *nnh_node_layers_name(int m);
+int nnh_node_layers_parse(const char *name, int *m);
 
 enum {
     NNH_ALPHA_OFF = 0,

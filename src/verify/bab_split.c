@@ -35,6 +35,36 @@ nnh_split_mode nnh_split_mode_resolve(nnh_split_mode m, int n_in)
     return n_in <= NNH_SPLIT_AUTO_MAX_INPUTS ? NNH_SPLIT_INPUT : NNH_SPLIT_ACTIVATION;
 }
 
+static const char *const node_names[] = {"rows", "changed", "all"};
+
+const char *nnh_node_layers_name(int m)
+{
+    return m >= NNH_NODE_LAYERS_ROWS && m <= NNH_NODE_LAYERS_ALL ? node_names[m] : "?";
+}
+
+int nnh_node_layers_parse(const char *name, int *m)
+{
+    for (int i = 0; i <= NNH_NODE_LAYERS_ALL; i++)
+        if (name && !strcmp(name, node_names[i])) {
+            *m = i;
+            return NNH_OK;
+        }
+    return NNH_EINVAL;
+}
+
+int nnh_splits_first_narrowed(const nnh_bab_region *R, const nnh_bounds *b)
+{
+    int first = b->n_layers - 1;
+    for (int t = 0; t < R->n_splits; t++) {
+        const nnh_neuron_split *s = &R->splits[t];
+        const nnh_layer_bounds *L = &b->layers[s->layer];
+        if (s->layer < first &&
+            (s->lo > L->pre_lo[s->neuron] || s->hi < L->pre_hi[s->neuron]))
+            first = s->layer;
+    }
+    return first;
+}
+
 int nnh_splits_apply(const nnh_network *N, const nnh_bab_region *R, nnh_bounds *b)
 {
     for (int t = 0; t < R->n_splits; t++) {

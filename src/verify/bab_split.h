@@ -12,6 +12,12 @@
  * satisfies R's splits, so the region holds vacuously; else 0. */
 int nnh_splits_apply(const nnh_network *N, const nnh_bab_region *R, nnh_bounds *b);
 
+/* The first layer where a split of R is narrower than b's pre-activation
+ * interval (b not yet intersected with the splits), or b's last layer when
+ * none is. Bounding the layers up to it again on b's box gives b's bounds
+ * back (each layer's bounds depend only on the box and earlier layers). */
+int nnh_splits_first_narrowed(const nnh_bab_region *R, const nnh_bounds *b);
+
 /* 1 when some neuron of layer k has pre_lo > pre_hi in b (an empty domain
  * when both are rigorous bounds over it), else 0. */
 int nnh_bounds_layer_empty(const nnh_bounds *b, int k);

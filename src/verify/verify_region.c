@@ -49,6 +49,7 @@ void nnh_verify_opts_init(nnh_verify_opts *o)
     o->alpha = NNH_ALPHA_AUTO;
     nnh_alpha_opts_init(&o->alpha_opts);
     o->alpha_opts.target = 0.0;
+    o->node_layers = NNH_NODE_LAYERS_CHANGED;
 }
 
 int nnh_region_result_init(const nnh_verify_problem *P, nnh_region_result *r, nnh_error *err)
@@ -191,11 +192,14 @@ static int bounds_matter(const nnh_activation *a, double l, double u)
  * later line, so the rows get crown's bounds up to the rounding-error terms
  * (which use the looser magnitudes), while deep regions, where most neurons
  * are stable, skip most of the work. Layer 0 is affine in the input, where
- * IBP is exact (unless it is the last). *empty = 1 when R has neuron splits
- * and a layer's bounds came out empty (the region's domain is empty). */
+ * IBP is exact (unless it is the last). Hidden layers before `from` keep
+ * b's bounds (a cheap node: see node_layers), and hidden layers before
+ * `crown_from` get IBP only; the last layer always gets both. *empty = 1
+ * when R has neuron splits and a layer's bounds came out empty (the
+ * region's domain is empty). */
 static int crown_bounds(const nnh_verify_group *G, const nnh_bab_region *R, nnh_bounds *b,
-                        const nnh_verify_opts *o, nnh_crown_forms *forms, int *empty,
-                        nnh_error *err)
+                        const nnh_verify_opts *o, int from, int crown_from,
+                        nnh_crown_forms *forms, int *empty, nnh_error *err)
 {
     const nnh_network *N = G->folded;
     *empty = 0;
@@ -209,16 +213,18 @@ static int crown_bounds(const nnh_verify_group *G, const nnh_bab_region *R, nnh_
     if (!sel)
         return nnh_error_set(err, NNH_ENOMEM, "verify: out of memory (crown)");
     for (int k = 0; k < N->n_layers && !rc; k++) {
+        int last = k == N->n_layers - 1;
+        if (!last && k < from)
+            continue;
         nnh_bounds_ibp_layer(N, b, k);
         const nnh_layer_bounds *L = &b->layers[k];
         int n = 0;
-        int last = k == N->n_layers - 1;
-        if (!last && nnh_stop_requested())
+        if (!last && (k < crown_from || nnh_stop_requested()))
             continue; /* after a stop request (nnhull/stop.h) hidden layers keep IBP */
         for (int i = 0; i < L->width; i++)
             if (last || (k > 0 && bounds_matter(&N->layers[k].act, L->pre_lo[i], L->pre_hi[i])))
                 sel[n++] = i;
-        rc = nnh_crown_layer_sel(N, b, k, sel, n, k == N->n_layers - 1 ? forms : NULL, err);
+        rc = nnh_crown_layer_sel(N, b, k, sel, n, last ? forms : NULL, err);
         /* with neuron splits, bounds valid on the box intersected with a
          * split's interval can cross: no input of the box meets the splits */
         if (!rc && R->n_splits && nnh_bounds_layer_empty(b, k)) {
@@ -466,12 +472,13 @@ static int choose_split(const nnh_verify_problem *P, const nnh_verify_group *G,
     return bs > 0 ? best : widest;
 }
 
-/* Crown on the folded network; closes what it proves. 1 when all is closed. */
+/* Crown on the folded network (hidden layers from `from`, see crown_bounds);
+ * closes what it proves. 1 when all is closed. */
 static int crown_step(const nnh_verify_group *G, const nnh_bab_region *R, const nnh_verify_opts *o,
-                      nnh_bounds *b, nnh_crown_forms *forms, double *lbs, nnh_region_result *res,
-                      nnh_error *err)
+                      int from, int crown_from, nnh_bounds *b, nnh_crown_forms *forms,
+                      double *lbs, nnh_region_result *res, nnh_error *err)
 {
-    int empty, rc = crown_bounds(G, R, b, o, forms, &empty, err);
+    int empty, rc = crown_bounds(G, R, b, o, from, crown_from, forms, &empty, err);
     if (rc)
         return rc;
     if (empty) {
@@ -499,7 +506,7 @@ static int alpha_step(const nnh_verify_problem *P, const nnh_verify_group *G,
     if (root) {
         rc = nnh_verify_alpha_layers(G, o, b, deadline, err);
         if (rc > 0) /* some layer was tightened */
-            rc = crown_step(G, R, o, b, forms, lbs, res, err);
+            rc = crown_step(G, R, o, 0, 0, b, forms, lbs, res, err);
         if (rc || res->status == NNH_REGION_UNSAT)
             return rc;
     }
@@ -603,12 +610,12 @@ static int bound_optima(const nnh_verify_problem *P, const nnh_verify_group *G,
  * there), falsification only on what stays open, the LP only where no
  * counterexample turned up, the split choice last. */
 static int decide(const nnh_verify_problem *P, const nnh_bab_region *R, const nnh_verify_opts *o,
-                  double deadline, nnh_bounds *b, nnh_crown_forms *forms, double *lbs, double *jl,
-                  double *opt, nnh_region_result *res, nnh_error *err)
+                  double deadline, const int from[2], nnh_bounds *b, nnh_crown_forms *forms,
+                  double *lbs, double *jl, double *opt, nnh_region_result *res, nnh_error *err)
 {
     const nnh_verify_group *G = &P->groups[R->group];
     double t0 = nnh_now();
-    int rc = crown_step(G, R, o, b, forms, lbs, res, err);
+    int rc = crown_step(G, R, o, from[0], from[1], b, forms, lbs, res, err);
     if (!rc && res->status != NNH_REGION_UNSAT)
         rc = alpha_step(P, G, R, o, nnh_alpha_mode_resolve(o, P->n_in), deadline, b, forms, lbs,
                         res, err);
@@ -655,6 +662,29 @@ static int decide(const nnh_verify_problem *P, const nnh_bab_region *R, const nn
     return rc;
 }
 
+/* 1 when the hint's box is R's box (a child of a neuron split). */
+static int same_box(const nnh_verify_problem *P, const nnh_bab_region *R)
+{
+    for (int j = 0; j < P->n_in; j++)
+        if (R->hint->in_lo[j] != R->lo[j] || R->hint->in_hi[j] != R->hi[j])
+            return 0;
+    return 1;
+}
+
+/* The cheap node (nnh_verify_opts.node_layers): for a region with neuron
+ * splits on its parent's box, from[0] = the first hidden layer to bound
+ * again (after the first layer a split narrowed; the earlier ones would
+ * come out as the parent's) and from[1] = the first one to get crown (the
+ * others IBP, intersected); 0 and 0 (every layer) otherwise. */
+static void node_from(const nnh_verify_problem *P, const nnh_bab_region *R, int mode, int from[2])
+{
+    from[0] = from[1] = 0;
+    if (!R->hint || !R->n_splits || mode == NNH_NODE_LAYERS_ALL || !same_box(P, R))
+        return;
+    from[0] = nnh_splits_first_narrowed(R, R->hint) + 1;
+    from[1] = mode == NNH_NODE_LAYERS_CHANGED ? from[0] : R->hint->n_layers - 1;
+}
+
 /* Bounds to start from: the region's hint (the parent's bounds, valid on
  * this sub-box, so the engines' intersections only tighten) or nothing,
  * with R's neuron splits intersected in; *empty = 1 when that leaves an
@@ -694,7 +724,8 @@ int nnh_verify_region(const nnh_verify_problem *P, const nnh_bab_region *R, cons
     /* row bounds, case joint bounds, crown's lower forms of the rows, the
      * optima of the rows' bound problems */
     double *lbs = malloc((nr + (size_t)G->n_cases + 2 * nr * n + nr + 2 * n) * sizeof(double));
-    int empty = 0;
+    int empty = 0, from[2];
+    node_from(P, R, o->node_layers, from);
     int rc = lbs ? start_bounds(P, R, &b, &empty, err)
                  : nnh_error_set(err, NNH_ENOMEM, "verify: out of memory");
     nnh_crown_forms forms = {NULL, NULL, NULL, NULL};
@@ -707,7 +738,8 @@ int nnh_verify_region(const nnh_verify_problem *P, const nnh_bab_region *R, cons
     if (!rc && empty)
         close_all(G, res);
     else if (!rc)
-        rc = decide(P, R, o, deadline, b, &forms, lbs, lbs + nr, forms.in_hi + n, res, err);
+        rc = decide(P, R, o, deadline, from, b, &forms, lbs, lbs + nr, forms.in_hi + n, res,
+                    err);
     nnh_bounds_free(res->bounds);
     res->bounds = NULL;
     if (!rc && res->status == NNH_REGION_OPEN)
