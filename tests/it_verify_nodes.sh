@@ -5,14 +5,9 @@
 # MPI ranks alike, a violated radius gives a re-checked sat in every mode,
 # the default mode is the "changed" search, and a bad value is a usage error.
 set -euo pipefail
+. "$NNH_SOURCE_DIR/tests/common/it_lib.sh"
 
-N=${NNHULL:?NNHULL must point to the nnhull binary}
-SRC=${NNH_SOURCE_DIR:?}
 E=$SRC/examples
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 PY=python3
 /usr/bin/python3 -c 'import numpy, onnx' 2>/dev/null && PY=/usr/bin/python3
 
@@ -71,5 +66,4 @@ for net in digits_relu_64x10x10x10x10x10 digits_sigmoid_64x32x32x10; do
         fail "$net: default searched $(regions "$T/od") regions, changed $(regions "$T/changed")"
 done
 
-[ $fails = 0 ] && echo "it_verify_nodes: all passed"
-exit $((fails > 0))
+it_finish it_verify_nodes
