@@ -74,6 +74,12 @@ echo "  selection: $(verdict "$T/sel") after $(regions "$T/sel") regions, $(task
 [ "$(verdict "$T/sel")" = unsat ] || fail "with the selection: $(verdict "$T/sel") (want unsat)"
 [ "$(tasks "$T/sel")" -lt "$(tasks "$T/hull")" ] || fail "the selection ran $(tasks "$T/sel") tasks"
 [ "$(digest "$T/sel")" != "$(digest "$T/hull")" ] || fail "the selection gave the whole tightening's bounds"
+if command -v h5dump >/dev/null; then
+    "$N" verify "$NET" "$T/p.vnnlib" --tighten hull --tighten-fraction 0.3 --max-regions 50 \
+        --out "$T/sel.h5" >/dev/null
+    h5dump -a /options "$T/sel.h5" | grep -q '"tighten_fraction":0\.[23]' ||
+        fail "the bound file's options lack tighten_fraction: $(h5dump -a /options "$T/sel.h5")"
+fi
 "$N" verify --help >"$T/help" 2>&1; grep -q -- "--tighten-opts JSON" "$T/help" || fail "--help lacks --tighten-opts"
 grep -q -- "--tighten-fraction F" "$T/help" || fail "--help lacks --tighten-fraction"
 
