@@ -81,7 +81,14 @@ static void print_usage(void)
           "                       ranks; the same bounds at any rank count); auto = hull\n"
           "                       when the input has >= " STR(NNH_TIGHTEN_AUTO_MIN_INPUTS) " dimensions and --timeout\n"
           "                       is none or >= " STR(NNH_TIGHTEN_AUTO_TIME_SHARE) " times the tightening's estimated\n"
-          "                       CPU time (a fixed model, not a measurement), else none\n"
+          "                       CPU time (a fixed model, not a measurement); on large\n"
+          "                       nets with smooth (not ReLU-like) activations, hull on\n"
+          "                       the top " STR(NNH_TIGHTEN_AUTO_FRACTION) " of each hidden layer (below) when\n"
+          "                       --timeout >= " STR(NNH_TIGHTEN_AUTO_PART_SHARE) " times its estimated CPU time; else none\n"
+          "  --tighten-fraction F only the fraction F of each hidden layer's neurons gets\n"
+          "                       LPs: the largest (influence on the open property rows\n"
+          "                       back-substituted by crown) x (relaxation gap); the\n"
+          "                       others keep crown's bounds (default 1; auto: above)\n"
           "  --tighten-opts JSON  engine options of the tightening (keys as in\n"
           "                       'nnhull bounds --help' --engine-opts); default\n"
           "                       {\"window\":1,\"task_iter_limit\":1000,\"long_step\":1,\n"
@@ -112,8 +119,7 @@ typedef struct verify_args {
 } verify_args;
 
 enum { O_TIMEOUT = 1, O_MAXREG, O_METHOD, O_OUT, O_CEX, O_SEED, O_QUIET, O_VERBOSE, O_GAP, O_NOJOINT,
-       O_TIGHTEN, O_TOPTS, O_SPLIT, O_ALPHA, O_ALPHA_ITERS,
-       O_NODE_LAYERS };
+       O_TIGHTEN, O_TOPTS, O_TFRAC, O_SPLIT, O_ALPHA, O_ALPHA_ITERS, O_NODE_LAYERS };
 
 static int parse_number(const char *v, double lo, double *out)
 {
@@ -154,6 +160,11 @@ static int set_option(verify_args *a, int id, const char *v)
         return CLI_OK;
     case O_TIGHTEN: return cli_tighten_option("verify", v, &a->o);
     case O_TOPTS: a->tighten_opts = v; return CLI_OK;
+    case O_TFRAC:
+        if (parse_number(v, 0, &d) || d <= 0 || d > 1)
+            return cli_usage("verify", "--tighten-fraction needs a number in (0, 1], got '%s'", v);
+        a->o.tighten_fraction = d;
+        return CLI_OK;
     case O_OUT: a->out = v; return CLI_OK;
     case O_CEX: a->cex = v; return CLI_OK;
     case O_QUIET: a->quiet = 1; return CLI_OK;
@@ -175,8 +186,9 @@ static int parse_args(int argc, char **argv, verify_args *a)
         {"out", 1, O_OUT},         {"cex", 1, O_CEX},            {"seed", 1, O_SEED},
         {"quiet", 0, O_QUIET},     {"verbose", 0, O_VERBOSE},    {"escalate-gap", 1, O_GAP},
         {"no-joint", 0, O_NOJOINT}, {"tighten", 1, O_TIGHTEN},  {"tighten-opts", 1, O_TOPTS},
-        {"split", 1, O_SPLIT},      {"alpha", 1, O_ALPHA},        {"alpha-iters", 1, O_ALPHA_ITERS},
-        {"node-layers", 1, O_NODE_LAYERS}, CLI_LOAD_OPTS,              {NULL, 0, 0}};
+        {"tighten-fraction", 1, O_TFRAC}, {"split", 1, O_SPLIT},  {"alpha", 1, O_ALPHA},
+        {"alpha-iters", 1, O_ALPHA_ITERS}, {"node-layers", 1, O_NODE_LAYERS}, CLI_LOAD_OPTS,
+        {NULL, 0, 0}};
     memset(a, 0, sizeof *a);
     nnh_load_opts_init(&a->load);
     nnh_verify_opts_init(&a->o);

@@ -53,15 +53,18 @@ static int box_bounds(const nnh_network *net, const nnh_spec *spec, const nnh_ve
 static char *options_json(const nnh_verify_opts *o)
 {
     char *b = nnh_bound_opts_json(&o->bound), *t = nnh_bound_opts_json(&o->tighten_opts);
-    char *s = malloc(600 + (b ? strlen(b) : 2) + (t ? strlen(t) : 2));
+    char *s = malloc(650 + (b ? strlen(b) : 2) + (t ? strlen(t) : 2));
+    char frac[48] = ""; /* only when given, so default files are unchanged */
+    if (o->tighten_fraction > 0)
+        snprintf(frac, sizeof frac, ",\"tighten_fraction\":%.17g", o->tighten_fraction);
     if (s)
         sprintf(s,
                 "{\"command\":\"verify\",\"method\":\"%s\",\"timeout\":%.17g,\"max_regions\":%ld,"
                 "\"escalate_gap\":%.17g,\"joint\":%d,\"descend_depth\":%d,\"seed\":%llu,"
-                "\"bound\":%s,\"tighten\":\"%s\",\"tighten_opts\":%s}",
+                "\"bound\":%s,\"tighten\":\"%s\",\"tighten_opts\":%s%s}",
                 nnh_method_name(o->method), o->timeout, o->max_regions, o->escalate_gap, o->joint,
                 o->descend_depth, o->seed, b ? b : "{}", nnh_tighten_name(o->tighten),
-                t ? t : "{}");
+                t ? t : "{}", frac);
     free(b);
     free(t);
     return s;

@@ -235,7 +235,8 @@ static int on_tightened(vmaster *m, int from, int k, int n_tasks, nnh_unpack *u,
  * the master's own share, then the workers' shares. After a signal the
  * master stops waiting (the shares still missing stay NaN: crown bounds). */
 static int tighten_layer(void *arg, int g, const nnh_bounds *b, int k, const nnh_bound_opts *bo,
-                         int n_tasks, double *res, nnh_layer_stats *st, nnh_error *err)
+                         int n_tasks, const int *ids, double *res, nnh_layer_stats *st,
+                         nnh_error *err)
 {
     vmaster *m = arg;
     double deadline = nnh_bab_deadline(m->B);
@@ -248,6 +249,9 @@ static int tighten_layer(void *arg, int g, const nnh_bounds *b, int k, const nnh
         nnh_pack_int(&p, g);
         nnh_pack_int(&p, k);
         nnh_pack_int(&p, n_tasks);
+        nnh_pack_int(&p, ids != NULL);
+        for (int t = 0; ids && t < n_tasks; t++)
+            nnh_pack_int(&p, ids[t]);
         nnh_pack_bytes(&p, bo, sizeof *bo);
         nnh_bounds_pack(b, &p);
         int rc = p.failed ? NNH_ENOMEM : dist_send(m->d, w, TAG_TIGHTEN, &p);
@@ -260,7 +264,7 @@ static int tighten_layer(void *arg, int g, const nnh_bounds *b, int k, const nnh
     m->tight_k = k;
     dist_watch_unlock();
     int rc = nnh_tighten_tasks(nnh_verify_group_network(m->P, g), b, k, bo, 0, m->d->size,
-                               n_tasks, deadline, signalled, NULL, res, st, err);
+                               n_tasks, ids, deadline, signalled, NULL, res, st, err);
     for (int left = m->d->size - 1; left > 0 && !rc;) {
         unsigned char *buf;
         int from, tag, len;
@@ -443,22 +447,34 @@ static int tighten_share(vworker *w, nnh_unpack *u, nnh_pack *out, nnh_error *er
     if (rc)
         return rc;
     int g = nnh_unpack_int(u), k = nnh_unpack_int(u), n_tasks = nnh_unpack_int(u);
-    nnh_bound_opts bo;
-    nnh_unpack_bytes(u, &bo, sizeof bo);
+    int has_ids = nnh_unpack_int(u);
     if (u->failed || g < 0 || g >= nnh_verify_problem_groups(w->P) || n_tasks < 0)
         return nnh_error_set(err, NNH_EPARSE, "tightening message: bad header");
     const nnh_network *N = nnh_verify_group_network(w->P, g);
     if (k < 0 || k >= N->n_layers || n_tasks > 2 * N->layers[k].n_out)
         return nnh_error_set(err, NNH_EPARSE, "tightening message: bad layer %d", k);
+    int *ids = has_ids ? malloc(((size_t)n_tasks + 1) * sizeof(int)) : NULL;
+    if (has_ids && !ids)
+        return nnh_error_set(err, NNH_ENOMEM, "out of memory (tightening)");
+    for (int t = 0; ids && t < n_tasks; t++) {
+        ids[t] = nnh_unpack_int(u);
+        if (ids[t] < 0 || ids[t] >= 2 * N->layers[k].n_out) {
+            free(ids);
+            return nnh_error_set(err, NNH_EPARSE, "tightening message: bad task %d", ids[t]);
+        }
+    }
+    nnh_bound_opts bo;
+    nnh_unpack_bytes(u, &bo, sizeof bo);
     nnh_bounds *b = NULL;
     double *res = malloc(((size_t)n_tasks + 1) * sizeof(double));
-    rc = res ? nnh_bounds_create(N, NULL, NULL, &b, err)
-             : nnh_error_set(err, NNH_ENOMEM, "out of memory (tightening)");
+    rc = res && !u->failed ? nnh_bounds_create(N, NULL, NULL, &b, err)
+         : res ? nnh_error_set(err, NNH_EPARSE, "tightening message: bad header")
+               : nnh_error_set(err, NNH_ENOMEM, "out of memory (tightening)");
     if (!rc)
         rc = nnh_bounds_unpack(u, b, err);
     if (!rc)
-        rc = nnh_tighten_tasks(N, b, k, &bo, w->d->rank, w->d->size, n_tasks, deadline, signalled,
-                               NULL, res, NULL, err);
+        rc = nnh_tighten_tasks(N, b, k, &bo, w->d->rank, w->d->size, n_tasks, ids, deadline,
+                               signalled, NULL, res, NULL, err);
     if (!rc) {
         nnh_pack_int(out, k);
         for (int t = 0; t < n_tasks; t++)
@@ -469,6 +485,7 @@ static int tighten_share(vworker *w, nnh_unpack *u, nnh_pack *out, nnh_error *er
     }
     nnh_bounds_free(b);
     free(res);
+    free(ids);
     return rc;
 }
 

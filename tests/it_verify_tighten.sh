@@ -2,7 +2,8 @@
 # Integration test of verify's root tightening (--tighten, --tighten-opts):
 # on a digits robustness property that crown with input splitting does not
 # prove in 50 regions, the hull-tightened root proves it in at most 3; the
-# same verdict and the same root bounds (digest) serially and at -np 2 and 3;
+# same verdict and the same root bounds (digest) serially and at -np 2 and 3,
+# also with the property-directed selection (--tighten-fraction);
 # a worker failing during the tightening ends the job with one message; bad
 # option values are usage errors naming the option; with the shared data,
 # SIGTERM during the tightening of an ERAN net stops promptly with 'unknown'.
@@ -58,7 +59,24 @@ bad 2 "time limits are not allowed" --tighten lp1d --tighten-opts '{"task_time_l
 bad 2 "tighten-opts" --tighten-opts '{"window":'
 bad 1 "window" --tighten-opts '{"window":-1}'
 bad 1 "no_such_key" --tighten-opts '{"no_such_key":1}'
+bad 2 "--tighten-fraction needs a number in (0, 1]" --tighten-fraction 0
+bad 2 "--tighten-fraction needs a number in (0, 1]" --tighten-fraction 1.5
+
+echo "== the selection (--tighten-fraction 0.3) proves the property with fewer LP tasks"
+"$N" verify "$NET" "$T/p.vnnlib" --tighten hull --tighten-fraction 0.3 --max-regions 50 >"$T/sel"
+tasks() { sed -n 's/^tightening: .*, \([0-9]*\) LP tasks,.*/\1/p' "$1"; }
+echo "  selection: $(verdict "$T/sel") after $(regions "$T/sel") regions, $(tasks "$T/sel") LP tasks (all: $(tasks "$T/hull"))"
+[ "$(verdict "$T/sel")" = unsat ] || fail "with the selection: $(verdict "$T/sel") (want unsat)"
+[ "$(tasks "$T/sel")" -lt "$(tasks "$T/hull")" ] || fail "the selection ran $(tasks "$T/sel") tasks"
+[ "$(digest "$T/sel")" != "$(digest "$T/hull")" ] || fail "the selection gave the whole tightening's bounds"
+if command -v h5dump >/dev/null; then
+    "$N" verify "$NET" "$T/p.vnnlib" --tighten hull --tighten-fraction 0.3 --max-regions 50 \
+        --out "$T/sel.h5" >/dev/null
+    h5dump -a /options "$T/sel.h5" | grep -q '"tighten_fraction":0\.[23]' ||
+        fail "the bound file's options lack tighten_fraction: $(h5dump -a /options "$T/sel.h5")"
+fi
 "$N" verify --help >"$T/help" 2>&1; grep -q -- "--tighten-opts JSON" "$T/help" || fail "--help lacks --tighten-opts"
+grep -q -- "--tighten-fraction F" "$T/help" || fail "--help lacks --tighten-fraction"
 
 if command -v mpirun >/dev/null; then
     export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
@@ -75,6 +93,16 @@ if command -v mpirun >/dev/null; then
             fail "-np $np verdict $(verdict "$T/q$np") vs serial $(verdict "$T/q1")"
         [ -n "$(digest "$T/q1")" ] && [ "$(digest "$T/q$np")" = "$(digest "$T/q1")" ] ||
             fail "-np $np root bounds differ: $(digest "$T/q$np") vs $(digest "$T/q1")"
+    done
+    "$N" verify "$NET" "$T/q.vnnlib" --tighten hull --tighten-fraction 0.3 --max-regions 40 >"$T/s1"
+    for np in 2 3; do
+        "${MPIRUN[@]}" -np $np "$N" verify "$NET" "$T/q.vnnlib" --tighten hull --tighten-fraction 0.3 \
+            --max-regions 40 >"$T/s$np"
+        echo "  selection, np $np: $(verdict "$T/s$np"), digest $(digest "$T/s$np") (serial $(digest "$T/s1"))"
+        [ "$(verdict "$T/s$np")" = "$(verdict "$T/s1")" ] ||
+            fail "selection -np $np verdict $(verdict "$T/s$np") vs serial $(verdict "$T/s1")"
+        [ -n "$(digest "$T/s1")" ] && [ "$(digest "$T/s$np")" = "$(digest "$T/s1")" ] ||
+            fail "selection -np $np root bounds differ: $(digest "$T/s$np") vs $(digest "$T/s1")"
     done
     echo "== a worker failing in the tightening: one message, exit 1"
     set +e

@@ -3,7 +3,10 @@
  * splitting does not prove within 50 regions but the tightened root proves
  * at once; sampled points of every layer inside the tightened root bounds;
  * the tasks of a layer split as the MPI ranks split them giving the same
- * bounds bit for bit; option names. */
+ * bounds bit for bit; option names; the property-directed neuron selection
+ * (tighten_select.c, nnh_verify_opts.tighten_fraction): its task lists,
+ * sampled points inside the bounds it leaves, the same bounds when split,
+ * fewer LP tasks, and the verdicts of the digits properties. */
 #include "nnh_examples.h"
 #include "nnh_soundness.h"
 #include "nnh_test.h"
@@ -144,7 +147,8 @@ END_TEST
 /* Root bounds of group 0: crown only (the region's own first pass) and
  * tightened with method m; every sampled point of every layer inside both,
  * and the tightened ones nested in crown's and tighter on average. */
-static void check_contains(const char *act, const char *name, double eps, nnh_method m)
+static void check_contains_frac(const char *act, const char *name, double eps, nnh_method m,
+                               double frac)
 {
     fixture f;
     fixture_open(&f, act, name, 3, eps);
@@ -153,6 +157,7 @@ static void check_contains(const char *act, const char *name, double eps, nnh_me
     nnh_bab_region *R = nnh_bab_root(P, 0);
     nnh_verify_opts o;
     nnh_verify_opts_init(&o);
+    o.tighten_fraction = frac;
     long tasks = 0;
     unsigned long long d = 0;
     ck_assert_msg(nnh_tighten_region(P, R, &o, m, 0, NULL, NULL, NULL, NULL, &tasks, &d, &err) ==
@@ -180,9 +185,20 @@ static void check_contains(const char *act, const char *name, double eps, nnh_me
             wc += crown->layers[k].pre_hi[i] - crown->layers[k].pre_lo[i];
         }
     ck_assert_msg(wt < 0.99 * wc, "%s: tightened width %g vs crown %g", name, wt, wc);
+    if (frac < 1) { /* every hidden layer kept some crown bounds */
+        int n = N->n_layers, all = 2 * N->layers[n - 1].n_out;
+        for (int k = 1; k + 1 < n; k++)
+            all += 2 * N->layers[k].n_out;
+        ck_assert_msg(tasks < all, "%s: %ld tasks of %d with fraction %g", name, tasks, all, frac);
+    }
     nnh_bounds_free(crown);
     nnh_bab_region_free(R);
     fixture_close(&f);
+}
+
+static void check_contains(const char *act, const char *name, double eps, nnh_method m)
+{
+    check_contains_frac(act, name, eps, m, 1.0);
 }
 
 START_TEST(test_tightened_bounds_contain_samples)
@@ -193,16 +209,143 @@ START_TEST(test_tightened_bounds_contain_samples)
 }
 END_TEST
 
+/* The selection: sampled points of every layer inside the bounds of a
+ * partly tightened root (relu, sigmoid, tanh; lp1d and hull), with fewer
+ * LP tasks than the whole tightening. */
+START_TEST(test_selected_bounds_contain_samples)
+{
+    check_contains_frac("sigmoid", "64x10x10x10x10x10", 0.04, NNH_METHOD_HULL, 0.3);
+    check_contains_frac("relu", "64x10x10x10x10x10", 0.05, NNH_METHOD_LP1D, 0.5);
+    check_contains_frac("tanh", "64x32x32x10", 0.03, NNH_METHOD_HULL, 0.25);
+}
+END_TEST
+
+/* nnh_tighten_select's task lists: both tasks of ceil(f x width) neurons,
+ * ascending; all tasks for f = 1, f = 0, the output layer, no pass. */
+START_TEST(test_select_task_lists)
+{
+    fixture f;
+    fixture_open(&f, "sigmoid", "64x10x10x10x10x10", 7, 0.03);
+    const nnh_network *N = nnh_verify_group_network(f.P, 0);
+    nnh_bab_region *R = nnh_bab_root(f.P, 0);
+    nnh_bounds *b;
+    nnh_bound_opts co;
+    nnh_bound_opts_init(&co);
+    co.method = NNH_METHOD_CROWN;
+    nnh_error err;
+    ck_assert_int_eq(nnh_bounds_create(N, R->lo, R->hi, &b, &err), 0);
+    ck_assert_int_eq(nnh_bounds_compute(N, b, &co, NULL, NULL, NULL, &err), 0);
+    int ids[64], out = N->n_layers - 1;
+    const double fr[] = {0.3, 0.5, 0.01, 1.0, 0.0};
+    for (int k = 1; k <= out; k++)
+        for (int q = 0; q < 5; q++) {
+            int w = N->layers[k].n_out;
+            int n = nnh_tighten_select(N, b, b, k, fr[q], ids, &err);
+            int want = k == out || fr[q] <= 0 || fr[q] >= 1 ? 2 * w : 2 * (int)ceil(fr[q] * w);
+            ck_assert_int_eq(n, want);
+            for (int j = 0; j < n; j += 2) {
+                ck_assert_int_eq(ids[j] % 2, 0);
+                ck_assert_int_eq(ids[j + 1], ids[j] + 1);
+                ck_assert(j == 0 || ids[j] > ids[j - 1]);
+                ck_assert(ids[j + 1] < 2 * w);
+            }
+        }
+    ck_assert_int_eq(nnh_tighten_select(N, b, NULL, 2, 0.3, ids, &err), 2 * N->layers[2].n_out);
+    nnh_bounds_free(b);
+    nnh_bab_region_free(R);
+    fixture_close(&f);
+}
+END_TEST
+
+/* Known verdicts with the selection: sigmoid 64x10^5 image 2 eps 0.035
+ * (holds) proved by a 30% hull tightening in at most 3 regions, where crown
+ * with input splitting needs about 500; a ball large enough to hold a
+ * counterexample (image 1, eps 0.1) stays sat. */
+START_TEST(test_selection_verdicts)
+{
+    fixture f;
+    fixture_open(&f, "sigmoid", "64x10x10x10x10x10", 2, 0.035);
+    nnh_verify_opts o;
+    nnh_verify_opts_init(&o);
+    o.tighten = NNH_TIGHTEN_HULL;
+    o.tighten_fraction = 0.3;
+    o.split = NNH_SPLIT_INPUT;
+    o.max_regions = 50;
+    nnh_verify_result r;
+    nnh_error err;
+    ck_assert_msg(nnh_verify(f.net, f.spec, &o, &r, NULL, NULL, &err) == 0, "%s", err.msg);
+    ck_assert_int_eq(r.verdict, NNH_VERDICT_UNSAT);
+    ck_assert_int_eq(r.tightened, 1);
+    ck_assert_int_lt(r.tighten_tasks, 78); /* the whole tightening runs 78 */
+    ck_assert_int_le(r.regions, 3);
+    nnh_verify_result_free(&r);
+    fixture_close(&f);
+    fixture_open(&f, "sigmoid", "64x10x10x10x10x10", 1, 0.1);
+    ck_assert_msg(nnh_verify(f.net, f.spec, &o, &r, NULL, NULL, &err) == 0, "%s", err.msg);
+    ck_assert_int_eq(r.verdict, NNH_VERDICT_SAT);
+    nnh_verify_result_free(&r);
+    fixture_close(&f);
+}
+END_TEST
+
+/* auto's choice (nnh_tighten_method, nnh_tighten_fraction) on a net of the
+ * ERAN 6x200 shape (784 inputs, random weights) with the activation act:
+ * returns the fraction at timeout t (0 = no tightening). */
+static double auto_choice(nnh_act_kind act, double t)
+{
+    int sizes[] = {784, 200, 200, 200, 200, 200, 200, 10};
+    unsigned long long st = 7;
+    nnh_network *net = nnh_test_random_net(7, sizes, 0.5, &st);
+    for (int k = 0; k < 6; k++)
+        nnh_act_default(&net->layers[k].act, act);
+    size_t cap = 200 * 1024, n = 0;
+    char *text = malloc(cap);
+    ck_assert_ptr_nonnull(text);
+    for (int i = 0; i < 784; i++)
+        n += (size_t)snprintf(text + n, cap - n, "(declare-const X_%d Real)(assert (>= X_%d 0))"
+                              "(assert (<= X_%d 0.01))\n", i, i, i);
+    for (int j = 0; j < 10; j++)
+        n += (size_t)snprintf(text + n, cap - n, "(declare-const Y_%d Real)\n", j);
+    snprintf(text + n, cap - n, "(assert (>= Y_1 Y_0))\n");
+    nnh_spec *spec = parse(text);
+    nnh_verify_problem *P;
+    nnh_error err;
+    ck_assert_msg(nnh_verify_problem_create(net, spec, &P, &err) == 0, "%s", err.msg);
+    nnh_verify_opts o;
+    nnh_verify_opts_init(&o);
+    o.timeout = t;
+    double f = nnh_tighten_method(P, 0, &o) == NNH_METHOD_HULL ? nnh_tighten_fraction(P, 0, &o) : 0;
+    nnh_verify_problem_free(P);
+    nnh_spec_free(spec);
+    free(text);
+    nnh_network_free(net);
+    return f;
+}
+
+/* auto at the ERAN size: sigmoid at the official 300 s gets the partial
+ * tightening, at 30 s none, without a timeout all of it; ReLU at 300 s none
+ * (alpha-CROWN and splits there); an explicit fraction is kept. */
+START_TEST(test_auto_partial_on_large_nets)
+{
+    ck_assert_double_eq(auto_choice(NNH_ACT_SIGMOID, 300), NNH_TIGHTEN_AUTO_FRACTION);
+    ck_assert_double_eq(auto_choice(NNH_ACT_TANH, 300), NNH_TIGHTEN_AUTO_FRACTION);
+    ck_assert_double_eq(auto_choice(NNH_ACT_SIGMOID, 30), 0);
+    ck_assert_double_eq(auto_choice(NNH_ACT_SIGMOID, 0), 1);
+    ck_assert_double_eq(auto_choice(NNH_ACT_RELU, 300), 0);
+    ck_assert_double_eq(auto_choice(NNH_ACT_RELU, 0), 1);
+}
+END_TEST
+
 /* Split over 3 "ranks" as mpi/dist_verify.c splits a layer
  * (nnh_tighten_owner), a run of layer tasks gives the serial results bit for
  * bit. */
 static int split3(void *arg, int g, const nnh_bounds *b, int k, const nnh_bound_opts *bo,
-                  int n_tasks, double *res, nnh_layer_stats *st, nnh_error *err)
+                  int n_tasks, const int *ids, double *res, nnh_layer_stats *st, nnh_error *err)
 {
     const nnh_verify_problem *P = arg;
     for (int r = 2; r >= 0; r--) {
-        int rc = nnh_tighten_tasks(nnh_verify_group_network(P, g), b, k, bo, r, 3, n_tasks, 0,
-                                   NULL, NULL, res, st, err);
+        int rc = nnh_tighten_tasks(nnh_verify_group_network(P, g), b, k, bo, r, 3, n_tasks, ids,
+                                   0, NULL, NULL, res, st, err);
         if (rc)
             return rc;
     }
@@ -227,6 +370,21 @@ START_TEST(test_split_tasks_same_bounds)
     ck_assert_int_eq(tasks[0], tasks[1]);
     ck_assert(d[0] == d[1]);
     ck_assert(nnh_test_same_bounds(R[0]->hint, R[1]->hint));
+    /* with the selection: the kept tasks split over 3 ranks, the same bounds */
+    o.tighten_fraction = 0.4;
+    nnh_bab_region *S[2] = {nnh_bab_root(P, 0), nnh_bab_root(P, 0)};
+    long st[2] = {0, 0};
+    unsigned long long sd[2];
+    ck_assert_int_eq(nnh_tighten_region(P, S[0], &o, NNH_METHOD_HULL, 0, NULL, NULL, NULL, NULL,
+                                        &st[0], &sd[0], &err), 0);
+    ck_assert_int_eq(nnh_tighten_region(P, S[1], &o, NNH_METHOD_HULL, 0, split3, P, NULL, NULL,
+                                        &st[1], &sd[1], &err), 0);
+    ck_assert_int_eq(st[0], st[1]);
+    ck_assert_int_lt(st[0], tasks[0]);
+    ck_assert(sd[0] == sd[1] && sd[0] != d[0]);
+    ck_assert(nnh_test_same_bounds(S[0]->hint, S[1]->hint));
+    nnh_bab_region_free(S[0]);
+    nnh_bab_region_free(S[1]);
     /* a deadline already past: no LP task runs, the crown bounds stay */
     nnh_bab_region *late = nnh_bab_root(P, 0);
     long none = 0;
@@ -278,6 +436,10 @@ int main(void)
     tcase_add_test(tc, test_tightening_proves_with_fewer_regions);
     tcase_add_test(tc, test_tightened_bounds_contain_samples);
     tcase_add_test(tc, test_split_tasks_same_bounds);
+    tcase_add_test(tc, test_selected_bounds_contain_samples);
+    tcase_add_test(tc, test_select_task_lists);
+    tcase_add_test(tc, test_selection_verdicts);
+    tcase_add_test(tc, test_auto_partial_on_large_nets);
     tcase_add_test(tc, test_names_and_bad_options);
     suite_add_tcase(s, tc);
     return nnh_run_suite(s);

@@ -75,6 +75,13 @@ typedef struct nnh_verify_opts {
     nnh_bound_opts tighten_opts; /* its engine options (method set per run);
                               the default is a deterministic budget, see
                               nnh_verify_opts_init */
+    double tighten_fraction; /* the fraction of each hidden layer's neurons
+                              that get LPs: those with the largest influence
+                              on the open property rows x relaxation gap
+                              (src/verify/tighten_select.c); the others keep
+                              crown's bounds. 0 (default) = 1 for lp1d / hull;
+                              auto: 1 when the timeout allows all tasks, else
+                              NNH_TIGHTEN_AUTO_FRACTION (nnh_tighten_method) */
     int alpha;             /* optimised crown slopes (alpha-CROWN) where crown
                               left a region open: NNH_ALPHA_OFF, _ROOT (each
                               root region: every hidden layer's unstable
@@ -131,13 +138,21 @@ enum {
                               timeout is none or at least
                               NNH_TIGHTEN_AUTO_TIME_SHARE times the
                               tightening's estimated CPU seconds
-                              (nnh_tighten_cost; minutes on MNIST nets),
-                              else none */
+                              (nnh_tighten_cost; minutes on MNIST nets);
+                              else, on large nets with smooth activations,
+                              hull on part of each layer (below); else none */
     NNH_TIGHTEN_LP1D,
     NNH_TIGHTEN_HULL
 };
 #define NNH_TIGHTEN_AUTO_MIN_INPUTS 64
 #define NNH_TIGHTEN_AUTO_TIME_SHARE 4
+/* auto on a large net (all tasks estimated at >= PART_MIN_COST CPU seconds)
+ * with smooth hidden activations, when the timeout is under TIME_SHARE x
+ * that: hull on the top AUTO_FRACTION of each hidden layer
+ * (tighten_fraction) when the timeout is >= PART_SHARE x their cost */
+#define NNH_TIGHTEN_AUTO_FRACTION 0.25
+#define NNH_TIGHTEN_AUTO_PART_SHARE 2
+#define NNH_TIGHTEN_AUTO_PART_MIN_COST 60
 
 /* "none", "auto", "lp1d", "hull" <-> NNH_TIGHTEN_*; parse returns 0 or
  * NNH_EINVAL. */

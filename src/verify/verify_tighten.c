@@ -30,7 +30,9 @@ int nnh_tighten_parse(const char *name, int *t)
     return NNH_EINVAL;
 }
 
-double nnh_tighten_cost(const nnh_network *net, const nnh_bound_opts *bo)
+/* Estimated CPU seconds (nnh_tighten_cost) with only the fraction f of each
+ * hidden layer's tasks run (the output layer's all). */
+static double cost_share(const nnh_network *net, const nnh_bound_opts *bo, double f)
 {
     double s = 0;
     for (int k = 1; k < net->n_layers; k++) {
@@ -41,9 +43,56 @@ double nnh_tighten_cost(const nnh_network *net, const nnh_bound_opts *bo)
             cols += 2.0 * net->layers[j].n_out;
         int budget = nnh_bound_opts_iter_limit(bo, k, net->n_layers);
         double iters = budget > 0 ? budget / 1000.0 : 3.0;
-        s += 2.0 * net->layers[k].n_out * cols * iters;
+        s += 2.0 * net->layers[k].n_out * cols * iters * (k + 1 < net->n_layers ? f : 1.0);
     }
     return s * 2.9e-4 * (bo->method == NNH_METHOD_HULL ? 1.0 : 0.5);
+}
+
+double nnh_tighten_cost(const nnh_network *net, const nnh_bound_opts *bo)
+{
+    return cost_share(net, bo, 1.0);
+}
+
+/* 1 when a hidden layer of net is not piecewise linear (sigmoid, tanh, ...).
+ * On ReLU nets alpha-CROWN and activation splits run by default, and the
+ * partial tightening helped one ERAN instance but was not measured on the
+ * set (docs/benchmarks.md section 10): auto leaves it off there. */
+static int smooth_hidden(const nnh_network *net)
+{
+    for (int k = 0; k + 1 < net->n_layers; k++) {
+        nnh_act_kind a = net->layers[k].act.kind;
+        if (a != NNH_ACT_RELU && a != NNH_ACT_LEAKY_RELU && a != NNH_ACT_IDENTITY)
+            return 1;
+    }
+    return 0;
+}
+
+/* `auto`'s fraction for net under o (0: no tightening): 1 when the timeout
+ * is none or at least NNH_TIGHTEN_AUTO_TIME_SHARE x the cost of all tasks
+ * (small nets: as before the selection existed); on a large net (all tasks
+ * >= NNH_TIGHTEN_AUTO_PART_MIN_COST s) with smooth hidden activations,
+ * NNH_TIGHTEN_AUTO_FRACTION (or o->tighten_fraction) when the timeout is at
+ * least NNH_TIGHTEN_AUTO_PART_SHARE x the cost of the selected tasks. */
+static double auto_fraction(const nnh_network *net, const nnh_verify_opts *o)
+{
+    nnh_bound_opts bo = o->tighten_opts;
+    bo.method = NNH_METHOD_HULL;
+    double f = o->tighten_fraction > 0.0 && o->tighten_fraction <= 1.0 ? o->tighten_fraction
+                                                                       : 0.0;
+    double all = cost_share(net, &bo, 1.0);
+    if (o->timeout <= 0 || o->timeout >= NNH_TIGHTEN_AUTO_TIME_SHARE * all)
+        return f > 0.0 ? f : 1.0;
+    if (all < NNH_TIGHTEN_AUTO_PART_MIN_COST || !smooth_hidden(net))
+        return 0.0;
+    f = f > 0.0 ? f : NNH_TIGHTEN_AUTO_FRACTION;
+    return o->timeout >= NNH_TIGHTEN_AUTO_PART_SHARE * cost_share(net, &bo, f) ? f : 0.0;
+}
+
+double nnh_tighten_fraction(const nnh_verify_problem *P, int g, const nnh_verify_opts *o)
+{
+    if (o->tighten == NNH_TIGHTEN_AUTO)
+        return auto_fraction(P->groups[g].folded, o);
+    return o->tighten_fraction > 0.0 && o->tighten_fraction <= 1.0 ? o->tighten_fraction : 1.0;
 }
 
 nnh_method nnh_tighten_method(const nnh_verify_problem *P, int g, const nnh_verify_opts *o)
@@ -56,15 +105,10 @@ nnh_method nnh_tighten_method(const nnh_verify_problem *P, int g, const nnh_veri
         return NNH_METHOD_LP1D;
     case NNH_TIGHTEN_HULL:
         return NNH_METHOD_HULL;
-    case NNH_TIGHTEN_AUTO: {
-        nnh_bound_opts bo = o->tighten_opts;
-        bo.method = NNH_METHOD_HULL;
-        return P->n_in >= NNH_TIGHTEN_AUTO_MIN_INPUTS &&
-                       (o->timeout <= 0 ||
-                        o->timeout >= NNH_TIGHTEN_AUTO_TIME_SHARE * nnh_tighten_cost(N, &bo))
+    case NNH_TIGHTEN_AUTO:
+        return P->n_in >= NNH_TIGHTEN_AUTO_MIN_INPUTS && auto_fraction(N, o) > 0.0
                    ? NNH_METHOD_HULL
                    : NNH_METHOD_CROWN;
-    }
     default:
         return NNH_METHOD_CROWN;
     }
@@ -76,7 +120,7 @@ const nnh_network *nnh_verify_group_network(const nnh_verify_problem *P, int g)
 }
 
 int nnh_tighten_tasks(const nnh_network *N, const nnh_bounds *b, int k, const nnh_bound_opts *bo,
-                      int rank, int size, int n_tasks, double deadline,
+                      int rank, int size, int n_tasks, const int *ids, double deadline,
                       nnh_tighten_stop_fn stop, void *stop_arg, double *res,
                       nnh_layer_stats *st, nnh_error *err)
 {
@@ -100,9 +144,11 @@ int nnh_tighten_tasks(const nnh_network *N, const nnh_bounds *b, int k, const nn
             res[t] = NAN;
             continue;
         }
-        rc = nnh_lp_layer_bound(L, nnh_steps_neuron(t), nnh_steps_sense(t), &res[t], st, err);
+        int task = ids ? ids[t] : t;
+        rc = nnh_lp_layer_bound(L, nnh_steps_neuron(task), nnh_steps_sense(task), &res[t], st,
+                                err);
         if (rc)
-            nnh_error_prefix(err, "tightening layer %d neuron %d", k, nnh_steps_neuron(t));
+            nnh_error_prefix(err, "tightening layer %d neuron %d", k, nnh_steps_neuron(task));
     }
     nnh_lp_layer_free(L);
     return rc;
@@ -139,16 +185,21 @@ static void intersect(nnh_bounds *b, const nnh_bounds *h)
     }
 }
 
-/* Layer by layer: IBP, crown, the crown pass, then the LP tasks (run or
- * here) and their results; *tasks counts the tasks that gave a result. */
+/* Layer by layer: IBP, crown, the crown pass, then the LP tasks that the
+ * selection keeps (fraction, nnh_tighten_select; run or here) and their
+ * results; *tasks counts the tasks that gave a result. */
 static int tighten_layers(const nnh_network *N, nnh_bounds *b, int g, const nnh_bound_opts *bo,
-                          double deadline, nnh_tighten_layer_fn run, void *run_arg,
-                          nnh_tighten_stop_fn stop, void *stop_arg, long *tasks, nnh_error *err)
+                          double fraction, double deadline, nnh_tighten_layer_fn run,
+                          void *run_arg, nnh_tighten_stop_fn stop, void *stop_arg, long *tasks,
+                          nnh_error *err)
 {
     nnh_bounds *pass = NULL;
-    double *res = malloc(2 * (size_t)nnh_network_max_width(N) * sizeof(double));
-    int rc = res ? nnh_steps_pass(N, b, bo, &pass, err)
-                 : nnh_error_set(err, NNH_ENOMEM, "verify: out of memory (tightening)");
+    size_t wmax = 2 * (size_t)nnh_network_max_width(N);
+    double *res = malloc(2 * wmax * sizeof(double));
+    int *ids = malloc(wmax * sizeof(int));
+    int rc = res && ids ? nnh_steps_pass(N, b, bo, &pass, err)
+                        : nnh_error_set(err, NNH_ENOMEM, "verify: out of memory (tightening)");
+    double *sel = res + wmax; /* results of the kept tasks, in ids order */
     for (int k = 0; k < N->n_layers && !rc; k++) {
         if (k > 0 && ((deadline > 0 && nnh_now() > deadline) || nnh_stop_requested())) {
             /* past the deadline or after a stop request: the rest IBP only */
@@ -162,18 +213,28 @@ static int tighten_layers(const nnh_network *N, nnh_bounds *b, int g, const nnh_
         }
         for (int t = 0; t < n; t++)
             res[t] = NAN;
-        if (n > 0)
-            rc = run ? run(run_arg, g, b, k, bo, n, res, NULL, err)
-                     : nnh_tighten_tasks(N, b, k, bo, 0, 1, n, deadline, stop, stop_arg, res,
-                                         NULL, err);
+        int n_sel = n > 0 ? nnh_tighten_select(N, b, pass, k, fraction, ids, err) : 0;
+        if (n_sel < 0) {
+            rc = n_sel;
+            break;
+        }
+        for (int j = 0; j < n_sel; j++)
+            sel[j] = NAN;
+        if (n_sel > 0)
+            rc = run ? run(run_arg, g, b, k, bo, n_sel, ids, sel, NULL, err)
+                     : nnh_tighten_tasks(N, b, k, bo, 0, 1, n_sel, ids, deadline, stop, stop_arg,
+                                         sel, NULL, err);
         if (rc)
             break;
+        for (int j = 0; j < n_sel; j++)
+            res[ids[j]] = sel[j];
         for (int t = 0; t < n; t++)
             *tasks += !isnan(res[t]);
         nnh_steps_apply(N, b, k, res, n);
     }
     nnh_bounds_free(pass);
     free(res);
+    free(ids);
     return rc;
 }
 
@@ -192,7 +253,8 @@ int nnh_tighten_region(const nnh_verify_problem *P, nnh_bab_region *R, const nnh
     nnh_bounds *b = NULL;
     if ((rc = nnh_bounds_create(N, R->lo, R->hi, &b, err)))
         return rc;
-    rc = tighten_layers(N, b, R->group, &bo, deadline, run, run_arg, stop, stop_arg, tasks, err);
+    rc = tighten_layers(N, b, R->group, &bo, nnh_tighten_fraction(P, R->group, o), deadline,
+                        run, run_arg, stop, stop_arg, tasks, err);
     if (rc) {
         nnh_bounds_free(b);
         return rc;

@@ -13,17 +13,23 @@
 typedef int (*nnh_tighten_stop_fn)(void *arg);
 
 /* Runs the n_tasks LP tasks of layer k of group g's folded network on the
- * bounds b (layers < k final) with the engine options bo: res[t] gets task
- * t's bound (NaN: not computed, the layer keeps its crown bound). st (may be
- * NULL) accumulates the LP statistics. */
+ * bounds b (layers < k final) with the engine options bo: res[j] gets the
+ * bound of the layer's task ids[j] (ids NULL: task j; NaN: not computed,
+ * the layer keeps its crown bound). st (may be NULL) accumulates the LP
+ * statistics. */
 typedef int (*nnh_tighten_layer_fn)(void *arg, int g, const nnh_bounds *b, int k,
-                                    const nnh_bound_opts *bo, int n_tasks, double *res,
-                                    nnh_layer_stats *st, nnh_error *err);
+                                    const nnh_bound_opts *bo, int n_tasks, const int *ids,
+                                    double *res, nnh_layer_stats *st, nnh_error *err);
 
 /* The engine tightening group g's root under o: NNH_METHOD_LP1D or _HULL,
  * or NNH_METHOD_CROWN for none (NNH_TIGHTEN_AUTO decides from the input
  * dimension). */
 nnh_method nnh_tighten_method(const nnh_verify_problem *P, int g, const nnh_verify_opts *o);
+
+/* The fraction of each hidden layer's neurons that group g's tightening
+ * under o bounds with LPs (o->tighten_fraction; auto: 1 when the timeout
+ * allows all tasks, else NNH_TIGHTEN_AUTO_FRACTION, 0 when not even that). */
+double nnh_tighten_fraction(const nnh_verify_problem *P, int g, const nnh_verify_opts *o);
 
 /* Group g's folded network (borrowed): what the tightening bounds. */
 const nnh_network *nnh_verify_group_network(const nnh_verify_problem *P, int g);
@@ -34,15 +40,25 @@ const nnh_network *nnh_verify_group_network(const nnh_verify_problem *P, int g);
  * 0 3 4 7 8 ... and 1 2 5 6 ...). */
 static inline int nnh_tighten_owner(int t, int size) { return (t + t / 2) % size; }
 
-/* The tasks t < n_tasks of layer k that rank `rank` of `size` owns
- * (nnh_tighten_owner; task t: neuron t / 2, lower bound when t is even, as
- * in engine_steps.h), on one LP context built from b: res[t] set for those,
- * others untouched. Past deadline (nnh_now() seconds, 0 = none) or when
- * stop(arg) says so, the remaining ones are set to NaN. */
+/* The tasks j < n_tasks of layer k that rank `rank` of `size` owns
+ * (nnh_tighten_owner(j)), on one LP context built from b: res[j] gets the
+ * bound of the layer's task ids[j] (ids NULL: task j; task t: neuron t / 2,
+ * lower bound when t is even, as in engine_steps.h) for those, others
+ * untouched. Past deadline (nnh_now() seconds, 0 = none) or when stop(arg)
+ * says so, the remaining ones are set to NaN. */
 int nnh_tighten_tasks(const nnh_network *N, const nnh_bounds *b, int k, const nnh_bound_opts *bo,
-                      int rank, int size, int n_tasks, double deadline,
+                      int rank, int size, int n_tasks, const int *ids, double deadline,
                       nnh_tighten_stop_fn stop, void *stop_arg, double *res,
                       nnh_layer_stats *st, nnh_error *err);
+
+/* The LP tasks of hidden layer k that the property-directed selection keeps
+ * (tighten_select.c): the two tasks of the top ceil(fraction x width)
+ * neurons by influence on the open property rows (crown pass `pass`) x
+ * relaxation gap on b's layer k, ascending, into ids (2 x width entries);
+ * returns their number. All tasks (0 .. 2 width - 1) for fraction outside
+ * (0, 1), the output layer or pass NULL. Rank- and clock-independent. */
+int nnh_tighten_select(const nnh_network *N, const nnh_bounds *b, const nnh_bounds *pass, int k,
+                       double fraction, int *ids, nnh_error *err);
 
 /* Tighten root region R of P: every layer with the method m
  * (nnh_tighten_method), its LP tasks run by run(arg, ...) or, when run is
