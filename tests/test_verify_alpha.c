@@ -18,16 +18,7 @@
 /* Random 2-8-8-8-1 network with activation `act` on the hidden layers. */
 static nnh_network *net_small(nnh_act_kind act, unsigned long long seed)
 {
-    int sizes[5] = {2, 8, 8, 8, 1};
-    nnh_network *net = nnh_test_random_net(4, sizes, 0.5, &seed);
-    ck_assert_ptr_nonnull(net);
-    for (int k = 0; k < 3; k++) {
-        nnh_layer *L = &net->layers[k];
-        for (int i = 0; i < L->n_in * L->n_out; i++)
-            L->W[i] *= 2.0;
-        nnh_act_default(&L->act, act);
-    }
-    return net;
+    return nnh_test_net2(3, 8, 2.0, act, seed);
 }
 
 START_TEST(test_alpha_modes)

@@ -1,7 +1,8 @@
-/* The 2-input verify test property and its checked verify call
- * (nnh_verify_test.h). */
+/* The 2-input verify test property, its checked verify call and the random
+ * 2-input networks the verify tests run on (nnh_verify_test.h). */
 #include "nnh_verify_test.h"
 
+#include "nnh_test.h"
 #include "nnhull/nnhull.h"
 
 #include <check.h>
@@ -35,4 +36,24 @@ nnh_verdict nnh_test_verify_upper2(const nnh_network *net, double thr, const nnh
     }
     nnh_spec_free(spec);
     return res->verdict;
+}
+
+nnh_network *nnh_test_net2(int n_hidden, int w, double scale, nnh_act_kind act,
+                           unsigned long long seed)
+{
+    int sizes[8];
+    ck_assert_int_le(n_hidden, 6);
+    sizes[0] = 2;
+    for (int k = 1; k <= n_hidden; k++)
+        sizes[k] = w;
+    sizes[n_hidden + 1] = 1;
+    nnh_network *net = nnh_test_random_net(n_hidden + 1, sizes, 0.5, &seed);
+    ck_assert_ptr_nonnull(net);
+    for (int k = 0; k < n_hidden; k++) {
+        nnh_layer *L = &net->layers[k];
+        for (int i = 0; i < L->n_in * L->n_out; i++)
+            L->W[i] *= scale;
+        nnh_act_default(&L->act, act);
+    }
+    return net;
 }

@@ -15,4 +15,11 @@ nnh_spec *nnh_test_spec_upper2(double thr);
 nnh_verdict nnh_test_verify_upper2(const nnh_network *net, double thr, const nnh_verify_opts *o,
                                    nnh_verify_result *res);
 
+/* A random 2-w-...-w-1 network (n_hidden hidden layers of width w, drawn by
+ * nnh_test_random_net from seed with bias shift 0.5), the hidden weights
+ * scaled by `scale` and activation `act` on the hidden layers; fails the
+ * running test when it cannot be built. */
+nnh_network *nnh_test_net2(int n_hidden, int w, double scale, nnh_act_kind act,
+                           unsigned long long seed);
+
 #endif
