@@ -10,6 +10,7 @@
 #include "nnhull/nnhull.h"
 #include "nnhull/io.h"
 #include "verify_tighten.h"
+#include "bench_root.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -29,29 +30,11 @@ static int fail(const char *what, const nnh_error *err)
 static int instance(int iters, const char *net_path, const char *spec_path)
 {
     nnh_error err;
-    nnh_network *net;
-    nnh_spec *spec;
-    nnh_load_opts lo;
-    nnh_load_opts_init(&lo);
-    if (nnh_load_network(net_path, &lo, &net, &err))
-        return fail(net_path, &err);
-    if (nnh_load_vnnlib(spec_path, &spec, &err))
-        return fail(spec_path, &err);
-    nnh_verify_problem *P;
-    if (nnh_verify_problem_create(net, spec, &P, &err))
-        return fail("problem", &err);
-    const nnh_network *N = nnh_verify_group_network(P, 0);
-    const double *blo, *bhi;
-    nnh_verify_group_box(P, 0, &blo, &bhi);
-    nnh_bounds *b;
-    nnh_bound_opts o;
-    nnh_bound_opts_init(&o);
-    o.method = NNH_METHOD_CROWN;
-    if (nnh_bounds_create(N, blo, bhi, &b, &err))
-        return fail("bounds", &err);
-    double t0 = cpu();
-    if (nnh_bounds_compute(N, b, &o, NULL, NULL, NULL, &err))
-        return fail("crown", &err);
+    bench_root root;
+    if (bench_root_open("nnh_bench_alpha", net_path, spec_path, &root))
+        return 1;
+    const nnh_network *N = root.N;
+    nnh_bounds *b = root.b;
     double t1 = cpu();
     int k = N->n_layers - 1, n = N->layers[k].n_out;
     int *rows = malloc((size_t)n * sizeof(int));
@@ -97,14 +80,11 @@ static int instance(int iters, const char *net_path, const char *spec_path)
     const char *sn = strrchr(spec_path, '/'), *nn = strrchr(net_path, '/');
     printf("%-22s %-38s %3d %10.4f %10.4f %10.4f  %d %d %d  %6.3f %6.3f %7.3f\n",
            nn ? nn + 1 : net_path, sn ? sn + 1 : spec_path, iters, pmin, amin, lmin, pp, ap, lp,
-           t1 - t0, t2 - t1, t3 - t2);
+           root.crown_cpu, t2 - t1, t3 - t2);
     fflush(stdout);
     free(rows);
     free(lb);
-    nnh_bounds_free(b);
-    nnh_verify_problem_free(P);
-    nnh_spec_free(spec);
-    nnh_network_free(net);
+    bench_root_close(&root);
     return 0;
 }
 

@@ -12,6 +12,7 @@
 #include "nnhull/nnhull.h"
 #include "nnhull/io.h"
 #include "verify_tighten.h"
+#include "bench_root.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -47,27 +48,11 @@ int main(int argc, char **argv)
     }
     double f = atof(argv[1]);
     nnh_error err;
-    nnh_network *net;
-    nnh_spec *spec;
-    nnh_load_opts lo;
-    nnh_load_opts_init(&lo);
-    if (nnh_load_network(argv[3], &lo, &net, &err))
-        return fail(argv[3], &err);
-    if (nnh_load_vnnlib(argv[4], &spec, &err))
-        return fail(argv[4], &err);
-    nnh_verify_problem *P;
-    if (nnh_verify_problem_create(net, spec, &P, &err))
-        return fail("problem", &err);
-    const nnh_network *N = nnh_verify_group_network(P, 0);
-    const double *blo, *bhi;
-    nnh_verify_group_box(P, 0, &blo, &bhi);
-    nnh_bounds *b;
-    nnh_bound_opts co;
-    nnh_bound_opts_init(&co);
-    co.method = NNH_METHOD_CROWN;
-    if (nnh_bounds_create(N, blo, bhi, &b, &err) ||
-        nnh_bounds_compute(N, b, &co, NULL, NULL, NULL, &err))
-        return fail("crown", &err);
+    bench_root root;
+    if (bench_root_open("nnh_bench_tighten", argv[3], argv[4], &root))
+        return 1;
+    nnh_verify_problem *P = root.P;
+    nnh_bounds *b = root.b;
     nnh_verify_opts o;
     nnh_verify_opts_init(&o);
     o.tighten = NNH_TIGHTEN_HULL;
@@ -92,9 +77,6 @@ int main(int argc, char **argv)
            sn ? sn + 1 : argv[4], argv[2], f, cmin, tmin, cpos, tpos, cneg, tneg, tasks, t1 - t0,
            d);
     nnh_bab_region_free(R);
-    nnh_bounds_free(b);
-    nnh_verify_problem_free(P);
-    nnh_spec_free(spec);
-    nnh_network_free(net);
+    bench_root_close(&root);
     return 0;
 }
