@@ -8,14 +8,8 @@
 set -euo pipefail
 . "$NNH_SOURCE_DIR/tests/common/it_lib.sh"
 
-E=$SRC/examples
-PY=python3
-/usr/bin/python3 -c 'import numpy, onnx' 2>/dev/null && PY=/usr/bin/python3
-
-# robust CSV ROW EPS: the digits robustness property (tests/common/it_robust.sh)
+# robust CSV ROW EPS, expect_verdict, verdict, regions, E, PY (tests/common/it_robust.sh)
 . "$SRC/tests/common/it_robust.sh"
-verdict() { tail -n 1 "$1"; }
-regions() { sed -n 's/^regions: \([0-9]*\) decided.*/\1/p' "$1"; }
 
 "$N" verify --help >"$T/help" 2>&1 || fail "verify --help exited $?"
 grep -q -- '--alpha A' "$T/help" || fail "--alpha missing from --help"

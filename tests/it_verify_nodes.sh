@@ -7,21 +7,8 @@
 set -euo pipefail
 . "$NNH_SOURCE_DIR/tests/common/it_lib.sh"
 
-E=$SRC/examples
-PY=python3
-/usr/bin/python3 -c 'import numpy, onnx' 2>/dev/null && PY=/usr/bin/python3
-
-# robust CSV ROW EPS: the digits robustness property (tests/common/it_robust.sh)
+# robust CSV ROW EPS, expect_verdict, verdict, regions, E, PY (tests/common/it_robust.sh)
 . "$SRC/tests/common/it_robust.sh"
-
-# expect VERDICT OUT -- verify args: run, compare the last line
-expect() {
-    local want=$1 out=$2
-    shift 3
-    "$@" >"$out" 2>&1 || { fail "exit $? of $*: $(tail -n 3 "$out")"; return; }
-    [ "$(tail -n 1 "$out")" = "$want" ] || fail "$want expected from $*, got: $(tail -n 3 "$out")"
-}
-regions() { sed -n 's/^regions: \([0-9]*\) decided.*/\1/p' "$1"; }
 
 "$N" verify --help >"$T/help" 2>&1 || fail "verify --help exited $?"
 grep -q -- '--node-layers L' "$T/help" || fail "--node-layers missing from --help"
@@ -44,14 +31,14 @@ for net in digits_relu_64x10x10x10x10x10 digits_sigmoid_64x32x32x10; do
     for m in rows changed all; do
         A=(verify "$E/$net.onnx" "$T/mid.vnnlib" --tighten none --split activation
            --node-layers "$m" --timeout 120)
-        expect unsat "$T/o1" -- "$N" "${A[@]}"
+        expect_verdict unsat "$T/o1" -- "$N" "${A[@]}"
         s=$(sed -n 's/^neuron splits: \([0-9]*\)/\1/p' "$T/o1")
         [ -n "$s" ] && [ "$s" -gt 3 ] || fail "$net $m: expected neuron splits: $(cat "$T/o1")"
         echo "$net --node-layers $m: $(regions "$T/o1") regions, $s neuron splits (1 rank)"
         if [ $MPI = 1 ]; then
-            expect unsat "$T/o2" -- timeout 240 mpirun -np 2 --oversubscribe "$N" "${A[@]}"
+            expect_verdict unsat "$T/o2" -- timeout 240 mpirun -np 2 --oversubscribe "$N" "${A[@]}"
         fi
-        expect sat "$T/o3" -- "$N" verify "$E/$net.onnx" "$T/large.vnnlib" --node-layers "$m" \
+        expect_verdict sat "$T/o3" -- "$N" verify "$E/$net.onnx" "$T/large.vnnlib" --node-layers "$m" \
             --split activation --timeout 60 --cex "$T/cex"
         [ -s "$T/cex" ] && $PY "$SRC/scripts/cex-check.py" "$E/$net.onnx" "$T/large.vnnlib" \
             "$T/cex" --nnhull "$N" >"$T/chk" 2>&1 ||
@@ -60,7 +47,7 @@ for net in digits_relu_64x10x10x10x10x10 digits_sigmoid_64x32x32x10; do
         [ $m = changed ] && cp "$T/o1" "$T/changed"
     done
     # the default is the changed search (same regions with one rank)
-    expect unsat "$T/od" -- "$N" verify "$E/$net.onnx" "$T/mid.vnnlib" --tighten none \
+    expect_verdict unsat "$T/od" -- "$N" verify "$E/$net.onnx" "$T/mid.vnnlib" --tighten none \
         --split activation --timeout 120
     [ "$(regions "$T/od")" = "$(regions "$T/changed")" ] ||
         fail "$net: default searched $(regions "$T/od") regions, changed $(regions "$T/changed")"

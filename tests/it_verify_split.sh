@@ -8,20 +8,8 @@
 set -euo pipefail
 . "$NNH_SOURCE_DIR/tests/common/it_lib.sh"
 
-E=$SRC/examples
-PY=python3
-/usr/bin/python3 -c 'import numpy, onnx' 2>/dev/null && PY=/usr/bin/python3
-
-# robust CSV ROW EPS: the digits robustness property (tests/common/it_robust.sh)
+# robust CSV ROW EPS, expect_verdict, verdict, regions, E, PY (tests/common/it_robust.sh)
 . "$SRC/tests/common/it_robust.sh"
-
-# expect VERDICT OUT -- verify args: run, compare the last line
-expect() {
-    local want=$1 out=$2
-    shift 3
-    "$@" >"$out" 2>&1 || { fail "exit $? of $*: $(tail -n 3 "$out")"; return; }
-    [ "$(tail -n 1 "$out")" = "$want" ] || fail "$want expected from $*, got: $(tail -n 3 "$out")"
-}
 
 "$N" verify --help >"$T/help" 2>&1 || fail "verify --help exited $?"
 grep -q -- '--split S' "$T/help" || fail "--split missing from --help"
@@ -34,9 +22,9 @@ set -e
 [ $rc = 2 ] && grep -q "split" "$T/o" || fail "--split neurons: exit $rc, $(cat "$T/o")"
 
 for net in cnn_digits_relu_conv cnn_digits_sigmoid_conv cnn_digits_tanh_strided; do
-    expect unsat "$T/o" -- "$N" verify "$E/$net.onnx" "$T/small.vnnlib" --split activation \
+    expect_verdict unsat "$T/o" -- "$N" verify "$E/$net.onnx" "$T/small.vnnlib" --split activation \
         --timeout 60
-    expect sat "$T/o" -- "$N" verify "$E/$net.onnx" "$T/large.vnnlib" --split activation \
+    expect_verdict sat "$T/o" -- "$N" verify "$E/$net.onnx" "$T/large.vnnlib" --split activation \
         --timeout 60 --cex "$T/cex"
     [ -s "$T/cex" ] && $PY "$SRC/scripts/cex-check.py" "$E/$net.onnx" "$T/large.vnnlib" \
         "$T/cex" --nnhull "$N" >"$T/chk" 2>&1 ||
@@ -49,13 +37,13 @@ done
 # ranks, every open region split on a neuron
 NET=$E/digits_sigmoid_64x32x32x10.onnx
 robust "$E/digits_test_inputs.csv" 1 0.05 >"$T/mid.vnnlib"
-expect unknown "$T/o" -- "$N" verify "$NET" "$T/mid.vnnlib" --tighten none --split activation --max-regions 1
-expect unsat "$T/o1" -- "$N" verify "$NET" "$T/mid.vnnlib" --tighten none --split activation --timeout 120
+expect_verdict unknown "$T/o" -- "$N" verify "$NET" "$T/mid.vnnlib" --tighten none --split activation --max-regions 1
+expect_verdict unsat "$T/o1" -- "$N" verify "$NET" "$T/mid.vnnlib" --tighten none --split activation --timeout 120
 s1=$(sed -n 's/^neuron splits: \([0-9]*\)/\1/p' "$T/o1")
 [ -n "$s1" ] && [ "$s1" -gt 5 ] || fail "expected neuron splits, got: $(cat "$T/o1")"
 if command -v mpirun >/dev/null; then
     export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-    expect unsat "$T/o2" -- timeout 180 mpirun -np 2 --oversubscribe "$N" verify "$NET" \
+    expect_verdict unsat "$T/o2" -- timeout 180 mpirun -np 2 --oversubscribe "$N" verify "$NET" \
         "$T/mid.vnnlib" --tighten none --split activation --timeout 120
     grep -q "^neuron splits: " "$T/o2" || fail "no neuron splits with 2 ranks: $(cat "$T/o2")"
 else
