@@ -2,8 +2,9 @@
 # MPI integration test of `nnhull bounds`: the numbers in the HDF5 file do not
 # depend on the number of ranks (plain run = mpirun -np 1 = -np 2 = -np 3; a
 # CNN with sparse layers too; also with a layer window and deterministic budgets,
-# and with crown's forms of the window input and skip_fraction, and with the
-# output layer's own window and budget),
+# and with crown's forms of the window input and skip_fraction, with the
+# output layer's own window and budget, and with a wider window for the
+# highest-scored neurons),
 # --split and multi-box specs give one row per region, a run killed by
 # SIGTERM or SIGKILL resumes to the same file as an uninterrupted run, and
 # bad input or a failing worker stops every rank with one message (no hang).
@@ -60,6 +61,17 @@ OUT=(--method hull --window 1 --engine-opts '{"max_rounds": 2, "task_iter_limit"
 same onp1.h5 onp2.h5
 h5dump -a /options onp1.h5 > oopts.txt
 grep -q '"output_window":5,"output_iter_limit":3000' oopts.txt || fail "output_window is not in the options"
+# a wider window for the highest-scored neurons (wide_fraction): -np 1 = -np 2
+WIDE=(--method hull --window 1 --engine-opts '{"max_rounds": 2, "task_iter_limit": 200, "wide_fraction": 0.5, "wide_window": 2, "wide_score": 1}')
+"${MPIRUN[@]}" -np 1 "$NNHULL" bounds "$NET" "${WIDE[@]}" "${REGION[@]}" --out wdnp1.h5 --quiet
+"${MPIRUN[@]}" -np 2 "$NNHULL" bounds "$NET" "${WIDE[@]}" "${REGION[@]}" --out wdnp2.h5 --quiet
+same wdnp1.h5 wdnp2.h5
+h5dump -a /options wdnp1.h5 | grep -q '"wide_fraction":0.5,"wide_window":2,"wide_score":1' ||
+    fail "wide_fraction is not in the options"
+NOWIDE=(--method hull --window 1 --engine-opts '{"max_rounds": 2, "task_iter_limit": 200}')
+"$NNHULL" bounds "$NET" "${NOWIDE[@]}" "${REGION[@]}" --out nowide.h5 --quiet
+cmp -s <(h5dump -m %.17g -g /layers wdnp1.h5) <(h5dump -m %.17g -g /layers nowide.h5) &&
+    fail "wide_fraction changed nothing"
 h5dump -a /mpi_ranks np3.h5 | grep -q '(0): 3' || fail "mpi_ranks of the -np 3 file is not 3"
 [ ! -e plain.partial.h5 ] && [ ! -e np2.partial.h5 ] || fail "checkpoint left after success"
 

@@ -93,6 +93,18 @@ typedef struct nnh_bound_opts {
                                neurons, so a wide window costs little there */
     int output_iter_limit;  /* task_iter_limit of the output layer's tasks
                                (0 = as task_iter_limit) */
+    double wide_fraction;   /* this fraction of the neurons of a hidden layer,
+                               those of highest score (wide_score), gets its
+                               LP on a second context of window wide_window
+                               instead of window (0 = none, the default);
+                               only where wide_window is wider than the
+                               layer's window and does not reach the network
+                               input (k > wide_window); lp_wide.c */
+    int wide_window;        /* the window of those neurons' LP (0 = off) */
+    int wide_score;         /* score of the wide choice: 0 = post width x
+                               sum of |outgoing weights| (skip_fraction's),
+                               1 = post width x |W| propagated to the output
+                               layer (|W_{k+1}|^T ... |W_out|^T 1) */
 } nnh_bound_opts;
 
 void nnh_bound_opts_init(nnh_bound_opts *o);

@@ -46,6 +46,9 @@ void nnh_bound_opts_init(nnh_bound_opts *o)
     o->skip_fraction = 0.0;
     o->output_window = 0;
     o->output_iter_limit = 0;
+    o->wide_fraction = 0.0;
+    o->wide_window = 0;
+    o->wide_score = 0;
 }
 
 const char *nnh_method_name(nnh_method m)
@@ -136,6 +139,18 @@ static const struct opt_row {
     {{"output_iter_limit", 1, 0, WHOLE, LP_METHODS,
       "task_iter_limit of the output layer's tasks (0 = as task_iter_limit)"},
      offsetof(nnh_bound_opts, output_iter_limit)},
+    {{"wide_fraction", 0, 0, 1, LP_METHODS,
+      "fraction of each hidden layer's neurons, highest score (wide_score) first, whose "
+      "LP gets window wide_window instead of window (0 = none)"},
+     offsetof(nnh_bound_opts, wide_fraction)},
+    {{"wide_window", 1, 0, WHOLE, LP_METHODS,
+      "window of the wide_fraction neurons' LP; used in layers k > wide_window where it "
+      "is wider than window (0 = off)"},
+     offsetof(nnh_bound_opts, wide_window)},
+    {{"wide_score", 1, 0, 1, LP_METHODS,
+      "score of the wide choice: 0 = post width x outgoing |weights|, 1 = post width x "
+      "|weights| propagated to the output"},
+     offsetof(nnh_bound_opts, wide_score)},
 };
 enum { N_OPTS = (int)(sizeof schema / sizeof schema[0]) };
 _Static_assert((int)N_OPTS <= (int)NNH_BOUND_OPT_MAX, "NNH_BOUND_OPT_MAX is too small for the schema");
@@ -270,7 +285,8 @@ void nnh_bound_opts_given_add(nnh_bound_opts_given *g, int key)
 
 static const char *const depth_keys[] = {"window",          "window_forms",    "skip_fraction",
                                          "task_iter_limit", "task_time_limit", "min_gain",
-                                         "long_step",       "output_window",   "output_iter_limit"};
+                                         "long_step",       "output_window",   "output_iter_limit",
+                                         "wide_fraction",   "wide_window",     "wide_score"};
 
 /* The profile: window 1 with a 1000-iteration budget per bound, the
  * long-step ratio test and a 1e-3 gain stop finished every layer of the
@@ -296,7 +312,7 @@ const char *nnh_bound_opts_deep_profile(void) { return DEEP_PROFILE_TEXT; }
 const char *nnh_bound_opts_depth_keys(void)
 {
     return "window, window_forms, skip_fraction, task_iter_limit, task_time_limit, min_gain, "
-           "long_step, output_window, output_iter_limit";
+           "long_step, output_window, output_iter_limit, wide_fraction, wide_window, wide_score";
 }
 
 int nnh_bound_opts_deep_defaults(nnh_bound_opts *o, const nnh_network *net,
@@ -360,7 +376,7 @@ static void json_scaling_keys(const nnh_bound_opts *o, char *buf, size_t len)
 
 char *nnh_bound_opts_json(const nnh_bound_opts *o)
 {
-    char tol[40], lpt[40], tl[40], extra[512];
+    char tol[40], lpt[40], tl[40], extra[1024];
     json_number(tol, sizeof tol, o->cut_tol);
     json_number(lpt, sizeof lpt, o->lp_time_limit);
     json_number(tl, sizeof tl, o->time_limit);

@@ -120,6 +120,11 @@ int nnh_lp_layer_bound(nnh_lp_layer *L, int i, int sense, double *bound, nnh_lay
     *bound = init;
     if (skip_task(L, i))
         return NNH_OK;
+    /* opts.wide_fraction: the task on the wider window's context (lp_wide.c;
+     * the same creation bounds, so the same init); a wide context whose LP
+     * failed leaves the task to this one */
+    if (L->wide_sel && L->wide_sel[i] && L->wide && !nnh_lp_layer_dead(L->wide))
+        return nnh_lp_layer_bound(L->wide, i, sense, bound, st, err);
     /* minimise sgn * w^T a: sgn = +1 for the lower bound, -1 for the upper */
     bound_call c = {L, i, sense < 0 ? 1.0 : -1.0, st, -INFINITY};
     if (!nnh_lp_layer_dead(L))

@@ -615,6 +615,9 @@ int nnh_lp_layer_create(const nnh_network *net, const nnh_bounds *b, int k,
         if (rc)
             goto fail;
     }
+    /* the wide context last: it is a whole context of its own (lp_wide.c) */
+    if ((rc = nnh_lp_wide(L, b, err)))
+        goto fail;
     free(blo);
     free(bhi);
     *out = L;
@@ -654,6 +657,8 @@ void nnh_lp_layer_free(nnh_lp_layer *L)
     free(L->slack_cnt);
     free(L->row_cut);
     free(L->skip);
+    free(L->wide_sel);
+    nnh_lp_layer_free(L->wide);
     nnh_env_ws_free(&L->ews);
     nnh_lp_safe_ws_free(&L->safe);
     free(L);

@@ -87,6 +87,8 @@ struct nnh_lp_layer {
     long task_iters_left;     /* simplex iterations the running task may still
                                  use (< 0 = no budget; always during creation) */
     unsigned char *skip;      /* layer k: 1 = no LP (opts.skip_fraction), or NULL */
+    unsigned char *wide_sel;  /* layer k: 1 = the task runs on `wide` (opts.wide_fraction) */
+    struct nnh_lp_layer *wide; /* the context of window opts.wide_window, or NULL */
     nnh_env_ws ews;
     nnh_lp_safe_ws safe;
 };
@@ -114,6 +116,25 @@ int nnh_lp_window_forms(nnh_lp_layer *L, const nnh_bounds *b, nnh_error *err);
 /* opts.skip_fraction (lp_priority.c): L->skip for a hidden layer k from the
  * creation bounds b (NULL skip when the option is off or k is the output). */
 int nnh_lp_priority(nnh_lp_layer *L, const nnh_bounds *b, nnh_error *err);
+
+/* A neuron of a layer and its priority score (lp_priority.c). */
+typedef struct nnh_lp_scored {
+    double score;
+    int idx;
+} nnh_lp_scored;
+
+/* The scores of the neurons of hidden layer k (k + 1 < n_layers) from the
+ * creation bounds b, sorted ascending (ties by index) into s (width of
+ * layer k entries): post width x sum_r |W_{k+1}[r, i]| (propagate 0), or x
+ * the |W| products to the output layer (propagate 1). */
+int nnh_lp_scores(const nnh_network *net, const nnh_bounds *b, int k, int propagate,
+                  nnh_lp_scored *s, nnh_error *err);
+
+/* opts.wide_fraction (lp_wide.c): for a hidden layer k where wide_window is
+ * wider than the layer's window and k > wide_window, L->wide_sel (the
+ * highest-scored neurons) and L->wide, the context of window wide_window
+ * on the same bounds b; nothing otherwise. */
+int nnh_lp_wide(nnh_lp_layer *L, const nnh_bounds *b, nnh_error *err);
 
 /* 1 when L has no usable LP (see no_lp); notices that a GLPK failure
  * elsewhere in this thread freed L's problem object. */

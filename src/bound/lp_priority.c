@@ -1,33 +1,34 @@
-/* Neuron prioritisation for the LP engines (opts.skip_fraction): with a
- * per-layer budget, spend the LPs on the neurons whose bounds matter most to
- * later layers. The score of neuron i of hidden layer k is the width of its
- * post-activation interval at context creation (what the next layer's
- * relaxation sees of it; small for saturated or dead neurons) times
- * sum_r |W_{k+1}[r, i]| (how much of it reaches the next layer). The
- * floor(fraction x width) lowest-scored neurons keep their creation (crown)
- * bounds. Depends on the creation bounds only, so every rank and both
- * methods skip the same neurons. */
+/* Neuron prioritisation for the LP engines: which neurons of a hidden layer
+ * matter most to later layers. The score of neuron i of hidden layer k is
+ * the width of its post-activation interval at context creation (what the
+ * next layer's relaxation sees of it; small for saturated or dead neurons)
+ * times its weight towards later layers: sum_r |W_{k+1}[r, i]| (how much of
+ * it reaches the next layer), or that sum propagated to the output layer,
+ * (|W_{k+1}|^T |W_{k+2}|^T ... |W_out|^T 1)_i (how much reaches the output
+ * through every path; activation slopes are left out, a constant factor per
+ * layer). Users: opts.skip_fraction (here: the lowest-scored neurons keep
+ * their creation bounds) and opts.wide_fraction (lp_wide.c: the
+ * highest-scored get a wider window). Depends on the network and the
+ * creation bounds of layer k only, so every rank and both methods choose
+ * the same neurons. */
 #include "lp_layer.h"
 
 #include <math.h>
 #include <stdlib.h>
-
-typedef struct {
-    double score;
-    int idx;
-} scored;
+#include <string.h>
 
 /* Ascending score, ties by index (qsort is not stable). */
 static int by_score(const void *a, const void *b)
 {
-    const scored *x = a, *y = b;
+    const nnh_lp_scored *x = a, *y = b;
     if (x->score != y->score)
         return x->score < y->score ? -1 : 1;
     return (x->idx > y->idx) - (x->idx < y->idx);
 }
 
-/* sum_r |W[r, i]| for every column i of layer Ly into out (n_in entries). */
-static void outgoing_weights(const nnh_layer *Ly, double *out)
+/* out[i] = sum_r |W[r, i]| g[r] for every column i of layer Ly (n_in
+ * entries); g NULL = all ones. */
+static void weighted_outgoing(const nnh_layer *Ly, const double *g, double *out)
 {
     for (int i = 0; i < Ly->n_in; i++)
         out[i] = 0.0;
@@ -35,9 +36,45 @@ static void outgoing_weights(const nnh_layer *Ly, double *out)
         const int *cols;
         const double *w;
         int n = nnh_layer_row(Ly, r, &cols, &w);
+        double gr = g ? g[r] : 1.0;
         for (int t = 0; t < n; t++)
-            out[NNH_ROW_COL(cols, t)] += fabs(w[t]);
+            out[NNH_ROW_COL(cols, t)] += fabs(w[t]) * gr;
     }
+}
+
+int nnh_lp_scores(const nnh_network *net, const nnh_bounds *b, int k, int propagate,
+                  nnh_lp_scored *s, nnh_error *err)
+{
+    int maxw = nnh_network_max_width(net);
+    double *g = malloc(2 * ((size_t)maxw + 1) * sizeof(double));
+    if (!g)
+        return nnh_error_set(err, NNH_ENOMEM, "lp_priority.c: layer %d: out of memory", k);
+    double *h = g + maxw + 1, *out = g;
+    int last = net->n_layers - 1;
+    if (propagate && k + 1 < last) {
+        /* g: weight of a_j towards the output, from j = last - 1 down to k,
+         * scaled to a largest entry of 1 at every step (no overflow) */
+        weighted_outgoing(&net->layers[last], NULL, g);
+        for (int j = last - 1; j > k; j--) {
+            double m = 0.0;
+            for (int i = 0; i < net->layers[j].n_out; i++)
+                m = fmax(m, g[i]);
+            for (int i = 0; i < net->layers[j].n_out; i++)
+                g[i] = m > 0.0 ? g[i] / m : 0.0;
+            weighted_outgoing(&net->layers[j], g, h);
+            memcpy(g, h, (size_t)net->layers[j].n_in * sizeof(double));
+        }
+    } else
+        weighted_outgoing(&net->layers[k + 1], NULL, out);
+    const nnh_layer_bounds *B = &b->layers[k];
+    for (int i = 0; i < net->layers[k].n_out; i++) {
+        double width = B->post_hi[i] - B->post_lo[i];
+        s[i].score = isnan(width) ? INFINITY : width * out[i]; /* NaN would break the sort */
+        s[i].idx = i;
+    }
+    qsort(s, (size_t)net->layers[k].n_out, sizeof *s, by_score);
+    free(g);
+    return NNH_OK;
 }
 
 int nnh_lp_priority(nnh_lp_layer *L, const nnh_bounds *b, nnh_error *err)
@@ -50,25 +87,15 @@ int nnh_lp_priority(nnh_lp_layer *L, const nnh_bounds *b, nnh_error *err)
     int n_skip = (int)floor(L->opts.skip_fraction * w);
     if (n_skip <= 0)
         return NNH_OK;
-    scored *s = malloc((size_t)w * sizeof *s);
-    double *out = malloc((size_t)w * sizeof(double));
+    nnh_lp_scored *s = malloc((size_t)w * sizeof *s);
     L->skip = calloc((size_t)w, 1);
-    if (!s || !out || !L->skip) {
+    if (!s || !L->skip) {
         free(s);
-        free(out);
         return nnh_error_set(err, NNH_ENOMEM, "lp_priority.c: layer %d: out of memory", k);
     }
-    outgoing_weights(&net->layers[k + 1], out);
-    const nnh_layer_bounds *B = &b->layers[k];
-    for (int i = 0; i < w; i++) {
-        double width = B->post_hi[i] - B->post_lo[i];
-        s[i].score = isnan(width) ? INFINITY : width * out[i]; /* NaN would break the sort */
-        s[i].idx = i;
-    }
-    qsort(s, (size_t)w, sizeof *s, by_score);
-    for (int t = 0; t < n_skip; t++)
+    int rc = nnh_lp_scores(net, b, k, 0, s, err);
+    for (int t = 0; rc == NNH_OK && t < n_skip; t++)
         L->skip[s[t].idx] = 1;
     free(s);
-    free(out);
-    return NNH_OK;
+    return rc;
 }

@@ -1,0 +1,49 @@
+/* A wider window for the neurons that matter (opts.wide_fraction,
+ * wide_window): in a hidden layer k, the floor(fraction x width) neurons of
+ * highest score (lp_priority.c, opts.wide_score) get their LP tasks on a
+ * second context of window wide_window, built from the same bounds; the
+ * others stay on the layer's window. A wider window holds every row of the
+ * narrower one plus the relaxation of more earlier layers, so its LP is a
+ * tighter relaxation of the same network, and every task's bound is
+ * rigorous either way (lp_safe.c). Used only where the wide window is wider
+ * than the layer's own and does not reach the network input (k >
+ * wide_window): an LP holding the inputs (784 columns on the ERAN MNIST
+ * nets) costs several times more per task (docs/benchmarks.md section 6).
+ * The choice depends on the network and the creation bounds only, so every
+ * rank makes the same one and a distributed run writes the serial file. */
+#include "lp_layer.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+int nnh_lp_wide(nnh_lp_layer *L, const nnh_bounds *b, nnh_error *err)
+{
+    const nnh_network *net = L->net;
+    const nnh_bound_opts *o = &L->opts;
+    int k = L->k, ww = o->wide_window;
+    int win = nnh_bound_opts_window(o, k, net->n_layers);
+    if (o->wide_fraction <= 0.0 || ww <= 0 || k + 1 >= net->n_layers || k <= ww ||
+        win == 0 || win >= ww)
+        return NNH_OK;
+    int w = net->layers[k].n_out;
+    int n_wide = (int)floor(o->wide_fraction * w);
+    if (n_wide <= 0)
+        return NNH_OK;
+    nnh_lp_scored *s = malloc((size_t)w * sizeof *s);
+    L->wide_sel = calloc((size_t)w, 1);
+    if (!s || !L->wide_sel) {
+        free(s);
+        return nnh_error_set(err, NNH_ENOMEM, "lp_wide.c: layer %d: out of memory", k);
+    }
+    int rc = nnh_lp_scores(net, b, k, o->wide_score, s, err);
+    for (int t = 0; rc == NNH_OK && t < n_wide; t++)
+        L->wide_sel[s[w - 1 - t].idx] = 1; /* ascending: the highest last */
+    free(s);
+    if (rc)
+        return rc;
+    nnh_bound_opts wo = *o;
+    wo.window = ww;
+    wo.wide_fraction = 0.0; /* one level */
+    wo.skip_fraction = 0.0; /* the skips are decided here, on L */
+    return nnh_lp_layer_create(net, b, k, &wo, &L->wide, err);
+}
