@@ -98,8 +98,8 @@ typedef struct nnh_bound_opts {
                                LP on a second context of window wide_window
                                instead of window (0 = none, the default);
                                only where wide_window is wider than the
-                               layer's window and does not reach the network
-                               input (k > wide_window); lp_wide.c */
+                               layer's window (one reaching the network
+                               input is the whole prefix); lp_wide.c */
     int wide_window;        /* the window of those neurons' LP (0 = off) */
     int wide_score;         /* score of the wide choice: 0 = post width x
                                sum of |outgoing weights| (skip_fraction's),

@@ -144,8 +144,8 @@ static const struct opt_row {
       "LP gets window wide_window instead of window (0 = none)"},
      offsetof(nnh_bound_opts, wide_fraction)},
     {{"wide_window", 1, 0, WHOLE, LP_METHODS,
-      "window of the wide_fraction neurons' LP; used in layers k > wide_window where it "
-      "is wider than window (0 = off)"},
+      "window of the wide_fraction neurons' LP, in the hidden layers where it is wider "
+      "than window (reaching the input: the whole prefix; 0 = off)"},
      offsetof(nnh_bound_opts, wide_window)},
     {{"wide_score", 1, 0, 1, LP_METHODS,
       "score of the wide choice: 0 = post width x outgoing |weights|, 1 = post width x "

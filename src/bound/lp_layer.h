@@ -131,9 +131,9 @@ int nnh_lp_scores(const nnh_network *net, const nnh_bounds *b, int k, int propag
                   nnh_lp_scored *s, nnh_error *err);
 
 /* opts.wide_fraction (lp_wide.c): for a hidden layer k where wide_window is
- * wider than the layer's window and k > wide_window, L->wide_sel (the
- * highest-scored neurons) and L->wide, the context of window wide_window
- * on the same bounds b; nothing otherwise. */
+ * wider than the layer's window (reaching the input: the whole prefix),
+ * L->wide_sel (the highest-scored neurons) and L->wide, the context of
+ * window wide_window on the same bounds b; nothing otherwise. */
 int nnh_lp_wide(nnh_lp_layer *L, const nnh_bounds *b, nnh_error *err);
 
 /* 1 when L has no usable LP (see no_lp); notices that a GLPK failure

@@ -5,12 +5,13 @@
  * others stay on the layer's window. A wider window holds every row of the
  * narrower one plus the relaxation of more earlier layers, so its LP is a
  * tighter relaxation of the same network, and every task's bound is
- * rigorous either way (lp_safe.c). Used only where the wide window is wider
- * than the layer's own and does not reach the network input (k >
- * wide_window): an LP holding the inputs (784 columns on the ERAN MNIST
- * nets) costs several times more per task (docs/benchmarks.md section 6).
- * The choice depends on the network and the creation bounds only, so every
- * rank makes the same one and a distributed run writes the serial file. */
+ * rigorous either way (lp_safe.c). Used where the wide window is wider than
+ * the layer's own; a wide window that reaches the network input is the
+ * whole prefix there, as for `window` (an LP holding the inputs, 784
+ * columns on the ERAN MNIST nets, costs several times more per task:
+ * docs/benchmarks.md section 6, fifth round). The choice depends on the
+ * network and the creation bounds only, so every rank makes the same one
+ * and a distributed run writes the serial file. */
 #include "lp_layer.h"
 
 #include <math.h>
@@ -20,10 +21,16 @@ int nnh_lp_wide(nnh_lp_layer *L, const nnh_bounds *b, nnh_error *err)
 {
     const nnh_network *net = L->net;
     const nnh_bound_opts *o = &L->opts;
-    int k = L->k, ww = o->wide_window;
+    int k = L->k;
+    nnh_bound_opts wo = *o;
+    wo.window = o->wide_window;
+    wo.wide_fraction = 0.0; /* one level */
+    wo.skip_fraction = 0.0; /* the skips are decided here, on L */
+    /* 0 = the whole prefix */
     int win = nnh_bound_opts_window(o, k, net->n_layers);
-    if (o->wide_fraction <= 0.0 || ww <= 0 || k + 1 >= net->n_layers || k <= ww ||
-        win == 0 || win >= ww)
+    int wwin = nnh_bound_opts_window(&wo, k, net->n_layers);
+    if (o->wide_fraction <= 0.0 || o->wide_window <= 0 || k + 1 >= net->n_layers || win == 0 ||
+        (wwin > 0 && wwin <= win))
         return NNH_OK;
     int w = net->layers[k].n_out;
     int n_wide = (int)floor(o->wide_fraction * w);
@@ -41,9 +48,5 @@ int nnh_lp_wide(nnh_lp_layer *L, const nnh_bounds *b, nnh_error *err)
     free(s);
     if (rc)
         return rc;
-    nnh_bound_opts wo = *o;
-    wo.window = ww;
-    wo.wide_fraction = 0.0; /* one level */
-    wo.skip_fraction = 0.0; /* the skips are decided here, on L */
     return nnh_lp_layer_create(net, b, k, &wo, &L->wide, err);
 }
