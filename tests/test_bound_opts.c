@@ -35,7 +35,8 @@ START_TEST(test_schema_lists_every_field)
                           "skip_width",    "skip_stable",        "task_iter_limit",
                           "task_time_limit", "min_gain",         "long_step",
                           "window_forms",  "skip_fraction",      "output_window",
-                          "output_iter_limit"};
+                          "output_iter_limit", "wide_fraction",  "wide_window",
+                          "wide_score"};
     int n = (int)(sizeof want / sizeof want[0]);
     ck_assert_int_eq(nnh_bound_opt_count(), n);
     ck_assert(nnh_bound_opt_count() <= NNH_BOUND_OPT_MAX);
@@ -57,12 +58,13 @@ START_TEST(test_schema_lists_every_field)
     nnh_bound_opts o = opts_for(NNH_METHOD_HULL);
     ck_assert(nnh_bound_opts_get(&o, nnh_bound_opt_find("max_rounds")) == 5);
     ck_assert(nnh_bound_opts_get(&o, nnh_bound_opt_find("cut_tol")) == 1e-6);
-    char keys[256];
+    char keys[512];
     nnh_bound_opts_keys(NNH_METHOD_LP1D, keys, sizeof keys);
     ck_assert_str_eq(keys, "max_rounds, max_cuts_per_round, cut_tol, lp_time_limit, time_limit, "
                            "pool_rounds, slack_rounds, window, skip_width, skip_stable, "
                            "task_iter_limit, task_time_limit, min_gain, long_step, "
-                           "window_forms, skip_fraction, output_window, output_iter_limit");
+                           "window_forms, skip_fraction, output_window, output_iter_limit, "
+                           "wide_fraction, wide_window, wide_score");
     nnh_bound_opts_keys(NNH_METHOD_CROWN, keys, sizeof keys);
     ck_assert_str_eq(keys, "");
     nnh_bound_opts_keys(NNH_METHOD_HULL, keys, 12);
@@ -176,6 +178,12 @@ START_TEST(test_check)
             bad.output_window = -1;
         else if (!strcmp(name, "output_iter_limit"))
             bad.output_iter_limit = -5;
+        else if (!strcmp(name, "wide_fraction"))
+            bad.wide_fraction = -0.25;
+        else if (!strcmp(name, "wide_window"))
+            bad.wide_window = -2;
+        else if (!strcmp(name, "wide_score"))
+            bad.wide_score = 3;
         else
             bad.long_step = 5;
         ck_assert_int_eq(nnh_bound_opts_check(&bad, &err), NNH_EINVAL);

@@ -218,7 +218,7 @@ static const char *range_text(const nnh_bound_opt_info *d, char *buf, size_t len
 /* The method takes no option at all, or not this one. */
 static int refuse_key(nnh_method m, const char *key, int code, nnh_error *err)
 {
-    char valid[256];
+    char valid[512];
     nnh_bound_opts_keys(m, valid, sizeof valid);
     if (!valid[0])
         return nnh_error_set(err, code, "method %s takes no engine options (got '%s')",
