@@ -62,11 +62,11 @@ same onp1.h5 onp2.h5
 h5dump -a /options onp1.h5 > oopts.txt
 grep -q '"output_window":5,"output_iter_limit":3000' oopts.txt || fail "output_window is not in the options"
 # a wider window for the highest-scored neurons (wide_fraction): -np 1 = -np 2
-WIDE=(--method hull --window 1 --engine-opts '{"max_rounds": 2, "task_iter_limit": 200, "wide_fraction": 0.5, "wide_window": 2, "wide_score": 1}')
+WIDE=(--method hull --window 1 --engine-opts '{"max_rounds": 2, "task_iter_limit": 200, "wide_fraction": 0.5, "wide_window": 2, "wide_score": 1, "wide_input": 1}')
 "${MPIRUN[@]}" -np 1 "$NNHULL" bounds "$NET" "${WIDE[@]}" "${REGION[@]}" --out wdnp1.h5 --quiet
 "${MPIRUN[@]}" -np 2 "$NNHULL" bounds "$NET" "${WIDE[@]}" "${REGION[@]}" --out wdnp2.h5 --quiet
 same wdnp1.h5 wdnp2.h5
-h5dump -a /options wdnp1.h5 | grep -q '"wide_fraction":0.5,"wide_window":2,"wide_score":1' ||
+h5dump -a /options wdnp1.h5 | grep -q '"wide_fraction":0.5,"wide_window":2,"wide_score":1,"wide_input":1' ||
     fail "wide_fraction is not in the options"
 NOWIDE=(--method hull --window 1 --engine-opts '{"max_rounds": 2, "task_iter_limit": 200}')
 "$NNHULL" bounds "$NET" "${NOWIDE[@]}" "${REGION[@]}" --out nowide.h5 --quiet

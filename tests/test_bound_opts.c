@@ -36,7 +36,7 @@ START_TEST(test_schema_lists_every_field)
                           "task_time_limit", "min_gain",         "long_step",
                           "window_forms",  "skip_fraction",      "output_window",
                           "output_iter_limit", "wide_fraction",  "wide_window",
-                          "wide_score"};
+                          "wide_score", "wide_input"};
     int n = (int)(sizeof want / sizeof want[0]);
     ck_assert_int_eq(nnh_bound_opt_count(), n);
     ck_assert(nnh_bound_opt_count() <= NNH_BOUND_OPT_MAX);
@@ -64,7 +64,7 @@ START_TEST(test_schema_lists_every_field)
                            "pool_rounds, slack_rounds, window, skip_width, skip_stable, "
                            "task_iter_limit, task_time_limit, min_gain, long_step, "
                            "window_forms, skip_fraction, output_window, output_iter_limit, "
-                           "wide_fraction, wide_window, wide_score");
+                           "wide_fraction, wide_window, wide_score, wide_input");
     nnh_bound_opts_keys(NNH_METHOD_CROWN, keys, sizeof keys);
     ck_assert_str_eq(keys, "");
     nnh_bound_opts_keys(NNH_METHOD_HULL, keys, 12);
@@ -184,6 +184,8 @@ START_TEST(test_check)
             bad.wide_window = -2;
         else if (!strcmp(name, "wide_score"))
             bad.wide_score = 3;
+        else if (!strcmp(name, "wide_input"))
+            bad.wide_input = 2;
         else
             bad.long_step = 5;
         ck_assert_int_eq(nnh_bound_opts_check(&bad, &err), NNH_EINVAL);

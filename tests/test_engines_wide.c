@@ -48,6 +48,7 @@ START_TEST(test_wide_sound)
         o.wide_window = 2;
         o.wide_fraction = c == 2 ? 0.3 : 0.5;
         o.wide_score = c >= 1;
+        o.wide_input = c == 1;
         if (c == 2) { /* nnh_bound_opts_deep_defaults' keys but the output window */
             o.task_iter_limit = 1000;
             o.long_step = 1;
@@ -106,11 +107,12 @@ static int wide_neurons(const nnh_network *net, const nnh_bounds *b, int k,
     return n_wide;
 }
 
-/* Which tasks go wide: with fraction 1 every neuron of a hidden layer
- * k >= 2 (where window 1 does not reach the input; at k = 2 the wide window
- * 2 is the whole prefix) takes the wide context's bounds; with 0.5 at most
- * half; layer 1 (window 1 is the whole prefix already) and the output
- * layer keep the plain window's. */
+/* Which tasks go wide: with fraction 1 and wide_input every neuron of a
+ * hidden layer k >= 2 (where window 1 does not reach the input; at k = 2
+ * the wide window 2 is the whole prefix) takes the wide context's bounds;
+ * with 0.5 at most half; layer 1 (window 1 is the whole prefix already) and
+ * the output layer keep the plain window's, and without wide_input layer 2
+ * too. */
 START_TEST(test_wide_choice)
 {
     nnh_network *net = nnh_test_load_digits("sigmoid", ARCH_DEEP);
@@ -122,10 +124,15 @@ START_TEST(test_wide_choice)
     nnh_bounds *b = nnh_test_run_opts(net, lo, hi, &o, NNH_METHOD_CROWN, NULL);
     o.window = 1;
     o.wide_window = 2;
+    o.wide_input = 1;
     int last = net->n_layers - 1, differ, total_differ = 0;
     for (int k = 1; k <= last; k++) {
         int w = net->layers[k].n_out;
         o.wide_fraction = 1.0;
+        o.wide_input = 0;
+        int n0 = wide_neurons(net, b, k, &o, &differ);
+        ck_assert_int_eq(n0, k > o.wide_window && k < last ? differ : 0);
+        o.wide_input = 1;
         int n1 = wide_neurons(net, b, k, &o, &differ);
         o.wide_fraction = 0.5;
         int nh = wide_neurons(net, b, k, &o, &differ);
@@ -174,6 +181,7 @@ START_TEST(test_wide_never_looser)
             nnh_bound_opts o1 = o0;
             o1.wide_fraction = 1.0;
             o1.wide_window = 2;
+            o1.wide_input = 1;
             int tighter = 0, looser = 0, n = 0;
             double w0 = 0, w1 = 0;
             nnh_error err;
@@ -289,19 +297,22 @@ START_TEST(test_wide_opts)
     o.wide_fraction = 0.25;
     o.wide_window = 2;
     o.wide_score = 1;
+    o.wide_input = 1;
     j = nnh_bound_opts_json(&o);
-    ck_assert_ptr_nonnull(
-        strstr(j, "\"window\": 1, \"wide_fraction\": 0.25, \"wide_window\": 2, \"wide_score\": 1}"));
+    ck_assert_ptr_nonnull(strstr(j, "\"window\": 1, \"wide_fraction\": 0.25, \"wide_window\": 2, "
+                                    "\"wide_score\": 1, \"wide_input\": 1}"));
     free(j);
     nnh_error err;
     ck_assert_int_eq(nnh_bound_opts_set(&o, "wide_fraction", 1.5, &err), NNH_EINVAL);
     ck_assert_int_eq(nnh_bound_opts_set(&o, "wide_window", 1.5, &err), NNH_EINVAL);
     ck_assert_int_eq(nnh_bound_opts_set(&o, "wide_score", 2, &err), NNH_EINVAL);
+    ck_assert_int_eq(nnh_bound_opts_set(&o, "wide_input", 2, &err), NNH_EINVAL);
     ck_assert_int_eq(nnh_bound_opts_set(&o, "wide_fraction", 0.75, &err), NNH_OK);
     ck_assert(o.wide_fraction == 0.75);
     ck_assert_ptr_nonnull(strstr(nnh_bound_opts_depth_keys(), "wide_fraction"));
     ck_assert_ptr_nonnull(strstr(nnh_bound_opts_depth_keys(), "wide_window"));
     ck_assert_ptr_nonnull(strstr(nnh_bound_opts_depth_keys(), "wide_score"));
+    ck_assert_ptr_nonnull(strstr(nnh_bound_opts_depth_keys(), "wide_input"));
     o.method = NNH_METHOD_CROWN;
     ck_assert_int_eq(nnh_bound_opts_set(&o, "wide_fraction", 0.5, &err), NNH_EUNSUPPORTED);
 }

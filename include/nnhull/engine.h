@@ -98,9 +98,14 @@ typedef struct nnh_bound_opts {
                                LP on a second context of window wide_window
                                instead of window (0 = none, the default);
                                only where wide_window is wider than the
-                               layer's window (one reaching the network
-                               input is the whole prefix); lp_wide.c */
+                               layer's window (and, unless wide_input,
+                               does not reach the network input);
+                               lp_wide.c */
     int wide_window;        /* the window of those neurons' LP (0 = off) */
+    int wide_input;         /* 1: a wide window that reaches the network
+                               input is used too (the whole prefix there,
+                               e.g. layer 2 with wide_window 2); 0 (the
+                               default): only layers k > wide_window */
     int wide_score;         /* score of the wide choice: 0 = post width x
                                sum of |outgoing weights| (skip_fraction's),
                                1 = post width x |W| propagated to the output

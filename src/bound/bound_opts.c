@@ -49,6 +49,7 @@ void nnh_bound_opts_init(nnh_bound_opts *o)
     o->wide_fraction = 0.0;
     o->wide_window = 0;
     o->wide_score = 0;
+    o->wide_input = 0;
 }
 
 const char *nnh_method_name(nnh_method m)
@@ -145,12 +146,16 @@ static const struct opt_row {
      offsetof(nnh_bound_opts, wide_fraction)},
     {{"wide_window", 1, 0, WHOLE, LP_METHODS,
       "window of the wide_fraction neurons' LP, in the hidden layers where it is wider "
-      "than window (reaching the input: the whole prefix; 0 = off)"},
+      "than window (0 = off)"},
      offsetof(nnh_bound_opts, wide_window)},
     {{"wide_score", 1, 0, 1, LP_METHODS,
       "score of the wide choice: 0 = post width x outgoing |weights|, 1 = post width x "
       "|weights| propagated to the output"},
      offsetof(nnh_bound_opts, wide_score)},
+    {{"wide_input", 1, 0, 1, LP_METHODS,
+      "1: the wide window is used also where it reaches the network input (the whole "
+      "prefix there); 0: only in layers k > wide_window"},
+     offsetof(nnh_bound_opts, wide_input)},
 };
 enum { N_OPTS = (int)(sizeof schema / sizeof schema[0]) };
 _Static_assert((int)N_OPTS <= (int)NNH_BOUND_OPT_MAX, "NNH_BOUND_OPT_MAX is too small for the schema");
@@ -286,7 +291,8 @@ void nnh_bound_opts_given_add(nnh_bound_opts_given *g, int key)
 static const char *const depth_keys[] = {"window",          "window_forms",    "skip_fraction",
                                          "task_iter_limit", "task_time_limit", "min_gain",
                                          "long_step",       "output_window",   "output_iter_limit",
-                                         "wide_fraction",   "wide_window",     "wide_score"};
+                                         "wide_fraction",   "wide_window",     "wide_score",
+                                         "wide_input"};
 
 /* The profile: window 1 with a 1000-iteration budget per bound, the
  * long-step ratio test and a 1e-3 gain stop finished every layer of the
@@ -312,7 +318,8 @@ const char *nnh_bound_opts_deep_profile(void) { return DEEP_PROFILE_TEXT; }
 const char *nnh_bound_opts_depth_keys(void)
 {
     return "window, window_forms, skip_fraction, task_iter_limit, task_time_limit, min_gain, "
-           "long_step, output_window, output_iter_limit, wide_fraction, wide_window, wide_score";
+           "long_step, output_window, output_iter_limit, wide_fraction, wide_window, wide_score, "
+           "wide_input";
 }
 
 int nnh_bound_opts_deep_defaults(nnh_bound_opts *o, const nnh_network *net,

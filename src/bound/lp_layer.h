@@ -131,7 +131,8 @@ int nnh_lp_scores(const nnh_network *net, const nnh_bounds *b, int k, int propag
                   nnh_lp_scored *s, nnh_error *err);
 
 /* opts.wide_fraction (lp_wide.c): for a hidden layer k where wide_window is
- * wider than the layer's window (reaching the input: the whole prefix),
+ * wider than the layer's window (reaching the input: the whole prefix, only
+ * with opts.wide_input),
  * L->wide_sel (the highest-scored neurons) and L->wide, the context of
  * window wide_window on the same bounds b; nothing otherwise. */
 int nnh_lp_wide(nnh_lp_layer *L, const nnh_bounds *b, nnh_error *err);

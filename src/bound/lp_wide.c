@@ -6,10 +6,11 @@
  * narrower one plus the relaxation of more earlier layers, so its LP is a
  * tighter relaxation of the same network, and every task's bound is
  * rigorous either way (lp_safe.c). Used where the wide window is wider than
- * the layer's own; a wide window that reaches the network input is the
- * whole prefix there, as for `window` (an LP holding the inputs, 784
- * columns on the ERAN MNIST nets, costs several times more per task:
- * docs/benchmarks.md section 6, fifth round). The choice depends on the
+ * the layer's own and does not reach the network input (k > wide_window);
+ * with opts.wide_input also where it does, as the whole prefix (an LP
+ * holding the inputs, 784 columns on the ERAN MNIST nets, costs several
+ * times more to build and per task: docs/benchmarks.md section 6, fifth
+ * round). The choice depends on the
  * network and the creation bounds only, so every rank makes the same one
  * and a distributed run writes the serial file. */
 #include "lp_layer.h"
@@ -30,7 +31,7 @@ int nnh_lp_wide(nnh_lp_layer *L, const nnh_bounds *b, nnh_error *err)
     int win = nnh_bound_opts_window(o, k, net->n_layers);
     int wwin = nnh_bound_opts_window(&wo, k, net->n_layers);
     if (o->wide_fraction <= 0.0 || o->wide_window <= 0 || k + 1 >= net->n_layers || win == 0 ||
-        (wwin > 0 && wwin <= win))
+        (wwin > 0 && wwin <= win) || (wwin == 0 && !o->wide_input))
         return NNH_OK;
     int w = net->layers[k].n_out;
     int n_wide = (int)floor(o->wide_fraction * w);
