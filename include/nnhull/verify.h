@@ -288,7 +288,9 @@ typedef struct nnh_verify_result {
                               same at any rank count; 0 when none) */
     double tighten_lb[2];      /* the open rows' best certified lower bound of the
                               tightened roots (the smallest over them) before
-                              and after the tightening; +inf when it closed */
+                              and after the tightening, both from crown (no
+                              alpha-CROWN: branch and bound runs that on the
+                              tightened root); +inf when it closed */
     double seconds_idle;       /* MPI master: waiting for workers with nothing to do */
 } nnh_verify_result;
 

@@ -384,6 +384,12 @@ int nnh_bab_tighten(nnh_bab *B, nnh_tighten_layer_fn run, void *run_arg,
     nnh_verify_result *res = B->res;
     tighten_stop ts = {B, stop, stop_arg};
     double t0 = nnh_now();
+    /* The two decisions around the tightening run without alpha-CROWN: its
+     * hidden-layer pass is serial on this rank (minutes on a loose 784-input
+     * ReLU root) and branch and bound runs it once on the tightened root
+     * anyway. The tightening starts from crown's bounds either way. */
+    nnh_verify_opts oc = *B->o;
+    oc.alpha = NNH_ALPHA_OFF;
     nnh_region_result rr;
     int rc = nnh_region_result_init(B->P, &rr, err);
     for (long i = 0; i < B->h.n && !rc && !B->over; i++) { /* the roots, in queue order */
@@ -393,9 +399,9 @@ int nnh_bab_tighten(nnh_bab *B, nnh_tighten_layer_fn run, void *run_arg,
         nnh_method m = nnh_tighten_method(B->P, R->group, B->o);
         if (m < NNH_METHOD_LP1D)
             continue;
-        /* a root its own bounds already decide needs no LP on every layer
+        /* a root crown already decides needs no LP on every layer
          * (branch and bound decides it again, at the same small cost) */
-        if ((rc = nnh_verify_region(B->P, R, B->o, B->deadline, &rr, err)))
+        if ((rc = nnh_verify_region(B->P, R, &oc, B->deadline, &rr, err)))
             break;
         if (rr.status != NNH_REGION_OPEN)
             continue;
@@ -405,7 +411,7 @@ int nnh_bab_tighten(nnh_bab *B, nnh_tighten_layer_fn run, void *run_arg,
                                 tighten_should_stop, &ts, &res->tighten_tasks, &d, err);
         int stopped = !rc && tighten_should_stop(&ts); /* then no second crown (~1 s) */
         if (!rc && !stopped) /* what the tightening gained, for the statistics */
-            rc = nnh_verify_region(B->P, R, B->o, B->deadline, &rr, err);
+            rc = nnh_verify_region(B->P, R, &oc, B->deadline, &rr, err);
         if (rc)
             break;
         double after = rr.status == NNH_REGION_UNSAT ? INFINITY : rr.best_lb;
