@@ -334,7 +334,11 @@ START_TEST(test_deep_defaults)
     ck_assert(o.min_gain == 1e-3);
     ck_assert_int_eq(o.output_window, 5);
     ck_assert_int_eq(o.output_iter_limit, 10000);
-    ck_assert_int_eq(g.n, 6);
+    ck_assert(o.wide_fraction == 0.1);
+    ck_assert_int_eq(o.wide_window, 2);
+    ck_assert_int_eq(o.wide_score, 1);
+    ck_assert_int_eq(o.wide_input, 1);
+    ck_assert_int_eq(g.n, 10);
     ck_assert_int_eq(g.key[0], nnh_bound_opt_find("window"));
     /* the text names every key the profile set, with its value */
     const char *text = nnh_bound_opts_deep_profile();

@@ -296,22 +296,26 @@ static const char *const depth_keys[] = {"window",          "window_forms",    "
 
 /* The profile: window 1 with a 1000-iteration budget per bound, the
  * long-step ratio test and a 1e-3 gain stop finished every layer of the
- * 6x200 sigmoid net with output mean width 2.79 in 272.8 s wall at -np 2
- * (342 s CPU, load 4.7 -> 2.6), where the whole prefix finished 2 of 6
- * layers in 600 s. The output layer (20 bound problems against 400 in a
- * hidden layer) gets window 5 and up to 10000 iterations per bound: on the
- * same hidden bounds its mean width goes from 2.79 to 2.29 (window 4: 2.35);
- * window 5 fits since the LP tasks got about 30% cheaper (docs/benchmarks.md
- * section 6, "The output layer's window" and the fourth round).
- * DEEP_PROFILE_TEXT lists the same pairs (test_bound_opts checks it). */
+ * 6x200 sigmoid net with output mean width 2.79 in 272.8 s wall at -np 2,
+ * where the whole prefix finished 2 of 6 layers in 600 s. The output layer
+ * (20 bound problems against 400 in a hidden layer) gets window 5 and up to
+ * 10000 iterations per bound (output 2.79 -> 2.29). In each hidden layer
+ * from the second on, the tenth of the neurons with the largest width x
+ * |W|-product score to the output gets window 2 (the whole prefix where
+ * that reaches the input): output 2.29 -> 1.92 for about +20% of time,
+ * 298 s wall at -np 2 idle (docs/benchmarks.md section 6, fourth to sixth
+ * rounds). DEEP_PROFILE_TEXT lists the same pairs (test_bound_opts checks
+ * it). */
 static const struct {
     const char *key;
     double value;
-} deep_profile[] = {{"window", 1},        {"task_iter_limit", 1000},  {"long_step", 1},
-                    {"min_gain", 1e-3},   {"output_window", 5},       {"output_iter_limit", 10000}};
+} deep_profile[] = {{"window", 1},          {"task_iter_limit", 1000}, {"long_step", 1},
+                    {"min_gain", 1e-3},     {"output_window", 5},      {"output_iter_limit", 10000},
+                    {"wide_fraction", 0.1}, {"wide_window", 2},        {"wide_score", 1},
+                    {"wide_input", 1}};
 #define DEEP_PROFILE_TEXT                                                                        \
     "window 1, task_iter_limit 1000, long_step 1, min_gain 0.001, output_window 5, "           \
-    "output_iter_limit 10000"
+    "output_iter_limit 10000, wide_fraction 0.1, wide_window 2, wide_score 1, wide_input 1"
 
 const char *nnh_bound_opts_deep_profile(void) { return DEEP_PROFILE_TEXT; }
 
