@@ -19,14 +19,6 @@ static const char *const ARCH_DEEP = "64x10x10x10x10x10";
 static const char *const acts[] = {"relu", "sigmoid", "tanh", "elu"};
 #define N_ACTS ((int)(sizeof acts / sizeof *acts))
 
-static void region(int box, double *lo, double *hi)
-{
-    if (box)
-        nnh_test_digits_box(lo, hi);
-    else
-        nnh_test_digits_ball(EPS, lo, hi);
-}
-
 /* Crown's forms with window 1 on the ball and window 2 on the full box:
  * sampled at every layer, nested. */
 START_TEST(test_forms_sound)
@@ -34,7 +26,7 @@ START_TEST(test_forms_sound)
     nnh_network *net = nnh_test_load_digits(acts[_i], ARCH_DEEP);
     double lo[NNH_DIGITS_N_IN], hi[NNH_DIGITS_N_IN];
     for (int box = 0; box < 2; box++) {
-        region(box, lo, hi);
+        nnh_test_digits_region(box, EPS, lo, hi);
         nnh_bound_opts o;
         nnh_bound_opts_init(&o);
         o.window = 1 + box;

@@ -27,10 +27,7 @@ START_TEST(test_window_sound)
     nnh_network *net = nnh_test_load_digits(win_acts[_i], ARCH_DEEP);
     double lo[NNH_DIGITS_N_IN], hi[NNH_DIGITS_N_IN];
     for (int box = 0; box < 2; box++) {
-        if (box)
-            nnh_test_digits_box(lo, hi);
-        else
-            nnh_test_digits_ball(EPS, lo, hi);
+        nnh_test_digits_region(box, EPS, lo, hi);
         for (int w = 1; w <= 2; w++) {
             nnh_bound_opts o;
             nnh_bound_opts_init(&o);

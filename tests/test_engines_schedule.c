@@ -29,10 +29,7 @@ START_TEST(test_output_window_sound)
     double lo[NNH_DIGITS_N_IN], hi[NNH_DIGITS_N_IN];
     const int ow[] = {2, 5};
     for (int box = 0; box < 2; box++) {
-        if (box)
-            nnh_test_digits_box(lo, hi);
-        else
-            nnh_test_digits_ball(EPS, lo, hi);
+        nnh_test_digits_region(box, EPS, lo, hi);
         for (int t = 0; t < 2; t++) {
             nnh_bound_opts o;
             nnh_bound_opts_init(&o);

@@ -24,14 +24,6 @@ static const char *const ARCH_DEEP = "64x10x10x10x10x10";
 static const char *const acts[] = {"relu", "sigmoid", "tanh", "elu"};
 #define N_ACTS ((int)(sizeof acts / sizeof *acts))
 
-static void region(int box, double *lo, double *hi)
-{
-    if (box)
-        nnh_test_digits_box(lo, hi);
-    else
-        nnh_test_digits_ball(EPS, lo, hi);
-}
-
 /* window 1 with wide_fraction 0.5 at wide window 2 (one-layer score) on
  * the ball and wide window 2 with the propagated score on the full box,
  * then the depth profile's keys with wide_fraction 0.3 at window 2:
@@ -41,7 +33,7 @@ START_TEST(test_wide_sound)
     nnh_network *net = nnh_test_load_digits(acts[_i], ARCH_DEEP);
     double lo[NNH_DIGITS_N_IN], hi[NNH_DIGITS_N_IN];
     for (int c = 0; c < 3; c++) {
-        region(c == 1, lo, hi);
+        nnh_test_digits_region(c == 1, EPS, lo, hi);
         nnh_bound_opts o;
         nnh_bound_opts_init(&o);
         o.window = 1;
@@ -164,7 +156,7 @@ START_TEST(test_wide_never_looser)
     nnh_network *net = nnh_test_load_digits(acts[_i], ARCH_DEEP);
     double lo[NNH_DIGITS_N_IN], hi[NNH_DIGITS_N_IN];
     for (int box = 0; box < 2; box++) {
-        region(box, lo, hi);
+        nnh_test_digits_region(box, EPS, lo, hi);
         nnh_bound_opts c;
         nnh_bound_opts_init(&c);
         nnh_bounds *b = nnh_test_run_opts(net, lo, hi, &c, NNH_METHOD_CROWN, NULL);

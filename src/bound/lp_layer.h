@@ -130,6 +130,12 @@ typedef struct nnh_lp_scored {
 int nnh_lp_scores(const nnh_network *net, const nnh_bounds *b, int k, int propagate,
                   nnh_lp_scored *s, nnh_error *err);
 
+/* *mask = a new array of layer k's width (the caller frees it) with 1 for
+ * the n neurons of nnh_lp_scores(propagate) that score highest (highest 1)
+ * or lowest (highest 0), 0 for the others. */
+int nnh_lp_mark(const nnh_network *net, const nnh_bounds *b, int k, int propagate, int n,
+                int highest, unsigned char **mask, nnh_error *err);
+
 /* opts.wide_fraction (lp_wide.c): for a hidden layer k where wide_window is
  * wider than the layer's window (reaching the input: the whole prefix, only
  * with opts.wide_input),

@@ -77,6 +77,29 @@ int nnh_lp_scores(const nnh_network *net, const nnh_bounds *b, int k, int propag
     return NNH_OK;
 }
 
+int nnh_lp_mark(const nnh_network *net, const nnh_bounds *b, int k, int propagate, int n,
+                int highest, unsigned char **mask, nnh_error *err)
+{
+    int w = net->layers[k].n_out;
+    nnh_lp_scored *s = malloc((size_t)w * sizeof *s);
+    unsigned char *m = calloc((size_t)w, 1);
+    if (!s || !m) {
+        free(s);
+        free(m);
+        return nnh_error_set(err, NNH_ENOMEM, "lp_priority.c: layer %d: out of memory", k);
+    }
+    int rc = nnh_lp_scores(net, b, k, propagate, s, err);
+    for (int t = 0; rc == NNH_OK && t < n && t < w; t++)
+        m[s[highest ? w - 1 - t : t].idx] = 1; /* s is ascending */
+    free(s);
+    if (rc) {
+        free(m);
+        return rc;
+    }
+    *mask = m;
+    return NNH_OK;
+}
+
 int nnh_lp_priority(nnh_lp_layer *L, const nnh_bounds *b, nnh_error *err)
 {
     const nnh_network *net = L->net;
@@ -87,15 +110,5 @@ int nnh_lp_priority(nnh_lp_layer *L, const nnh_bounds *b, nnh_error *err)
     int n_skip = (int)floor(L->opts.skip_fraction * w);
     if (n_skip <= 0)
         return NNH_OK;
-    nnh_lp_scored *s = malloc((size_t)w * sizeof *s);
-    L->skip = calloc((size_t)w, 1);
-    if (!s || !L->skip) {
-        free(s);
-        return nnh_error_set(err, NNH_ENOMEM, "lp_priority.c: layer %d: out of memory", k);
-    }
-    int rc = nnh_lp_scores(net, b, k, 0, s, err);
-    for (int t = 0; rc == NNH_OK && t < n_skip; t++)
-        L->skip[s[t].idx] = 1;
-    free(s);
-    return rc;
+    return nnh_lp_mark(net, b, k, 0, n_skip, 0, &L->skip, err);
 }

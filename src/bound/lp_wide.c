@@ -37,16 +37,7 @@ int nnh_lp_wide(nnh_lp_layer *L, const nnh_bounds *b, nnh_error *err)
     int n_wide = (int)floor(o->wide_fraction * w);
     if (n_wide <= 0)
         return NNH_OK;
-    nnh_lp_scored *s = malloc((size_t)w * sizeof *s);
-    L->wide_sel = calloc((size_t)w, 1);
-    if (!s || !L->wide_sel) {
-        free(s);
-        return nnh_error_set(err, NNH_ENOMEM, "lp_wide.c: layer %d: out of memory", k);
-    }
-    int rc = nnh_lp_scores(net, b, k, o->wide_score, s, err);
-    for (int t = 0; rc == NNH_OK && t < n_wide; t++)
-        L->wide_sel[s[w - 1 - t].idx] = 1; /* ascending: the highest last */
-    free(s);
+    int rc = nnh_lp_mark(net, b, k, o->wide_score, n_wide, 1, &L->wide_sel, err);
     if (rc)
         return rc;
     return nnh_lp_layer_create(net, b, k, &wo, &L->wide, err);

@@ -56,6 +56,14 @@ void nnh_test_digits_box(double *lo, double *hi)
     }
 }
 
+void nnh_test_digits_region(int box, double eps, double *lo, double *hi)
+{
+    if (box)
+        nnh_test_digits_box(lo, hi);
+    else
+        nnh_test_digits_ball(eps, lo, hi);
+}
+
 int nnh_test_same_bounds(const nnh_bounds *a, const nnh_bounds *b)
 {
     for (int k = 0; k < a->n_layers; k++) {

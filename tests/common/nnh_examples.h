@@ -15,6 +15,8 @@ void nnh_test_digits_ball(double eps, double *lo, double *hi);
 
 /* The whole input box [0, 1]^64 of the digits nets. */
 void nnh_test_digits_box(double *lo, double *hi);
+/* The whole box when box is nonzero, else the eps ball. */
+void nnh_test_digits_region(int box, double eps, double *lo, double *hi);
 
 /* 1 when every pre/post bound of a and b is the same double. */
 int nnh_test_same_bounds(const nnh_bounds *a, const nnh_bounds *b);
