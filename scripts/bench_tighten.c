@@ -64,8 +64,9 @@ int main(int argc, char **argv)
     long tasks = 0;
     unsigned long long d = 0;
     double t0 = cpu();
-    if (!R || nnh_tighten_region(P, R, &o, NNH_METHOD_HULL, 0, NULL, NULL, NULL, NULL, &tasks,
-                                 &d, &err))
+    if (!R || nnh_tighten_region(P, R, &o, NNH_METHOD_HULL,
+                                 nnh_tighten_fraction(P, 0, &o, NULL), 0, NULL, NULL, NULL,
+                                 NULL, &tasks, &d, &err))
         return fail("tightening", &err);
     double t1 = cpu(), cmin, tmin, cneg, tneg;
     int cpos, tpos;

@@ -144,6 +144,14 @@ START_TEST(test_tightening_proves_with_fewer_regions)
 }
 END_TEST
 
+/* The fraction that R's tightening under o gets (no root bounds: the
+ * nets here are small or the fraction explicit). */
+static double frac_of(const nnh_verify_problem *P, const nnh_bab_region *R,
+                      const nnh_verify_opts *o)
+{
+    return nnh_tighten_fraction(P, R->group, o, NULL);
+}
+
 /* Root bounds of group 0: crown only (the region's own first pass) and
  * tightened with method m; every sampled point of every layer inside both,
  * and the tightened ones nested in crown's and tighter on average. */
@@ -160,7 +168,8 @@ static void check_contains_frac(const char *act, const char *name, double eps, n
     o.tighten_fraction = frac;
     long tasks = 0;
     unsigned long long d = 0;
-    ck_assert_msg(nnh_tighten_region(P, R, &o, m, 0, NULL, NULL, NULL, NULL, &tasks, &d, &err) ==
+    ck_assert_msg(nnh_tighten_region(P, R, &o, m, frac_of(P, R, &o),
+                                     0, NULL, NULL, NULL, NULL, &tasks, &d, &err) ==
                   0, "%s", err.msg);
     ck_assert_ptr_nonnull(R->hint);
     ck_assert_int_gt(tasks, 0);
@@ -290,8 +299,11 @@ END_TEST
 
 /* auto's choice (nnh_tighten_method, nnh_tighten_fraction) on a net of the
  * ERAN 6x200 shape (784 inputs, random weights) with the activation act:
- * returns the fraction at timeout t (0 = no tightening). */
-static double auto_choice(nnh_act_kind act, double t)
+ * returns the fraction at timeout t (0 = no tightening) with the root's
+ * bounds NULL (roots 0), every hidden pre-activation interval [-1, 1]
+ * (roots 1: no neuron on one linear piece) or [1, 2] (roots 2: every ReLU
+ * stable). */
+static double auto_choice_at(nnh_act_kind act, double t, int roots)
 {
     int sizes[] = {784, 200, 200, 200, 200, 200, 200, 10};
     unsigned long long st = 7;
@@ -314,13 +326,30 @@ static double auto_choice(nnh_act_kind act, double t)
     nnh_verify_opts o;
     nnh_verify_opts_init(&o);
     o.timeout = t;
-    double f = nnh_tighten_method(P, 0, &o) == NNH_METHOD_HULL ? nnh_tighten_fraction(P, 0, &o) : 0;
+    nnh_bounds *b = NULL;
+    if (roots) {
+        const nnh_network *N = nnh_verify_group_network(P, 0);
+        nnh_bab_region *R = nnh_bab_root(P, 0);
+        ck_assert_ptr_nonnull(R);
+        ck_assert_int_eq(nnh_bounds_create(N, R->lo, R->hi, &b, &err), 0);
+        nnh_bab_region_free(R);
+        for (int k = 0; k + 1 < N->n_layers; k++)
+            for (int i = 0; i < N->layers[k].n_out; i++) {
+                b->layers[k].pre_lo[i] = roots == 1 ? -1.0 : 1.0;
+                b->layers[k].pre_hi[i] = roots == 1 ? 1.0 : 2.0;
+            }
+    }
+    double f =
+        nnh_tighten_method(P, 0, &o) == NNH_METHOD_HULL ? nnh_tighten_fraction(P, 0, &o, b) : 0;
+    nnh_bounds_free(b);
     nnh_verify_problem_free(P);
     nnh_spec_free(spec);
     free(text);
     nnh_network_free(net);
     return f;
 }
+
+static double auto_choice(nnh_act_kind act, double t) { return auto_choice_at(act, t, 0); }
 
 /* auto at the ERAN size: sigmoid at the official 300 s gets the partial
  * tightening, at 30 s none, without a timeout all of it; ReLU at 300 s none
@@ -331,8 +360,17 @@ START_TEST(test_auto_partial_on_large_nets)
     ck_assert_double_eq(auto_choice(NNH_ACT_TANH, 300), NNH_TIGHTEN_AUTO_FRACTION);
     ck_assert_double_eq(auto_choice(NNH_ACT_SIGMOID, 30), 0);
     ck_assert_double_eq(auto_choice(NNH_ACT_SIGMOID, 0), 1);
-    ck_assert_double_eq(auto_choice(NNH_ACT_RELU, 300), 0);
     ck_assert_double_eq(auto_choice(NNH_ACT_RELU, 0), 1);
+    /* ReLU: the cost of the selected tasks counts the root's open neurons
+     * only (stable ones get no LP), so the choice needs the root's bounds */
+    ck_assert_double_eq(auto_choice(NNH_ACT_RELU, 300), -1);
+    ck_assert_double_eq(auto_choice_at(NNH_ACT_RELU, 300, 1), NNH_TIGHTEN_AUTO_FRACTION);
+    ck_assert_double_eq(auto_choice_at(NNH_ACT_RELU, 200, 1), 0);
+    ck_assert_double_eq(auto_choice_at(NNH_ACT_RELU, 200, 2), NNH_TIGHTEN_AUTO_FRACTION);
+    ck_assert_double_eq(auto_choice_at(NNH_ACT_RELU, 30, 1), 0);
+    /* a smooth net's choice does not look at the bounds */
+    ck_assert_double_eq(auto_choice_at(NNH_ACT_SIGMOID, 200, 2), 0);
+    ck_assert_double_eq(auto_choice_at(NNH_ACT_SIGMOID, 300, 1), NNH_TIGHTEN_AUTO_FRACTION);
 }
 END_TEST
 
@@ -363,9 +401,11 @@ START_TEST(test_split_tasks_same_bounds)
     nnh_bab_region *R[2] = {nnh_bab_root(P, 0), nnh_bab_root(P, 0)};
     long tasks[2] = {0, 0};
     unsigned long long d[2];
-    ck_assert_int_eq(nnh_tighten_region(P, R[0], &o, NNH_METHOD_HULL, 0, NULL, NULL, NULL, NULL,
+    ck_assert_int_eq(nnh_tighten_region(P, R[0], &o, NNH_METHOD_HULL, frac_of(P, R[0], &o),
+                                        0, NULL, NULL, NULL, NULL,
                                         &tasks[0], &d[0], &err), 0);
-    ck_assert_int_eq(nnh_tighten_region(P, R[1], &o, NNH_METHOD_HULL, 0, split3, P, NULL, NULL,
+    ck_assert_int_eq(nnh_tighten_region(P, R[1], &o, NNH_METHOD_HULL, frac_of(P, R[1], &o),
+                                        0, split3, P, NULL, NULL,
                                         &tasks[1], &d[1], &err), 0);
     ck_assert_int_eq(tasks[0], tasks[1]);
     ck_assert(d[0] == d[1]);
@@ -375,9 +415,11 @@ START_TEST(test_split_tasks_same_bounds)
     nnh_bab_region *S[2] = {nnh_bab_root(P, 0), nnh_bab_root(P, 0)};
     long st[2] = {0, 0};
     unsigned long long sd[2];
-    ck_assert_int_eq(nnh_tighten_region(P, S[0], &o, NNH_METHOD_HULL, 0, NULL, NULL, NULL, NULL,
+    ck_assert_int_eq(nnh_tighten_region(P, S[0], &o, NNH_METHOD_HULL, frac_of(P, S[0], &o),
+                                        0, NULL, NULL, NULL, NULL,
                                         &st[0], &sd[0], &err), 0);
-    ck_assert_int_eq(nnh_tighten_region(P, S[1], &o, NNH_METHOD_HULL, 0, split3, P, NULL, NULL,
+    ck_assert_int_eq(nnh_tighten_region(P, S[1], &o, NNH_METHOD_HULL, frac_of(P, S[1], &o),
+                                        0, split3, P, NULL, NULL,
                                         &st[1], &sd[1], &err), 0);
     ck_assert_int_eq(st[0], st[1]);
     ck_assert_int_lt(st[0], tasks[0]);
@@ -389,7 +431,8 @@ START_TEST(test_split_tasks_same_bounds)
     nnh_bab_region *late = nnh_bab_root(P, 0);
     long none = 0;
     unsigned long long dl;
-    ck_assert_int_eq(nnh_tighten_region(P, late, &o, NNH_METHOD_HULL, 1e-9, NULL, NULL, NULL, NULL,
+    ck_assert_int_eq(nnh_tighten_region(P, late, &o, NNH_METHOD_HULL, frac_of(P, late, &o),
+                                        1e-9, NULL, NULL, NULL, NULL,
                                         &none, &dl, &err), 0);
     ck_assert_int_eq(none, 0);
     nnh_bab_region_free(late);
@@ -419,7 +462,8 @@ START_TEST(test_names_and_bad_options)
     nnh_bab_region *R = nnh_bab_root(f.P, 0);
     long tasks = 0;
     unsigned long long d;
-    ck_assert_int_eq(nnh_tighten_region(f.P, R, &o, NNH_METHOD_LP1D, 0, NULL, NULL, NULL, NULL,
+    ck_assert_int_eq(nnh_tighten_region(f.P, R, &o, NNH_METHOD_LP1D, frac_of(f.P, R, &o),
+                                        0, NULL, NULL, NULL, NULL,
                                         &tasks, &d, &err), NNH_EINVAL);
     ck_assert_ptr_nonnull(strstr(err.msg, "window"));
     ck_assert_ptr_null(R->hint);

@@ -139,17 +139,18 @@ enum {
                               NNH_TIGHTEN_AUTO_TIME_SHARE times the
                               tightening's estimated CPU seconds
                               (nnh_tighten_cost; minutes on MNIST nets);
-                              else, on large nets with smooth activations,
-                              hull on part of each layer (below); else none */
+                              else, on large nets, hull on part of each
+                              layer (below); else none */
     NNH_TIGHTEN_LP1D,
     NNH_TIGHTEN_HULL
 };
 #define NNH_TIGHTEN_AUTO_MIN_INPUTS 64
 #define NNH_TIGHTEN_AUTO_TIME_SHARE 4
-/* auto on a large net (all tasks estimated at >= PART_MIN_COST CPU seconds)
- * with smooth hidden activations, when the timeout is under TIME_SHARE x
- * that: hull on the top AUTO_FRACTION of each hidden layer
- * (tighten_fraction) when the timeout is >= PART_SHARE x their cost */
+/* auto on a large net (all tasks estimated at >= PART_MIN_COST CPU seconds),
+ * when the timeout is under TIME_SHARE x that: hull on the top AUTO_FRACTION
+ * of each hidden layer (tighten_fraction) when the timeout is >= PART_SHARE
+ * x their cost (on a ReLU-like net counted on the root's crown bounds: a
+ * stable neuron costs no LP) */
 #define NNH_TIGHTEN_AUTO_FRACTION 0.25
 #define NNH_TIGHTEN_AUTO_PART_SHARE 2
 #define NNH_TIGHTEN_AUTO_PART_MIN_COST 60

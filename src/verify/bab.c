@@ -405,9 +405,14 @@ int nnh_bab_tighten(nnh_bab *B, nnh_tighten_layer_fn run, void *run_arg,
             break;
         if (rr.status != NNH_REGION_OPEN)
             continue;
+        /* how much of each layer (auto: from the cost of the root's open
+         * neurons on a ReLU net) */
+        double f = nnh_tighten_fraction(B->P, R->group, B->o, rr.bounds);
+        if (f <= 0.0)
+            continue;
         double before = rr.best_lb;
         unsigned long long d = 0;
-        rc = nnh_tighten_region(B->P, R, B->o, m, B->deadline, run, run_arg,
+        rc = nnh_tighten_region(B->P, R, B->o, m, f, B->deadline, run, run_arg,
                                 tighten_should_stop, &ts, &res->tighten_tasks, &d, err);
         int stopped = !rc && tighten_should_stop(&ts); /* then no second crown (~1 s) */
         if (!rc && !stopped) /* what the tightening gained, for the statistics */

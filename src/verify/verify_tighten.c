@@ -8,6 +8,7 @@
 #include "verify_tighten.h"
 #include "nnhull/stop.h"
 #include "engine_steps.h"
+#include "lp_layer.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -30,9 +31,32 @@ int nnh_tighten_parse(const char *name, int *t)
     return NNH_EINVAL;
 }
 
+/* Neurons of layer k that an LP task can still tighten on the bounds b:
+ * with skip_stable, those whose interval is not on one linear piece of the
+ * activation (engine skip_task); all of them otherwise. */
+static int open_neurons(const nnh_network *net, const nnh_bound_opts *bo, const nnh_bounds *b,
+                        int k)
+{
+    const nnh_activation *a = &net->layers[k].act;
+    int w = net->layers[k].n_out, n = 0;
+    if (!b || !bo->skip_stable || a->kind == NNH_ACT_IDENTITY)
+        return w;
+    const nnh_layer_bounds *L = &b->layers[k];
+    for (int i = 0; i < w; i++) {
+        double s;
+        double lo = L->pre_lo[i], hi = L->pre_hi[i];
+        n += !(isfinite(lo) && isfinite(hi) && nnh_lp_linear_piece(a, lo, hi, &s));
+    }
+    return n;
+}
+
 /* Estimated CPU seconds (nnh_tighten_cost) with only the fraction f of each
- * hidden layer's tasks run (the output layer's all). */
-static double cost_share(const nnh_network *net, const nnh_bound_opts *bo, double f)
+ * hidden layer's tasks run (the output layer's all); with the root's bounds
+ * b (may be NULL), a hidden layer's selected neurons are at most its open
+ * ones (open_neurons: the stable ones of a ReLU layer cost no LP, and the
+ * selection ranks them last, their relaxation gap being 0). */
+static double cost_share(const nnh_network *net, const nnh_bound_opts *bo, double f,
+                         const nnh_bounds *b)
 {
     double s = 0;
     for (int k = 1; k < net->n_layers; k++) {
@@ -43,20 +67,20 @@ static double cost_share(const nnh_network *net, const nnh_bound_opts *bo, doubl
             cols += 2.0 * net->layers[j].n_out;
         int budget = nnh_bound_opts_iter_limit(bo, k, net->n_layers);
         double iters = budget > 0 ? budget / 1000.0 : 3.0;
-        s += 2.0 * net->layers[k].n_out * cols * iters * (k + 1 < net->n_layers ? f : 1.0);
+        double n = net->layers[k].n_out * (k + 1 < net->n_layers ? f : 1.0);
+        if (b && k + 1 < net->n_layers)
+            n = fmin(n, open_neurons(net, bo, b, k));
+        s += 2.0 * n * cols * iters;
     }
     return s * 2.9e-4 * (bo->method == NNH_METHOD_HULL ? 1.0 : 0.5);
 }
 
 double nnh_tighten_cost(const nnh_network *net, const nnh_bound_opts *bo)
 {
-    return cost_share(net, bo, 1.0);
+    return cost_share(net, bo, 1.0, NULL);
 }
 
-/* 1 when a hidden layer of net is not piecewise linear (sigmoid, tanh, ...).
- * On ReLU nets alpha-CROWN and activation splits run by default, and the
- * partial tightening helped one ERAN instance but was not measured on the
- * set (docs/benchmarks.md section 10): auto leaves it off there. */
+/* 1 when a hidden layer of net is not piecewise linear (sigmoid, tanh, ...). */
 static int smooth_hidden(const nnh_network *net)
 {
     for (int k = 0; k + 1 < net->n_layers; k++) {
@@ -70,28 +94,37 @@ static int smooth_hidden(const nnh_network *net)
 /* `auto`'s fraction for net under o (0: no tightening): 1 when the timeout
  * is none or at least NNH_TIGHTEN_AUTO_TIME_SHARE x the cost of all tasks
  * (small nets: as before the selection existed); on a large net (all tasks
- * >= NNH_TIGHTEN_AUTO_PART_MIN_COST s) with smooth hidden activations,
- * NNH_TIGHTEN_AUTO_FRACTION (or o->tighten_fraction) when the timeout is at
- * least NNH_TIGHTEN_AUTO_PART_SHARE x the cost of the selected tasks. */
-static double auto_fraction(const nnh_network *net, const nnh_verify_opts *o)
+ * >= NNH_TIGHTEN_AUTO_PART_MIN_COST s), NNH_TIGHTEN_AUTO_FRACTION (or
+ * o->tighten_fraction) when the timeout is at least
+ * NNH_TIGHTEN_AUTO_PART_SHARE x the cost of the selected tasks. On a
+ * piecewise-linear net that cost depends on how many neurons are stable at
+ * the root, so it needs the root's bounds b: without them (b NULL) the
+ * answer is -1, "ask again with the bounds". */
+static double auto_fraction(const nnh_network *net, const nnh_verify_opts *o,
+                            const nnh_bounds *b)
 {
     nnh_bound_opts bo = o->tighten_opts;
     bo.method = NNH_METHOD_HULL;
     double f = o->tighten_fraction > 0.0 && o->tighten_fraction <= 1.0 ? o->tighten_fraction
                                                                        : 0.0;
-    double all = cost_share(net, &bo, 1.0);
+    double all = cost_share(net, &bo, 1.0, NULL);
     if (o->timeout <= 0 || o->timeout >= NNH_TIGHTEN_AUTO_TIME_SHARE * all)
         return f > 0.0 ? f : 1.0;
-    if (all < NNH_TIGHTEN_AUTO_PART_MIN_COST || !smooth_hidden(net))
+    if (all < NNH_TIGHTEN_AUTO_PART_MIN_COST)
         return 0.0;
+    int smooth = smooth_hidden(net);
+    if (!smooth && !b)
+        return -1.0;
     f = f > 0.0 ? f : NNH_TIGHTEN_AUTO_FRACTION;
-    return o->timeout >= NNH_TIGHTEN_AUTO_PART_SHARE * cost_share(net, &bo, f) ? f : 0.0;
+    double part = cost_share(net, &bo, f, smooth ? NULL : b);
+    return o->timeout >= NNH_TIGHTEN_AUTO_PART_SHARE * part ? f : 0.0;
 }
 
-double nnh_tighten_fraction(const nnh_verify_problem *P, int g, const nnh_verify_opts *o)
+double nnh_tighten_fraction(const nnh_verify_problem *P, int g, const nnh_verify_opts *o,
+                            const nnh_bounds *root)
 {
     if (o->tighten == NNH_TIGHTEN_AUTO)
-        return auto_fraction(P->groups[g].folded, o);
+        return auto_fraction(P->groups[g].folded, o, root);
     return o->tighten_fraction > 0.0 && o->tighten_fraction <= 1.0 ? o->tighten_fraction : 1.0;
 }
 
@@ -106,7 +139,7 @@ nnh_method nnh_tighten_method(const nnh_verify_problem *P, int g, const nnh_veri
     case NNH_TIGHTEN_HULL:
         return NNH_METHOD_HULL;
     case NNH_TIGHTEN_AUTO:
-        return P->n_in >= NNH_TIGHTEN_AUTO_MIN_INPUTS && auto_fraction(N, o) > 0.0
+        return P->n_in >= NNH_TIGHTEN_AUTO_MIN_INPUTS && auto_fraction(N, o, NULL) != 0.0
                    ? NNH_METHOD_HULL
                    : NNH_METHOD_CROWN;
     default:
@@ -239,7 +272,7 @@ static int tighten_layers(const nnh_network *N, nnh_bounds *b, int g, const nnh_
 }
 
 int nnh_tighten_region(const nnh_verify_problem *P, nnh_bab_region *R, const nnh_verify_opts *o,
-                       nnh_method m, double deadline, nnh_tighten_layer_fn run, void *run_arg,
+                       nnh_method m, double fraction, double deadline, nnh_tighten_layer_fn run, void *run_arg,
                        nnh_tighten_stop_fn stop, void *stop_arg, long *tasks,
                        unsigned long long *digest, nnh_error *err)
 {
@@ -253,7 +286,7 @@ int nnh_tighten_region(const nnh_verify_problem *P, nnh_bab_region *R, const nnh
     nnh_bounds *b = NULL;
     if ((rc = nnh_bounds_create(N, R->lo, R->hi, &b, err)))
         return rc;
-    rc = tighten_layers(N, b, R->group, &bo, nnh_tighten_fraction(P, R->group, o), deadline,
+    rc = tighten_layers(N, b, R->group, &bo, fraction, deadline,
                         run, run_arg, stop, stop_arg, tasks, err);
     if (rc) {
         nnh_bounds_free(b);

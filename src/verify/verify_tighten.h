@@ -23,13 +23,17 @@ typedef int (*nnh_tighten_layer_fn)(void *arg, int g, const nnh_bounds *b, int k
 
 /* The engine tightening group g's root under o: NNH_METHOD_LP1D or _HULL,
  * or NNH_METHOD_CROWN for none (NNH_TIGHTEN_AUTO decides from the input
- * dimension). */
+ * dimension and the timeout; on a large piecewise-linear net its "hull"
+ * still depends on nnh_tighten_fraction with the root's bounds). */
 nnh_method nnh_tighten_method(const nnh_verify_problem *P, int g, const nnh_verify_opts *o);
 
 /* The fraction of each hidden layer's neurons that group g's tightening
  * under o bounds with LPs (o->tighten_fraction; auto: 1 when the timeout
- * allows all tasks, else NNH_TIGHTEN_AUTO_FRACTION, 0 when not even that). */
-double nnh_tighten_fraction(const nnh_verify_problem *P, int g, const nnh_verify_opts *o);
+ * allows all tasks, else NNH_TIGHTEN_AUTO_FRACTION, 0 when not even that,
+ * the cost on a piecewise-linear net counted on the root's bounds `root`;
+ * -1 there when root is NULL). */
+double nnh_tighten_fraction(const nnh_verify_problem *P, int g, const nnh_verify_opts *o,
+                            const nnh_bounds *root);
 
 /* Group g's folded network (borrowed): what the tightening bounds. */
 const nnh_network *nnh_verify_group_network(const nnh_verify_problem *P, int g);
@@ -61,12 +65,13 @@ int nnh_tighten_select(const nnh_network *N, const nnh_bounds *b, const nnh_boun
                        double fraction, int *ids, nnh_error *err);
 
 /* Tighten root region R of P: every layer with the method m
- * (nnh_tighten_method), its LP tasks run by run(arg, ...) or, when run is
+ * (nnh_tighten_method) on the fraction of each hidden layer that
+ * nnh_tighten_select keeps (nnh_tighten_fraction), its LP tasks run by run(arg, ...) or, when run is
  * NULL, here in order; R->hint becomes the tightened bounds (intersected
  * with an earlier hint). *tasks gets the LP tasks run, *digest the hash of
  * the bounds. On failure R is unchanged. */
 int nnh_tighten_region(const nnh_verify_problem *P, nnh_bab_region *R, const nnh_verify_opts *o,
-                       nnh_method m, double deadline, nnh_tighten_layer_fn run, void *run_arg,
+                       nnh_method m, double fraction, double deadline, nnh_tighten_layer_fn run, void *run_arg,
                        nnh_tighten_stop_fn stop, void *stop_arg, long *tasks,
                        unsigned long long *digest, nnh_error *err);
 
