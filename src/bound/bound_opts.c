@@ -304,8 +304,8 @@ static const char *const depth_keys[] = {"window",          "window_forms",    "
  * |W|-product score to the output gets window 2 (the whole prefix where
  * that reaches the input): output 2.29 -> 1.92 for about +20% of time,
  * 296-323 s wall at -np 2 idle on the 2-core machine (docs/benchmarks.md
- * section 6, fourth to sixth rounds). DEEP_PROFILE_TEXT lists the same pairs (test_bound_opts checks
- * it). */
+ * section 6, fourth to sixth rounds). DEEP_PROFILE_TEXT lists the same
+ * pairs (test_bound_opts checks it). */
 static const struct {
     const char *key;
     double value;

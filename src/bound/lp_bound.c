@@ -53,15 +53,13 @@ static void set_objective(nnh_lp_layer *L, int i, double sgn)
  * so lp1d and hull skip the same tasks. */
 static int skip_task(const nnh_lp_layer *L, int i)
 {
-    double lo = L->init_lo[i], hi = L->init_hi[i], s;
+    double lo = L->init_lo[i], hi = L->init_hi[i];
     if (L->skip && L->skip[i])
         return 1;
     if (L->opts.skip_width > 0.0 && hi - lo < L->opts.skip_width)
         return 1;
     /* identity (an affine output layer) is "one piece" everywhere: never skipped */
-    const nnh_activation *act = &L->net->layers[L->k].act;
-    return L->opts.skip_stable && act->kind != NNH_ACT_IDENTITY && isfinite(lo) &&
-           isfinite(hi) && nnh_lp_linear_piece(act, lo, hi, &s);
+    return L->opts.skip_stable && nnh_lp_stable(&L->net->layers[L->k].act, lo, hi);
 }
 
 /* The running task's budgets (opts.task_time_limit, task_iter_limit). */

@@ -53,6 +53,13 @@ int nnh_lp_linear_piece(const nnh_activation *a, double L, double U, double *s)
     }
 }
 
+int nnh_lp_stable(const nnh_activation *a, double lo, double hi)
+{
+    double s;
+    return a->kind != NNH_ACT_IDENTITY && isfinite(lo) && isfinite(hi) &&
+           nnh_lp_linear_piece(a, lo, hi, &s);
+}
+
 /* Row a_col - s z_col (in [lo, hi]); returns the new row number. */
 static int add_plane_row(glp_prob *P, int acol, int zcol, double s, int type, double lo, double hi)
 {

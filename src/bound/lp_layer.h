@@ -97,6 +97,11 @@ struct nnh_lp_layer {
  * of a piecewise-linear activation), so a = s z is exact (lp_layer.c). */
 int nnh_lp_linear_piece(const nnh_activation *a, double L, double U, double *s);
 
+/* 1 when a neuron with activation a and finite pre-activation bounds
+ * [lo, hi] is stable: on one linear piece of a non-identity activation, so
+ * an LP cannot tighten it (opts.skip_stable skips it). */
+int nnh_lp_stable(const nnh_activation *a, double lo, double hi);
+
 /* Column j boxed by [lo, hi] (infinite ends give free or one-sided columns). */
 void nnh_lp_col_box(glp_prob *P, int j, double lo, double hi);
 

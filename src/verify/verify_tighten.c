@@ -32,21 +32,17 @@ int nnh_tighten_parse(const char *name, int *t)
 }
 
 /* Neurons of layer k that an LP task can still tighten on the bounds b:
- * with skip_stable, those whose interval is not on one linear piece of the
- * activation (engine skip_task); all of them otherwise. */
+ * with skip_stable, those that are not stable (nnh_lp_stable, as the
+ * engine's skip_task); all of them otherwise. */
 static int open_neurons(const nnh_network *net, const nnh_bound_opts *bo, const nnh_bounds *b,
                         int k)
 {
-    const nnh_activation *a = &net->layers[k].act;
     int w = net->layers[k].n_out, n = 0;
-    if (!b || !bo->skip_stable || a->kind == NNH_ACT_IDENTITY)
+    if (!b || !bo->skip_stable)
         return w;
     const nnh_layer_bounds *L = &b->layers[k];
-    for (int i = 0; i < w; i++) {
-        double s;
-        double lo = L->pre_lo[i], hi = L->pre_hi[i];
-        n += !(isfinite(lo) && isfinite(hi) && nnh_lp_linear_piece(a, lo, hi, &s));
-    }
+    for (int i = 0; i < w; i++)
+        n += !nnh_lp_stable(&net->layers[k].act, L->pre_lo[i], L->pre_hi[i]);
     return n;
 }
 
@@ -272,8 +268,8 @@ static int tighten_layers(const nnh_network *N, nnh_bounds *b, int g, const nnh_
 }
 
 int nnh_tighten_region(const nnh_verify_problem *P, nnh_bab_region *R, const nnh_verify_opts *o,
-                       nnh_method m, double fraction, double deadline, nnh_tighten_layer_fn run, void *run_arg,
-                       nnh_tighten_stop_fn stop, void *stop_arg, long *tasks,
+                       nnh_method m, double fraction, double deadline, nnh_tighten_layer_fn run,
+                       void *run_arg, nnh_tighten_stop_fn stop, void *stop_arg, long *tasks,
                        unsigned long long *digest, nnh_error *err)
 {
     const nnh_network *N = P->groups[R->group].folded;
@@ -286,8 +282,8 @@ int nnh_tighten_region(const nnh_verify_problem *P, nnh_bab_region *R, const nnh
     nnh_bounds *b = NULL;
     if ((rc = nnh_bounds_create(N, R->lo, R->hi, &b, err)))
         return rc;
-    rc = tighten_layers(N, b, R->group, &bo, fraction, deadline,
-                        run, run_arg, stop, stop_arg, tasks, err);
+    rc = tighten_layers(N, b, R->group, &bo, fraction, deadline, run, run_arg, stop, stop_arg,
+                        tasks, err);
     if (rc) {
         nnh_bounds_free(b);
         return rc;

@@ -66,13 +66,13 @@ int nnh_tighten_select(const nnh_network *N, const nnh_bounds *b, const nnh_boun
 
 /* Tighten root region R of P: every layer with the method m
  * (nnh_tighten_method) on the fraction of each hidden layer that
- * nnh_tighten_select keeps (nnh_tighten_fraction), its LP tasks run by run(arg, ...) or, when run is
- * NULL, here in order; R->hint becomes the tightened bounds (intersected
- * with an earlier hint). *tasks gets the LP tasks run, *digest the hash of
- * the bounds. On failure R is unchanged. */
+ * nnh_tighten_select keeps (nnh_tighten_fraction), its LP tasks run by
+ * run(arg, ...) or, when run is NULL, here in order; R->hint becomes the
+ * tightened bounds (intersected with an earlier hint). *tasks gets the LP
+ * tasks run, *digest the hash of the bounds. On failure R is unchanged. */
 int nnh_tighten_region(const nnh_verify_problem *P, nnh_bab_region *R, const nnh_verify_opts *o,
-                       nnh_method m, double fraction, double deadline, nnh_tighten_layer_fn run, void *run_arg,
-                       nnh_tighten_stop_fn stop, void *stop_arg, long *tasks,
+                       nnh_method m, double fraction, double deadline, nnh_tighten_layer_fn run,
+                       void *run_arg, nnh_tighten_stop_fn stop, void *stop_arg, long *tasks,
                        unsigned long long *digest, nnh_error *err);
 
 /* Session hook (bab.c): tighten every root still queued, as the options
