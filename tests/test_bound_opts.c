@@ -328,18 +328,19 @@ START_TEST(test_deep_defaults)
     ck_assert_int_eq(nnh_bound_opts_deep_defaults(&o, s, &g), 0);
     ck_assert(same_opts(&o, &o0) && g.n == 0);
     ck_assert_int_eq(nnh_bound_opts_deep_defaults(&o, d, &g), 1);
+    ck_assert_int_eq(o.max_rounds, 3);
     ck_assert_int_eq(o.window, 1);
     ck_assert_int_eq(o.task_iter_limit, 1000);
     ck_assert_int_eq(o.long_step, 1);
     ck_assert(o.min_gain == 1e-3);
     ck_assert_int_eq(o.output_window, 5);
     ck_assert_int_eq(o.output_iter_limit, 10000);
-    ck_assert(o.wide_fraction == 0.1);
+    ck_assert(o.wide_fraction == 0.15);
     ck_assert_int_eq(o.wide_window, 2);
     ck_assert_int_eq(o.wide_score, 1);
     ck_assert_int_eq(o.wide_input, 1);
-    ck_assert_int_eq(g.n, 10);
-    ck_assert_int_eq(g.key[0], nnh_bound_opt_find("window"));
+    ck_assert_int_eq(g.n, 11);
+    ck_assert_int_eq(g.key[0], nnh_bound_opt_find("max_rounds"));
     /* the text names every key the profile set, with its value */
     const char *text = nnh_bound_opts_deep_profile();
     for (int i = 0; i < g.n; i++) {
@@ -365,7 +366,7 @@ START_TEST(test_deep_defaults)
     /* a depth option given (even at its default): the user's choice stands */
     nnh_bound_opts u = opts_for(NNH_METHOD_LP1D), u0 = u;
     nnh_bound_opts_given gu = {0, {0}};
-    nnh_bound_opts_given_add(&gu, nnh_bound_opt_find("max_rounds"));
+    nnh_bound_opts_given_add(&gu, nnh_bound_opt_find("max_cuts_per_round"));
     ck_assert_int_eq(nnh_bound_opts_deep_defaults(&u, d, &gu), 1);
     u = u0;
     gu.n = 0;

@@ -108,6 +108,7 @@ START_TEST(test_skip_fraction)
     nnh_test_check_opts(net, what, lo, hi, &o, 0);
     /* the depth profile (nnh_bound_opts_deep_defaults) with skip_fraction */
     nnh_bound_opts_init(&o);
+    o.max_rounds = 3;
     o.window = 1;
     o.task_iter_limit = 1000;
     o.long_step = 1;

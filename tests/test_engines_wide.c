@@ -42,6 +42,7 @@ START_TEST(test_wide_sound)
         o.wide_score = c >= 1;
         o.wide_input = c == 1;
         if (c == 2) { /* nnh_bound_opts_deep_defaults' keys but the output window */
+            o.max_rounds = 3;
             o.task_iter_limit = 1000;
             o.long_step = 1;
             o.min_gain = 1e-3;

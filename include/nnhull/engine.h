@@ -180,9 +180,9 @@ void nnh_bound_opts_given_add(nnh_bound_opts_given *g, int key);
 enum { NNH_DEEP_MIN_LAYERS = 4, NNH_DEEP_MIN_NEURONS = 1000 };
 int nnh_bound_opts_deep_defaults(nnh_bound_opts *o, const nnh_network *net,
                                  nnh_bound_opts_given *given);
-/* The deep profile as text, "window 1, task_iter_limit 1000, ..." (for
- * messages and help), and the depth keys "window, window_forms, ...", any
- * of which given turns the profile off. */
+/* The deep profile as text, "max_rounds 3, window 1, ..." (for messages
+ * and help), and the depth keys "max_rounds, window, ...", any of which
+ * given turns the profile off. */
 const char *nnh_bound_opts_deep_profile(void);
 const char *nnh_bound_opts_depth_keys(void);
 

@@ -288,11 +288,10 @@ void nnh_bound_opts_given_add(nnh_bound_opts_given *g, int key)
 
 /* ---- the deep profile ---- */
 
-static const char *const depth_keys[] = {"window",          "window_forms",    "skip_fraction",
-                                         "task_iter_limit", "task_time_limit", "min_gain",
-                                         "long_step",       "output_window",   "output_iter_limit",
-                                         "wide_fraction",   "wide_window",     "wide_score",
-                                         "wide_input"};
+static const char *const depth_keys[] = {
+    "max_rounds",    "window",        "window_forms",    "skip_fraction",     "task_iter_limit",
+    "task_time_limit", "min_gain",    "long_step",       "output_window",     "output_iter_limit",
+    "wide_fraction", "wide_window",   "wide_score",      "wide_input"};
 
 /* The profile: window 1 with a 1000-iteration budget per bound, the
  * long-step ratio test and a 1e-3 gain stop finished every layer of the
@@ -300,30 +299,36 @@ static const char *const depth_keys[] = {"window",          "window_forms",    "
  * where the whole prefix finished 2 of 6 layers in 600 s. The output layer
  * (20 bound problems against 400 in a hidden layer) gets window 5 and up to
  * 10000 iterations per bound (output 2.79 -> 2.29). In each hidden layer
- * from the second on, the tenth of the neurons with the largest width x
- * |W|-product score to the output gets window 2 (the whole prefix where
- * that reaches the input): output 2.29 -> 1.92 for about +20% of time,
- * 296-323 s wall at -np 2 idle on the 2-core machine (docs/benchmarks.md
- * section 6, fourth to sixth rounds). DEEP_PROFILE_TEXT lists the same
- * pairs (test_bound_opts checks it). */
+ * from the second on, the neurons with the largest width x |W|-product
+ * score to the output get window 2 (the whole prefix where that reaches the
+ * input): a tenth of them took the output to 1.92 in 296-323 s. Three cut
+ * rounds per phase instead of five cost a quarter less (the last rounds of
+ * a task gain little and are its most expensive solves), and the time saved
+ * pays for a wider fifteenth: output 1.895 in 238 s wall, 461 s CPU at
+ * -np 2 idle on the 2-core machine (docs/benchmarks.md section 6, fourth to
+ * seventh rounds). DEEP_PROFILE_TEXT lists the same pairs (test_bound_opts
+ * checks it). */
 static const struct {
     const char *key;
     double value;
-} deep_profile[] = {{"window", 1},          {"task_iter_limit", 1000}, {"long_step", 1},
-                    {"min_gain", 1e-3},     {"output_window", 5},      {"output_iter_limit", 10000},
-                    {"wide_fraction", 0.1}, {"wide_window", 2},        {"wide_score", 1},
-                    {"wide_input", 1}};
+} deep_profile[] = {{"max_rounds", 3},      {"window", 1},
+                    {"task_iter_limit", 1000}, {"long_step", 1},
+                    {"min_gain", 1e-3},      {"output_window", 5},
+                    {"output_iter_limit", 10000},
+                    {"wide_fraction", 0.15}, {"wide_window", 2},
+                    {"wide_score", 1},       {"wide_input", 1}};
 #define DEEP_PROFILE_TEXT                                                                        \
-    "window 1, task_iter_limit 1000, long_step 1, min_gain 0.001, output_window 5, "           \
-    "output_iter_limit 10000, wide_fraction 0.1, wide_window 2, wide_score 1, wide_input 1"
+    "max_rounds 3, window 1, task_iter_limit 1000, long_step 1, min_gain 0.001, "               \
+    "output_window 5, output_iter_limit 10000, wide_fraction 0.15, wide_window 2, "             \
+    "wide_score 1, wide_input 1"
 
 const char *nnh_bound_opts_deep_profile(void) { return DEEP_PROFILE_TEXT; }
 
 const char *nnh_bound_opts_depth_keys(void)
 {
-    return "window, window_forms, skip_fraction, task_iter_limit, task_time_limit, min_gain, "
-           "long_step, output_window, output_iter_limit, wide_fraction, wide_window, wide_score, "
-           "wide_input";
+    return "max_rounds, window, window_forms, skip_fraction, task_iter_limit, task_time_limit, "
+           "min_gain, long_step, output_window, output_iter_limit, wide_fraction, wide_window, "
+           "wide_score, wide_input";
 }
 
 int nnh_bound_opts_deep_defaults(nnh_bound_opts *o, const nnh_network *net,
