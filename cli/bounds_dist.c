@@ -96,6 +96,7 @@ int cli_bounds_dist_run(const cli_dist_args *a, const nnh_network *net, int R, c
     o.trace = a->trace;
     o.min_tasks_per_context = a->sched_min_tasks;
     o.master_tasks_max_workers = a->master_tasks;
+    o.chunk_seconds = a->sched_chunk_seconds;
     o.warn = warn;
     nnh_dist_report rep;
     memset(&rep, 0, sizeof rep);

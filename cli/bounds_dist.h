@@ -11,6 +11,7 @@ typedef struct cli_dist_args {
     const char *out;
     const char *trace; /* --trace file (NULL: none) */
     int sched_min_tasks, master_tasks; /* nnh_dist_opts' scheduler knobs */
+    double sched_chunk_seconds;
     int resume, stats, quiet;
     double checkpoint_every;
     nnh_h5_meta meta;

@@ -163,7 +163,11 @@ static void print_usage(void)
           "                       leaves it N tasks, else a new region starts (default 16;\n"
           "                       0: the older lowest-region-first order)\n"
           "  --master-tasks N     MPI: the master computes LP tasks itself only with at most\n"
-          "                       N workers (default 7)\n\n"
+          "                       N workers (default 7)\n"
+          "  --sched-chunk-seconds S\n"
+          "                       MPI: a message to a worker holds at most 4 LP tasks and\n"
+          "                       at most S seconds of them at their layer's mean task time\n"
+          "                       so far (default 1; 0: no time cap)\n\n"
           "network loading:\n" CLI_LOAD_HELP
           "  -h, --help           this help\n\n"
           "example:\n"
@@ -180,14 +184,15 @@ typedef struct bounds_args {
     const char *eflag[N_FLAGS]; /* values of the engine_flags */
     int quiet, split, resume, stats;
     int sched_min_tasks, master_tasks;
-    double checkpoint_every;
+    double checkpoint_every, sched_chunk_seconds;
     nnh_load_opts load;
     nnh_bound_opts bound;       /* from --method, --engine-opts and the flags */
     nnh_bound_opts_given given; /* the engine options given, in order */
 } bounds_args;
 
 enum { O_SPEC = 1, O_BOX, O_CENTER, O_EPS, O_CLIP, O_METHOD, O_OUT, O_QUIET, O_EOPTS,
-       O_SPLIT, O_RESUME, O_CKPT, O_STATS, O_TRACE, O_SCHED, O_MTASKS, O_FLAG /* O_FLAG + q: engine_flags[q] */ };
+       O_SPLIT, O_RESUME, O_CKPT, O_STATS, O_TRACE, O_SCHED, O_MTASKS, O_CHUNKS,
+       O_FLAG /* O_FLAG + q: engine_flags[q] */ };
 
 /* CLI_OK, CLI_USAGE (message printed), or -1 when --help was printed */
 static int parse_args(int argc, char **argv, bounds_args *a)
@@ -198,7 +203,8 @@ static int parse_args(int argc, char **argv, bounds_args *a)
         {"out", 1, O_OUT},       {"quiet", 0, O_QUIET}, {"engine-opts", 1, O_EOPTS},
         {"split", 1, O_SPLIT},   {"resume", 0, O_RESUME}, {"checkpoint-every", 1, O_CKPT},
         {"stats", 0, O_STATS},   {"trace", 1, O_TRACE},
-        {"sched-min-tasks", 1, O_SCHED}, {"master-tasks", 1, O_MTASKS}, CLI_LOAD_OPTS};
+        {"sched-min-tasks", 1, O_SCHED}, {"master-tasks", 1, O_MTASKS},
+        {"sched-chunk-seconds", 1, O_CHUNKS}, CLI_LOAD_OPTS};
     enum { N_BASE = (int)(sizeof base / sizeof base[0]) };
     cli_opt opts[N_BASE + N_FLAGS + 1];
     memcpy(opts, base, sizeof base);
@@ -207,6 +213,7 @@ static int parse_args(int argc, char **argv, bounds_args *a)
     opts[N_BASE + N_FLAGS] = (cli_opt){NULL, 0, 0};
     memset(a, 0, sizeof *a);
     a->checkpoint_every = 1.0;
+    a->sched_chunk_seconds = 1.0;
     a->sched_min_tasks = 16;
     a->master_tasks = 7;
     nnh_load_opts_init(&a->load);
@@ -247,17 +254,23 @@ static int parse_args(int argc, char **argv, bounds_args *a)
             continue;
         }
         case O_SPLIT:
-        case O_CKPT: {
+        case O_CKPT:
+        case O_CHUNKS: {
             char *end;
             double x = strtod(v, &end);
-            if (end == v || *end || !(x >= 0) || (id == O_SPLIT && (x != floor(x) || x > 1e7)))
-                return cli_usage("bounds", "--%s: '%s' is not a %s", id == O_SPLIT ? "split"
-                                 : "checkpoint-every", v, id == O_SPLIT ? "region count" :
-                                 "number of seconds >= 0");
+            if (end == v || *end || !(x >= 0) || (id == O_CHUNKS && !isfinite(x)) ||
+                (id == O_SPLIT && (x != floor(x) || x > 1e7)))
+                return cli_usage("bounds", "--%s: '%s' is not a %s",
+                                 id == O_SPLIT ? "split"
+                                 : id == O_CKPT ? "checkpoint-every"
+                                                : "sched-chunk-seconds",
+                                 v, id == O_SPLIT ? "region count" : "number of seconds >= 0");
             if (id == O_SPLIT)
                 a->split = (int)x;
-            else
+            else if (id == O_CKPT)
                 a->checkpoint_every = x;
+            else
+                a->sched_chunk_seconds = x;
             continue;
         }
         default:
@@ -350,6 +363,7 @@ static int run(const bounds_args *a, const nnh_network *net, double eps, const c
     d.trace = a->trace;
     d.sched_min_tasks = a->sched_min_tasks;
     d.master_tasks = a->master_tasks;
+    d.sched_chunk_seconds = a->sched_chunk_seconds;
     d.quiet = a->quiet;
     d.checkpoint_every = a->checkpoint_every;
     nnh_h5_meta_init(&d.meta);

@@ -35,6 +35,7 @@ void nnh_dist_opts_init(nnh_dist_opts *o)
     nnh_bound_opts_init(&o->bound);
     o->checkpoint_every = 1.0;
     o->chunk = 4;
+    o->chunk_seconds = 1.0;
     o->master_tasks_max_workers = 7;
     o->min_tasks_per_context = 16;
     nnh_h5_meta_init(&o->meta);
@@ -391,7 +392,17 @@ static int chunk_size(const dist_master *m, int r)
     int takers = m->o->min_tasks_per_context > 0 ? (u->holders > 1 ? u->holders : 1)
                                                  : m->d->size;
     int c = (u->n_tasks - u->next) / (4 * takers);
-    return c < 1 ? 1 : c > m->o->chunk ? m->o->chunk : c;
+    if (c > m->o->chunk)
+        c = m->o->chunk;
+    /* and no longer than chunk_seconds at the layer's mean task time so far
+     * (all regions, the master's tasks included) */
+    const nnh_dist_layer_sched *s = &m->sched[u->k];
+    if (m->o->chunk_seconds > 0.0 && s->tasks > 0 && s->task_seconds > 0.0) {
+        double fit = m->o->chunk_seconds * (double)s->tasks / s->task_seconds;
+        if (fit < c)
+            c = (int)fit;
+    }
+    return c < 1 ? 1 : c;
 }
 
 /* keep two chunks in flight at every worker */

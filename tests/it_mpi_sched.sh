@@ -1,7 +1,8 @@
 #!/bin/bash
 # The scheduler of the distributed bounds run: the --trace of a small -np 2
 # run covers every LP task of every (region, layer) exactly once with valid
-# ranks and times; with enough workers (or --master-tasks 0) the workers
+# ranks and times; --sched-chunk-seconds caps the tasks per message once a
+# layer's mean task time is known; with enough workers (or --master-tasks 0) the workers
 # prepare the units (trace lines of ranks > 0) and the file stays the same
 # as a one-process run, also after a SIGTERM and --resume; and
 # scripts/sim-scheduler reads the real trace.
@@ -94,6 +95,39 @@ awk -F, '$1 == "prepare" && $7 > 0 { n++ } END { exit n > 0 ? 0 : 1 }' np5.csv |
 same plain.h5 old4.h5
 "$NNHULL" bounds "${RUN[@]}" --out x.h5 --master-tasks -1 2> err.txt && fail "--master-tasks -1 accepted"
 grep -q "master-tasks" err.txt || fail "no message for --master-tasks -1"
+
+echo "== $SECONDS s: --sched-chunk-seconds: a worker's chunks of a layer, after its first two, hold 1 task"
+# late_multi FILE: chunks of more than one task that a worker got after its
+# first two of the same layer (by then a result of that layer has come back,
+# so the layer's mean task time is known to the master)
+late_multi() {
+    python3 - "$1" <<'PY'
+import csv, sys
+chunks = {}
+for row in csv.DictReader(open(sys.argv[1])):
+    if row["kind"] == "task" and int(row["rank"]) > 0:
+        chunks[(int(row["rank"]), int(row["layer"]), int(row["chunk"]))] = int(row["chunk_size"])
+seen, late = {}, 0
+for (rank, layer, chunk), size in sorted(chunks.items()):
+    n = seen[(rank, layer)] = seen.get((rank, layer), 0) + 1
+    late += n > 2 and size > 1
+print(late)
+PY
+}
+"${MPIRUN[@]}" -np 4 "$NNHULL" bounds "${RUN[@]}" --out cs0.h5 --master-tasks 0 --trace cs0.csv \
+    --sched-chunk-seconds 0
+"${MPIRUN[@]}" -np 4 "$NNHULL" bounds "${RUN[@]}" --out cs1.h5 --master-tasks 0 --trace cs1.csv \
+    --sched-chunk-seconds 1e-9
+same plain.h5 cs0.h5
+same plain.h5 cs1.h5
+check_trace cs1.csv 4 3 1 1,2,3 || fail "trace of the --sched-chunk-seconds 1e-9 run"
+n0=$(late_multi cs0.csv) n1=$(late_multi cs1.csv)
+echo "late chunks of several tasks: $n0 without the time cap, $n1 with 1e-9 s"
+[[ $n0 -gt 0 ]] || fail "without the time cap no late chunk held several tasks (the check cannot fail)"
+[[ $n1 -eq 0 ]] || fail "with --sched-chunk-seconds 1e-9, $n1 late chunks held several tasks"
+"$NNHULL" bounds "${RUN[@]}" --out x.h5 --sched-chunk-seconds -1 2> err.txt &&
+    fail "--sched-chunk-seconds -1 accepted"
+grep -q "sched-chunk-seconds" err.txt || fail "no message for --sched-chunk-seconds -1"
 
 echo "== $SECONDS s: workers preparing: SIGTERM, then --resume gives the same file"
 LONG=("$NET" --method hull --engine-opts '{"max_rounds": 2}' --center "$CENTER" --eps 0.05
