@@ -167,7 +167,8 @@ static void print_usage(void)
           "  --sched-chunk-seconds S\n"
           "                       MPI: a message to a worker holds at most 4 LP tasks and\n"
           "                       at most S seconds of them at their layer's mean task time\n"
-          "                       so far (default 1; 0: no time cap)\n\n"
+          "                       so far; behind tasks longer than S a worker gets no second\n"
+          "                       message in advance (default 1; 0: neither rule)\n\n"
           "network loading:\n" CLI_LOAD_HELP
           "  -h, --help           this help\n\n"
           "example:\n"

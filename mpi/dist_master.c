@@ -405,7 +405,21 @@ static int chunk_size(const dist_master *m, int r)
     return c < 1 ? 1 : c;
 }
 
-/* keep two chunks in flight at every worker */
+/* Whether worker p may get a second chunk: that hides the round trip after
+ * its first, which is worth it for short tasks; behind a chunk of a layer
+ * whose mean task time so far is over chunk_seconds the round trip is
+ * nothing, and a second chunk would only hold tasks that an idle worker
+ * could start (at the end of a unit, its last ones). */
+static int may_prefetch(const dist_master *m, const dist_peer *p)
+{
+    const dist_chunk *c = &p->sent[p->first];
+    if (p->inflight == 0 || m->o->chunk_seconds <= 0.0 || c->n <= 0)
+        return 1;
+    const nnh_dist_layer_sched *s = &m->sched[c->k];
+    return !(s->tasks > 0 && s->task_seconds > m->o->chunk_seconds * (double)s->tasks);
+}
+
+/* keep two chunks in flight at every worker (one behind long tasks) */
 static int feed_workers(dist_master *m)
 {
     int rc = NNH_OK, *t = malloc((size_t)(m->o->chunk > 0 ? m->o->chunk : 1) * sizeof *t);
@@ -413,7 +427,7 @@ static int feed_workers(dist_master *m)
         return nnh_error_set(m->err, NNH_ENOMEM, "out of memory");
     for (int w = 1; w < m->d->size && !rc; w++) {
         dist_peer *p = &m->peers[w];
-        while (p->inflight < 2 && !rc) {
+        while (p->inflight < 2 && !rc && may_prefetch(m, p)) {
             int prep = p->inflight == 0, r = pick_unit(m, p->r, p->k, &prep, &rc);
             if (r < 0)
                 break;

@@ -2,7 +2,8 @@
 # The scheduler of the distributed bounds run: the --trace of a small -np 2
 # run covers every LP task of every (region, layer) exactly once with valid
 # ranks and times; --sched-chunk-seconds caps the tasks per message once a
-# layer's mean task time is known; with enough workers (or --master-tasks 0) the workers
+# layer's mean task time is known (and, with every layer "long", stopping
+# the prefetch does not hang the run); with enough workers (or --master-tasks 0) the workers
 # prepare the units (trace lines of ranks > 0) and the file stays the same
 # as a one-process run, also after a SIGTERM and --resume; and
 # scripts/sim-scheduler reads the real trace.

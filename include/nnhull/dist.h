@@ -53,8 +53,10 @@ typedef struct nnh_dist_opts {
     double checkpoint_every; /* seconds between checkpoint writes (0: after every unit) */
     int chunk;               /* most tasks per message to a worker (default 4) */
     /* and at most this many seconds of them at their layer's mean task time
-     * so far (0: no such cap; default 1: long tasks go one by one, so that
-     * no worker holds a unit's last ones: docs/benchmarks.md section 9) */
+     * so far; behind a chunk of a layer whose mean task time is longer, a
+     * worker gets no second chunk in flight (0: neither rule; default 1:
+     * long tasks go one by one, so that no worker holds a unit's last ones
+     * while others idle: docs/benchmarks.md section 9) */
     double chunk_seconds;
     /* the master computes LP tasks itself only while it has at most this
      * many workers (default 7; beyond, feeding them and preparing layers is
