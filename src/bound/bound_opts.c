@@ -304,9 +304,9 @@ static const char *const depth_keys[] = {
  * input): a tenth of them took the output to 1.92 in 296-323 s. Three cut
  * rounds per phase instead of five cost a quarter less (the last rounds of
  * a task gain little and are its most expensive solves), and the time saved
- * pays for a wider fifteenth: output 1.895 in 238 s wall, 461 s CPU at
- * -np 2 idle on the 2-core machine (docs/benchmarks.md section 6, fourth to
- * seventh rounds). DEEP_PROFILE_TEXT lists the same pairs (test_bound_opts
+ * pays for a wider fifteenth: output 1.895 in 230-268 s wall, 447-516 s
+ * CPU at -np 2 idle on the 2-core machine (docs/benchmarks.md section 6,
+ * fourth to seventh rounds). DEEP_PROFILE_TEXT lists the same pairs (test_bound_opts
  * checks it). */
 static const struct {
     const char *key;
