@@ -3,6 +3,7 @@
 #include "nnhull/dist.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -166,6 +167,17 @@ int cli_tighten_option(const char *cmd, const char *v, nnh_verify_opts *o)
 {
     if (nnh_tighten_parse(v, &o->tighten))
         return cli_usage(cmd, "--tighten: unknown value '%s' (none, auto, lp1d, hull)", v);
+    return CLI_OK;
+}
+
+int cli_tighten_fraction_option(const char *cmd, const char *v, nnh_verify_opts *o)
+{
+    char *end;
+    errno = 0;
+    double d = strtod(v, &end);
+    if (errno || end == v || *end || !(d > 0.0 && d <= 1.0))
+        return cli_usage(cmd, "--tighten-fraction needs a number in (0, 1], got '%s'", v);
+    o->tighten_fraction = d;
     return CLI_OK;
 }
 

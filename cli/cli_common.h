@@ -79,6 +79,8 @@ int cli_tighten_opts(const char *cmd, const char *json, nnh_verify_opts *o);
  * the usage message naming the value. */
 int cli_split_option(const char *cmd, const char *v, nnh_verify_opts *o);
 int cli_tighten_option(const char *cmd, const char *v, nnh_verify_opts *o);
+/* --tighten-fraction F: a number in (0, 1] into o->tighten_fraction. */
+int cli_tighten_fraction_option(const char *cmd, const char *v, nnh_verify_opts *o);
 /* --alpha off|root|on|auto and --alpha-iters N into o (CLI_OK or a usage error). */
 int cli_alpha_option(const char *cmd, const char *v, nnh_verify_opts *o);
 int cli_alpha_iters_option(const char *cmd, const char *v, nnh_verify_opts *o);

@@ -52,6 +52,8 @@ static void print_usage(void)
           "  --method M           ibp | crown (default) | lp1d | hull, as for verify\n"
           "  --split S            input | activation | auto (default), as for verify\n"
           "  --tighten T          none | auto (default) | lp1d | hull, as for verify\n"
+          "  --tighten-fraction F the fraction of each hidden layer's neurons the\n"
+          "                       tightening gives LPs, in (0, 1], as for verify\n"
           "  --tighten-opts JSON  engine options of the tightening, as for verify\n"
           "  --resume             keep the rows already in DIR/results.csv and run only\n"
           "                       the other instances (after a kill); without it an\n"
@@ -76,7 +78,8 @@ typedef struct camp_args {
     nnh_verify_opts o;
 } camp_args;
 
-enum { O_OUT = 1, O_SCALE, O_METHOD, O_RESUME, O_FILTER, O_QUIET, O_SPLIT, O_TIGHTEN, O_TOPTS };
+enum { O_OUT = 1, O_SCALE, O_METHOD, O_RESUME, O_FILTER, O_QUIET, O_SPLIT, O_TIGHTEN, O_TOPTS,
+       O_TFRAC };
 
 static int set_option(camp_args *a, int id, const char *v)
 {
@@ -89,6 +92,7 @@ static int set_option(camp_args *a, int id, const char *v)
     case O_SPLIT: return cli_split_option("campaign", v, &a->o);
     case O_TIGHTEN: return cli_tighten_option("campaign", v, &a->o);
     case O_TOPTS: a->tighten_opts = v; return CLI_OK;
+    case O_TFRAC: return cli_tighten_fraction_option("campaign", v, &a->o);
     case O_METHOD:
         if (nnh_method_parse(v, &a->o.method))
             return cli_usage("campaign", "unknown method '%s' (ibp, crown, lp1d, hull)", v);
@@ -110,7 +114,8 @@ static int parse_args(int argc, char **argv, camp_args *a)
                                    {"method", 1, O_METHOD}, {"resume", 0, O_RESUME},
                                    {"filter", 1, O_FILTER}, {"quiet", 0, O_QUIET},
                                    {"split", 1, O_SPLIT},   {"tighten", 1, O_TIGHTEN},
-                                   {"tighten-opts", 1, O_TOPTS}, CLI_LOAD_OPTS,
+                                   {"tighten-opts", 1, O_TOPTS},
+                                   {"tighten-fraction", 1, O_TFRAC}, CLI_LOAD_OPTS,
                                    {NULL, 0, 0}};
     memset(a, 0, sizeof *a);
     a->scale = 1;
@@ -510,9 +515,11 @@ static int write_h5(campaign *c)
 {
     nnh_campaign_row *rows = calloc((size_t)c->n_inst, sizeof *rows);
     char *sha = calloc((size_t)c->n_inst, 2 * 65), *path = join(c->a.out, "results.h5");
-    char *opts = malloc(512 + strlen(c->a.filter ? c->a.filter : "")), last[2][4096] = {"", ""},
-         last_hex[2][65];
-    int n = 0, rc = rows && sha && path && opts ? CLI_OK : cli_fail("out of memory");
+    /* the tightening's effective engine options, as a JSON object */
+    char *topts = nnh_bound_opts_json(&c->a.o.tighten_opts);
+    char *opts = malloc(512 + strlen(c->a.filter ? c->a.filter : "") + (topts ? strlen(topts) : 0)),
+         last[2][4096] = {"", ""}, last_hex[2][65];
+    int n = 0, rc = rows && sha && path && opts && topts ? CLI_OK : cli_fail("out of memory");
     for (int i = 0; !rc && i < c->n_inst; i++) {
         camp_inst *in = &c->inst[i];
         if (!in->has_row)
@@ -530,11 +537,12 @@ static int write_h5(campaign *c)
     if (!rc) {
         /* the filter is a regular expression: no quotes or backslashes in JSON */
         sprintf(opts, "{\"command\":\"campaign\",\"method\":\"%s\",\"split\":\"%s\","
-                "\"tighten\":\"%s\",\"timeout_scale\":%.17g,"
+                "\"tighten\":\"%s\",\"tighten_fraction\":%.17g,\"tighten_opts\":%s,"
+                "\"timeout_scale\":%.17g,"
                 "\"resume\":%d,\"filter\":%s%s%s,\"strip_softmax\":%d,\"nnet_normalized\":%d,"
                 "\"nnet_output_relu\":%d,\"seed\":%llu}", nnh_method_name(c->a.o.method),
                 nnh_split_mode_name(c->a.o.split), nnh_tighten_name(c->a.o.tighten),
-                c->a.scale, c->a.resume, c->a.filter ? "\"" : "",
+                c->a.o.tighten_fraction, topts, c->a.scale, c->a.resume, c->a.filter ? "\"" : "",
                 c->a.filter && !strpbrk(c->a.filter, "\"\\") ? c->a.filter : "null",
                 c->a.filter ? "\"" : "", c->a.load.strip_softmax, c->a.load.nnet_normalized,
                 c->a.load.nnet_output_relu, c->a.o.seed);
@@ -546,6 +554,7 @@ static int write_h5(campaign *c)
     free(sha);
     free(path);
     free(opts);
+    free(topts);
     return rc;
 }
 

@@ -161,11 +161,7 @@ static int set_option(verify_args *a, int id, const char *v)
         return CLI_OK;
     case O_TIGHTEN: return cli_tighten_option("verify", v, &a->o);
     case O_TOPTS: a->tighten_opts = v; return CLI_OK;
-    case O_TFRAC:
-        if (parse_number(v, 0, &d) || d <= 0 || d > 1)
-            return cli_usage("verify", "--tighten-fraction needs a number in (0, 1], got '%s'", v);
-        a->o.tighten_fraction = d;
-        return CLI_OK;
+    case O_TFRAC: return cli_tighten_fraction_option("verify", v, &a->o);
     case O_OUT: a->out = v; return CLI_OK;
     case O_CEX: a->cex = v; return CLI_OK;
     case O_QUIET: a->quiet = 1; return CLI_OK;

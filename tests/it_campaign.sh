@@ -77,6 +77,9 @@ expect_rc 2 "$N" campaign "$T/c/list.csv" --out "$T/o" --split neurons
 grep -q -- "--split needs input, activation or auto, got 'neurons'" "$T/err" || fail "--split message: $(cat "$T/err")"
 expect_rc 2 "$N" campaign "$T/c/list.csv" --out "$T/o" --tighten always
 expect_rc 2 "$N" campaign "$T/c/list.csv" --out "$T/o" --tighten-opts '{"time_limit": 5}'
+expect_rc 2 "$N" campaign "$T/c/list.csv" --out "$T/o" --tighten-fraction 0
+grep -q -- "--tighten-fraction needs a number in (0, 1], got '0'" "$T/err" ||
+    fail "--tighten-fraction message: $(cat "$T/err")"
 expect_rc 1 "$N" campaign "$T/c/nonexistent.csv" --out "$T/o"
 printf 'a,b\n' >"$T/bad.csv"
 expect_rc 1 "$N" campaign "$T/bad.csv" --out "$T/o"
@@ -101,10 +104,12 @@ for p in sat or; do
         fail "counterexample of $p does not reproduce: $(cat "$T/chk")"
 done
 # the verify modes pass through (same verdicts, recorded in the options)
-expect_rc 0 "$N" campaign "$T/c/list.csv" --out "$T/sa" --split activation --tighten lp1d
+expect_rc 0 "$N" campaign "$T/c/list.csv" --out "$T/sa" --split activation --tighten lp1d \
+    --tighten-fraction 0.5 --tighten-opts '{"max_rounds": 2}'
 verdicts "$T/sa" | diff "$T/want" - || fail "verdicts with --split activation --tighten lp1d differ"
 if command -v h5dump >/dev/null; then
-    h5dump -a /options "$T/sa/results.h5" | grep -q '"split":"activation","tighten":"lp1d"' ||
+    h5dump -a /options "$T/sa/results.h5" |
+        grep -qF '"split":"activation","tighten":"lp1d","tighten_fraction":0.5,"tighten_opts":{"method": "lp1d", "max_rounds": 2,' ||
         fail "results.h5 options lack split/tighten: $(h5dump -a /options "$T/sa/results.h5")"
 fi
 
