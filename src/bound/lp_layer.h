@@ -128,6 +128,10 @@ typedef struct nnh_lp_scored {
     int idx;
 } nnh_lp_scored;
 
+/* Sorts s[0..n) by score, ascending (descending 0) or descending
+ * (descending 1), ties by ascending index in both (qsort is not stable). */
+void nnh_lp_sort_scores(nnh_lp_scored *s, int n, int descending);
+
 /* The scores of the neurons of hidden layer k (k + 1 < n_layers) from the
  * creation bounds b, sorted ascending (ties by index) into s (width of
  * layer k entries): post width x sum_r |W_{k+1}[r, i]| (propagate 0), or x

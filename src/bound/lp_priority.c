@@ -17,13 +17,25 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Ascending score, ties by index (qsort is not stable). */
 static int by_score(const void *a, const void *b)
 {
     const nnh_lp_scored *x = a, *y = b;
     if (x->score != y->score)
         return x->score < y->score ? -1 : 1;
     return (x->idx > y->idx) - (x->idx < y->idx);
+}
+
+static int by_score_desc(const void *a, const void *b)
+{
+    const nnh_lp_scored *x = a, *y = b;
+    if (x->score != y->score)
+        return x->score > y->score ? -1 : 1;
+    return (x->idx > y->idx) - (x->idx < y->idx);
+}
+
+void nnh_lp_sort_scores(nnh_lp_scored *s, int n, int descending)
+{
+    qsort(s, (size_t)n, sizeof *s, descending ? by_score_desc : by_score);
 }
 
 /* out[i] = sum_r |W[r, i]| g[r] for every column i of layer Ly (n_in
@@ -72,7 +84,7 @@ int nnh_lp_scores(const nnh_network *net, const nnh_bounds *b, int k, int propag
         s[i].score = isnan(width) ? INFINITY : width * out[i]; /* NaN would break the sort */
         s[i].idx = i;
     }
-    qsort(s, (size_t)net->layers[k].n_out, sizeof *s, by_score);
+    nnh_lp_sort_scores(s, net->layers[k].n_out, 0);
     free(g);
     return NNH_OK;
 }

@@ -10,24 +10,11 @@
  * their crown bounds. Only a choice of tasks: every bound stays rigorous.
  * Depends on (network, bounds, pass, k, fraction) only, never on the rank
  * count or the clock. */
+#include "lp_layer.h"
 #include "verify_tighten.h"
 
 #include <math.h>
 #include <stdlib.h>
-
-typedef struct {
-    double score;
-    int idx;
-} scored;
-
-/* Descending score, ties by index. */
-static int by_score_desc(const void *a, const void *b)
-{
-    const scored *x = a, *y = b;
-    if (x->score != y->score)
-        return x->score > y->score ? -1 : 1;
-    return (x->idx > y->idx) - (x->idx < y->idx);
-}
 
 /* Chord slope of act on [lo, hi] (the derivative at lo for a point). */
 static double chord_slope(const nnh_activation *act, double lo, double hi)
@@ -75,7 +62,7 @@ int nnh_tighten_select(const nnh_network *N, const nnh_bounds *b, const nnh_boun
     int *rows = malloc((size_t)m * sizeof(int));
     double *lam = malloc((size_t)m * (size_t)wmax * sizeof(double));
     double *nxt = malloc((size_t)m * (size_t)wmax * sizeof(double));
-    scored *s = malloc((size_t)w * sizeof *s);
+    nnh_lp_scored *s = malloc((size_t)w * sizeof *s);
     if (!rows || !lam || !nxt || !s) {
         free(rows);
         free(lam);
@@ -142,7 +129,7 @@ int nnh_tighten_select(const nnh_network *N, const nnh_bounds *b, const nnh_boun
         s[i].score = isnan(sc) ? INFINITY : sc;
         s[i].idx = i;
     }
-    qsort(s, (size_t)w, sizeof *s, by_score_desc);
+    nnh_lp_sort_scores(s, w, 1);
     int keep = (int)ceil(fraction * w);
     unsigned char *mark = (unsigned char *)nxt; /* w bytes fit */
     for (int i = 0; i < w; i++)
