@@ -394,10 +394,16 @@ static int bounds_master(int argc, char **argv)
     nnh_network *net;
     if (cli_load_network(a.net, &a.load, &net))
         return CLI_FAIL;
-    if (nnh_bound_opts_deep_defaults(&a.bound, net, &a.given) && !a.quiet)
-        fprintf(stderr, "bounds: %s is deep: depth profile for %s (%s; give any depth option "
-                "to choose yourself)\n",
-                a.net, a.method, nnh_bound_opts_deep_profile());
+    if (nnh_bound_opts_deep_defaults(&a.bound, net, &a.given)) {
+        if (!a.quiet)
+            fprintf(stderr, "bounds: %s is deep: depth profile for %s (%s; give any depth "
+                    "option to choose yourself)\n",
+                    a.net, a.method, nnh_bound_opts_deep_profile());
+    } else if (nnh_bound_opts_is_deep(&a.bound, net) && !a.quiet)
+        fprintf(stderr, "bounds: %s is deep and a depth option was given: the depth profile "
+                "is off, and every option not given keeps its default (window 0, the whole "
+                "prefix, and no iteration budget can take hours on such a net; see --help)\n",
+                a.net);
     double eps = 0;
     if (a.eps) {
         char *end;

@@ -326,6 +326,8 @@ START_TEST(test_deep_defaults)
     nnh_bound_opts_given g = {0, {0}};
     ck_assert_int_eq(nnh_bound_opts_deep_defaults(&o, t, &g), 0);
     ck_assert_int_eq(nnh_bound_opts_deep_defaults(&o, s, &g), 0);
+    ck_assert(!nnh_bound_opts_is_deep(&o, t) && !nnh_bound_opts_is_deep(&o, s));
+    ck_assert(nnh_bound_opts_is_deep(&o, d));
     ck_assert(same_opts(&o, &o0) && g.n == 0);
     ck_assert_int_eq(nnh_bound_opts_deep_defaults(&o, d, &g), 1);
     ck_assert_int_eq(o.max_rounds, 3);
@@ -357,12 +359,13 @@ START_TEST(test_deep_defaults)
         nnh_bound_opts_given_add(&gv, i);
         int depth = in_list(nnh_bound_opts_depth_keys(), name);
         ck_assert_int_eq(nnh_bound_opts_deep_defaults(&v, d, &gv), !depth);
+        ck_assert(nnh_bound_opts_is_deep(&v0, d)); /* deep whatever was given */
         if (depth)
             ck_assert(same_opts(&v, &v0));
     }
     nnh_bound_opts c = opts_for(NNH_METHOD_CROWN), c0 = c;
     ck_assert_int_eq(nnh_bound_opts_deep_defaults(&c, d, NULL), 0);
-    ck_assert(same_opts(&c, &c0));
+    ck_assert(same_opts(&c, &c0) && !nnh_bound_opts_is_deep(&c, d));
     /* a depth option given (even at its default): the user's choice stands */
     nnh_bound_opts u = opts_for(NNH_METHOD_LP1D), u0 = u;
     nnh_bound_opts_given gu = {0, {0}};

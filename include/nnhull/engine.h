@@ -180,6 +180,9 @@ void nnh_bound_opts_given_add(nnh_bound_opts_given *g, int key);
 enum { NNH_DEEP_MIN_LAYERS = 4, NNH_DEEP_MIN_NEURONS = 1000 };
 int nnh_bound_opts_deep_defaults(nnh_bound_opts *o, const nnh_network *net,
                                  nnh_bound_opts_given *given);
+/* 1 when the profile is for o's method on net (lp1d or hull, enough layers
+ * and neurons), whether or not a depth option turns it off; 0 otherwise. */
+int nnh_bound_opts_is_deep(const nnh_bound_opts *o, const nnh_network *net);
 /* The deep profile as text, "max_rounds 3, window 1, ..." (for messages
  * and help), and the depth keys "max_rounds, window, ...", any of which
  * given turns the profile off. */

@@ -331,8 +331,7 @@ const char *nnh_bound_opts_depth_keys(void)
            "wide_score, wide_input";
 }
 
-int nnh_bound_opts_deep_defaults(nnh_bound_opts *o, const nnh_network *net,
-                                 nnh_bound_opts_given *given)
+int nnh_bound_opts_is_deep(const nnh_bound_opts *o, const nnh_network *net)
 {
     if ((o->method != NNH_METHOD_LP1D && o->method != NNH_METHOD_HULL) ||
         net->n_layers < NNH_DEEP_MIN_LAYERS)
@@ -340,7 +339,13 @@ int nnh_bound_opts_deep_defaults(nnh_bound_opts *o, const nnh_network *net,
     long hidden = 0;
     for (int k = 0; k + 1 < net->n_layers; k++)
         hidden += net->layers[k].n_out;
-    if (hidden < NNH_DEEP_MIN_NEURONS)
+    return hidden >= NNH_DEEP_MIN_NEURONS;
+}
+
+int nnh_bound_opts_deep_defaults(nnh_bound_opts *o, const nnh_network *net,
+                                 nnh_bound_opts_given *given)
+{
+    if (!nnh_bound_opts_is_deep(o, net))
         return 0;
     for (int g = 0; given && g < given->n; g++)
         for (size_t d = 0; d < sizeof depth_keys / sizeof *depth_keys; d++)
