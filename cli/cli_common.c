@@ -4,6 +4,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -170,12 +171,21 @@ int cli_tighten_option(const char *cmd, const char *v, nnh_verify_opts *o)
     return CLI_OK;
 }
 
-int cli_tighten_fraction_option(const char *cmd, const char *v, nnh_verify_opts *o)
+int cli_number(const char *v, double lo, double *out)
 {
     char *end;
     errno = 0;
     double d = strtod(v, &end);
-    if (errno || end == v || *end || !(d > 0.0 && d <= 1.0))
+    if (errno || end == v || *end || !(d >= lo) || !isfinite(d))
+        return -1;
+    *out = d;
+    return 0;
+}
+
+int cli_tighten_fraction_option(const char *cmd, const char *v, nnh_verify_opts *o)
+{
+    double d;
+    if (cli_number(v, 0.0, &d) || !(d > 0.0 && d <= 1.0))
         return cli_usage(cmd, "--tighten-fraction needs a number in (0, 1], got '%s'", v);
     o->tighten_fraction = d;
     return CLI_OK;

@@ -87,6 +87,10 @@ int cli_alpha_iters_option(const char *cmd, const char *v, nnh_verify_opts *o);
 /* --node-layers V into o->node_layers: CLI_OK or CLI_USAGE. */
 int cli_node_layers_option(const char *cmd, const char *v, nnh_verify_opts *o);
 
+/* *out = v read as a finite number >= lo: 0, or -1 (out untouched) when v
+ * is not one. */
+int cli_number(const char *v, double lo, double *out);
+
 /* Seconds on a monotonic clock (for "took X s" lines; not for results). */
 double cli_seconds(void);
 

@@ -255,25 +255,24 @@ static int parse_args(int argc, char **argv, bounds_args *a)
             continue;
         }
         case O_SPLIT:
-        case O_CKPT:
-        case O_CHUNKS: {
+        case O_CKPT: {
             char *end;
             double x = strtod(v, &end);
-            if (end == v || *end || !(x >= 0) || (id == O_CHUNKS && !isfinite(x)) ||
-                (id == O_SPLIT && (x != floor(x) || x > 1e7)))
-                return cli_usage("bounds", "--%s: '%s' is not a %s",
-                                 id == O_SPLIT ? "split"
-                                 : id == O_CKPT ? "checkpoint-every"
-                                                : "sched-chunk-seconds",
-                                 v, id == O_SPLIT ? "region count" : "number of seconds >= 0");
+            if (end == v || *end || !(x >= 0) || (id == O_SPLIT && (x != floor(x) || x > 1e7)))
+                return cli_usage("bounds", "--%s: '%s' is not a %s", id == O_SPLIT ? "split"
+                                 : "checkpoint-every", v, id == O_SPLIT ? "region count" :
+                                 "number of seconds >= 0");
             if (id == O_SPLIT)
                 a->split = (int)x;
-            else if (id == O_CKPT)
-                a->checkpoint_every = x;
             else
-                a->sched_chunk_seconds = x;
+                a->checkpoint_every = x;
             continue;
         }
+        case O_CHUNKS:
+            if (cli_number(v, 0.0, &a->sched_chunk_seconds))
+                return cli_usage("bounds", "--sched-chunk-seconds: '%s' is not a number of "
+                                 "seconds >= 0", v);
+            continue;
         default:
             if (id >= O_FLAG && id < O_FLAG + N_FLAGS)
                 a->eflag[id - O_FLAG] = v;

@@ -122,27 +122,16 @@ typedef struct verify_args {
 enum { O_TIMEOUT = 1, O_MAXREG, O_METHOD, O_OUT, O_CEX, O_SEED, O_QUIET, O_VERBOSE, O_GAP, O_NOJOINT,
        O_TIGHTEN, O_TOPTS, O_TFRAC, O_SPLIT, O_ALPHA, O_ALPHA_ITERS, O_NODE_LAYERS };
 
-static int parse_number(const char *v, double lo, double *out)
-{
-    char *end;
-    errno = 0;
-    double d = strtod(v, &end);
-    if (errno || end == v || *end || !(d >= lo) || !isfinite(d))
-        return -1;
-    *out = d;
-    return 0;
-}
-
 static int set_option(verify_args *a, int id, const char *v)
 {
     double d;
     switch (id) {
     case O_TIMEOUT:
-        if (parse_number(v, 0, &a->o.timeout))
+        if (cli_number(v, 0, &a->o.timeout))
             return cli_usage("verify", "--timeout needs seconds >= 0, got '%s'", v);
         return CLI_OK;
     case O_MAXREG:
-        if (parse_number(v, 0, &d) || d != floor(d) || d > 1e15)
+        if (cli_number(v, 0, &d) || d != floor(d) || d > 1e15)
             return cli_usage("verify", "--max-regions needs an integer >= 0, got '%s'", v);
         a->o.max_regions = (long)d;
         return CLI_OK;
@@ -151,11 +140,11 @@ static int set_option(verify_args *a, int id, const char *v)
             return cli_usage("verify", "unknown method '%s' (ibp, crown, lp1d, hull)", v);
         return CLI_OK;
     case O_GAP:
-        if (parse_number(v, 0, &a->o.escalate_gap))
+        if (cli_number(v, 0, &a->o.escalate_gap))
             return cli_usage("verify", "--escalate-gap needs a number >= 0, got '%s'", v);
         return CLI_OK;
     case O_SEED:
-        if (parse_number(v, 0, &d) || d != floor(d) || d > 9e15)
+        if (cli_number(v, 0, &d) || d != floor(d) || d > 9e15)
             return cli_usage("verify", "--seed needs an integer >= 0, got '%s'", v);
         a->o.seed = (unsigned long long)d;
         return CLI_OK;

@@ -384,6 +384,14 @@ static int send_prep(dist_master *m, int w, int r)
     return NNH_OK;
 }
 
+/* Mean seconds of layer k's LP tasks so far (all regions, the master's
+ * tasks included), 0 while none has come back. */
+static double mean_task_seconds(const dist_master *m, int k)
+{
+    const nnh_dist_layer_sched *s = &m->sched[k];
+    return s->tasks > 0 ? s->task_seconds / (double)s->tasks : 0.0;
+}
+
 static int chunk_size(const dist_master *m, int r)
 {
     const dist_unit *u = &m->rg[r].u;
@@ -394,14 +402,10 @@ static int chunk_size(const dist_master *m, int r)
     int c = (u->n_tasks - u->next) / (4 * takers);
     if (c > m->o->chunk)
         c = m->o->chunk;
-    /* and no longer than chunk_seconds at the layer's mean task time so far
-     * (all regions, the master's tasks included) */
-    const nnh_dist_layer_sched *s = &m->sched[u->k];
-    if (m->o->chunk_seconds > 0.0 && s->tasks > 0 && s->task_seconds > 0.0) {
-        double fit = m->o->chunk_seconds * (double)s->tasks / s->task_seconds;
-        if (fit < c)
-            c = (int)fit;
-    }
+    /* and no longer than chunk_seconds at the layer's mean task time */
+    double mean = mean_task_seconds(m, u->k);
+    if (m->o->chunk_seconds > 0.0 && mean > 0.0 && m->o->chunk_seconds / mean < c)
+        c = (int)(m->o->chunk_seconds / mean);
     return c < 1 ? 1 : c;
 }
 
@@ -413,10 +417,8 @@ static int chunk_size(const dist_master *m, int r)
 static int may_prefetch(const dist_master *m, const dist_peer *p)
 {
     const dist_chunk *c = &p->sent[p->first];
-    if (p->inflight == 0 || m->o->chunk_seconds <= 0.0 || c->n <= 0)
-        return 1;
-    const nnh_dist_layer_sched *s = &m->sched[c->k];
-    return !(s->tasks > 0 && s->task_seconds > m->o->chunk_seconds * (double)s->tasks);
+    return p->inflight == 0 || m->o->chunk_seconds <= 0.0 || c->n <= 0 ||
+           !(mean_task_seconds(m, c->k) > m->o->chunk_seconds);
 }
 
 /* keep two chunks in flight at every worker (one behind long tasks) */
