@@ -352,8 +352,10 @@ static double auto_choice_at(nnh_act_kind act, double t, int roots)
 static double auto_choice(nnh_act_kind act, double t) { return auto_choice_at(act, t, 0); }
 
 /* auto at the ERAN size: sigmoid at the official 300 s gets the partial
- * tightening, at 30 s none, without a timeout all of it; ReLU at 300 s none
- * (alpha-CROWN and splits there); an explicit fraction is kept. */
+ * tightening, at 30 s none, without a timeout all of it; ReLU decides on
+ * the root's bounds (-1 without them): the partial tightening at 300 s with
+ * every neuron open, at 200 s only when they are stable; an explicit
+ * fraction is kept. */
 START_TEST(test_auto_partial_on_large_nets)
 {
     ck_assert_double_eq(auto_choice(NNH_ACT_SIGMOID, 300), NNH_TIGHTEN_AUTO_FRACTION);
