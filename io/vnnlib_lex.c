@@ -127,6 +127,15 @@ static int number_syntax(const char *s, int n)
     return i == n;
 }
 
+/* 1 when the mantissa of a literal of number_syntax has a nonzero digit. */
+static int nonzero_mantissa(const char *s, int n)
+{
+    for (int i = 0; i < n && s[i] != 'e' && s[i] != 'E'; i++)
+        if (s[i] >= '1' && s[i] <= '9')
+            return 1;
+    return 0;
+}
+
 /* A token is meant as a number when it starts like one. */
 static int looks_numeric(const char *s, int n)
 {
@@ -181,6 +190,11 @@ static int read_atom(reader *r, int *idx)
     a->num = strtod(buf, NULL);
     if (!isfinite(a->num))
         return fail(r, a->line, a->col, "expected a finite number, found '%s' (out of range)", buf);
+    /* a zero read is then exactly zero, so users of the box need not widen
+     * it (nnh_bab_root) */
+    if (a->num == 0.0 && nonzero_mantissa(s, n))
+        return fail(r, a->line, a->col, "expected a number that is zero or representable in "
+                    "double precision, found '%s' (it rounds to 0)", buf);
     return 0;
 }
 

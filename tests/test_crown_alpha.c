@@ -181,6 +181,46 @@ START_TEST(any_slopes_sound)
 }
 END_TEST
 
+/* A box with subnormal ends (one step beyond 0): the search's copy of the
+ * box is flushed to 0 (subnormal operands are slow), the bounds returned
+ * still hold at the box's true corners. */
+START_TEST(subnormal_box_sound)
+{
+    nnh_network *net = small_net(7, NNH_ACT_RELU, 0.0);
+    double lo[4] = {-0x1p-1074, -0.1, -0.6, -0.3}, hi[4] = {0.6, 0x1p-1070, 0x1p-1074, 0.4};
+    nnh_bounds *b;
+    nnh_error err;
+    nnh_bound_opts bo;
+    nnh_bound_opts_init(&bo);
+    bo.method = NNH_METHOD_CROWN;
+    ck_assert_int_eq(nnh_bounds_create(net, lo, hi, &b, &err), 0);
+    ck_assert_msg(nnh_bounds_compute(net, b, &bo, NULL, NULL, NULL, &err) == 0, "%s", err.msg);
+    nnh_alpha_ctx C;
+    ck_assert_int_eq(nnh_alpha_ctx_init(&C, net, b, 3, &err), 0);
+    ck_assert(C.in_lo[0] == 0.0 && C.in_hi[1] == 0.0 && C.in_hi[2] == 0.0);
+    ck_assert(C.in_lo[2] == -0.6 && C.in_hi[3] == 0.4); /* normal ends are kept */
+    nnh_alpha_ctx_free(&C);
+    nnh_alpha_opts o;
+    nnh_alpha_opts_init(&o);
+    int rows[3] = {0, 1, 2};
+    double v[3];
+    ck_assert_int_eq(nnh_crown_alpha_rows(net, b, 3, rows, 3, &o, v, NULL, &err), 0);
+    unsigned long long st = 5;
+    for (int s = 0; s < 3000; s++) {
+        double x[4], y[3];
+        for (int j = 0; j < 4; j++) {
+            double u = nnh_test_rand(&st);
+            x[j] = s % 2 ? (u < 0.5 ? lo[j] : hi[j]) : lo[j] + u * (hi[j] - lo[j]);
+        }
+        ck_assert_int_eq(nnh_network_eval(net, x, y, NULL), 0);
+        for (int t = 0; t < 3; t++)
+            ck_assert_msg(y[t] >= v[t], "row %d: y %.17g < bound %.17g", t, y[t], v[t]);
+    }
+    nnh_bounds_free(b);
+    nnh_network_free(net);
+}
+END_TEST
+
 /* Splits: unstable neurons of layers 0 and 1 restricted to z >= 0 or z <= 0
  * (as bab_split.c does), crown redone above them; the optimised bounds
  * (slopes of the split neurons in their beta ranges too) hold at every
@@ -252,6 +292,7 @@ int main(void)
     tcase_add_test(tc, bounds_relu);
     tcase_add_test(tc, bounds_leaky);
     tcase_add_test(tc, any_slopes_sound);
+    tcase_add_test(tc, subnormal_box_sound);
     tcase_add_test(tc, split_domains_sound);
     suite_add_tcase(s, tc);
     return nnh_run_suite(s);

@@ -218,6 +218,16 @@ START_TEST(test_parse_rounding)
     nnh_spec_free(s);
     /* a coefficient that is not exact in double arithmetic is refused */
     expect_error(DECL1 "(assert (<= (* 0.1 3 Y_0) 1))", NNH_EUNSUPPORTED, "3:22", "exact");
+    /* a zero read is exactly zero: a literal that rounds to 0 is refused (the
+     * box's zeros are not widened, nnh_bab_root), written zeros and the
+     * smallest subnormal are read */
+    expect_error(DECL1 "(assert (>= X_0 -1e-400))", NNH_EPARSE, "3:17", "rounds to 0");
+    expect_error(DECL1 "(assert (<= X_0 0.00002e-5000))", NNH_EPARSE, "3:17", "rounds to 0");
+    ck_assert_int_eq(parse(DECL1 "(assert (>= X_0 -0.000e-5000))(assert (<= X_0 4.9e-324))", &s),
+                     0);
+    ck_assert(s->cases[0].lower[0] == 0.0); /* a subnormal bound is moved outward */
+    ck_assert(s->cases[0].upper[0] >= 0x1p-1074 && s->cases[0].upper[0] <= 0x1p-1072);
+    nnh_spec_free(s);
 }
 END_TEST
 

@@ -74,7 +74,9 @@ int nnh_load_nnet(const char *path, const nnh_load_opts *o, nnh_network **out, n
  * - Rounding: literals are the nearest doubles (as every VNN-COMP tool reads
  *   them). Arithmetic on constants (moving them across, scaling a bound) is
  *   rounded outward so the region only grows; coefficients must stay exact
- *   in double arithmetic (else NNH_EUNSUPPORTED).
+ *   in double arithmetic (else NNH_EUNSUPPORTED). A literal with a nonzero
+ *   digit whose nearest double is 0 (1e-400) is refused (NNH_EPARSE), so a
+ *   zero in a box or a row is exactly zero.
  * - Cases whose box is empty, or with a constant false atom, are dropped;
  *   n_cases == 0 then means the region is empty (the property holds).
  * - Errors: NNH_EPARSE "path:line:col: expected ..., found ..." for malformed

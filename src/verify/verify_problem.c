@@ -116,9 +116,11 @@ static int build_group_net(const nnh_verify_problem *P, nnh_verify_group *G, nnh
     if (!rc) {
         stack_rows(P->spec, G, C, d);
         /* The reader rounds a decimal literal to the nearest double; one ulp
-         * up enlarges the proven region c^T y <= d past the exact decimal. */
+         * up enlarges the proven region c^T y <= d past the exact decimal.
+         * A zero is exact (the reader refuses literals that round to zero)
+         * and stays: one ulp up would be a subnormal bias. */
         for (int r = 0; r < G->n_rows; r++)
-            d[r] = nnh_up(d[r]);
+            d[r] = d[r] != 0.0 ? nnh_up(d[r]) : d[r];
         G->n_rows = rows; /* a group without rows gets one zero row no case owns */
         rc = nnh_network_copy(P->net, &G->folded, err);
     }
