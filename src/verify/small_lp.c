@@ -116,9 +116,9 @@ static int minmax_glpk(void *arg)
     glp_init_smcp(&parm);
     parm.msg_lev = GLP_MSG_OFF;
     parm.it_lim = c->it_lim;
-    /* the objective is t alone, so the advanced basis is dual feasible:
-     * dual simplex took 30 ms where primal took 67 ms per split-constraint
-     * LP on ERAN 9x200 (784 columns; docs/benchmarks.md section 1) */
+    /* dual simplex (GLPK goes on with primal when the start is not dual
+     * feasible): 30 ms where primal took 67 ms per split-constraint LP on
+     * ERAN 9x200 (784 columns; docs/benchmarks.md section 1) */
     parm.meth = GLP_DUALP;
     int term = glp_term_out(GLP_OFF); /* glp_adv_basis talks on the terminal */
     glp_adv_basis(S->P, 0);
