@@ -203,19 +203,37 @@ END_TEST
 /* The only counterexample is the box end as read (0.3, not a double): the
  * search must stay inside the box as read, not the one-ulp wider region the
  * proofs use (a point there fails the re-check). */
-START_TEST(test_cex_on_box_face)
+/* y = w . x, one affine layer of n_in inputs and one output (no bias). */
+static nnh_network *affine_net(int n_in, const double *w)
 {
-    int sizes[2] = {1, 1};
+    int sizes[2] = {n_in, 1};
     nnh_network *net;
     nnh_error err;
     ck_assert_int_eq(nnh_network_create(&net, 1, sizes, &err), 0);
-    net->layers[0].W[0] = 1;
+    for (int j = 0; j < n_in; j++)
+        net->layers[0].W[j] = w[j];
+    return net;
+}
+
+/* The verify problem of net and the VNNLIB text t; *spec gets the property
+ * (the caller frees both). */
+static nnh_verify_problem *problem_of(const nnh_network *net, const char *t, nnh_spec **spec)
+{
+    nnh_verify_problem *P;
+    nnh_error err;
+    ck_assert_int_eq(nnh_parse_vnnlib(t, "t", spec, &err), 0);
+    ck_assert_int_eq(nnh_verify_problem_create(net, *spec, &P, &err), 0);
+    return P;
+}
+
+START_TEST(test_cex_on_box_face)
+{
+    nnh_network *net = affine_net(1, (const double[]){1});
+    nnh_error err;
     const char *t = "(declare-const X_0 Real)(declare-const Y_0 Real)\n"
                     "(assert (>= X_0 0.1))(assert (<= X_0 0.3))(assert (>= Y_0 0.3))";
     nnh_spec *spec;
-    nnh_verify_problem *P;
-    ck_assert_int_eq(nnh_parse_vnnlib(t, "t", &spec, &err), 0);
-    ck_assert_int_eq(nnh_verify_problem_create(net, spec, &P, &err), 0);
+    nnh_verify_problem *P = problem_of(net, t, &spec);
     /* the first falsification pass alone (branch and bound would reach the
      * point by bisection too) */
     nnh_bab_region *R = nnh_bab_root(P, 0);
@@ -240,20 +258,13 @@ END_TEST
  * one ulp; proofs and counterexamples at the zero end are right. */
 START_TEST(test_box_zero_ends)
 {
-    int sizes[2] = {2, 1};
-    nnh_network *net;
-    nnh_error err;
-    ck_assert_int_eq(nnh_network_create(&net, 1, sizes, &err), 0);
-    net->layers[0].W[0] = 1;
-    net->layers[0].W[1] = -1; /* y = x0 - x1 >= 0 on the box */
+    nnh_network *net = affine_net(2, (const double[]){1, -1}); /* y = x0 - x1 >= 0 on the box */
     const char *t = "(declare-const X_0 Real)(declare-const X_1 Real)(declare-const Y_0 Real)\n"
                     "(assert (>= X_0 0.0))(assert (<= X_0 0.3))(assert (>= X_1 -0.5))"
                     "(assert (<= X_1 -0))";
     char buf[512];
     nnh_spec *spec;
-    nnh_verify_problem *P;
-    ck_assert_int_eq(nnh_parse_vnnlib(t, "t", &spec, &err), 0);
-    ck_assert_int_eq(nnh_verify_problem_create(net, spec, &P, &err), 0);
+    nnh_verify_problem *P = problem_of(net, t, &spec);
     nnh_bab_region *R = nnh_bab_root(P, 0);
     ck_assert(R->lo[0] == 0.0 && R->hi[1] == 0.0);
     ck_assert(R->hi[0] > 0.3 && R->lo[1] < -0.5);
