@@ -20,7 +20,7 @@ grep -q "^wrong answers: 0$" "$T/bench" || fail "no 'wrong answers: 0' line"
 [ "$(wc -l <"$T/rows.csv")" = 5 ] || fail "--csv has $(wc -l <"$T/rows.csv") rows, want 5"
 grep -q "^vnncomp-test,test_sat,test_prop,violated,sat,ok," "$T/rows.csv" ||
     fail "test_sat not answered sat with a reproducing counterexample"
-"$SRC/scripts/bench-verify" --help | grep -q "coav" || fail "--help does not list the sets"
+"$SRC/scripts/bench-verify" --help | has "coav" || fail "--help does not list the sets"
 set +e
 "$SRC/scripts/bench-verify" nosuchset >/dev/null 2>&1
 [ $? = 2 ] || fail "an unknown SET is not a usage error"

@@ -59,7 +59,7 @@ fi
 # options reach the engine (provenance) and bad ones are refused
 expect 0 bounds --method hull --rounds 2 --cuts-per-round 7 --cut-tol 1e-5 --lp-time-limit 3 \
   --time-limit 100 --quiet --out "$T/o.h5" &&
-  h5dump -a /options "$T/o.h5" | grep -qF '"engine_options":{"max_rounds":2,"max_cuts_per_round":7,"cut_tol":1e-05,"lp_time_limit":3,"time_limit":100}' &&
+  h5dump -a /options "$T/o.h5" | has -F '"engine_options":{"max_rounds":2,"max_cuts_per_round":7,"cut_tol":1e-05,"lp_time_limit":3,"time_limit":100}' &&
   ok "options recorded" || fail "options not recorded: $(h5dump -a /options "$T/o.h5" 2>&1 | grep -o 'engine_options[^}]*}')"
 expect 0 bounds --method lp1d --time-limit 1e-9 --quiet --out "$T/t.h5" &&
   fb=$(values "$T/t.h5" /stats/fallbacks | awk '{s += $1} END {print s + 0}') &&
@@ -79,11 +79,11 @@ if [[ -f $E/nets/ffnnSIGMOID__Point_6x200.onnx ]]; then
              --spec "$E/specs/mnist/mnist_spec_idx_7167_eps_0.01200.vnnlib" --method lp1d \
              --time-limit 1e-9 "$@"; }
   expect 0 deep --out "$T/d.h5" && grep -qF "depth profile" "$T/err" &&
-    h5dump -a /options "$T/d.h5" | grep -qF '"max_rounds":3,"window":1,"task_iter_limit":1000,"long_step":1,"min_gain":0.001,"output_window":5,"output_iter_limit":10000,"wide_fraction":0.15,"wide_window":2,"wide_score":1,"wide_input":1}' &&
+    h5dump -a /options "$T/d.h5" | has -F '"max_rounds":3,"window":1,"task_iter_limit":1000,"long_step":1,"min_gain":0.001,"output_window":5,"output_iter_limit":10000,"wide_fraction":0.15,"wide_window":2,"wide_score":1,"wide_input":1}' &&
     ok "deep net: depth profile applied and recorded" || fail "deep net: no depth profile"
   expect 0 deep --window 0 --out "$T/d0.h5" && grep -qF "the depth profile is off" "$T/err" &&
     ! grep -qF "depth profile for" "$T/err" &&
-    h5dump -a /options "$T/d0.h5" | grep -qF '"engine_options":{"time_limit":1e-09,"window":0}' &&
+    h5dump -a /options "$T/d0.h5" | has -F '"engine_options":{"time_limit":1e-09,"window":0}' &&
     ok "deep net: --window 0 keeps the whole prefix" || fail "deep net: --window 0 overridden"
 else
   echo "skip: deep-net profile check ($E absent)"

@@ -86,7 +86,7 @@ expect_rc 1 "$N" campaign "$T/bad.csv" --out "$T/o"
 
 echo "== serial"
 expect_rc 0 "$N" campaign "$T/c/list.csv" --out "$T/s"
-head -n 1 "$T/s/results.csv" | grep -qx 'onnx,vnnlib,result,seconds,regions,rank_seconds,rank' ||
+head -n 1 "$T/s/results.csv" | has -x 'onnx,vnnlib,result,seconds,regions,rank_seconds,rank' ||
     fail "results.csv header: $(head -n 1 "$T/s/results.csv")"
 verdicts "$T/s" | diff "$T/want" - || fail "serial verdicts differ from the known ones"
 awk -F, 'NR > 1 && NF != 7 { bad = 1 } END { exit bad }' "$T/s/results.csv" || fail "a row without 7 fields"
@@ -99,7 +99,7 @@ printf '%s\n' nets_tiny_mlp-props_or.counterexample nets_tiny_mlp-props_sat.coun
     diff - "$T/cexs" || fail "cex/ should hold the two sat counterexamples"
 for p in sat or; do
     f=$T/s/cex/nets_tiny_mlp-props_$p.counterexample
-    head -n 1 "$f" | grep -qx '(' || fail "$f: not in VNN-COMP format"
+    head -n 1 "$f" | has -x '(' || fail "$f: not in VNN-COMP format"
     $PY "$SRC/scripts/cex-check.py" "$NET" "$T/c/props/$p.vnnlib" "$f" --nnhull "$N" >"$T/chk" 2>&1 ||
         fail "counterexample of $p does not reproduce: $(cat "$T/chk")"
 done
@@ -115,14 +115,14 @@ fi
 
 if command -v h5dump >/dev/null; then
     echo "== results.h5"
-    h5dump -a /format "$T/s/results.h5" | grep -q '"nnhull-campaign"' || fail "results.h5: format"
-    h5dump -a /options "$T/s/results.h5" | grep -q '"method":"crown"' || fail "results.h5: options"
-    h5dump -d /instances/result "$T/s/results.h5" | grep -q 'STRPAD H5T_STR_NULLTERM' ||
+    h5dump -a /format "$T/s/results.h5" | has '"nnhull-campaign"' || fail "results.h5: format"
+    h5dump -a /options "$T/s/results.h5" | has '"method":"crown"' || fail "results.h5: options"
+    h5dump -d /instances/result "$T/s/results.h5" | has 'STRPAD H5T_STR_NULLTERM' ||
         fail "results.h5: strings are not fixed-length"
-    h5dump -d /instances/result "$T/s/results.h5" | grep -q '"unsat", "sat", "error", "sat", "error",' ||
+    h5dump -d /instances/result "$T/s/results.h5" | has '"unsat", "sat", "error", "sat", "error",' ||
         fail "results.h5: results in list order: $(h5dump -d /instances/result "$T/s/results.h5" | grep '(0)')"
     sha=$(sha256sum "$NET" | cut -d' ' -f1)
-    h5dump -d /instances/network_sha256 "$T/s/results.h5" | grep -q "(0): \"$sha\"" ||
+    h5dump -d /instances/network_sha256 "$T/s/results.h5" | has "(0): \"$sha\"" ||
         fail "results.h5: network SHA-256 is not the file's"
 else
     echo "h5dump not found: results.h5 not checked"
@@ -196,7 +196,7 @@ resume_after_kill() {
     grep -q "^400 instances: sat 200, unsat 200," "$T/out" ||
         fail "$name: the summary does not count the kept rows: $(cat "$T/out")"
     if command -v h5dump >/dev/null; then
-        h5dump -H -d /instances/result "$out/results.h5" | grep -q 'SIMPLE { ( 400 )' ||
+        h5dump -H -d /instances/result "$out/results.h5" | has 'SIMPLE { ( 400 )' ||
             fail "$name: results.h5 does not hold the 400 rows"
     fi
     # the rows kept are the rows written before the kill
@@ -212,7 +212,7 @@ if command -v mpirun >/dev/null; then
     MPI=(timeout 300 mpirun -np 2 --oversubscribe)
     expect_rc 0 "${MPI[@]}" "$N" campaign "$T/c/list.csv" --out "$T/m"
     verdicts "$T/m" | diff "$T/want" - || fail "verdicts at -np 2 differ from the known ones"
-    cut -d, -f7 "$T/m/results.csv" | grep -qx 1 || fail "-np 2: rank 1 decided no instance"
+    cut -d, -f7 "$T/m/results.csv" | has -x 1 || fail "-np 2: rank 1 decided no instance"
     [ "$(grep -c 'campaign: 2 ranks' "$T/err" || true)" = 0 ] || true
     grep -q "2 ranks" "$T/err" || fail "-np 2: the start line does not say 2 ranks"
     [ "$(grep -c "missing.onnx" "$T/err")" -ge 1 ] || fail "-np 2: no reason for the error row"

@@ -93,12 +93,12 @@ expect 0 "$NNHULL" bounds "$NET" --box "$T/box.txt" --method ibp --out "$T/outdi
   [[ $(grep -c '^layer ' "$T/out") -eq 3 ]] && ok "bounds --box writes a file and one line per layer"
 H="$T/outdir/b.h5"
 h5dump -A "$H" >"$T/attrs"
-grep -A12 'ATTRIBUTE "status"' "$T/attrs" | grep -q '"complete"' && ok "status complete" || fail "status is not complete"
+grep -A12 'ATTRIBUTE "status"' "$T/attrs" | has '"complete"' && ok "status complete" || fail "status is not complete"
 for a in format format_version nnhull_version created_utc network_path network_sha256 spec_path method options mpi_ranks; do
   grep -q "ATTRIBUTE \"$a\"" "$T/attrs" || fail "root attribute $a missing"
 done
-grep -A12 'ATTRIBUTE "format"' "$T/attrs" | grep -q '"nnhull-bounds"' || fail "format attribute"
-grep -A12 'ATTRIBUTE "network_sha256"' "$T/attrs" | grep -q "$(sha256sum "$NET" | cut -c1-64)" &&
+grep -A12 'ATTRIBUTE "format"' "$T/attrs" | has '"nnhull-bounds"' || fail "format attribute"
+grep -A12 'ATTRIBUTE "network_sha256"' "$T/attrs" | has "$(sha256sum "$NET" | cut -c1-64)" &&
   ok "network_sha256 equals sha256sum" || fail "network_sha256 differs from sha256sum"
 shape() { h5dump -H -d "$1" "$H" | grep -o 'SIMPLE { ( [0-9, ]* )' | head -1 | tr -d 'SIMPLE{( )'; }
 [[ $(shape /regions/lower) == 1,3 && $(shape /regions/upper) == 1,3 ]] || fail "regions shape $(shape /regions/lower)"
@@ -111,7 +111,7 @@ done
 for s in seconds lp_solves simplex_iters cuts_1d cuts_multivariate fallbacks; do
   [[ $(shape /stats/$s) == 3 ]] || fail "/stats/$s shape"
 done
-h5dump -a /layers/1/activation "$H" | grep -q '"tanh"' || fail "/layers/1 activation attribute"
+h5dump -a /layers/1/activation "$H" | has '"tanh"' || fail "/layers/1 activation attribute"
 ok "datasets and shapes"
 
 # values of a [1 x n] dataset, one per line, full precision
@@ -214,7 +214,7 @@ if [[ -n "$DATA" && -f "$DATA/vnncomp2021_test/test_small.vnnlib" ]]; then
     [[ "$(values /regions/lower),$(values /regions/upper)" == "-1,1" ]] &&
       awk -v l="$(values /layers/2/pre_lower)" -v u="$(values /layers/2/pre_upper)" \
         'BEGIN { exit (l <= 30.5 && u >= 78.5 && l > 30 && u < 79) ? 0 : 1 }' &&
-      h5dump -a /spec_path "$H" | grep -q test_small.vnnlib && ok "--spec: region, bounds, spec_path" ||
+      h5dump -a /spec_path "$H" | has test_small.vnnlib && ok "--spec: region, bounds, spec_path" ||
       fail "--spec file content"
     expect 1 "$NNHULL" bounds "$NET" --spec "$DATA/vnncomp2021_test/test_small.vnnlib" --method ibp --out "$T/outdir/m.h5" &&
       err_has "test_small.vnnlib" && err_has "inputs" && ok "--spec dimension mismatch: 1, named"
@@ -223,8 +223,8 @@ if [[ -n "$DATA" && -f "$DATA/vnncomp2021_test/test_small.vnnlib" ]]; then
       # property 6: a disjunction of two input boxes -> R = 2 regions
       expect 0 "$NNHULL" bounds "$A/onnx/ACASXU_run2a_1_1_batch_2000.onnx" --spec "$A/vnnlib/prop_6.vnnlib" \
         --method ibp --quiet --out "$T/outdir/p6.h5" &&
-        h5dump -H -d /regions/lower "$T/outdir/p6.h5" | grep -q 'SIMPLE { ( 2, 5 )' &&
-        h5dump -H -d /layers/6/pre_upper "$T/outdir/p6.h5" | grep -q 'SIMPLE { ( 2, 5 )' &&
+        h5dump -H -d /regions/lower "$T/outdir/p6.h5" | has 'SIMPLE { ( 2, 5 )' &&
+        h5dump -H -d /layers/6/pre_upper "$T/outdir/p6.h5" | has 'SIMPLE { ( 2, 5 )' &&
         ok "--spec with two boxes: R = 2 regions" || fail "ACAS Xu property 6: regions"
     fi
   else

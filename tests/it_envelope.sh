@@ -31,7 +31,8 @@ set +e
 rc=$?
 set -e
 [ "$rc" -eq 1 ] || { echo "expected exit 1 (bad lines present), got $rc"; exit 1; }
-"$NNHULL" envelope --help | grep -q "cav_region" || { echo "--help lacks the output format"; exit 1; }
+help=$("$NNHULL" envelope --help)
+grep -q "cav_region" <<<"$help" || { echo "--help lacks the output format"; exit 1; }
 
 python3 - "$tmp/out.jsonl" <<'PY'
 import json, sys

@@ -119,7 +119,7 @@ for j in 0 1 2 3 4 5 6 7 8 9; do
 done
 [[ $(wc -l <"$T/mps.ranges") -eq 10 ]] && contains_samples "$net" "$T/mps.ranges" &&
   ok "tanh: free MPS models with --objective contain the samples" || fail "tanh: MPS models"
-head -1 "$T/lo.mps" | grep -q '^\* nnhull export' || fail "MPS header is not a comment"
+head -1 "$T/lo.mps" | has '^\* nnhull export' || fail "MPS header is not a comment"
 grep -q '^\* objective: maximise y_9 is written as minimise -y_9' "$T/hi.mps" || fail "MPS maximisation not explained"
 
 # ---- header ----

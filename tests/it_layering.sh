@@ -74,14 +74,17 @@ core=$(lib libnnhull); io=$(lib libnnhull_io); mpil=$(lib libnnhull_mpi)
 if [[ -z "$core" || -z "$io" || -z "$mpil" ]]; then
   fail "libraries not found in $NNH_BINARY_DIR (libnnhull, libnnhull_io, libnnhull_mpi)"
 else
-  bad=$(undef "$core" | grep -E '^(MPI_|ompi_|H5|protobuf_c_|cJSON_)' || true)
+  # each list is read whole before grep looks at it: `undef | grep -q` under pipefail failed
+  # when grep -q's early exit killed sort with SIGPIPE (the list is over 4 KiB)
+  core_u=$(undef "$core"); io_u=$(undef "$io"); mpil_u=$(undef "$mpil")
+  bad=$(grep -E '^(MPI_|ompi_|H5|protobuf_c_|cJSON_)' <<<"$core_u" || true)
   [[ -z "$bad" ]] && ok "libnnhull links no MPI/HDF5/protobuf-c/cJSON symbol" || fail "libnnhull needs: $bad"
-  undef "$core" | grep -q '^glp_' && ok "libnnhull uses GLPK" || fail "libnnhull has no GLPK reference (wrong archive?)"
-  bad=$(undef "$io" | grep -E '^(MPI_|ompi_)' || true)
+  grep -q '^glp_' <<<"$core_u" && ok "libnnhull uses GLPK" || fail "libnnhull has no GLPK reference (wrong archive?)"
+  bad=$(grep -E '^(MPI_|ompi_)' <<<"$io_u" || true)
   [[ -z "$bad" ]] && ok "libnnhull_io links no MPI symbol" || fail "libnnhull_io needs: $bad"
-  bad=$(undef "$io" | grep -E '^glp_' || true)
+  bad=$(grep -E '^glp_' <<<"$io_u" || true)
   [[ -z "$bad" ]] && ok "libnnhull_io links no GLPK symbol" || fail "libnnhull_io needs: $bad"
-  undef "$mpil" | grep -q '^MPI_' && ok "libnnhull_mpi uses MPI" || fail "libnnhull_mpi has no MPI reference"
+  grep -q '^MPI_' <<<"$mpil_u" && ok "libnnhull_mpi uses MPI" || fail "libnnhull_mpi has no MPI reference"
 fi
 
 echo "it_layering: $fails failure(s)"

@@ -46,14 +46,14 @@ WIN=(--method hull --window 2 --engine-opts '{"max_rounds": 2, "task_iter_limit"
 "$NNHULL" bounds "$NET" "${WIN[@]}" "${REGION[@]}" --out wplain.h5 --quiet
 "${MPIRUN[@]}" -np 2 "$NNHULL" bounds "$NET" "${WIN[@]}" "${REGION[@]}" --out wnp2.h5 --quiet
 same wplain.h5 wnp2.h5
-h5dump -a /options wplain.h5 | grep -q '"window":2' || fail "the window is not in the options"
+h5dump -a /options wplain.h5 | has '"window":2' || fail "the window is not in the options"
 cmp -s <(numbers plain.h5) <(numbers wplain.h5) && fail "the window changed nothing"
 # crown's forms of the window input and neuron prioritisation: deterministic too
 FRM=(--method hull --window 1 --engine-opts '{"max_rounds": 2, "window_forms": 1, "skip_fraction": 0.5}')
 "$NNHULL" bounds "$NET" "${FRM[@]}" "${REGION[@]}" --out fplain.h5 --quiet
 "${MPIRUN[@]}" -np 2 "$NNHULL" bounds "$NET" "${FRM[@]}" "${REGION[@]}" --out fnp2.h5 --quiet
 same fplain.h5 fnp2.h5
-h5dump -a /options fplain.h5 | grep -q '"skip_fraction":0.5' || fail "skip_fraction is not in the options"
+h5dump -a /options fplain.h5 | has '"skip_fraction":0.5' || fail "skip_fraction is not in the options"
 # the output layer's own window and budget: -np 1 = -np 2
 OUT=(--method hull --window 1 --engine-opts '{"max_rounds": 2, "task_iter_limit": 100, "output_window": 5, "output_iter_limit": 3000}')
 "${MPIRUN[@]}" -np 1 "$NNHULL" bounds "$NET" "${OUT[@]}" "${REGION[@]}" --out onp1.h5 --quiet
@@ -66,18 +66,18 @@ WIDE=(--method hull --window 1 --engine-opts '{"max_rounds": 2, "task_iter_limit
 "${MPIRUN[@]}" -np 1 "$NNHULL" bounds "$NET" "${WIDE[@]}" "${REGION[@]}" --out wdnp1.h5 --quiet
 "${MPIRUN[@]}" -np 2 "$NNHULL" bounds "$NET" "${WIDE[@]}" "${REGION[@]}" --out wdnp2.h5 --quiet
 same wdnp1.h5 wdnp2.h5
-h5dump -a /options wdnp1.h5 | grep -q '"wide_fraction":0.5,"wide_window":2,"wide_score":1,"wide_input":1' ||
+h5dump -a /options wdnp1.h5 | has '"wide_fraction":0.5,"wide_window":2,"wide_score":1,"wide_input":1' ||
     fail "wide_fraction is not in the options"
 NOWIDE=(--method hull --window 1 --engine-opts '{"max_rounds": 2, "task_iter_limit": 200}')
 "$NNHULL" bounds "$NET" "${NOWIDE[@]}" "${REGION[@]}" --out nowide.h5 --quiet
 cmp -s <(h5dump -m %.17g -g /layers wdnp1.h5) <(h5dump -m %.17g -g /layers nowide.h5) &&
     fail "wide_fraction changed nothing"
-h5dump -a /mpi_ranks np3.h5 | grep -q '(0): 3' || fail "mpi_ranks of the -np 3 file is not 3"
+h5dump -a /mpi_ranks np3.h5 | has '(0): 3' || fail "mpi_ranks of the -np 3 file is not 3"
 [ ! -e plain.partial.h5 ] && [ ! -e np2.partial.h5 ] || fail "checkpoint left after success"
 
 echo "== a CNN (sparse conv layers): mpirun -np 2 = plain run (crown, hull)"
 CNN=$SRC/examples/cnn_digits_tanh_strided.onnx
-"$NNHULL" info "$CNN" | grep -qE '^ +0 +64 +128 .* sp ' || fail "$CNN: layer 0 is not sparse"
+"$NNHULL" info "$CNN" | has -E '^ +0 +64 +128 .* sp ' || fail "$CNN: layer 0 is not sparse"
 for m in crown hull; do
     CNNRUN=("$CNN" --method $m "${REGION[@]}" --split 2)
     [ $m = hull ] && CNNRUN+=(--engine-opts '{"max_rounds": 2}')
@@ -121,7 +121,7 @@ start_and_kill() { # out signal
     mpirun --oversubscribe -np 2 "$NNHULL" bounds "${LONG[@]}" --out "$1" 2> "$1.err" &
     local pid=$! ckpt=${1%.h5}.partial.h5 i
     for i in $(seq 200); do
-        [ -e "$ckpt" ] && h5dump -H "$ckpt" 2>/dev/null | grep -q 'GROUP "1"' && break
+        [ -e "$ckpt" ] && h5dump -H "$ckpt" 2>/dev/null | has 'GROUP "1"' && break
         sleep 0.1
     done
     local kids
@@ -133,7 +133,7 @@ start_and_kill() { # out signal
     { wait "$pid"; } 2>/dev/null && fail "the $2-killed run exited 0" || true
     [ -e "$1" ] && fail "$1 exists after $2 (should be only ${ckpt})"
     [ -e "$ckpt" ] || fail "no checkpoint $ckpt after $2"
-    h5dump -a /status "$ckpt" | grep -q partial || fail "$ckpt is not marked partial"
+    h5dump -a /status "$ckpt" | has partial || fail "$ckpt is not marked partial"
 }
 start_and_kill term.h5 TERM
 grep -q "^nnhull: interrupted by signal 15: .* units; rerun with --resume" term.h5.err ||

@@ -35,7 +35,7 @@ check() {
     grep -Eq "$pat" "$err" || { fail "$name: the message does not name the rank and its task:"; cat "$err"; }
     grep -q "interrupted by signal" "$err" && fail "$name: 'interrupted by signal' instead of the rank"
     if [ "$quiet" = 1 ]; then
-        grep -Ev '^nnhull' "$err" | grep -q . && { fail "$name: other lines with mpirun -q:"; cat "$err"; }
+        grep -Ev '^nnhull' "$err" | has . && { fail "$name: other lines with mpirun -q:"; cat "$err"; }
     fi
     grep -Eq "Process received signal" "$err" && fail "$name: Open MPI's signal dump is shown"
     sed 's/^/    /' "$err"

@@ -77,7 +77,7 @@ echo "== $SECONDS s: the trace of a -np 2 run"
 "${MPIRUN[@]}" -np 2 "$NNHULL" bounds "${RUN[@]}" --out np2.h5 --trace np2.csv
 same plain.h5 np2.h5
 check_trace np2.csv 2 3 0 0,1 || fail "trace of the -np 2 run"
-head -1 np2.csv | grep -qx 'kind,region,layer,task,neuron,sense,rank,chunk,chunk_size,start,end,duration,bytes_sent,bytes_recv' ||
+head -1 np2.csv | has -x 'kind,region,layer,task,neuron,sense,rank,chunk,chunk_size,start,end,duration,bytes_sent,bytes_recv' ||
     fail "trace header: $(head -1 np2.csv)"
 
 echo "== $SECONDS s: workers prepare the units: -np 4 with --master-tasks 0, -np 5 with 3"
@@ -138,7 +138,7 @@ mpirun --oversubscribe -np 3 "$NNHULL" bounds "${LONG[@]}" --master-tasks 0 --ou
     2> term.err &
 pid=$!
 for i in $(seq 200); do
-    [ -e term.partial.h5 ] && h5dump -H term.partial.h5 2>/dev/null | grep -q 'GROUP "1"' && break
+    [ -e term.partial.h5 ] && h5dump -H term.partial.h5 2>/dev/null | has 'GROUP "1"' && break
     sleep 0.1
 done
 [ -e term.h5 ] && fail "the run ended before the SIGTERM (make it longer)"

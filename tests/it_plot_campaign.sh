@@ -57,6 +57,6 @@ grep -q "$T/empty/results.csv" "$T/err" || fail "message does not name the file:
 printf 'onnx,vnnlib,result,seconds\na,b,maybe,1\n' >"$T/empty/results.csv"
 python3 "$PLOT" "$T/empty" --out "$T/x.png" >/dev/null 2>"$T/err" && fail "a bad result was accepted"
 grep -q "results.csv:2" "$T/err" || fail "message does not name the line: $(cat "$T/err")"
-python3 "$PLOT" --help | grep -q -- "--out" || fail "--help does not describe --out"
+python3 "$PLOT" --help | has -- "--out" || fail "--help does not describe --out"
 
 it_finish it_plot_campaign

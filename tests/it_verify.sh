@@ -92,7 +92,7 @@ done
 expect_rc 0 "$N" verify "$NET" "$T/sat.vnnlib" --quiet
 [ "$(wc -l <"$T/out")" = 1 ] || fail "--quiet printed more than the verdict"
 expect_rc 0 "$N" verify "$NET" "$T/sat.vnnlib" --out "$T/v.h5" --cex "$T/c2"
-h5dump -a /verdict/result "$T/v.h5" 2>/dev/null | grep -q '"sat"' || fail "--out: /verdict result is not sat"
+h5dump -a /verdict/result "$T/v.h5" 2>/dev/null | has '"sat"' || fail "--out: /verdict result is not sat"
 h5ls -r "$T/v.h5" >"$T/h5ls" 2>&1 || fail "--out: h5ls failed"
 for obj in /verdict/counterexample_input /verdict/counterexample_output /layers/2/pre_lower \
     /regions/lower; do
@@ -117,7 +117,7 @@ for d in lp_solves fallbacks; do
     b=$(h5dump -d /stats/$d "$T/two_b.h5" 2>/dev/null | grep '(0)')
     [ -n "$a" ] && [ "$a" = "$b" ] || fail "verify --out /stats/$d '$a' differs from bounds --spec '$b'"
 done
-ls "$T" | grep -q '\.tmp\.\|\.verify\.' && fail "temporary files left behind"
+ls "$T" | has '\.tmp\.\|\.verify\.' && fail "temporary files left behind"
 
 if [ -d "$DATA/vnncomp2021_test" ]; then
     echo "== vnncomp2021_test (5 instances with ground truth)"

@@ -72,7 +72,7 @@ echo "  selection: $(verdict "$T/sel") after $(regions "$T/sel") regions, $(task
 if command -v h5dump >/dev/null; then
     "$N" verify "$NET" "$T/p.vnnlib" --tighten hull --tighten-fraction 0.3 --max-regions 50 \
         --out "$T/sel.h5" >/dev/null
-    h5dump -a /options "$T/sel.h5" | grep -q '"tighten_fraction":0\.[23]' ||
+    h5dump -a /options "$T/sel.h5" | has '"tighten_fraction":0\.[23]' ||
         fail "the bound file's options lack tighten_fraction: $(h5dump -a /options "$T/sel.h5")"
 fi
 "$N" verify --help >"$T/help" 2>&1; grep -q -- "--tighten-opts JSON" "$T/help" || fail "--help lacks --tighten-opts"
