@@ -73,6 +73,11 @@ static void print_usage(void)
           "                       (rows: none, it keeps its parent's bounds with the\n"
           "                       splits intersected in; changed: those after the\n"
           "                       first layer a split narrowed; all: every layer)\n"
+          "  --branch-candidates K  activation splitting: of the K neurons of highest\n"
+          "                       score, split the one whose worse child gets the best\n"
+          "                       crown estimate of the row closest to a proof\n"
+          "                       (filtered smart branching; default 8, at most 32);\n"
+          "                       1: the score alone\n"
           "  --no-joint           prove a case only by one row > 0 (no joint bound of\n"
           "                       min over the region of max over the case's rows)\n"
           "  --tighten T          none | auto (default) | lp1d | hull: before branch and\n"
@@ -120,7 +125,8 @@ typedef struct verify_args {
 } verify_args;
 
 enum { O_TIMEOUT = 1, O_MAXREG, O_METHOD, O_OUT, O_CEX, O_SEED, O_QUIET, O_VERBOSE, O_GAP, O_NOJOINT,
-       O_TIGHTEN, O_TOPTS, O_TFRAC, O_SPLIT, O_ALPHA, O_ALPHA_ITERS, O_NODE_LAYERS };
+       O_TIGHTEN, O_TOPTS, O_TFRAC, O_SPLIT, O_ALPHA, O_ALPHA_ITERS, O_NODE_LAYERS,
+       O_BRANCH };
 
 static int set_option(verify_args *a, int id, const char *v)
 {
@@ -160,6 +166,12 @@ static int set_option(verify_args *a, int id, const char *v)
     case O_ALPHA: return cli_alpha_option("verify", v, &a->o);
     case O_ALPHA_ITERS: return cli_alpha_iters_option("verify", v, &a->o);
     case O_NODE_LAYERS: return cli_node_layers_option("verify", v, &a->o);
+    case O_BRANCH:
+        if (cli_number(v, 1, &d) || d != floor(d) || d > NNH_BRANCH_MAX_CANDIDATES)
+            return cli_usage("verify", "--branch-candidates needs an integer in [1, %d], got '%s'",
+                             NNH_BRANCH_MAX_CANDIDATES, v);
+        a->o.branch_candidates = (int)d;
+        return CLI_OK;
     }
     return cli_load_option(id, &a->load) ? CLI_OK : cli_usage("verify", "unhandled option");
 }
@@ -173,7 +185,8 @@ static int parse_args(int argc, char **argv, verify_args *a)
         {"quiet", 0, O_QUIET},     {"verbose", 0, O_VERBOSE},    {"escalate-gap", 1, O_GAP},
         {"no-joint", 0, O_NOJOINT}, {"tighten", 1, O_TIGHTEN},  {"tighten-opts", 1, O_TOPTS},
         {"tighten-fraction", 1, O_TFRAC}, {"split", 1, O_SPLIT},  {"alpha", 1, O_ALPHA},
-        {"alpha-iters", 1, O_ALPHA_ITERS}, {"node-layers", 1, O_NODE_LAYERS}, CLI_LOAD_OPTS,
+        {"alpha-iters", 1, O_ALPHA_ITERS}, {"node-layers", 1, O_NODE_LAYERS},
+        {"branch-candidates", 1, O_BRANCH}, CLI_LOAD_OPTS,
         {NULL, 0, 0}};
     memset(a, 0, sizeof *a);
     nnh_load_opts_init(&a->load);

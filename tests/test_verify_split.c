@@ -9,6 +9,7 @@
 #include "nnh_verify_test.h"
 #include "verify_internal.h"
 #include "verify_pack.h"
+#include "bab_split.h"
 #include "nnhull/nnhull.h"
 #include "nnhull/verify.h"
 
@@ -46,13 +47,14 @@ END_TEST
  * splits (only neuron splits when `only`: no region halves the box), and the
  * same net slightly past its grid minimum gives a re-checked counterexample. */
 static void proof_by_neuron_splits(nnh_act_kind act, unsigned long long seed, double delta,
-                                   int only)
+                                   int only, int candidates)
 {
     nnh_network *net = net_small(act, seed);
     double m = nnh_test_grid_min2(net);
     nnh_verify_opts o;
     nnh_verify_opts_init(&o);
     o.split = NNH_SPLIT_ACTIVATION;
+    o.branch_candidates = candidates;
     o.max_regions = 1; /* the root alone does not prove it */
     nnh_verify_result res;
     ck_assert_int_eq(nnh_test_verify_upper2(net, m - delta, &o, &res), NNH_VERDICT_UNKNOWN);
@@ -76,13 +78,101 @@ static void proof_by_neuron_splits(nnh_act_kind act, unsigned long long seed, do
     nnh_network_free(net);
 }
 
-START_TEST(test_relu_proof_by_neuron_splits) { proof_by_neuron_splits(NNH_ACT_RELU, 11, 0.02, 1); }
+START_TEST(test_relu_proof_by_neuron_splits)
+{
+    proof_by_neuron_splits(NNH_ACT_RELU, 11, 0.02, 1, 1);
+    proof_by_neuron_splits(NNH_ACT_RELU, 11, 0.02, 1, 8); /* filtered smart branching */
+}
 END_TEST
 
 START_TEST(test_sigmoid_proof_by_neuron_splits)
 {
-    proof_by_neuron_splits(NNH_ACT_SIGMOID, 7, 0.2, 1);
+    proof_by_neuron_splits(NNH_ACT_SIGMOID, 7, 0.2, 1, 1);
+    proof_by_neuron_splits(NNH_ACT_SIGMOID, 7, 0.2, 1, 8);
 }
+END_TEST
+
+/* The worse child's crown bound of row 0 of the last layer when neuron
+ * (k, j) of b is split at `at`, computed on fresh copies of b. */
+static double worse_child(const nnh_network *N, const nnh_bounds *b, int k, int j, double at)
+{
+    double v[2], lo = b->layers[k].pre_lo[j], hi = b->layers[k].pre_hi[j];
+    int last = N->n_layers - 1, row = 0;
+    for (int side = 0; side < 2; side++) {
+        nnh_bounds *c;
+        nnh_error err;
+        ck_assert_int_eq(nnh_bounds_copy(b, &c, &err), 0);
+        nnh_layer_bounds *L = &c->layers[k];
+        L->pre_lo[j] = side ? at : lo;
+        L->pre_hi[j] = side ? hi : at;
+        nnh_act_image(&N->layers[k].act, L->pre_lo[j], L->pre_hi[j], &L->post_lo[j],
+                      &L->post_hi[j]);
+        c->layers[last].pre_lo[0] = -INFINITY;
+        c->layers[last].pre_hi[0] = INFINITY;
+        ck_assert_int_eq(nnh_crown_layer_sel(N, c, last, &row, 1, NULL, &err), 0);
+        v[side] = c->layers[last].pre_lo[0];
+        nnh_bounds_free(c);
+    }
+    return fmin(v[0], v[1]);
+}
+
+/* 1 when a and b hold the same bounds bit for bit. */
+static int same_bounds(const nnh_network *N, const nnh_bounds *a, const nnh_bounds *b)
+{
+    for (int k = 0; k < N->n_layers; k++) {
+        size_t w = (size_t)N->layers[k].n_out * sizeof(double);
+        const nnh_layer_bounds *x = &a->layers[k], *y = &b->layers[k];
+        if (memcmp(x->pre_lo, y->pre_lo, w) || memcmp(x->pre_hi, y->pre_hi, w) ||
+            memcmp(x->post_lo, y->post_lo, w) || memcmp(x->post_hi, y->post_hi, w))
+            return 0;
+    }
+    return 1;
+}
+
+/* Filtered smart branching (nnh_branch_choose_fsb) on crown's bounds of
+ * 2-8-8-8-1 nets over [-1, 1]^2: with one candidate or no scratch it is
+ * the score's choice; with 8 its worse child is never below the score's
+ * choice's (which is one of the 8), the scratch comes back equal to b, and
+ * on some nets it picks another neuron than the score. */
+static void fsb_choice(nnh_act_kind act)
+{
+    int differ = 0;
+    for (unsigned long long seed = 1; seed <= 12; seed++) {
+        nnh_network *N = nnh_test_net2(3, 8, 2.0, act, seed);
+        double lo[2] = {-1, -1}, hi[2] = {1, 1}, buf[16], at1, at8, at;
+        nnh_bounds *b, *scratch;
+        nnh_error err;
+        nnh_bound_opts bo;
+        nnh_bound_opts_init(&bo);
+        bo.method = NNH_METHOD_CROWN;
+        ck_assert_int_eq(nnh_bounds_create(N, lo, hi, &b, &err), 0);
+        ck_assert_int_eq(nnh_bounds_compute(N, b, &bo, NULL, NULL, NULL, &err), 0);
+        ck_assert_int_eq(nnh_bounds_copy(b, &scratch, &err), 0);
+        int k1, j1, k8, j8, k, j;
+        ck_assert_int_eq(nnh_branch_choose(N, b, 0, buf, &k1, &j1, &at1), 0);
+        ck_assert_int_eq(nnh_branch_choose_fsb(N, b, NULL, 0, 8, buf, &k, &j, &at), 0);
+        ck_assert(k == k1 && j == j1 && at == at1);
+        ck_assert_int_eq(nnh_branch_choose_fsb(N, b, scratch, 0, 1, buf, &k, &j, &at), 0);
+        ck_assert(k == k1 && j == j1 && at == at1);
+        ck_assert_int_eq(nnh_branch_choose_fsb(N, b, scratch, 0, 8, buf, &k8, &j8, &at8), 0);
+        ck_assert(same_bounds(N, b, scratch));
+        double v1 = worse_child(N, b, k1, j1, at1), v8 = worse_child(N, b, k8, j8, at8);
+        ck_assert_msg(v8 >= v1, "seed %llu: FSB's worse child %g below the score's %g", seed, v8,
+                      v1);
+        differ += k8 != k1 || j8 != j1;
+        nnh_bounds_free(scratch);
+        nnh_bounds_free(b);
+        nnh_network_free(N);
+    }
+    fprintf(stderr, "fsb (%s): another neuron than the score's on %d of 12 nets\n",
+            act == NNH_ACT_RELU ? "relu" : "sigmoid", differ);
+    ck_assert_int_gt(differ, 0);
+}
+
+START_TEST(test_relu_fsb_choice) { fsb_choice(NNH_ACT_RELU); }
+END_TEST
+
+START_TEST(test_sigmoid_fsb_choice) { fsb_choice(NNH_ACT_SIGMOID); }
 END_TEST
 
 /* 1 when x meets every split of R (with margin tol: > 0 strictly inside,
@@ -289,6 +379,8 @@ int main(void)
     tcase_add_test(tc, test_split_modes);
     tcase_add_test(tc, test_relu_proof_by_neuron_splits);
     tcase_add_test(tc, test_sigmoid_proof_by_neuron_splits);
+    tcase_add_test(tc, test_relu_fsb_choice);
+    tcase_add_test(tc, test_sigmoid_fsb_choice);
     tcase_add_test(tc, test_relu_children_cover);
     tcase_add_test(tc, test_sigmoid_children_cover);
     tcase_add_test(tc, test_empty_domain_and_cex_outside_split);

@@ -38,6 +38,8 @@ typedef enum {
 #define NNH_SPLIT_AUTO_MAX_INPUTS 10
 /* Neuron splits a region carries at most; a deeper region splits its box. */
 #define NNH_BAB_MAX_SPLITS 64
+/* Neurons a branching choice bounds at most (nnh_verify_opts.branch_candidates). */
+#define NNH_BRANCH_MAX_CANDIDATES 32
 
 /* "auto", "input", "activation". */
 const char *nnh_split_mode_name(nnh_split_mode m);
@@ -100,6 +102,12 @@ typedef struct nnh_verify_opts {
                               narrowed; the earlier ones would come out as
                               the parent's), _ALL (every layer, as before
                               2026-12-02) */
+    int branch_candidates; /* activation splitting: the neurons of highest
+                              branching score whose two children get a
+                              crown estimate of the row closest to a proof,
+                              the best worse child wins (filtered smart
+                              branching); 1 = the score alone. Default 8;
+                              at most NNH_BRANCH_MAX_CANDIDATES */
 } nnh_verify_opts;
 
 enum {

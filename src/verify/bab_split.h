@@ -48,6 +48,17 @@ void nnh_act_deriv_range(const nnh_activation *a, double l, double u, double *dl
 int nnh_branch_choose(const nnh_network *N, const nnh_bounds *b, int row, double *buf,
                       int *layer, int *neuron, double *at);
 
+/* Filtered smart branching (FSB): of the K neurons of highest score above
+ * (K at most NNH_BRANCH_MAX_CANDIDATES), the one whose worse child has the
+ * largest crown lower bound of row `row`, each child bounded by crown on the
+ * last layer over b with only the split neuron's interval narrowed (the
+ * other layers keep b's bounds: an estimate, cheap as one row). The score
+ * breaks ties, so K = 1, or scratch NULL, is nnh_branch_choose. scratch: a
+ * copy of b (nnh_bounds_copy), used as work space and given back equal to b.
+ * Same return and outputs as nnh_branch_choose. */
+int nnh_branch_choose_fsb(const nnh_network *N, const nnh_bounds *b, nnh_bounds *scratch,
+                          int row, int K, double *buf, int *layer, int *neuron, double *at);
+
 /* The joint proof of R's open cases with its neuron splits as input
  * constraints (split_joint.c): F holds crown's lower forms of the rows with
  * constants cc (fold error taken off); recomputes the split neurons' forms

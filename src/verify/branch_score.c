@@ -81,14 +81,34 @@ static double split_point(const nnh_activation *a, double l, double u)
     return 0.5 * l + 0.5 * u;
 }
 
-int nnh_branch_choose(const nnh_network *N, const nnh_bounds *b, int row, double *buf,
-                      int *layer, int *neuron, double *at)
+/* One candidate of the choice: score, neuron and split point. */
+typedef struct {
+    double s, at;
+    int layer, neuron;
+} candidate;
+
+/* Insert (s, k, j, at) into the best-first list c of at most K entries (*n
+ * used) when it beats the last. */
+static void keep_best(candidate *c, int *n, int K, double s, int k, int j, double at)
 {
-    int nl = N->n_layers, w = nnh_network_max_width(N);
-    double *cur = buf, *nxt = buf + w, best = 0.0;
-    *layer = *neuron = -1;
+    if (*n == K && !(s > c[K - 1].s))
+        return;
+    int t = *n < K ? (*n)++ : K - 1;
+    for (; t > 0 && s > c[t - 1].s; t--)
+        c[t] = c[t - 1];
+    c[t] = (candidate){s, at, k, j};
+}
+
+/* The K (at most) neurons of highest score for row `row`, best first, into c;
+ * returns their number (0: the row sees no splittable neuron, and then the
+ * single neuron of widest relaxation, or none). */
+static int score_candidates(const nnh_network *N, const nnh_bounds *b, int row, double *buf,
+                            candidate *c, int K)
+{
+    int nl = N->n_layers, w = nnh_network_max_width(N), n = 0;
+    double *cur = buf, *nxt = buf + w;
     if (row < 0 || nl < 2)
-        return -1;
+        return 0;
     for (int i = 0; i < N->layers[nl - 1].n_out; i++)
         cur[i] = i == row;
     /* cur: the row's coefficients on z_k; nxt: on the outputs of layer k-1 */
@@ -100,8 +120,8 @@ int nnh_branch_choose(const nnh_network *N, const nnh_bounds *b, int row, double
                 continue;
             const int *cols;
             const double *wr;
-            int n = nnh_layer_row(L, i, &cols, &wr);
-            for (int t = 0; t < n; t++)
+            int m = nnh_layer_row(L, i, &cols, &wr);
+            for (int t = 0; t < m; t++)
                 nxt[NNH_ROW_COL(cols, t)] += wr[t] * cur[i];
         }
         const nnh_activation *a = &N->layers[k - 1].act;
@@ -109,28 +129,91 @@ int nnh_branch_choose(const nnh_network *N, const nnh_bounds *b, int row, double
         for (int j = 0; j < L->n_in; j++) {
             double l = B->pre_lo[j], u = B->pre_hi[j];
             double s = fabs(nxt[j]) * relax_gap(a, l, u);
-            if (isfinite(s) && s > best) {
-                best = s;
-                *layer = k - 1;
-                *neuron = j;
-                *at = split_point(a, l, u);
-            }
+            if (isfinite(s) && s > 0.0)
+                keep_best(c, &n, K, s, k - 1, j, split_point(a, l, u));
             cur[j] = nxt[j] * chord_slope(a, l, u);
         }
     }
     /* the row does not see any splittable neuron (e.g. its outputs are
      * stable ReLUs on this domain): the widest relaxation, which tightens the
      * later layers (and may show the domain empty) */
-    for (int k = 0; k < nl - 1 && *layer < 0; k++)
+    for (int k = 0; k < nl - 1 && n == 0; k++)
         for (int j = 0; j < N->layers[k].n_out; j++) {
             const nnh_layer_bounds *B = &b->layers[k];
             double s = relax_gap(&N->layers[k].act, B->pre_lo[j], B->pre_hi[j]);
-            if (isfinite(s) && s > best) {
-                best = s;
-                *layer = k;
-                *neuron = j;
-                *at = split_point(&N->layers[k].act, B->pre_lo[j], B->pre_hi[j]);
+            if (isfinite(s) && s > 0.0)
+                keep_best(c, &n, 1, s, k, j,
+                          split_point(&N->layers[k].act, B->pre_lo[j], B->pre_hi[j]));
+        }
+    return n;
+}
+
+int nnh_branch_choose(const nnh_network *N, const nnh_bounds *b, int row, double *buf,
+                      int *layer, int *neuron, double *at)
+{
+    candidate c;
+    *layer = *neuron = -1;
+    if (!score_candidates(N, b, row, buf, &c, 1))
+        return -1;
+    *layer = c.layer;
+    *neuron = c.neuron;
+    *at = c.at;
+    return 0;
+}
+
+/* Crown's lower bound of row `row` of N's last layer over scratch (a copy of
+ * b) with neuron (k, j)'s interval narrowed to [lo, hi]; scratch is given
+ * back as b. -INFINITY when crown fails. */
+static double child_bound(const nnh_network *N, const nnh_bounds *b, nnh_bounds *scratch, int k,
+                          int j, double lo, double hi, int row)
+{
+    nnh_layer_bounds *S = &scratch->layers[k], *R = &scratch->layers[N->n_layers - 1];
+    S->pre_lo[j] = lo;
+    S->pre_hi[j] = hi;
+    nnh_act_image(&N->layers[k].act, lo, hi, &S->post_lo[j], &S->post_hi[j]);
+    R->pre_lo[row] = -INFINITY;
+    R->pre_hi[row] = INFINITY;
+    nnh_error err;
+    double v = nnh_crown_layer_sel(N, scratch, N->n_layers - 1, &row, 1, NULL, &err)
+                   ? -INFINITY
+                   : R->pre_lo[row];
+    const nnh_layer_bounds *B = &b->layers[k], *BR = &b->layers[N->n_layers - 1];
+    S->pre_lo[j] = B->pre_lo[j];
+    S->pre_hi[j] = B->pre_hi[j];
+    S->post_lo[j] = B->post_lo[j];
+    S->post_hi[j] = B->post_hi[j];
+    R->pre_lo[row] = BR->pre_lo[row];
+    R->pre_hi[row] = BR->pre_hi[row];
+    R->post_lo[row] = BR->post_lo[row];
+    R->post_hi[row] = BR->post_hi[row];
+    return isnan(v) ? -INFINITY : v;
+}
+
+int nnh_branch_choose_fsb(const nnh_network *N, const nnh_bounds *b, nnh_bounds *scratch,
+                          int row, int K, double *buf, int *layer, int *neuron, double *at)
+{
+    candidate c[NNH_BRANCH_MAX_CANDIDATES];
+    K = K < 1 ? 1 : K > NNH_BRANCH_MAX_CANDIDATES ? NNH_BRANCH_MAX_CANDIDATES : K;
+    *layer = *neuron = -1;
+    int n = score_candidates(N, b, row, buf, c, K), best = 0;
+    if (n == 0)
+        return -1;
+    if (n > 1 && scratch) {
+        double bv = -INFINITY;
+        for (int t = 0; t < n; t++) {
+            const nnh_layer_bounds *B = &b->layers[c[t].layer];
+            double l = B->pre_lo[c[t].neuron], u = B->pre_hi[c[t].neuron];
+            double v0 = child_bound(N, b, scratch, c[t].layer, c[t].neuron, l, c[t].at, row);
+            double v1 = child_bound(N, b, scratch, c[t].layer, c[t].neuron, c[t].at, u, row);
+            double v = fmin(v0, v1);
+            if (v > bv) { /* strict: the score decides ties */
+                bv = v;
+                best = t;
             }
         }
-    return *layer >= 0 ? 0 : -1;
+    }
+    *layer = c[best].layer;
+    *neuron = c[best].neuron;
+    *at = c[best].at;
+    return 0;
 }

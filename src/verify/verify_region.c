@@ -50,6 +50,7 @@ void nnh_verify_opts_init(nnh_verify_opts *o)
     nnh_alpha_opts_init(&o->alpha_opts);
     o->alpha_opts.target = 0.0;
     o->node_layers = NNH_NODE_LAYERS_CHANGED;
+    o->branch_candidates = 8;
 }
 
 int nnh_region_result_init(const nnh_verify_problem *P, nnh_region_result *r, nnh_error *err)
@@ -404,9 +405,10 @@ static int open_row(const nnh_verify_group *G, const nnh_bab_region *R, const do
 }
 
 /* With activation splitting (o->split, resolved for the input size) and
- * room in R's split list: the neuron of nnh_branch_choose for the row
- * closest to a proof, into res (split_layer, split_neuron, split_at).
- * Returns 1 when a neuron was chosen, 0 otherwise (split the box). */
+ * room in R's split list: the neuron of nnh_branch_choose_fsb (with
+ * o->branch_candidates) for the row closest to a proof, into res
+ * (split_layer, split_neuron, split_at). Returns 1 when a neuron was
+ * chosen, 0 otherwise (split the box). */
 static int choose_neuron(const nnh_verify_problem *P, const nnh_verify_group *G,
                          const nnh_bab_region *R, const nnh_verify_opts *o, const nnh_bounds *b,
                          const double *lbs, nnh_region_result *res)
@@ -417,8 +419,14 @@ static int choose_neuron(const nnh_verify_problem *P, const nnh_verify_group *G,
     double *buf = malloc(2 * (size_t)nnh_network_max_width(G->folded) * sizeof(double));
     if (!buf)
         return 0;
-    int ok = !nnh_branch_choose(G->folded, b, open_row(G, R, lbs, res), buf, &res->split_layer,
-                                &res->split_neuron, &res->split_at);
+    nnh_bounds *scratch = NULL;
+    nnh_error err;
+    if (o->branch_candidates > 1 && nnh_bounds_copy(b, &scratch, &err))
+        scratch = NULL; /* out of memory: the score alone */
+    int ok = !nnh_branch_choose_fsb(G->folded, b, scratch, open_row(G, R, lbs, res),
+                                    o->branch_candidates, buf, &res->split_layer,
+                                    &res->split_neuron, &res->split_at);
+    nnh_bounds_free(scratch);
     free(buf);
     return ok;
 }
