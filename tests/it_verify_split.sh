@@ -4,7 +4,8 @@
 # activation) give unsat at a small L_inf radius and a re-checked sat at a
 # large one with --split activation; a digits MLP property that needs
 # hundreds of neuron splits is proved with 1 and with 2 MPI ranks alike;
-# --split rejects unknown modes and is in --help.
+# --split rejects unknown modes and is in --help, and so does --branch-candidates
+# (an integer in [1, 32]).
 set -euo pipefail
 . "$NNH_SOURCE_DIR/tests/common/it_lib.sh"
 
@@ -20,6 +21,15 @@ set +e
 rc=$?
 set -e
 [ $rc = 2 ] && grep -q "split" "$T/o" || fail "--split neurons: exit $rc, $(cat "$T/o")"
+grep -q -- '--branch-candidates K' "$T/help" || fail "--branch-candidates missing from --help"
+for bad in 0 33 1.5 x; do
+    set +e
+    "$N" verify "$E/cnn_digits_relu_conv.onnx" "$T/small.vnnlib" --branch-candidates "$bad" >"$T/o" 2>&1
+    rc=$?
+    set -e
+    [ $rc = 2 ] && grep -q -- "--branch-candidates needs an integer in \[1, 32\]" "$T/o" ||
+        fail "--branch-candidates $bad: exit $rc, $(cat "$T/o")"
+done
 
 for net in cnn_digits_relu_conv cnn_digits_sigmoid_conv cnn_digits_tanh_strided; do
     expect_verdict unsat "$T/o" -- "$N" verify "$E/$net.onnx" "$T/small.vnnlib" --split activation \
