@@ -1,8 +1,10 @@
 /* Which neuron activation-space branch and bound splits, and where: a
  * BaBSR-style score (sensitivity of the row closest to a proof to the
  * neuron's output, times the height of the neuron's relaxation) over every
- * hidden neuron whose relaxation depends on its interval. A heuristic: any
- * choice keeps the proof sound, so plain double arithmetic suffices. */
+ * hidden neuron whose relaxation depends on its interval, and filtered smart
+ * branching, which tries the best few by a crown estimate of both children.
+ * A heuristic: any choice keeps the proof sound, so plain double arithmetic
+ * suffices (the estimates' crown bounds are rigorous, but need not be). */
 #include "verify_internal.h"
 #include "bab_split.h"
 
