@@ -6,6 +6,7 @@
  * domains, and neuron splits through the byte form of regions and results. */
 #include "nnhull/io.h"
 #include "nnh_test.h"
+#include "nnh_examples.h"
 #include "nnh_verify_test.h"
 #include "verify_internal.h"
 #include "verify_pack.h"
@@ -116,19 +117,6 @@ static double worse_child(const nnh_network *N, const nnh_bounds *b, int k, int 
     return fmin(v[0], v[1]);
 }
 
-/* 1 when a and b hold the same bounds bit for bit. */
-static int same_bounds(const nnh_network *N, const nnh_bounds *a, const nnh_bounds *b)
-{
-    for (int k = 0; k < N->n_layers; k++) {
-        size_t w = (size_t)N->layers[k].n_out * sizeof(double);
-        const nnh_layer_bounds *x = &a->layers[k], *y = &b->layers[k];
-        if (memcmp(x->pre_lo, y->pre_lo, w) || memcmp(x->pre_hi, y->pre_hi, w) ||
-            memcmp(x->post_lo, y->post_lo, w) || memcmp(x->post_hi, y->post_hi, w))
-            return 0;
-    }
-    return 1;
-}
-
 /* Filtered smart branching (nnh_branch_choose_fsb) on crown's bounds of
  * 2-8-8-8-1 nets over [-1, 1]^2: with one candidate or no scratch it is
  * the score's choice; with 8 its worse child is never below the score's
@@ -140,13 +128,11 @@ static void fsb_choice(nnh_act_kind act)
     for (unsigned long long seed = 1; seed <= 12; seed++) {
         nnh_network *N = nnh_test_net2(3, 8, 2.0, act, seed);
         double lo[2] = {-1, -1}, hi[2] = {1, 1}, buf[16], at1, at8, at;
-        nnh_bounds *b, *scratch;
+        nnh_bounds *scratch;
         nnh_error err;
         nnh_bound_opts bo;
         nnh_bound_opts_init(&bo);
-        bo.method = NNH_METHOD_CROWN;
-        ck_assert_int_eq(nnh_bounds_create(N, lo, hi, &b, &err), 0);
-        ck_assert_int_eq(nnh_bounds_compute(N, b, &bo, NULL, NULL, NULL, &err), 0);
+        nnh_bounds *b = nnh_test_run_opts(N, lo, hi, &bo, NNH_METHOD_CROWN, NULL);
         ck_assert_int_eq(nnh_bounds_copy(b, &scratch, &err), 0);
         int k1, j1, k8, j8, k, j;
         ck_assert_int_eq(nnh_branch_choose(N, b, 0, buf, &k1, &j1, &at1), 0);
@@ -155,7 +141,7 @@ static void fsb_choice(nnh_act_kind act)
         ck_assert_int_eq(nnh_branch_choose_fsb(N, b, scratch, 0, 1, buf, &k, &j, &at), 0);
         ck_assert(k == k1 && j == j1 && at == at1);
         ck_assert_int_eq(nnh_branch_choose_fsb(N, b, scratch, 0, 8, buf, &k8, &j8, &at8), 0);
-        ck_assert(same_bounds(N, b, scratch));
+        ck_assert(nnh_test_same_bounds(b, scratch));
         double v1 = worse_child(N, b, k1, j1, at1), v8 = worse_child(N, b, k8, j8, at8);
         ck_assert_msg(v8 >= v1, "seed %llu: FSB's worse child %g below the score's %g", seed, v8,
                       v1);
