@@ -118,35 +118,35 @@ static double worse_child(const nnh_network *N, const nnh_bounds *b, int k, int 
 }
 
 /* Filtered smart branching (nnh_branch_choose_fsb) on crown's bounds of
- * 2-8-8-8-1 nets over [-1, 1]^2: with one candidate or no scratch it is
- * the score's choice; with 8 its worse child is never below the score's
- * choice's (which is one of the 8), the scratch comes back equal to b, and
- * on some nets it picks another neuron than the score. */
+ * 2-8-8-8-1 nets over [-1, 1]^2: with one candidate or no crown pass it is
+ * the score's choice; with 8 its worse child (recomputed on copies of b) is
+ * never below the score's choice's (which is one of the 8) beyond the
+ * estimate's rounding terms, and on some nets it picks another neuron than
+ * the score. */
 static void fsb_choice(nnh_act_kind act)
 {
     int differ = 0;
     for (unsigned long long seed = 1; seed <= 12; seed++) {
         nnh_network *N = nnh_test_net2(3, 8, 2.0, act, seed);
         double lo[2] = {-1, -1}, hi[2] = {1, 1}, buf[16], at1, at8, at;
-        nnh_bounds *scratch;
+        nnh_crown_pass *pass;
         nnh_error err;
         nnh_bound_opts bo;
         nnh_bound_opts_init(&bo);
         nnh_bounds *b = nnh_test_run_opts(N, lo, hi, &bo, NNH_METHOD_CROWN, NULL);
-        ck_assert_int_eq(nnh_bounds_copy(b, &scratch, &err), 0);
+        ck_assert_int_eq(nnh_crown_pass_new(N, 1, &pass, &err), 0);
         int k1, j1, k8, j8, k, j;
         ck_assert_int_eq(nnh_branch_choose(N, b, 0, buf, &k1, &j1, &at1), 0);
         ck_assert_int_eq(nnh_branch_choose_fsb(N, b, NULL, 0, 8, buf, &k, &j, &at), 0);
         ck_assert(k == k1 && j == j1 && at == at1);
-        ck_assert_int_eq(nnh_branch_choose_fsb(N, b, scratch, 0, 1, buf, &k, &j, &at), 0);
+        ck_assert_int_eq(nnh_branch_choose_fsb(N, b, pass, 0, 1, buf, &k, &j, &at), 0);
         ck_assert(k == k1 && j == j1 && at == at1);
-        ck_assert_int_eq(nnh_branch_choose_fsb(N, b, scratch, 0, 8, buf, &k8, &j8, &at8), 0);
-        ck_assert(nnh_test_same_bounds(b, scratch));
+        ck_assert_int_eq(nnh_branch_choose_fsb(N, b, pass, 0, 8, buf, &k8, &j8, &at8), 0);
         double v1 = worse_child(N, b, k1, j1, at1), v8 = worse_child(N, b, k8, j8, at8);
-        ck_assert_msg(v8 >= v1, "seed %llu: FSB's worse child %g below the score's %g", seed, v8,
-                      v1);
+        ck_assert_msg(v8 >= v1 - 1e-9 * (1 + fabs(v1)),
+                      "seed %llu: FSB's worse child %g below the score's %g", seed, v8, v1);
         differ += k8 != k1 || j8 != j1;
-        nnh_bounds_free(scratch);
+        nnh_crown_pass_free(pass);
         nnh_bounds_free(b);
         nnh_network_free(N);
     }

@@ -4,6 +4,7 @@
 #include "nnhull/engine.h"
 #include "nnhull/envelope.h"
 #include "crown_slopes.h"
+#include "crown_pass.h"
 #include "nnh_round.h"
 #include "row_dot.h"
 
@@ -293,17 +294,17 @@ static double concretise_row(const double *lam, int m, const double *lo, const d
     return isnan(out) ? INFINITY : out;
 }
 
-/* Lines and input magnitudes of every neuron of layers < k (read-only for
+/* Lines and input magnitudes of every neuron of layers from..k-1 (read-only for
  * all the rows of layer k). w->next serves as scratch here (it holds at
  * least the widest layer's inputs and propagate overwrites it). slopes
  * (may be NULL): the lower line of each unstable ReLU-like neuron becomes
  * slopes[off + j] z (clamped into its valid range, nnh_crown_slope_range;
  * a NaN keeps the default line), which holds exactly in real arithmetic
  * for any slope of the range. */
-static void prepare_layers(const nnh_network *net, const nnh_bounds *b, int k,
+static void prepare_layers(const nnh_network *net, const nnh_bounds *b, int from, int k,
                            const double *slopes, crown_ws *w)
 {
-    for (int l = 0; l < k; l++) {
+    for (int l = from; l < k; l++) {
         const nnh_layer *Ly = &net->layers[l];
         const nnh_layer_bounds *B = &b->layers[l];
         double *lines = w->lines + 4 * w->off[l];
@@ -342,6 +343,74 @@ static void propagate(const nnh_network *net, int k, int rows, crown_ws *w)
     }
 }
 
+/* The rows of neurons sel[0..n_sel) of layer k through w's lines of layers
+ * < k (prepared on b) and w's input box: write (may be NULL, may be b) gets
+ * the concretised bounds intersected into its layer k; lower / upper (may
+ * be NULL) get the forms, row t for neuron sel[t]. */
+static void crown_rows(const nnh_network *net, int k, const int *sel, int n_sel,
+                       nnh_bounds *write, nnh_crown_forms *lower, nnh_crown_forms *upper,
+                       crown_ws *w)
+{
+    const nnh_layer *Lk = &net->layers[k];
+    int n_in = net->n_inputs, ch = w->rows / 2;
+    for (int t0 = 0; t0 < n_sel; t0 += ch) {
+        int nc = n_sel - t0 < ch ? n_sel - t0 : ch;
+        /* rows t: z_sel[t0 + t], rows nc + t: -z_sel[t0 + t] */
+        for (int t = 0; t < nc; t++) {
+            int i = sel[t0 + t];
+            const int *cols;
+            const double *wi;
+            int len = nnh_layer_row(Lk, i, &cols, &wi);
+            double *p = w->lam + (size_t)t * w->width, *q = w->lam + (size_t)(nc + t) * w->width;
+            if (cols) {
+                memset(p, 0, (size_t)Lk->n_in * sizeof(double));
+                memset(q, 0, (size_t)Lk->n_in * sizeof(double));
+            }
+            for (int e = 0; e < len; e++) {
+                p[NNH_ROW_COL(cols, e)] = wi[e];
+                q[NNH_ROW_COL(cols, e)] = -wi[e];
+            }
+            w->c[t] = Lk->b[i];
+            w->c[nc + t] = -Lk->b[i];
+        }
+        propagate(net, k, 2 * nc, w);
+        for (int t = 0; write && t < nc; t++) {
+            nnh_layer_bounds *L = &write->layers[k];
+            int i = sel[t0 + t];
+            double hi = concretise_row(w->lam + (size_t)t * w->width, n_in, w->in_lo, w->in_hi,
+                                       w->c[t]);
+            double lo = -concretise_row(w->lam + (size_t)(nc + t) * w->width, n_in, w->in_lo,
+                                        w->in_hi, w->c[nc + t]);
+            if (lo > L->pre_lo[i])
+                L->pre_lo[i] = lo;
+            if (hi < L->pre_hi[i])
+                L->pre_hi[i] = hi;
+        }
+        if (lower) /* -z <= lam^T x + c  <=>  z >= -lam^T x - c (negation is exact) */
+            for (int t = 0; t < nc; t++) {
+                const double *lam = w->lam + (size_t)(nc + t) * w->width;
+                for (int m = 0; m < n_in; m++)
+                    lower->A[(size_t)(t0 + t) * n_in + m] = -lam[m];
+                lower->c[t0 + t] = -w->c[nc + t];
+            }
+        if (upper) /* z <= lam^T x + c as computed */
+            for (int t = 0; t < nc; t++) {
+                memcpy(upper->A + (size_t)(t0 + t) * n_in, w->lam + (size_t)t * w->width,
+                       (size_t)n_in * sizeof(double));
+                upper->c[t0 + t] = w->c[t];
+            }
+    }
+    for (int s = 0; s < 2; s++) {
+        nnh_crown_forms *f = s ? upper : lower;
+        if (f) {
+            memcpy(f->in_lo, w->in_lo, (size_t)n_in * sizeof(double));
+            memcpy(f->in_hi, w->in_hi, (size_t)n_in * sizeof(double));
+        }
+    }
+    if (write)
+        nnh_bounds_post_from_pre(net, write, k);
+}
+
 /* Back-substitution of the neurons sel[0..n_sel) of layer k from the bounds
  * of layers < k in b. write (may be NULL, may be b) gets the concretised
  * bounds intersected into its layer k; lower / upper (may be NULL) get the
@@ -353,72 +422,170 @@ static int crown_core(const nnh_network *net, const nnh_bounds *b, int k, const 
     if (k < 0 || k >= net->n_layers || b->n_layers != net->n_layers ||
         b->n_in != net->n_inputs)
         return nnh_error_set(err, NNH_EINVAL, "crown: layer %d does not match the network", k);
-    const nnh_layer *Lk = &net->layers[k];
     if (n_sel <= 0)
         return NNH_OK;
     crown_ws w;
     if (ws_alloc(&w, net, k, n_sel) != 0)
         return nnh_error_set(err, NNH_ENOMEM, "crown: out of memory at layer %d", k);
     clamped_inputs(net, b, w.in_lo, w.in_hi);
-    prepare_layers(net, b, k, slopes, &w);
-    int n_in = net->n_inputs, ch = w.rows / 2;
-    for (int t0 = 0; t0 < n_sel; t0 += ch) {
-        int nc = n_sel - t0 < ch ? n_sel - t0 : ch;
-        /* rows t: z_sel[t0 + t], rows nc + t: -z_sel[t0 + t] */
-        for (int t = 0; t < nc; t++) {
-            int i = sel[t0 + t];
-            const int *cols;
-            const double *wi;
-            int len = nnh_layer_row(Lk, i, &cols, &wi);
-            double *p = w.lam + (size_t)t * w.width, *q = w.lam + (size_t)(nc + t) * w.width;
-            if (cols) {
-                memset(p, 0, (size_t)Lk->n_in * sizeof(double));
-                memset(q, 0, (size_t)Lk->n_in * sizeof(double));
-            }
-            for (int e = 0; e < len; e++) {
-                p[NNH_ROW_COL(cols, e)] = wi[e];
-                q[NNH_ROW_COL(cols, e)] = -wi[e];
-            }
-            w.c[t] = Lk->b[i];
-            w.c[nc + t] = -Lk->b[i];
-        }
-        propagate(net, k, 2 * nc, &w);
-        for (int t = 0; write && t < nc; t++) {
-            nnh_layer_bounds *L = &write->layers[k];
-            int i = sel[t0 + t];
-            double hi = concretise_row(w.lam + (size_t)t * w.width, n_in, w.in_lo, w.in_hi,
-                                       w.c[t]);
-            double lo = -concretise_row(w.lam + (size_t)(nc + t) * w.width, n_in, w.in_lo,
-                                        w.in_hi, w.c[nc + t]);
-            if (lo > L->pre_lo[i])
-                L->pre_lo[i] = lo;
-            if (hi < L->pre_hi[i])
-                L->pre_hi[i] = hi;
-        }
-        if (lower) /* -z <= lam^T x + c  <=>  z >= -lam^T x - c (negation is exact) */
-            for (int t = 0; t < nc; t++) {
-                const double *lam = w.lam + (size_t)(nc + t) * w.width;
-                for (int m = 0; m < n_in; m++)
-                    lower->A[(size_t)(t0 + t) * n_in + m] = -lam[m];
-                lower->c[t0 + t] = -w.c[nc + t];
-            }
-        if (upper) /* z <= lam^T x + c as computed */
-            for (int t = 0; t < nc; t++) {
-                memcpy(upper->A + (size_t)(t0 + t) * n_in, w.lam + (size_t)t * w.width,
-                       (size_t)n_in * sizeof(double));
-                upper->c[t0 + t] = w.c[t];
-            }
-    }
-    for (int s = 0; s < 2; s++) {
-        nnh_crown_forms *f = s ? upper : lower;
-        if (f) {
-            memcpy(f->in_lo, w.in_lo, (size_t)n_in * sizeof(double));
-            memcpy(f->in_hi, w.in_hi, (size_t)n_in * sizeof(double));
-        }
-    }
-    if (write)
-        nnh_bounds_post_from_pre(net, write, k);
+    prepare_layers(net, b, 0, k, slopes, &w);
+    crown_rows(net, k, sel, n_sel, write, lower, upper, &w);
     ws_free(&w);
+    return NNH_OK;
+}
+
+/* ---- crown passes --------------------------------------------------------
+ * One workspace and one set of prepared lines for a sweep over the layers
+ * of one bounds object: the lines of layer l depend only on b's layer l
+ * (and the magnitudes on layer l - 1), so a driver that bounds the layers
+ * in order prepares each once, not once per later layer. */
+struct nnh_crown_pass {
+    const nnh_network *net;
+    crown_ws w;
+    int prepared;   /* lines and magnitudes of layers < prepared are current */
+    int prefix_row; /* the last-layer row whose lower form is saved, or -1 */
+    double *pre_lam; /* n_layers x width: that row's form over a_l, before layer l */
+    double *pre_c;   /* n_layers: its constants */
+};
+
+void nnh_crown_pass_free(nnh_crown_pass *p)
+{
+    if (!p)
+        return;
+    ws_free(&p->w);
+    free(p->pre_lam);
+    free(p->pre_c);
+    free(p);
+}
+
+int nnh_crown_pass_new(const nnh_network *net, int max_sel, nnh_crown_pass **out, nnh_error *err)
+{
+    *out = NULL;
+    nnh_crown_pass *p = calloc(1, sizeof *p);
+    if (!p)
+        return nnh_error_set(err, NNH_ENOMEM, "crown: out of memory (pass)");
+    if (ws_alloc(&p->w, net, net->n_layers, max_sel < 1 ? 1 : max_sel) != 0) {
+        free(p);
+        return nnh_error_set(err, NNH_ENOMEM, "crown: out of memory (pass)");
+    }
+    p->net = net;
+    p->prefix_row = -1;
+    p->pre_lam = malloc((size_t)net->n_layers * (size_t)p->w.width * sizeof(double));
+    p->pre_c = malloc((size_t)net->n_layers * sizeof(double));
+    if (!p->pre_lam || !p->pre_c) {
+        nnh_crown_pass_free(p);
+        return nnh_error_set(err, NNH_ENOMEM, "crown: out of memory (pass)");
+    }
+    *out = p;
+    return NNH_OK;
+}
+
+void nnh_crown_pass_reset(nnh_crown_pass *p)
+{
+    p->prepared = 0;
+    p->prefix_row = -1;
+}
+
+/* Lines of layers < k current on b (see the contract in crown_pass.h). */
+static void pass_prepare(nnh_crown_pass *p, const nnh_bounds *b, int k)
+{
+    clamped_inputs(p->net, b, p->w.in_lo, p->w.in_hi);
+    if (k > p->prepared) {
+        prepare_layers(p->net, b, p->prepared, k, NULL, &p->w);
+        p->prepared = k;
+    }
+}
+
+int nnh_crown_pass_layer(nnh_crown_pass *p, nnh_bounds *b, int k, const int *sel, int n_sel,
+                         nnh_crown_forms *lower, nnh_error *err)
+{
+    const nnh_network *net = p->net;
+    if (k < 0 || k >= net->n_layers || b->n_layers != net->n_layers ||
+        b->n_in != net->n_inputs)
+        return nnh_error_set(err, NNH_EINVAL, "crown: layer %d does not match the network", k);
+    if (n_sel <= 0)
+        return NNH_OK;
+    pass_prepare(p, b, k);
+    p->prefix_row = -1; /* layer k changes */
+    crown_rows(net, k, sel, n_sel, b, lower, NULL, &p->w);
+    return NNH_OK;
+}
+
+/* r_j of input_magnitudes for one neuron, from the layer input's box. */
+static double magnitude_of(const nnh_layer *Ly, int j, const double *lo, const double *hi)
+{
+    const int *cols;
+    const double *w;
+    int m = nnh_layer_row(Ly, j, &cols, &w);
+    double s = 0.0;
+    for (int t = 0; t < m; t++)
+        if (w[t] != 0.0) {
+            int q = NNH_ROW_COL(cols, t);
+            s += fabs(w[t]) * fmax(fabs(lo[q]), fabs(hi[q]));
+        }
+    return nnh_up(s + nnh_dot_error(m, s));
+}
+
+/* One step of row 0 of w (constant c) through layer l: returns the
+ * constant of its form over layer l's input (row 0 of w->lam). */
+static double step_one(const nnh_network *net, int l, crown_ws *w, double c)
+{
+    c = step_row(w->lam, &net->layers[l], w->lines + 4 * w->off[l], w->r + w->off[l], c,
+                 w->next);
+    double *t = w->lam;
+    w->lam = w->next;
+    w->next = t;
+    return c;
+}
+
+int nnh_crown_pass_narrowed(nnh_crown_pass *p, const nnh_bounds *b, int row, int k, int j,
+                            double lo, double hi, double *lower, nnh_error *err)
+{
+    const nnh_network *net = p->net;
+    int last = net->n_layers - 1;
+    if (last < 1 || k < 0 || k >= last || j < 0 || j >= net->layers[k].n_out || row < 0 ||
+        row >= net->layers[last].n_out || b->n_layers != net->n_layers ||
+        b->n_in != net->n_inputs)
+        return nnh_error_set(err, NNH_EINVAL, "crown: no neuron %d of hidden layer %d", j, k);
+    crown_ws *w = &p->w;
+    pass_prepare(p, b, last);
+    if (p->prefix_row != row) { /* the form of -z_row before each hidden layer */
+        const nnh_layer *Ll = &net->layers[last];
+        const int *cols;
+        const double *wi;
+        int len = nnh_layer_row(Ll, row, &cols, &wi);
+        memset(w->lam, 0, (size_t)Ll->n_in * sizeof(double));
+        for (int e = 0; e < len; e++)
+            w->lam[NNH_ROW_COL(cols, e)] = -wi[e];
+        double c = -Ll->b[row];
+        for (int l = last - 1; l >= 0; l--) {
+            memcpy(p->pre_lam + (size_t)l * w->width, w->lam,
+                   (size_t)net->layers[l].n_out * sizeof(double));
+            p->pre_c[l] = c;
+            c = step_one(net, l, w, c);
+        }
+        p->prefix_row = row;
+    }
+    /* neuron (k, j)'s lines on [lo, hi] for this estimate; the magnitudes of
+     * layer k + 1 keep the wider post interval (larger, so still valid) */
+    const nnh_activation *act = &net->layers[k].act;
+    double *ln = w->lines + 4 * (w->off[k] + (size_t)j), *rj = w->r + w->off[k] + j;
+    double keep[4] = {ln[0], ln[1], ln[2], ln[3]}, keep_r = *rj, plo, phi;
+    nnh_act_image(act, lo, hi, &plo, &phi);
+    neuron_lines(act, lo, hi, plo, phi, ln);
+    if (keep_r == 0.0 && (ln[UP_S] != 0.0 || ln[LO_S] != 0.0)) /* was skipped */
+        *rj = k > 0 ? magnitude_of(&net->layers[k], j, b->layers[k - 1].post_lo,
+                                   b->layers[k - 1].post_hi)
+                    : magnitude_of(&net->layers[k], j, w->in_lo, w->in_hi);
+    memcpy(w->lam, p->pre_lam + (size_t)k * w->width,
+           (size_t)net->layers[k].n_out * sizeof(double));
+    double c = p->pre_c[k];
+    for (int l = k; l >= 0; l--)
+        c = step_one(net, l, w, c);
+    double v = -concretise_row(w->lam, net->n_inputs, w->in_lo, w->in_hi, c);
+    memcpy(ln, keep, sizeof keep);
+    *rj = keep_r;
+    *lower = isnan(v) ? -INFINITY : v;
     return NNH_OK;
 }
 

@@ -6,6 +6,7 @@
  * bounding leaves open gets the rest of its falsification budget then. */
 #include "verify_internal.h"
 #include "bab_split.h"
+#include "bab_queue.h"
 #include "verify_tighten.h"
 #include "nnh_round.h"
 
@@ -14,76 +15,6 @@
 #include <string.h>
 
 #define BAB_BREADTH 4 /* see nnh_bab_next */
-
-typedef struct heap {
-    nnh_bab_region **a;
-    long n, cap;
-} heap;
-
-static int before(const nnh_bab_region *x, const nnh_bab_region *y)
-{
-    if (x->priority != y->priority)
-        return x->priority < y->priority;
-    return x->depth > y->depth; /* deeper first on ties: finishes subtrees */
-}
-
-static int heap_push(heap *h, nnh_bab_region *r)
-{
-    if (h->n == h->cap) {
-        long cap = h->cap ? 2 * h->cap : 64;
-        nnh_bab_region **a = realloc(h->a, (size_t)cap * sizeof *a);
-        if (!a)
-            return NNH_ENOMEM;
-        h->a = a;
-        h->cap = cap;
-    }
-    long i = h->n++;
-    while (i > 0 && before(r, h->a[(i - 1) / 2])) {
-        h->a[i] = h->a[(i - 1) / 2];
-        i = (i - 1) / 2;
-    }
-    h->a[i] = r;
-    return NNH_OK;
-}
-
-/* Remove and return element i (0 = the best). */
-static nnh_bab_region *heap_take(heap *h, long i)
-{
-    nnh_bab_region *top = h->a[i], *last = h->a[--h->n];
-    if (i == h->n)
-        return top;
-    while (i > 0 && before(last, h->a[(i - 1) / 2])) { /* last may belong above i */
-        h->a[i] = h->a[(i - 1) / 2];
-        i = (i - 1) / 2;
-    }
-    for (;;) {
-        long c = 2 * i + 1;
-        if (c >= h->n)
-            break;
-        if (c + 1 < h->n && before(h->a[c + 1], h->a[c]))
-            c++;
-        if (!before(h->a[c], last))
-            break;
-        h->a[i] = h->a[c];
-        i = c;
-    }
-    h->a[i] = last;
-    return top;
-}
-
-static nnh_bab_region *heap_pop(heap *h) { return heap_take(h, 0); }
-
-/* The shallowest region (ties: the best), by a linear scan: the queue holds
- * hundreds to thousands of regions, each of which costs milliseconds. */
-static long heap_shallowest(const heap *h)
-{
-    long best = 0;
-    for (long i = 1; i < h->n; i++)
-        if (h->a[i]->depth < h->a[best]->depth ||
-            (h->a[i]->depth == h->a[best]->depth && before(h->a[i], h->a[best])))
-            best = i;
-    return best;
-}
 
 /* One allocation holds the region and its arrays (free() releases it). */
 static nnh_bab_region *region_new(int n_in, int n_cases)
@@ -165,17 +96,17 @@ int nnh_bab_split(const nnh_verify_problem *P, const nnh_bab_region *R,
 }
 
 static int split(const nnh_verify_problem *P, const nnh_bab_region *R,
-                 const nnh_region_result *res, heap *h)
+                 const nnh_region_result *res, nnh_bab_queue *h)
 {
     nnh_bab_region *half[2];
     if (nnh_bab_split(P, R, res, half))
         return NNH_ENOMEM;
-    if (heap_push(h, half[0])) {
+    if (nnh_bab_queue_push(h, half[0])) {
         nnh_bab_region_free(half[0]);
         nnh_bab_region_free(half[1]);
         return NNH_ENOMEM;
     }
-    if (heap_push(h, half[1])) {
+    if (nnh_bab_queue_push(h, half[1])) {
         nnh_bab_region_free(half[1]);
         return NNH_ENOMEM;
     }
@@ -202,7 +133,7 @@ struct nnh_bab {
     nnh_verify_problem *P;
     const nnh_verify_opts *o;
     double t0, deadline;
-    heap h;
+    nnh_bab_queue h;
     long started;            /* regions handed out by nnh_bab_next */
     long reported;           /* of which given back to nnh_bab_report */
     int over;                /* sat, timeout or region limit: hand out nothing more */
@@ -237,7 +168,7 @@ static int roots(nnh_bab *B, nnh_error *err)
         rc = nnh_verify_falsify_part(P, r, B->o, B->shares, 0, B->deadline, &rr, err);
         B->res->seconds_falsify += rr.seconds_falsify;
         r->priority = rr.min_margin;
-        if (rc || heap_push(&B->h, r)) {
+        if (rc || nnh_bab_queue_push(&B->h, r)) {
             nnh_bab_region_free(r);
             if (!rc)
                 rc = nnh_error_set(err, NNH_ENOMEM, "verify: out of memory");
@@ -305,7 +236,7 @@ nnh_bab_region *nnh_bab_next(nnh_bab *B)
      * never turns negative) would otherwise hold the search forever, as one
      * did on ACAS Xu 5_3/prop_2 with 2 ranks (132k regions to depth 58
      * while the counterexample sat elsewhere at depth 20) */
-    return heap_take(&B->h, ++B->started % BAB_BREADTH == 0 ? heap_shallowest(&B->h) : 0);
+    return nnh_bab_queue_take(&B->h, ++B->started % BAB_BREADTH == 0);
 }
 
 static void account(nnh_verify_result *res, const nnh_bab_region *R, const nnh_region_result *rr)
@@ -399,7 +330,7 @@ int nnh_bab_tighten(nnh_bab *B, nnh_tighten_layer_fn run, void *run_arg,
     for (long i = 0; i < B->h.n && !rc && !B->over; i++) { /* the roots, in queue order */
         if (B->deadline > 0 && nnh_now() > B->deadline)
             break; /* nnh_bab_next reports the timeout */
-        nnh_bab_region *R = B->h.a[i];
+        nnh_bab_region *R = nnh_bab_queue_at(&B->h, i);
         nnh_method m = nnh_tighten_method(B->P, R->group, B->o);
         if (m < NNH_METHOD_LP1D)
             continue;
@@ -448,10 +379,8 @@ void nnh_bab_end(nnh_bab *B)
      * small to split. A region lost to an error leaves the verdict unknown. */
     if (!B->over && B->h.n == 0 && B->P && B->reported == B->started)
         res->verdict = res->regions_stuck ? NNH_VERDICT_UNKNOWN : NNH_VERDICT_UNSAT;
-    while (B->h.n > 0)
-        nnh_bab_region_free(heap_pop(&B->h));
+    nnh_bab_queue_clear(&B->h);
     nnh_region_result_free(&B->frr);
-    free(B->h.a);
     nnh_verify_problem_free(B->P);
     res->seconds = nnh_now() - B->t0;
     free(B);

@@ -5,6 +5,7 @@
 #define NNH_BAB_SPLIT_H
 
 #include "nnhull/verify.h"
+#include "crown_pass.h"
 
 /* Intersect every split of R into the pre-activation bounds of b (and the
  * post bounds with the image of the new interval). Returns 1 when an
@@ -52,11 +53,11 @@ int nnh_branch_choose(const nnh_network *N, const nnh_bounds *b, int row, double
  * (K at most NNH_BRANCH_MAX_CANDIDATES), the one whose worse child has the
  * largest crown lower bound of row `row`, each child bounded by crown on the
  * last layer over b with only the split neuron's interval narrowed (the
- * other layers keep b's bounds: an estimate, cheap as one row). The score
- * breaks ties, so K = 1, or scratch NULL, is nnh_branch_choose. scratch: a
- * copy of b (nnh_bounds_copy), used as work space and given back equal to b.
- * Same return and outputs as nnh_branch_choose. */
-int nnh_branch_choose_fsb(const nnh_network *N, const nnh_bounds *b, nnh_bounds *scratch,
+ * other layers keep b's bounds: an estimate, nnh_crown_pass_narrowed). The
+ * score breaks ties, so K = 1, or pass NULL, is nnh_branch_choose. pass: a
+ * crown pass over N (any max_sel), reset here and prepared on b. Same
+ * return and outputs as nnh_branch_choose. */
+int nnh_branch_choose_fsb(const nnh_network *N, const nnh_bounds *b, nnh_crown_pass *pass,
                           int row, int K, double *buf, int *layer, int *neuron, double *at);
 
 /* The joint proof of R's open cases with its neuron splits as input

@@ -163,35 +163,19 @@ int nnh_branch_choose(const nnh_network *N, const nnh_bounds *b, int row, double
     return 0;
 }
 
-/* Crown's lower bound of row `row` of N's last layer over scratch (a copy of
- * b) with neuron (k, j)'s interval narrowed to [lo, hi]; scratch is given
- * back as b. -INFINITY when crown fails. */
-static double child_bound(const nnh_network *N, const nnh_bounds *b, nnh_bounds *scratch, int k,
-                          int j, double lo, double hi, int row)
+/* Crown's lower bound of row `row` of N's last layer over b with neuron
+ * (k, j)'s interval narrowed to [lo, hi]; -INFINITY when crown fails. */
+static double child_bound(nnh_crown_pass *pass, const nnh_bounds *b, int k, int j, double lo,
+                          double hi, int row)
 {
-    nnh_layer_bounds *S = &scratch->layers[k], *R = &scratch->layers[N->n_layers - 1];
-    S->pre_lo[j] = lo;
-    S->pre_hi[j] = hi;
-    nnh_act_image(&N->layers[k].act, lo, hi, &S->post_lo[j], &S->post_hi[j]);
-    R->pre_lo[row] = -INFINITY;
-    R->pre_hi[row] = INFINITY;
     nnh_error err;
-    double v = nnh_crown_layer_sel(N, scratch, N->n_layers - 1, &row, 1, NULL, &err)
-                   ? -INFINITY
-                   : R->pre_lo[row];
-    const nnh_layer_bounds *B = &b->layers[k], *BR = &b->layers[N->n_layers - 1];
-    S->pre_lo[j] = B->pre_lo[j];
-    S->pre_hi[j] = B->pre_hi[j];
-    S->post_lo[j] = B->post_lo[j];
-    S->post_hi[j] = B->post_hi[j];
-    R->pre_lo[row] = BR->pre_lo[row];
-    R->pre_hi[row] = BR->pre_hi[row];
-    R->post_lo[row] = BR->post_lo[row];
-    R->post_hi[row] = BR->post_hi[row];
+    double v;
+    if (nnh_crown_pass_narrowed(pass, b, row, k, j, lo, hi, &v, &err))
+        return -INFINITY;
     return isnan(v) ? -INFINITY : v;
 }
 
-int nnh_branch_choose_fsb(const nnh_network *N, const nnh_bounds *b, nnh_bounds *scratch,
+int nnh_branch_choose_fsb(const nnh_network *N, const nnh_bounds *b, nnh_crown_pass *pass,
                           int row, int K, double *buf, int *layer, int *neuron, double *at)
 {
     candidate c[NNH_BRANCH_MAX_CANDIDATES];
@@ -200,13 +184,14 @@ int nnh_branch_choose_fsb(const nnh_network *N, const nnh_bounds *b, nnh_bounds 
     int n = score_candidates(N, b, row, buf, c, K), best = 0;
     if (n == 0)
         return -1;
-    if (n > 1 && scratch) {
+    if (n > 1 && pass) {
+        nnh_crown_pass_reset(pass);
         double bv = -INFINITY;
         for (int t = 0; t < n; t++) {
             const nnh_layer_bounds *B = &b->layers[c[t].layer];
             double l = B->pre_lo[c[t].neuron], u = B->pre_hi[c[t].neuron];
-            double v0 = child_bound(N, b, scratch, c[t].layer, c[t].neuron, l, c[t].at, row);
-            double v1 = child_bound(N, b, scratch, c[t].layer, c[t].neuron, c[t].at, u, row);
+            double v0 = child_bound(pass, b, c[t].layer, c[t].neuron, l, c[t].at, row);
+            double v1 = child_bound(pass, b, c[t].layer, c[t].neuron, c[t].at, u, row);
             double v = fmin(v0, v1);
             if (v > bv) { /* strict: the score decides ties */
                 bv = v;

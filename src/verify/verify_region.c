@@ -8,6 +8,7 @@
 #include "nnhull/bounds.h"
 #include "nnhull/engine.h"
 #include "nnhull/stop.h"
+#include "crown_pass.h"
 #include "grad.h"
 #include "nnh_round.h"
 
@@ -210,9 +211,14 @@ static int crown_bounds(const nnh_verify_group *G, const nnh_bab_region *R, nnh_
             *empty = nnh_bounds_layer_empty(b, k);
         return rc;
     }
-    int *sel = malloc((size_t)nnh_network_max_width(N) * sizeof(int)), rc = 0;
-    if (!sel)
+    int width = nnh_network_max_width(N);
+    int *sel = malloc((size_t)width * sizeof(int));
+    nnh_crown_pass *pass = NULL;
+    if (!sel || nnh_crown_pass_new(N, width, &pass, err)) {
+        free(sel);
         return nnh_error_set(err, NNH_ENOMEM, "verify: out of memory (crown)");
+    }
+    int rc = 0;
     for (int k = 0; k < N->n_layers && !rc; k++) {
         int last = k == N->n_layers - 1;
         if (!last && k < from)
@@ -225,7 +231,7 @@ static int crown_bounds(const nnh_verify_group *G, const nnh_bab_region *R, nnh_
         for (int i = 0; i < L->width; i++)
             if (last || (k > 0 && bounds_matter(&N->layers[k].act, L->pre_lo[i], L->pre_hi[i])))
                 sel[n++] = i;
-        rc = nnh_crown_layer_sel(N, b, k, sel, n, last ? forms : NULL, err);
+        rc = nnh_crown_pass_layer(pass, b, k, sel, n, last ? forms : NULL, err);
         /* with neuron splits, bounds valid on the box intersected with a
          * split's interval can cross: no input of the box meets the splits */
         if (!rc && R->n_splits && nnh_bounds_layer_empty(b, k)) {
@@ -234,6 +240,7 @@ static int crown_bounds(const nnh_verify_group *G, const nnh_bab_region *R, nnh_
         }
     }
     free(sel);
+    nnh_crown_pass_free(pass);
     return rc;
 }
 
@@ -419,14 +426,14 @@ static int choose_neuron(const nnh_verify_problem *P, const nnh_verify_group *G,
     double *buf = malloc(2 * (size_t)nnh_network_max_width(G->folded) * sizeof(double));
     if (!buf)
         return 0;
-    nnh_bounds *scratch = NULL;
+    nnh_crown_pass *pass = NULL;
     nnh_error err;
-    if (o->branch_candidates > 1 && nnh_bounds_copy(b, &scratch, &err))
-        scratch = NULL; /* out of memory: the score alone */
-    int ok = !nnh_branch_choose_fsb(G->folded, b, scratch, open_row(G, R, lbs, res),
+    if (o->branch_candidates > 1 && nnh_crown_pass_new(G->folded, 1, &pass, &err))
+        pass = NULL; /* out of memory: the score alone */
+    int ok = !nnh_branch_choose_fsb(G->folded, b, pass, open_row(G, R, lbs, res),
                                     o->branch_candidates, buf, &res->split_layer,
                                     &res->split_neuron, &res->split_at);
-    nnh_bounds_free(scratch);
+    nnh_crown_pass_free(pass);
     free(buf);
     return ok;
 }
