@@ -155,6 +155,13 @@ void nnh_bounds_post_from_pre(const nnh_network *net, nnh_bounds *b, int k)
         au += fabs(pu_);                                                         \
     } while (0)
 
+/* The rounded ends of one interval dot product from its sums (interval_dot). */
+static void idot_ends(int n, double sl, double al, double su, double au, double *zl, double *zu)
+{
+    *zl = !isfinite(sl) || !isfinite(al) ? -INFINITY : nnh_down(sl - nnh_dot_error(n, al));
+    *zu = !isfinite(su) || !isfinite(au) ? INFINITY : nnh_up(su + nnh_dot_error(n, au));
+}
+
 /* Both sides of an interval dot product, *zl rounded down and *zu up; w has
  * n entries on the inputs cols (NULL: inputs 0..n-1). The lower and upper
  * sums run side by side in one pass (independent chains overlap), each with
@@ -172,8 +179,57 @@ static void interval_dot(const double *w, const int *cols, double bias, int n,
             if (w[t] != 0.0)
                 NNH_IDOT_TERM(w[t], lo[t], hi[t]);
     }
-    *zl = !isfinite(sl) || !isfinite(al) ? -INFINITY : nnh_down(sl - nnh_dot_error(n, al));
-    *zu = !isfinite(su) || !isfinite(au) ? INFINITY : nnh_up(su + nnh_dot_error(n, au));
+    idot_ends(n, sl, al, su, au, zl, zu);
+}
+
+/* One term of row R of interval_dot4 into its sums sl##R, al##R, su##R,
+ * au##R (the operations of NNH_IDOT_TERM). */
+#define NNH_IDOT4_TERM(R, wj, ends)                                              \
+    do {                                                                         \
+        double w_ = (wj);                                                        \
+        if (w_ != 0.0) {                                                         \
+            int pos_ = w_ > 0.0;                                                 \
+            double pl_ = w_ * (ends)[1 - pos_], pu_ = w_ * (ends)[pos_];         \
+            sl##R += pl_;                                                        \
+            al##R += fabs(pl_);                                                  \
+            su##R += pu_;                                                        \
+            au##R += fabs(pu_);                                                  \
+        }                                                                        \
+    } while (0)
+
+/* interval_dot of four dense rows w[0..3] (n entries over inputs 0..n-1,
+ * biases bias[0..3]) in one pass over the inputs: each row's sums get the
+ * operations of interval_dot in its order (the same bits); the four rows'
+ * chains of additions overlap instead of waiting on each other (IBP was 15%
+ * of verify on ACAS Xu one row at a time). */
+static void interval_dot4(const double *const *w, const double *bias, int n, const double *lo,
+                          const double *hi, double *zl, double *zu)
+{
+    double sl0 = bias[0], su0 = bias[0], al0 = fabs(bias[0]), au0 = fabs(bias[0]);
+    double sl1 = bias[1], su1 = bias[1], al1 = fabs(bias[1]), au1 = fabs(bias[1]);
+    double sl2 = bias[2], su2 = bias[2], al2 = fabs(bias[2]), au2 = fabs(bias[2]);
+    double sl3 = bias[3], su3 = bias[3], al3 = fabs(bias[3]), au3 = fabs(bias[3]);
+    const double *w0 = w[0], *w1 = w[1], *w2 = w[2], *w3 = w[3];
+    for (int t = 0; t < n; t++) {
+        const double ends[2] = {lo[t], hi[t]};
+        NNH_IDOT4_TERM(0, w0[t], ends);
+        NNH_IDOT4_TERM(1, w1[t], ends);
+        NNH_IDOT4_TERM(2, w2[t], ends);
+        NNH_IDOT4_TERM(3, w3[t], ends);
+    }
+    idot_ends(n, sl0, al0, su0, au0, &zl[0], &zu[0]);
+    idot_ends(n, sl1, al1, su1, au1, &zl[1], &zu[1]);
+    idot_ends(n, sl2, al2, su2, au2, &zl[2], &zu[2]);
+    idot_ends(n, sl3, al3, su3, au3, &zl[3], &zu[3]);
+}
+
+/* Intersect [zl, zu] into neuron i's pre-activation bounds of L. */
+static void meet(nnh_layer_bounds *L, int i, double zl, double zu)
+{
+    if (zl > L->pre_lo[i])
+        L->pre_lo[i] = zl;
+    if (zu < L->pre_hi[i])
+        L->pre_hi[i] = zu;
 }
 
 void nnh_bounds_ibp_layer(const nnh_network *net, nnh_bounds *b, int k)
@@ -194,17 +250,24 @@ void nnh_bounds_ibp_layer(const nnh_network *net, nnh_bounds *b, int k)
         lo = b->layers[k - 1].post_lo;
         hi = b->layers[k - 1].post_hi;
     }
-    for (int i = 0; i < Ly->n_out; i++) {
+    /* intersect with what is already known (a tighter engine may have run) */
+    int i = 0;
+    for (; Ly->W && i + 4 <= Ly->n_out; i += 4) {
+        const double *w[4];
+        double zl[4], zu[4];
+        for (int r = 0; r < 4; r++)
+            w[r] = Ly->W + (size_t)(i + r) * (size_t)Ly->n_in;
+        interval_dot4(w, Ly->b + i, Ly->n_in, lo, hi, zl, zu);
+        for (int r = 0; r < 4; r++)
+            meet(L, i + r, zl[r], zu[r]);
+    }
+    for (; i < Ly->n_out; i++) {
         const int *cols;
         const double *w;
         int n = nnh_layer_row(Ly, i, &cols, &w);
         double zl, zu;
         interval_dot(w, cols, Ly->b[i], n, lo, hi, &zl, &zu);
-        /* intersect with what is already known (a tighter engine may have run) */
-        if (zl > L->pre_lo[i])
-            L->pre_lo[i] = zl;
-        if (zu < L->pre_hi[i])
-            L->pre_hi[i] = zu;
+        meet(L, i, zl, zu);
     }
     free(tmp);
     nnh_bounds_post_from_pre(net, b, k);
