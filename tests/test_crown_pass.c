@@ -1,9 +1,12 @@
 /* Unit tests of crown passes (src/bound/crown.c, crown_pass.h): a sweep
  * through a pass gives the bounds and forms of nnh_crown_layer_sel to the
- * bit, and the narrowed-neuron estimate of filtered smart branching is the
+ * bit, so do its rows with chosen slopes (alpha-CROWN's certification) as
+ * those of nnh_crown_row_slopes, and the narrowed-neuron estimate of
+ * filtered smart branching is the
  * crown bound of a narrowed copy up to its rounding-error terms, never
  * above it, and below every sampled value of its domain. */
 #include "crown_pass.h"
+#include "crown_slopes.h"
 #include "nnh_examples.h"
 #include "nnh_test.h"
 #include "nnh_verify_test.h"
@@ -161,12 +164,91 @@ START_TEST(test_narrowed_estimate)
 }
 END_TEST
 
+/* Rows with slopes through a slopes pass against nnh_crown_row_slopes, on
+ * ReLU and leaky ReLU nets whose bounds include split neurons (intervals
+ * ending at 0, where a slope range carries the split multiplier): the same
+ * bound and form to the bit, for crown's slopes, random ones, NaN (crown's
+ * line) and ones outside the range (clamped). */
+START_TEST(test_row_slopes_same_bits)
+{
+    int rows_checked = 0, moved = 0;
+    for (int leaky = 0; leaky < 2; leaky++)
+        for (unsigned long long seed = 1; seed <= NSEED; seed++) {
+            nnh_network *N = nnh_test_net2(3, 8, 2.0, NNH_ACT_RELU, seed);
+            for (int k = 0; k < 3 && leaky; k++) {
+                N->layers[k].act.kind = NNH_ACT_LEAKY_RELU;
+                N->layers[k].act.alpha = 0.1;
+            }
+            double lo[2] = {-1, -1}, hi[2] = {1, 1};
+            nnh_bound_opts bo;
+            nnh_bound_opts_init(&bo);
+            nnh_bounds *b = nnh_test_run_opts(N, lo, hi, &bo, NNH_METHOD_CROWN, NULL);
+            /* split two unstable neurons of layer 1: one active, one inactive */
+            for (int j = 0, done = 0; j < 8 && done < 2; j++) {
+                nnh_layer_bounds *L = &b->layers[1];
+                if (!(L->pre_lo[j] < 0 && L->pre_hi[j] > 0))
+                    continue;
+                if (done++ == 0)
+                    L->pre_lo[j] = 0.0;
+                else
+                    L->pre_hi[j] = 0.0;
+                nnh_act_image(&N->layers[1].act, L->pre_lo[j], L->pre_hi[j], &L->post_lo[j],
+                              &L->post_hi[j]);
+            }
+            nnh_crown_pass *pass;
+            nnh_error err;
+            ck_assert_int_eq(nnh_crown_pass_new_slopes(N, &pass, &err), 0);
+            double slopes[32], A[2][2], c[2], il[2][2], ih[2][2], v[2];
+            unsigned long long st = seed;
+            for (int trial = 0; trial < 4; trial++) {
+                for (int q = 0; q < 32; q++) {
+                    double r = nnh_test_rand(&st);
+                    slopes[q] = trial == 1 ? NAN : trial == 2 ? 3 * r - 1 : r;
+                }
+                for (int k = 1; k < 4; k++)
+                    for (int row = 0; row < N->layers[k].n_out; row++)
+                        for (int sign = -1; sign <= 1; sign += 2) {
+                            const double *sl = trial ? slopes : NULL;
+                            nnh_crown_forms F[2] = {{A[0], &c[0], il[0], ih[0]},
+                                                    {A[1], &c[1], il[1], ih[1]}};
+                            ck_assert_int_eq(nnh_crown_row_slopes(N, b, k, row, sign, sl, &v[0],
+                                                                  &F[0], &err),
+                                             0);
+                            ck_assert_int_eq(nnh_crown_pass_row_slopes(pass, b, k, row, sign, sl,
+                                                                       &v[1], &F[1], &err),
+                                             0);
+                            ck_assert_msg(memcmp(&v[0], &v[1], sizeof v[0]) == 0,
+                                          "seed %llu layer %d row %d: %.17g != %.17g", seed, k,
+                                          row, v[0], v[1]);
+                            ck_assert(memcmp(A[0], A[1], sizeof A[0]) == 0 && c[0] == c[1]);
+                            rows_checked++;
+                            if (trial == 3 && k == 3) { /* slopes matter: crown's differs */
+                                double v0, Ab[2], cb, ilb[2], ihb[2];
+                                nnh_crown_forms G = {Ab, &cb, ilb, ihb};
+                                ck_assert_int_eq(nnh_crown_row_slopes(N, b, k, row, sign, NULL,
+                                                                      &v0, &G, &err),
+                                                 0);
+                                moved += v0 != v[1];
+                            }
+                        }
+            }
+            nnh_crown_pass_free(pass);
+            nnh_bounds_free(b);
+            nnh_network_free(N);
+        }
+    fprintf(stderr, "row slopes: %d rows, %d moved by their slopes\n", rows_checked, moved);
+    ck_assert_int_gt(rows_checked, 1000);
+    ck_assert_int_gt(moved, 10);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("crown_pass");
     TCase *tc = tcase_create("crown_pass");
     tcase_add_test(tc, test_pass_same_bits);
     tcase_add_test(tc, test_narrowed_estimate);
+    tcase_add_test(tc, test_row_slopes_same_bits);
     suite_add_tcase(s, tc);
     return nnh_run_suite(s);
 }

@@ -198,18 +198,18 @@ int nnh_crown_slope_range(const nnh_activation *a, double L, double U, double *s
 }
 
 /* r_j = sum_m |W_jm| A_m rounded up, A = max(|lo|, |hi|) of the layer input
- * (computed once per layer into A, n_in doubles of workspace); skipped (0)
- * where both lines of neuron j have slope 0: no row then passes through it,
- * so r_j is never read (step_row). */
+ * (computed once per layer into A, n_in doubles of workspace); unless `all`,
+ * skipped (0) where both lines of neuron j have slope 0: no row then passes
+ * through it, so r_j is never read (step_row). */
 static void input_magnitudes(const nnh_layer *Ly, const double *lines, const double *lo,
-                             const double *hi, double *A, double *r)
+                             const double *hi, int all, double *A, double *r)
 {
     for (int q = 0; q < Ly->n_in; q++)
         A[q] = fmax(fabs(lo[q]), fabs(hi[q]));
     for (int j = 0; j < Ly->n_out; j++) {
         const double *ln = lines + 4 * (size_t)j;
         r[j] = 0.0;
-        if (ln[UP_S] == 0.0 && ln[LO_S] == 0.0)
+        if (!all && ln[UP_S] == 0.0 && ln[LO_S] == 0.0)
             continue;
         const int *cols;
         const double *w;
@@ -302,7 +302,7 @@ static double concretise_row(const double *lam, int m, const double *lo, const d
  * a NaN keeps the default line), which holds exactly in real arithmetic
  * for any slope of the range. */
 static void prepare_layers(const nnh_network *net, const nnh_bounds *b, int from, int k,
-                           const double *slopes, crown_ws *w)
+                           const double *slopes, int all_r, crown_ws *w)
 {
     for (int l = from; l < k; l++) {
         const nnh_layer *Ly = &net->layers[l];
@@ -321,9 +321,9 @@ static void prepare_layers(const nnh_network *net, const nnh_bounds *b, int from
         }
         if (l > 0)
             input_magnitudes(Ly, lines, b->layers[l - 1].post_lo, b->layers[l - 1].post_hi,
-                             w->next, w->r + w->off[l]);
+                             all_r, w->next, w->r + w->off[l]);
         else
-            input_magnitudes(Ly, lines, w->in_lo, w->in_hi, w->next, w->r + w->off[l]);
+            input_magnitudes(Ly, lines, w->in_lo, w->in_hi, all_r, w->next, w->r + w->off[l]);
     }
 }
 
@@ -428,10 +428,27 @@ static int crown_core(const nnh_network *net, const nnh_bounds *b, int k, const 
     if (ws_alloc(&w, net, k, n_sel) != 0)
         return nnh_error_set(err, NNH_ENOMEM, "crown: out of memory at layer %d", k);
     clamped_inputs(net, b, w.in_lo, w.in_hi);
-    prepare_layers(net, b, 0, k, slopes, &w);
+    prepare_layers(net, b, 0, k, slopes, 0, &w);
     crown_rows(net, k, sel, n_sel, write, lower, upper, &w);
     ws_free(&w);
     return NNH_OK;
+}
+
+/* Lower bound of sum_m a_m x_m + c over the box [lo, hi], rounded down. */
+static double concretise_lower(const double *a, int m, const double *lo, const double *hi,
+                               double c)
+{
+    double acc = c, abs_sum = fabs(c);
+    for (int q = 0; q < m; q++) {
+        double l = a[q];
+        if (l == 0.0)
+            continue;
+        double t = l * (l > 0.0 ? lo[q] : hi[q]);
+        acc += t;
+        abs_sum += fabs(t);
+    }
+    double out = nnh_down(acc - nnh_dot_error(m + 1, abs_sum));
+    return isnan(out) ? -INFINITY : out;
 }
 
 /* ---- crown passes --------------------------------------------------------
@@ -446,6 +463,11 @@ struct nnh_crown_pass {
     int prefix_row; /* the last-layer row whose lower form is saved, or -1 */
     double *pre_lam; /* n_layers x width: that row's form over a_l, before layer l */
     double *pre_c;   /* n_layers: its constants */
+    int slopes;      /* slopes mode (nnh_crown_pass_new_slopes): the fields below */
+    double *slines;  /* the lines with a call's slopes put in */
+    int *sl_idx;     /* the prepared neurons that take a slope (index into lines / r) */
+    double *sl_min, *sl_max; /* their slope ranges */
+    size_t n_sl;
 };
 
 void nnh_crown_pass_free(nnh_crown_pass *p)
@@ -455,6 +477,10 @@ void nnh_crown_pass_free(nnh_crown_pass *p)
     ws_free(&p->w);
     free(p->pre_lam);
     free(p->pre_c);
+    free(p->slines);
+    free(p->sl_idx);
+    free(p->sl_min);
+    free(p->sl_max);
     free(p);
 }
 
@@ -480,20 +506,53 @@ int nnh_crown_pass_new(const nnh_network *net, int max_sel, nnh_crown_pass **out
     return NNH_OK;
 }
 
+int nnh_crown_pass_new_slopes(const nnh_network *net, nnh_crown_pass **out, nnh_error *err)
+{
+    int rc = nnh_crown_pass_new(net, 1, out, err);
+    if (rc)
+        return rc;
+    nnh_crown_pass *p = *out;
+    size_t nn = p->w.off[net->n_layers];
+    p->slopes = 1;
+    p->slines = malloc((4 * nn + 1) * sizeof(double));
+    p->sl_idx = malloc((nn + 1) * sizeof(int));
+    p->sl_min = malloc((nn + 1) * sizeof(double));
+    p->sl_max = malloc((nn + 1) * sizeof(double));
+    if (!p->slines || !p->sl_idx || !p->sl_min || !p->sl_max) {
+        nnh_crown_pass_free(p);
+        *out = NULL;
+        return nnh_error_set(err, NNH_ENOMEM, "crown: out of memory (pass)");
+    }
+    return NNH_OK;
+}
+
 void nnh_crown_pass_reset(nnh_crown_pass *p)
 {
     p->prepared = 0;
     p->prefix_row = -1;
+    p->n_sl = 0;
 }
 
 /* Lines of layers < k current on b (see the contract in crown_pass.h). */
 static void pass_prepare(nnh_crown_pass *p, const nnh_bounds *b, int k)
 {
     clamped_inputs(p->net, b, p->w.in_lo, p->w.in_hi);
-    if (k > p->prepared) {
-        prepare_layers(p->net, b, p->prepared, k, NULL, &p->w);
-        p->prepared = k;
+    if (k <= p->prepared)
+        return;
+    prepare_layers(p->net, b, p->prepared, k, NULL, p->slopes, &p->w);
+    for (int l = p->prepared; l < k && p->slopes; l++) { /* the neurons that take a slope */
+        const nnh_layer_bounds *B = &b->layers[l];
+        for (int j = 0; j < p->net->layers[l].n_out; j++) {
+            double smin, smax;
+            if (!nnh_crown_slope_range(&p->net->layers[l].act, B->pre_lo[j], B->pre_hi[j],
+                                       &smin, &smax))
+                continue;
+            p->sl_idx[p->n_sl] = (int)(p->w.off[l] + (size_t)j);
+            p->sl_min[p->n_sl] = smin;
+            p->sl_max[p->n_sl++] = smax;
+        }
     }
+    p->prepared = k;
 }
 
 int nnh_crown_pass_layer(nnh_crown_pass *p, nnh_bounds *b, int k, const int *sel, int n_sel,
@@ -589,6 +648,55 @@ int nnh_crown_pass_narrowed(nnh_crown_pass *p, const nnh_bounds *b, int row, int
     return NNH_OK;
 }
 
+int nnh_crown_pass_row_slopes(nnh_crown_pass *p, const nnh_bounds *b, int k, int row, int sign,
+                              const double *slopes, double *bound, nnh_crown_forms *form,
+                              nnh_error *err)
+{
+    const nnh_network *net = p->net;
+    if (!p->slopes)
+        return nnh_error_set(err, NNH_EINVAL, "crown: the pass was not made for slopes");
+    if (k < 0 || k >= net->n_layers || row < 0 || row >= net->layers[k].n_out ||
+        b->n_layers != net->n_layers || b->n_in != net->n_inputs)
+        return nnh_error_set(err, NNH_EINVAL, "crown: row %d of layer %d does not exist", row, k);
+    crown_ws *w = &p->w;
+    pass_prepare(p, b, k);
+    double *lines = w->lines;
+    if (slopes) { /* the lines of crown_core with these slopes (prepare_layers) */
+        memcpy(p->slines, lines, 4 * w->off[k] * sizeof(double));
+        for (size_t t = 0; t < p->n_sl && (size_t)p->sl_idx[t] < w->off[k]; t++) {
+            double s = slopes[p->sl_idx[t]];
+            if (isnan(s))
+                continue;
+            double *ln = p->slines + 4 * (size_t)p->sl_idx[t];
+            ln[LO_S] = fmin(fmax(s, p->sl_min[t]), p->sl_max[t]);
+            ln[LO_C] = 0.0;
+        }
+        w->lines = p->slines;
+    }
+    /* crown_rows' row for this side: sign > 0 the upper form of -z (the
+     * lower form of z), sign < 0 the upper form of z */
+    const nnh_layer *Lk = &net->layers[k];
+    const int *cols;
+    const double *wi;
+    int len = nnh_layer_row(Lk, row, &cols, &wi), n_in = net->n_inputs;
+    double neg = sign > 0 ? -1.0 : 1.0;
+    memset(w->lam, 0, (size_t)Lk->n_in * sizeof(double));
+    for (int e = 0; e < len; e++)
+        w->lam[NNH_ROW_COL(cols, e)] = sign > 0 ? -wi[e] : wi[e];
+    double c = sign > 0 ? -Lk->b[row] : Lk->b[row];
+    for (int l = k - 1; l >= 0; l--)
+        c = step_one(net, l, w, c);
+    w->lines = lines;
+    for (int m = 0; m < n_in; m++)
+        form->A[m] = neg * w->lam[m];
+    form->c[0] = neg * c;
+    memcpy(form->in_lo, w->in_lo, (size_t)n_in * sizeof(double));
+    memcpy(form->in_hi, w->in_hi, (size_t)n_in * sizeof(double));
+    *bound = sign > 0 ? concretise_lower(form->A, n_in, form->in_lo, form->in_hi, form->c[0])
+                      : concretise_row(form->A, n_in, form->in_lo, form->in_hi, form->c[0]);
+    return NNH_OK;
+}
+
 int nnh_crown_layer_sel(const nnh_network *net, nnh_bounds *b, int k, const int *sel, int n_sel,
                         nnh_crown_forms *lower, nnh_error *err)
 {
@@ -628,23 +736,6 @@ int nnh_crown_forms_layer(const nnh_network *net, const nnh_bounds *b, int k,
                           nnh_crown_forms *lower, nnh_crown_forms *upper, nnh_error *err)
 {
     return crown_all(net, b, k, NULL, lower, upper, err);
-}
-
-/* Lower bound of sum_m a_m x_m + c over the box [lo, hi], rounded down. */
-static double concretise_lower(const double *a, int m, const double *lo, const double *hi,
-                               double c)
-{
-    double acc = c, abs_sum = fabs(c);
-    for (int q = 0; q < m; q++) {
-        double l = a[q];
-        if (l == 0.0)
-            continue;
-        double t = l * (l > 0.0 ? lo[q] : hi[q]);
-        acc += t;
-        abs_sum += fabs(t);
-    }
-    double out = nnh_down(acc - nnh_dot_error(m + 1, abs_sum));
-    return isnan(out) ? -INFINITY : out;
 }
 
 int nnh_crown_row_slopes(const nnh_network *net, const nnh_bounds *b, int k, int row, int sign,

@@ -16,6 +16,10 @@ typedef struct nnh_crown_pass nnh_crown_pass;
 int nnh_crown_pass_new(const nnh_network *net, int max_sel, nnh_crown_pass **p, nnh_error *err);
 void nnh_crown_pass_free(nnh_crown_pass *p);
 
+/* A pass for nnh_crown_pass_row_slopes (one row at a time): also keeps the
+ * neurons that take a slope and the error magnitudes of every neuron. */
+int nnh_crown_pass_new_slopes(const nnh_network *net, nnh_crown_pass **p, nnh_error *err);
+
 /* Forget every prepared layer: call before using p on other bounds, or
  * after changing a layer that p has prepared. */
 void nnh_crown_pass_reset(nnh_crown_pass *p);
@@ -39,5 +43,13 @@ int nnh_crown_pass_layer(nnh_crown_pass *p, nnh_bounds *b, int k, const int *sel
  * NNH_EINVAL. */
 int nnh_crown_pass_narrowed(nnh_crown_pass *p, const nnh_bounds *b, int row, int k, int j,
                             double lo, double hi, double *lower, nnh_error *err);
+
+/* nnh_crown_row_slopes(net, b, k, row, sign, slopes, bound, form) with the
+ * same result to the bit, on a pass of nnh_crown_pass_new_slopes prepared
+ * on b (b not changed; the contract above): the lines of layers < k are
+ * prepared once, and a call with slopes only puts them into a copy. */
+int nnh_crown_pass_row_slopes(nnh_crown_pass *p, const nnh_bounds *b, int k, int row, int sign,
+                              const double *slopes, double *bound, nnh_crown_forms *form,
+                              nnh_error *err);
 
 #endif
