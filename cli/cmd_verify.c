@@ -78,6 +78,11 @@ static void print_usage(void)
           "                       crown estimate of the row closest to a proof\n"
           "                       (filtered smart branching; default 8, at most 32);\n"
           "                       1: the score alone\n"
+          "  --no-case-split      activation splitting: keep one search for all the\n"
+          "                       cases of the property (default: a region that would\n"
+          "                       split a neuron while several cases, e.g. target\n"
+          "                       classes, are open becomes one region per open case,\n"
+          "                       and each case gets a search of its own)\n"
           "  --no-joint           prove a case only by one row > 0 (no joint bound of\n"
           "                       min over the region of max over the case's rows)\n"
           "  --tighten T          none | auto (default) | lp1d | hull: before branch and\n"
@@ -126,7 +131,7 @@ typedef struct verify_args {
 
 enum { O_TIMEOUT = 1, O_MAXREG, O_METHOD, O_OUT, O_CEX, O_SEED, O_QUIET, O_VERBOSE, O_GAP, O_NOJOINT,
        O_TIGHTEN, O_TOPTS, O_TFRAC, O_SPLIT, O_ALPHA, O_ALPHA_ITERS, O_NODE_LAYERS,
-       O_BRANCH };
+       O_BRANCH, O_NOCASE };
 
 static int set_option(verify_args *a, int id, const char *v)
 {
@@ -162,6 +167,7 @@ static int set_option(verify_args *a, int id, const char *v)
     case O_QUIET: a->quiet = 1; return CLI_OK;
     case O_VERBOSE: a->verbose = 1; return CLI_OK;
     case O_NOJOINT: a->o.joint = 0; return CLI_OK;
+    case O_NOCASE: a->o.case_split = 0; return CLI_OK;
     case O_SPLIT: return cli_split_option("verify", v, &a->o);
     case O_ALPHA: return cli_alpha_option("verify", v, &a->o);
     case O_ALPHA_ITERS: return cli_alpha_iters_option("verify", v, &a->o);
@@ -186,7 +192,7 @@ static int parse_args(int argc, char **argv, verify_args *a)
         {"no-joint", 0, O_NOJOINT}, {"tighten", 1, O_TIGHTEN},  {"tighten-opts", 1, O_TOPTS},
         {"tighten-fraction", 1, O_TFRAC}, {"split", 1, O_SPLIT},  {"alpha", 1, O_ALPHA},
         {"alpha-iters", 1, O_ALPHA_ITERS}, {"node-layers", 1, O_NODE_LAYERS},
-        {"branch-candidates", 1, O_BRANCH}, CLI_LOAD_OPTS,
+        {"branch-candidates", 1, O_BRANCH}, {"no-case-split", 0, O_NOCASE}, CLI_LOAD_OPTS,
         {NULL, 0, 0}};
     memset(a, 0, sizeof *a);
     nnh_load_opts_init(&a->load);
@@ -252,6 +258,8 @@ static void print_result(const verify_args *a, const nnh_verify_result *r, int n
                r->escalations);
         if (r->neuron_splits)
             printf("neuron splits: %ld\n", r->neuron_splits);
+        if (r->case_splits)
+            printf("case splits: %ld\n", r->case_splits);
         printf("seconds: %.3f (falsification %.3f, bounds %.3f, summed over ranks)\n",
                r->seconds, r->seconds_falsify, r->seconds_bounds);
         if (r->ranks > 1)

@@ -5,7 +5,9 @@
 # large one with --split activation; a digits MLP property that needs
 # hundreds of neuron splits is proved with 1 and with 2 MPI ranks alike;
 # --split rejects unknown modes and is in --help, and so does --branch-candidates
-# (an integer in [1, 32]).
+# (an integer in [1, 32]); a digits ReLU MLP property with several target
+# classes open at the root gets a case split (one search per open class) by
+# default, with 1 and 2 ranks, and none with --no-case-split, unsat each way.
 set -euo pipefail
 . "$NNH_SOURCE_DIR/tests/common/it_lib.sh"
 
@@ -58,6 +60,20 @@ if command -v mpirun >/dev/null; then
     grep -q "^neuron splits: " "$T/o2" || fail "no neuron splits with 2 ranks: $(cat "$T/o2")"
 else
     echo "mpirun not found: the 2-rank case skipped"
+fi
+
+# case splits: two or more target classes open at the root of this one
+RELU=$E/digits_relu_64x10x10x10x10x10.onnx
+robust "$E/digits_test_inputs.csv" 1 0.05 >"$T/cases.vnnlib"
+grep -q -- '--no-case-split' "$T/help" || fail "--no-case-split missing from --help"
+expect_verdict unsat "$T/c1" -- "$N" verify "$RELU" "$T/cases.vnnlib" --tighten none --split activation --timeout 60
+grep -q "^case splits: 1$" "$T/c1" || fail "expected one case split: $(cat "$T/c1")"
+expect_verdict unsat "$T/c0" -- "$N" verify "$RELU" "$T/cases.vnnlib" --tighten none --split activation --timeout 60 --no-case-split
+if grep -q "^case splits:" "$T/c0"; then fail "case splits with --no-case-split: $(cat "$T/c0")"; fi
+if command -v mpirun >/dev/null; then
+    expect_verdict unsat "$T/c2" -- timeout 120 mpirun -np 2 --oversubscribe "$N" verify "$RELU" \
+        "$T/cases.vnnlib" --tighten none --split activation --timeout 60
+    grep -q "^case splits: 1$" "$T/c2" || fail "expected one case split with 2 ranks: $(cat "$T/c2")"
 fi
 
 it_finish it_verify_split

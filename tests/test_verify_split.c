@@ -3,7 +3,8 @@
  * 2-input ReLU and sigmoid networks whose answer a dense grid gives,
  * re-checked counterexamples, children that cover their parent with bounds
  * that contain every sampled point of their domain at every layer, empty
- * domains, and neuron splits through the byte form of regions and results. */
+ * domains, neuron splits through the byte form of regions and results, and
+ * case splits on three-case properties. */
 #include "nnhull/io.h"
 #include "nnh_test.h"
 #include "nnh_examples.h"
@@ -357,6 +358,148 @@ START_TEST(test_pack_splits)
 }
 END_TEST
 
+/* 2-8-8-8-3 net with activation `act` (weights x scale) and the property
+ * "some output c gets y_c <= thr[c]" over [-1, 1]^2: three cases. */
+static nnh_network *net_three(nnh_act_kind act, unsigned long long seed, double scale)
+{
+    int sizes[5] = {2, 8, 8, 8, 3};
+    nnh_network *net = nnh_test_random_net(4, sizes, 0.5, &seed);
+    ck_assert_ptr_nonnull(net);
+    for (int k = 0; k < 3; k++) {
+        nnh_layer *L = &net->layers[k];
+        for (int i = 0; i < L->n_in * L->n_out; i++)
+            L->W[i] *= scale;
+        nnh_act_default(&L->act, act);
+    }
+    return net;
+}
+
+static nnh_spec *spec_three(const double thr[3])
+{
+    nnh_spec *s;
+    nnh_error err;
+    ck_assert_int_eq(nnh_spec_create(&s, 2, 3, 3, &err), 0);
+    for (int c = 0; c < 3; c++) {
+        double row[3] = {0, 0, 0};
+        row[c] = 1.0;
+        for (int j = 0; j < 2; j++) {
+            s->cases[c].lower[j] = -1.0;
+            s->cases[c].upper[j] = 1.0;
+        }
+        ck_assert_int_eq(nnh_spec_add_ineq(s, c, row, thr[c], &err), 0);
+    }
+    return s;
+}
+
+/* Grid minimum of each of the 3 outputs over [-1, 1]^2 (401 x 401). */
+static void grid_min3(const nnh_network *net, double m[3])
+{
+    m[0] = m[1] = m[2] = INFINITY;
+    for (int i = 0; i <= 400; i++)
+        for (int j = 0; j <= 400; j++) {
+            double x[2] = {-1 + i / 200.0, -1 + j / 200.0}, y[3];
+            nnh_network_eval(net, x, y, NULL);
+            for (int c = 0; c < 3; c++)
+                m[c] = fmin(m[c], y[c]);
+        }
+}
+
+/* Case splits (nnh_verify_opts.case_split): the root of a three-case
+ * property that crown leaves open with several cases becomes one region per
+ * open case (its box, depth 1, that case alone active); proofs and
+ * counterexamples agree with one search for all cases, on ReLU and sigmoid
+ * nets whose answer the grid gives. */
+static void case_split(nnh_act_kind act, unsigned long long seed, double scale, double delta)
+{
+    nnh_network *net = net_three(act, seed, scale);
+    double m[3], thr[3];
+    grid_min3(net, m);
+    for (int c = 0; c < 3; c++)
+        thr[c] = m[c] - delta;
+    nnh_spec *spec = spec_three(thr);
+    nnh_verify_opts o;
+    nnh_verify_opts_init(&o);
+    o.split = NNH_SPLIT_ACTIVATION;
+    o.max_regions = 5000; /* 376 / 2281 (ReLU) and 158 / 273 (sigmoid) needed */
+    nnh_error err;
+    /* the root's children */
+    nnh_verify_result res;
+    nnh_bab *B;
+    ck_assert_int_eq(nnh_bab_begin(net, spec, &o, &res, NULL, NULL, &B, &err), 0);
+    const nnh_verify_problem *P = nnh_bab_problem(B);
+    nnh_region_result rr;
+    ck_assert_int_eq(nnh_region_result_init(P, &rr, &err), 0);
+    nnh_bab_region *R = nnh_bab_next(B);
+    ck_assert_ptr_nonnull(R);
+    ck_assert_int_eq(nnh_verify_region(P, R, &o, 0, &rr, &err), 0);
+    ck_assert_int_eq(rr.status, NNH_REGION_OPEN);
+    ck_assert_int_ge(rr.split_layer, 0);
+    int open = 0, seen[3] = {0, 0, 0};
+    for (int c = 0; c < 3; c++)
+        open += !rr.closed[c];
+    ck_assert_msg(open >= 2, "seed %llu: only %d case open at the root", seed, open);
+    double box[4] = {R->lo[0], R->lo[1], R->hi[0], R->hi[1]};
+    ck_assert_int_eq(nnh_bab_report(B, R, &rr, &err), 0);
+    ck_assert_int_eq(res.case_splits, 1);
+    ck_assert_int_eq(res.neuron_splits, 0);
+    ck_assert_int_eq(nnh_bab_queued(B), open);
+    for (int t = 0; t < open; t++) {
+        nnh_bab_region *K = nnh_bab_next(B);
+        ck_assert_ptr_nonnull(K);
+        int act_n = 0, which = -1;
+        for (int c = 0; c < 3; c++)
+            if (K->active[c]) {
+                act_n++;
+                which = c;
+            }
+        ck_assert_int_eq(act_n, 1);
+        ck_assert(!rr.closed[which] && !seen[which]);
+        seen[which] = 1;
+        ck_assert_int_eq(K->depth, 1);
+        ck_assert_int_eq(K->n_splits, 0);
+        ck_assert_ptr_nonnull(K->hint);
+        for (int j = 0; j < 2; j++)
+            ck_assert(K->lo[j] == box[j] && K->hi[j] == box[2 + j]);
+        nnh_bab_region_free(K); /* not reported: the session ends unknown */
+    }
+    nnh_region_result_free(&rr);
+    nnh_bab_end(B);
+    nnh_verify_result_free(&res);
+    /* whole runs: the same verdicts with and without case splits */
+    for (int cs = 1; cs >= 0; cs--) {
+        o.case_split = cs;
+        ck_assert_int_eq(nnh_verify(net, spec, &o, &res, NULL, NULL, &err), 0);
+        ck_assert_msg(res.verdict == NNH_VERDICT_UNSAT, "seed %llu case_split %d: %s", seed, cs,
+                      nnh_verdict_name(res.verdict));
+        if (cs)
+            ck_assert_int_gt(res.case_splits, 0);
+        else
+            ck_assert_int_eq(res.case_splits, 0);
+        fprintf(stderr, "case split %d: %ld regions, %ld neuron splits, %ld case splits\n", cs,
+                res.regions, res.neuron_splits, res.case_splits);
+        nnh_verify_result_free(&res);
+    }
+    /* violated on output 1 only: a counterexample of case 1, re-checked */
+    nnh_spec_free(spec);
+    thr[1] = m[1] + 0.01;
+    spec = spec_three(thr);
+    o.case_split = 1;
+    ck_assert_int_eq(nnh_verify(net, spec, &o, &res, NULL, NULL, &err), 0);
+    ck_assert_int_eq(res.verdict, NNH_VERDICT_SAT);
+    double y[3];
+    nnh_network_eval(net, res.cex_x, y, NULL);
+    ck_assert(nnh_spec_case_holds(spec, res.cex_case, res.cex_x, y, 0.0));
+    nnh_verify_result_free(&res);
+    nnh_spec_free(spec);
+    nnh_network_free(net);
+}
+
+START_TEST(test_relu_case_split) { case_split(NNH_ACT_RELU, 4, 1.0, 0.05); }
+END_TEST
+
+START_TEST(test_sigmoid_case_split) { case_split(NNH_ACT_SIGMOID, 7, 2.0, 0.05); }
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("verify_split");
@@ -371,6 +514,8 @@ int main(void)
     tcase_add_test(tc, test_sigmoid_children_cover);
     tcase_add_test(tc, test_empty_domain_and_cex_outside_split);
     tcase_add_test(tc, test_pack_splits);
+    tcase_add_test(tc, test_relu_case_split);
+    tcase_add_test(tc, test_sigmoid_case_split);
     suite_add_tcase(s, tc);
     return nnh_run_suite(s);
 }

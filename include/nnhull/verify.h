@@ -108,6 +108,13 @@ typedef struct nnh_verify_opts {
                               the best worse child wins (filtered smart
                               branching); 1 = the score alone. Default 8;
                               at most NNH_BRANCH_MAX_CANDIDATES */
+    int case_split;        /* activation splitting: a region that would split a
+                              neuron while two or more of its cases are open
+                              becomes one region per open case instead (the
+                              same domain, that case alone active), so each
+                              case gets a search of its own and its neuron
+                              splits serve it alone (default 1; 0 = one
+                              search for all cases) */
 } nnh_verify_opts;
 
 enum {
@@ -285,6 +292,8 @@ typedef struct nnh_verify_result {
     long regions_unsat;
     long regions_stuck;
     long neuron_splits;        /* open regions split on a neuron (not the box) */
+    long case_splits;          /* open regions split into one region per open
+                                  case (nnh_verify_opts.case_split) */
     long escalations;
     int max_depth;
     long max_queue;

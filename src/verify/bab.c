@@ -95,9 +95,81 @@ int nnh_bab_split(const nnh_verify_problem *P, const nnh_bab_region *R,
     return NNH_OK;
 }
 
-static int split(const nnh_verify_problem *P, const nnh_bab_region *R,
+/* The cases of R still open after res: active and not closed. */
+static int open_cases(const nnh_verify_problem *P, const nnh_bab_region *R,
+                      const nnh_region_result *res)
+{
+    int n = 0, nc = nnh_verify_group_cases(P, R->group);
+    for (int c = 0; c < nc; c++)
+        n += R->active[c] && !res->closed[c];
+    return n;
+}
+
+/* Case c of R alone: R's box, splits, depth + 1, the bounds of res; NULL
+ * when out of memory. */
+static nnh_bab_region *case_child(const nnh_verify_problem *P, const nnh_bab_region *R,
+                                  const nnh_region_result *res, int c)
+{
+    int n = P->n_in, nc = nnh_verify_group_cases(P, R->group);
+    nnh_bab_region *k = region_new(n, nc);
+    if (!k)
+        return NULL;
+    k->group = R->group;
+    k->depth = R->depth + 1;
+    k->priority = res->min_margin;
+    memcpy(k->lo, R->lo, (size_t)n * sizeof(double));
+    memcpy(k->hi, R->hi, (size_t)n * sizeof(double));
+    memset(k->active, 0, (size_t)nc);
+    k->active[c] = 1;
+    if (R->n_splits) {
+        k->splits = malloc((size_t)R->n_splits * sizeof *k->splits);
+        if (!k->splits) {
+            nnh_bab_region_free(k);
+            return NULL;
+        }
+        memcpy(k->splits, R->splits, (size_t)R->n_splits * sizeof *k->splits);
+        k->n_splits = R->n_splits;
+    }
+    if (res->bounds && nnh_bounds_copy(res->bounds, &k->hint, NULL))
+        k->hint = NULL;
+    return k;
+}
+
+/* A case split: R is proved when each of its open cases is, so each gets a
+ * region of its own (the same domain) and a search of its own, whose
+ * neuron splits serve that case alone. */
+static int split_cases(const nnh_verify_problem *P, const nnh_bab_region *R,
+                       const nnh_region_result *res, nnh_bab_queue *h)
+{
+    int nc = nnh_verify_group_cases(P, R->group);
+    for (int c = 0; c < nc; c++) {
+        if (!R->active[c] || res->closed[c])
+            continue;
+        nnh_bab_region *k = case_child(P, R, res, c);
+        if (!k)
+            return NNH_ENOMEM;
+        if (nnh_bab_queue_push(h, k)) {
+            nnh_bab_region_free(k);
+            return NNH_ENOMEM;
+        }
+    }
+    return NNH_OK;
+}
+
+/* 1 when open region R is split by case (nnh_verify_opts.case_split): it
+ * asks for a neuron split and two or more of its cases are open. */
+static int by_case(const nnh_verify_problem *P, const nnh_verify_opts *o,
+                   const nnh_bab_region *R, const nnh_region_result *res)
+{
+    return o->case_split && res->status == NNH_REGION_OPEN && res->split_layer >= 0 &&
+           open_cases(P, R, res) >= 2;
+}
+
+static int split(const nnh_verify_problem *P, const nnh_verify_opts *o, const nnh_bab_region *R,
                  const nnh_region_result *res, nnh_bab_queue *h)
 {
+    if (by_case(P, o, R, res))
+        return split_cases(P, R, res, h);
     nnh_bab_region *half[2];
     if (nnh_bab_split(P, R, res, half))
         return NNH_ENOMEM;
@@ -239,7 +311,8 @@ nnh_bab_region *nnh_bab_next(nnh_bab *B)
     return nnh_bab_queue_take(&B->h, ++B->started % BAB_BREADTH == 0);
 }
 
-static void account(nnh_verify_result *res, const nnh_bab_region *R, const nnh_region_result *rr)
+static void account(nnh_verify_result *res, const nnh_bab_region *R, const nnh_region_result *rr,
+                    int case_split)
 {
     res->regions++;
     res->seconds_falsify += rr->seconds_falsify;
@@ -251,7 +324,9 @@ static void account(nnh_verify_result *res, const nnh_bab_region *R, const nnh_r
         res->regions_unsat++;
     if (rr->status == NNH_REGION_STUCK)
         res->regions_stuck++;
-    if (rr->status == NNH_REGION_OPEN && rr->split_layer >= 0)
+    if (case_split)
+        res->case_splits++;
+    else if (rr->status == NNH_REGION_OPEN && rr->split_layer >= 0)
         res->neuron_splits++;
 }
 
@@ -274,7 +349,7 @@ int nnh_bab_report(nnh_bab *B, nnh_bab_region *R, const nnh_region_result *rr, n
     nnh_verify_result *res = B->res;
     int rc = NNH_OK;
     B->reported++;
-    account(res, R, rr);
+    account(res, R, rr, by_case(B->P, B->o, R, rr));
     if (rr->status == NNH_REGION_OPEN && R->depth == 0 && B->shares > 1 && !B->over) {
         if ((rc = deferred_falsify(B, R, err))) {
             nnh_bab_region_free(R);
@@ -285,7 +360,7 @@ int nnh_bab_report(nnh_bab *B, nnh_bab_region *R, const nnh_region_result *rr, n
         rc = record_cex(B->P, rr, res);
         B->over = 1;
     } else if (rr->status == NNH_REGION_OPEN && !B->over)
-        rc = split(B->P, R, rr, &B->h);
+        rc = split(B->P, B->o, R, rr, &B->h);
     nnh_bab_region_free(R);
     if (B->h.n > res->max_queue)
         res->max_queue = B->h.n;

@@ -52,6 +52,7 @@ void nnh_verify_opts_init(nnh_verify_opts *o)
     o->alpha_opts.target = 0.0;
     o->node_layers = NNH_NODE_LAYERS_CHANGED;
     o->branch_candidates = 8;
+    o->case_split = 1;
 }
 
 int nnh_region_result_init(const nnh_verify_problem *P, nnh_region_result *r, nnh_error *err)
