@@ -62,13 +62,34 @@ void nnh_bab_region_free(nnh_bab_region *r)
     free(r);
 }
 
+/* What every child of open region R shares: R's group and box, depth + 1,
+ * priority res->min_margin, and res's bounds as its hint (they hold on any
+ * part of R's domain; without memory for them, none). Splits and active
+ * cases are the caller's. NULL when out of memory. */
+static nnh_bab_region *child_of(const nnh_verify_problem *P, const nnh_bab_region *R,
+                                const nnh_region_result *res)
+{
+    int n = P->n_in;
+    nnh_bab_region *c = region_new(n, nnh_verify_group_cases(P, R->group));
+    if (!c)
+        return NULL;
+    c->group = R->group;
+    c->depth = R->depth + 1;
+    c->priority = res->min_margin;
+    memcpy(c->lo, R->lo, (size_t)n * sizeof(double));
+    memcpy(c->hi, R->hi, (size_t)n * sizeof(double));
+    if (res->bounds && nnh_bounds_copy(res->bounds, &c->hint, NULL))
+        c->hint = NULL;
+    return c;
+}
+
 int nnh_bab_split(const nnh_verify_problem *P, const nnh_bab_region *R,
                   const nnh_region_result *res, nnh_bab_region *half[2])
 {
-    int n = P->n_in, nc = nnh_verify_group_cases(P, R->group), j = res->split_dim;
+    int nc = nnh_verify_group_cases(P, R->group), j = res->split_dim;
     double mid = j >= 0 ? 0.5 * R->lo[j] + 0.5 * R->hi[j] : 0.0;
-    half[0] = region_new(n, nc);
-    half[1] = region_new(n, nc);
+    half[0] = child_of(P, R, res);
+    half[1] = child_of(P, R, res);
     if (!half[0] || !half[1] || nnh_splits_children(R, res, half)) {
         nnh_bab_region_free(half[0]);
         nnh_bab_region_free(half[1]);
@@ -77,20 +98,12 @@ int nnh_bab_split(const nnh_verify_problem *P, const nnh_bab_region *R,
     }
     for (int side = 0; side < 2; side++) {
         nnh_bab_region *c = half[side];
-        c->group = R->group;
-        c->depth = R->depth + 1;
-        c->priority = res->min_margin;
-        memcpy(c->lo, R->lo, (size_t)n * sizeof(double));
-        memcpy(c->hi, R->hi, (size_t)n * sizeof(double));
         if (j >= 0 && side == 0)
             c->hi[j] = mid;
         else if (j >= 0)
             c->lo[j] = mid;
         for (int k = 0; k < nc; k++)
             c->active[k] = R->active[k] && !res->closed[k];
-        /* the parent's bounds hold on each half; without memory, go on without */
-        if (res->bounds && nnh_bounds_copy(res->bounds, &c->hint, NULL))
-            c->hint = NULL;
     }
     return NNH_OK;
 }
@@ -105,22 +118,14 @@ static int open_cases(const nnh_verify_problem *P, const nnh_bab_region *R,
     return n;
 }
 
-/* Case c of R alone: R's box, splits, depth + 1, the bounds of res; NULL
- * when out of memory. */
+/* Case c of R alone (child_of, with R's splits); NULL when out of memory. */
 static nnh_bab_region *case_child(const nnh_verify_problem *P, const nnh_bab_region *R,
                                   const nnh_region_result *res, int c)
 {
-    int n = P->n_in, nc = nnh_verify_group_cases(P, R->group);
-    nnh_bab_region *k = region_new(n, nc);
+    nnh_bab_region *k = child_of(P, R, res);
     if (!k)
         return NULL;
-    k->group = R->group;
-    k->depth = R->depth + 1;
-    k->priority = res->min_margin;
-    memcpy(k->lo, R->lo, (size_t)n * sizeof(double));
-    memcpy(k->hi, R->hi, (size_t)n * sizeof(double));
-    memset(k->active, 0, (size_t)nc);
-    k->active[c] = 1;
+    k->active[c] = 1; /* region_new zeroes the others */
     if (R->n_splits) {
         k->splits = malloc((size_t)R->n_splits * sizeof *k->splits);
         if (!k->splits) {
@@ -130,8 +135,6 @@ static nnh_bab_region *case_child(const nnh_verify_problem *P, const nnh_bab_reg
         memcpy(k->splits, R->splits, (size_t)R->n_splits * sizeof *k->splits);
         k->n_splits = R->n_splits;
     }
-    if (res->bounds && nnh_bounds_copy(res->bounds, &k->hint, NULL))
-        k->hint = NULL;
     return k;
 }
 
@@ -165,10 +168,12 @@ static int by_case(const nnh_verify_problem *P, const nnh_verify_opts *o,
            open_cases(P, R, res) >= 2;
 }
 
-static int split(const nnh_verify_problem *P, const nnh_verify_opts *o, const nnh_bab_region *R,
+/* The children of open region R into h: one per open case (by_case), or
+ * the two of its input or neuron split. */
+static int split(const nnh_verify_problem *P, int case_split, const nnh_bab_region *R,
                  const nnh_region_result *res, nnh_bab_queue *h)
 {
-    if (by_case(P, o, R, res))
+    if (case_split)
         return split_cases(P, R, res, h);
     nnh_bab_region *half[2];
     if (nnh_bab_split(P, R, res, half))
@@ -348,8 +353,9 @@ int nnh_bab_report(nnh_bab *B, nnh_bab_region *R, const nnh_region_result *rr, n
 {
     nnh_verify_result *res = B->res;
     int rc = NNH_OK;
+    int case_split = by_case(B->P, B->o, R, rr);
     B->reported++;
-    account(res, R, rr, by_case(B->P, B->o, R, rr));
+    account(res, R, rr, case_split);
     if (rr->status == NNH_REGION_OPEN && R->depth == 0 && B->shares > 1 && !B->over) {
         if ((rc = deferred_falsify(B, R, err))) {
             nnh_bab_region_free(R);
@@ -360,7 +366,7 @@ int nnh_bab_report(nnh_bab *B, nnh_bab_region *R, const nnh_region_result *rr, n
         rc = record_cex(B->P, rr, res);
         B->over = 1;
     } else if (rr->status == NNH_REGION_OPEN && !B->over)
-        rc = split(B->P, B->o, R, rr, &B->h);
+        rc = split(B->P, case_split, R, rr, &B->h);
     nnh_bab_region_free(R);
     if (B->h.n > res->max_queue)
         res->max_queue = B->h.n;
