@@ -145,11 +145,15 @@ int cli_tighten_opts(const char *cmd, const char *json, nnh_verify_opts *o)
         return CLI_OK;
     nnh_error err;
     nnh_error_clear(&err);
-    int rc = nnh_bound_opts_parse_json(&o->tighten_opts, json, NULL, &err);
+    nnh_bound_opts_given given = {0};
+    int rc = nnh_bound_opts_parse_json(&o->tighten_opts, json, &given, &err);
     if (rc == NNH_EPARSE)
         return cli_usage(cmd, "--tighten-opts: %s", err.msg);
     if (rc)
         return cli_fail("%s: --tighten-opts: %s", cmd, err.msg);
+    for (int i = 0; i < given.n; i++) /* a window given is the window used */
+        if (given.key[i] == nnh_bound_opt_find("window"))
+            o->tighten_auto_window = 0;
     if (o->tighten_opts.time_limit > 0 || o->tighten_opts.task_time_limit > 0 ||
         o->tighten_opts.lp_time_limit > 0)
         return cli_usage(cmd, "--tighten-opts: time limits are not allowed (the bounds would "

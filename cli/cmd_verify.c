@@ -95,7 +95,9 @@ static void print_usage(void)
           "                       nets, hull on the top " STR(NNH_TIGHTEN_AUTO_FRACTION) " of each hidden\n"
           "                       layer (below) when --timeout >= " STR(NNH_TIGHTEN_AUTO_PART_SHARE) " times its\n"
           "                       estimated CPU time (on ReLU-like nets only the neurons\n"
-          "                       the root's crown bounds leave unstable count); else none\n"
+          "                       the root's crown bounds leave unstable count, and\n"
+          "                       their LPs get the deepest window up to " STR(NNH_TIGHTEN_AUTO_WINDOW) " layers\n"
+          "                       that still passes that test); else none\n"
           "  --tighten-fraction F only the fraction F of each hidden layer's neurons gets\n"
           "                       LPs: the largest (influence on the open property rows\n"
           "                       back-substituted by crown) x (relaxation gap); the\n"
@@ -105,7 +107,8 @@ static void print_usage(void)
           "                       {\"window\":1,\"task_iter_limit\":1000,\"long_step\":1,\n"
           "                        \"min_gain\":0.001,\"skip_stable\":1}; given keys\n"
           "                       replace those; no time limits (the bounds must not\n"
-          "                       depend on the load), --timeout still stops it\n"
+          "                       depend on the load), --timeout still stops it; a\n"
+          "                       \"window\" given is used also where auto would go deeper\n"
           "  --cex F              write the counterexample (when sat) in VNN-COMP format:\n"
           "                       '(', then '(X_i v)' and '(Y_j v)' lines, then ')'\n"
           "  --out F.h5           bound file: crown (or --method) bounds of every layer\n"
@@ -265,10 +268,10 @@ static void print_result(const verify_args *a, const nnh_verify_result *r, int n
         if (r->ranks > 1)
             printf("ranks: %d (master idle %.3f s)\n", r->ranks, r->seconds_idle);
         if (r->tightened)
-            printf("tightening: %d input box%s, %ld LP tasks, %.3f s, root lower bound %.6g -> "
-                   "%.6g, bounds digest %016llx\n",
+            printf("tightening: %d input box%s, %ld LP tasks, window %d, %.3f s, root lower "
+                   "bound %.6g -> %.6g, bounds digest %016llx\n",
                    r->tightened, r->tightened > 1 ? "es" : "", r->tighten_tasks,
-                   r->seconds_tighten, r->tighten_lb[0], r->tighten_lb[1], r->tighten_digest);
+                   r->tighten_window, r->seconds_tighten, r->tighten_lb[0], r->tighten_lb[1], r->tighten_digest);
         if (r->verdict == NNH_VERDICT_SAT) {
             printf("counterexample (case %d):\n  x =", r->cex_case);
             for (int i = 0; i < n_in; i++)

@@ -303,7 +303,7 @@ END_TEST
  * bounds NULL (roots 0), every hidden pre-activation interval [-1, 1]
  * (roots 1: no neuron on one linear piece) or [1, 2] (roots 2: every ReLU
  * stable). */
-static double auto_choice_at(nnh_act_kind act, double t, int roots)
+static double auto_choice_win(nnh_act_kind act, double t, int roots, int auto_window, int *win)
 {
     int sizes[] = {784, 200, 200, 200, 200, 200, 200, 10};
     unsigned long long st = 7;
@@ -326,6 +326,7 @@ static double auto_choice_at(nnh_act_kind act, double t, int roots)
     nnh_verify_opts o;
     nnh_verify_opts_init(&o);
     o.timeout = t;
+    o.tighten_auto_window = auto_window;
     nnh_bounds *b = NULL;
     if (roots) {
         const nnh_network *N = nnh_verify_group_network(P, 0);
@@ -341,6 +342,8 @@ static double auto_choice_at(nnh_act_kind act, double t, int roots)
     }
     double f =
         nnh_tighten_method(P, 0, &o) == NNH_METHOD_HULL ? nnh_tighten_fraction(P, 0, &o, b) : 0;
+    if (win)
+        *win = f > 0 ? nnh_tighten_window(P, 0, &o, b, f) : -1;
     nnh_bounds_free(b);
     nnh_verify_problem_free(P);
     nnh_spec_free(spec);
@@ -349,13 +352,26 @@ static double auto_choice_at(nnh_act_kind act, double t, int roots)
     return f;
 }
 
+static double auto_choice_at(nnh_act_kind act, double t, int roots)
+{
+    return auto_choice_win(act, t, roots, NNH_TIGHTEN_AUTO_WINDOW, NULL);
+}
+
 static double auto_choice(nnh_act_kind act, double t) { return auto_choice_at(act, t, 0); }
+
+/* The window auto's tightening uses (-1: none) on the ERAN-shaped net. */
+static int auto_window(nnh_act_kind act, double t, int roots, int auto_window)
+{
+    int w;
+    auto_choice_win(act, t, roots, auto_window, &w);
+    return w;
+}
 
 /* auto at the ERAN size: sigmoid at the official 300 s gets the partial
  * tightening, at 30 s none, without a timeout all of it; ReLU decides on
- * the root's bounds (-1 without them): the partial tightening at 300 s with
- * every neuron open, at 200 s only when they are stable; an explicit
- * fraction is kept. */
+ * the root's bounds (-1 without them), at NNH_TIGHTEN_PL_COST_SCALE of the
+ * model's cost: the partial tightening at 200 s with every neuron open, at
+ * 50 s only when they are stable. */
 START_TEST(test_auto_partial_on_large_nets)
 {
     ck_assert_double_eq(auto_choice(NNH_ACT_SIGMOID, 300), NNH_TIGHTEN_AUTO_FRACTION);
@@ -367,12 +383,44 @@ START_TEST(test_auto_partial_on_large_nets)
      * only (stable ones get no LP), so the choice needs the root's bounds */
     ck_assert_double_eq(auto_choice(NNH_ACT_RELU, 300), -1);
     ck_assert_double_eq(auto_choice_at(NNH_ACT_RELU, 300, 1), NNH_TIGHTEN_AUTO_FRACTION);
-    ck_assert_double_eq(auto_choice_at(NNH_ACT_RELU, 200, 1), 0);
-    ck_assert_double_eq(auto_choice_at(NNH_ACT_RELU, 200, 2), NNH_TIGHTEN_AUTO_FRACTION);
+    ck_assert_double_eq(auto_choice_at(NNH_ACT_RELU, 200, 1), NNH_TIGHTEN_AUTO_FRACTION);
+    ck_assert_double_eq(auto_choice_at(NNH_ACT_RELU, 50, 1), 0);
+    ck_assert_double_eq(auto_choice_at(NNH_ACT_RELU, 50, 2), NNH_TIGHTEN_AUTO_FRACTION);
     ck_assert_double_eq(auto_choice_at(NNH_ACT_RELU, 30, 1), 0);
     /* a smooth net's choice does not look at the bounds */
     ck_assert_double_eq(auto_choice_at(NNH_ACT_SIGMOID, 200, 2), 0);
     ck_assert_double_eq(auto_choice_at(NNH_ACT_SIGMOID, 300, 1), NNH_TIGHTEN_AUTO_FRACTION);
+}
+END_TEST
+
+/* auto's LP window: on a ReLU net the partial tightening's LPs look back as
+ * many layers as the timeout pays for (cost on the root's open neurons),
+ * up to tighten_auto_window; a smooth net, the whole tightening (no
+ * timeout) and tighten_auto_window 0 keep tighten_opts.window (1). */
+START_TEST(test_auto_window)
+{
+    ck_assert_int_eq(auto_window(NNH_ACT_RELU, 300, 2, NNH_TIGHTEN_AUTO_WINDOW),
+                     NNH_TIGHTEN_AUTO_WINDOW);
+    int w300 = auto_window(NNH_ACT_RELU, 300, 1, NNH_TIGHTEN_AUTO_WINDOW);
+    int w600 = auto_window(NNH_ACT_RELU, 600, 1, NNH_TIGHTEN_AUTO_WINDOW);
+    ck_assert_int_ge(w300, 1);
+    ck_assert_int_ge(w600, w300); /* more time, never a shallower window */
+    ck_assert_int_eq(w600, NNH_TIGHTEN_AUTO_WINDOW);
+    ck_assert_int_eq(auto_window(NNH_ACT_RELU, 600, 1, 2), 2);
+    ck_assert_int_eq(auto_window(NNH_ACT_RELU, 600, 1, 0), 1);
+    ck_assert_int_eq(auto_window(NNH_ACT_RELU, 0, 1, NNH_TIGHTEN_AUTO_WINDOW), 1);
+    ck_assert_int_eq(auto_window(NNH_ACT_RELU, 30, 1, NNH_TIGHTEN_AUTO_WINDOW), -1);
+    ck_assert_int_eq(auto_window(NNH_ACT_SIGMOID, 300, 1, NNH_TIGHTEN_AUTO_WINDOW), 1);
+    ck_assert_int_eq(auto_window(NNH_ACT_SIGMOID, 0, 0, NNH_TIGHTEN_AUTO_WINDOW), 1);
+    /* the window steps down with the time: some timeout gets each of 1..3 */
+    int seen[NNH_TIGHTEN_AUTO_WINDOW + 1] = {0};
+    for (double t = 30; t <= 1200; t += 10) {
+        int w = auto_window(NNH_ACT_RELU, t, 1, NNH_TIGHTEN_AUTO_WINDOW);
+        if (w >= 1)
+            seen[w] = 1;
+    }
+    for (int w = 1; w <= NNH_TIGHTEN_AUTO_WINDOW; w++)
+        ck_assert_msg(seen[w], "no timeout gives window %d", w);
 }
 END_TEST
 
@@ -486,6 +534,7 @@ int main(void)
     tcase_add_test(tc, test_select_task_lists);
     tcase_add_test(tc, test_selection_verdicts);
     tcase_add_test(tc, test_auto_partial_on_large_nets);
+    tcase_add_test(tc, test_auto_window);
     tcase_add_test(tc, test_names_and_bad_options);
     suite_add_tcase(s, tc);
     return nnh_run_suite(s);

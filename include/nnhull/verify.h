@@ -77,6 +77,12 @@ typedef struct nnh_verify_opts {
     nnh_bound_opts tighten_opts; /* its engine options (method set per run);
                               the default is a deterministic budget, see
                               nnh_verify_opts_init */
+    int tighten_auto_window; /* auto's partial tightening of a piecewise-linear
+                              net: the LPs get the deepest window from
+                              tighten_opts.window up to this one whose
+                              estimated cost still passes the PART_SHARE test
+                              (default NNH_TIGHTEN_AUTO_WINDOW; 0 or <=
+                              tighten_opts.window: tighten_opts.window) */
     double tighten_fraction; /* the fraction of each hidden layer's neurons
                               that get LPs: those with the largest influence
                               on the open property rows x relaxation gap
@@ -169,6 +175,14 @@ enum {
 #define NNH_TIGHTEN_AUTO_FRACTION 0.25
 #define NNH_TIGHTEN_AUTO_PART_SHARE 2
 #define NNH_TIGHTEN_AUTO_PART_MIN_COST 60
+/* The partial tightening of a piecewise-linear net: its LP windows go up to
+ * NNH_TIGHTEN_AUTO_WINDOW layers (tighten_auto_window) while the timeout is
+ * >= PART_SHARE x their cost; that cost (counted on the root's bounds) is
+ * the model's times NNH_TIGHTEN_PL_COST_SCALE, the share of the model a
+ * ReLU net's LPs take (measured 0.23-0.29 on ERAN mnist_relu_9_200, windows
+ * 1-4, docs/benchmarks.md section 10) */
+#define NNH_TIGHTEN_AUTO_WINDOW 3
+#define NNH_TIGHTEN_PL_COST_SCALE 0.3
 
 /* "none", "auto", "lp1d", "hull" <-> NNH_TIGHTEN_*; parse returns 0 or
  * NNH_EINVAL. */
@@ -301,6 +315,8 @@ typedef struct nnh_verify_result {
     int ranks;                 /* processes that decided regions (1 when serial) */
     int tightened;             /* root regions whose layers were LP-tightened */
     long tighten_tasks;        /* their LP bound tasks (all ranks) */
+    int tighten_window;        /* the deepest LP window they used (0 = the
+                              whole prefix of every layer) */
     double seconds_tighten;    /* wall seconds of the root tightening */
     unsigned long long tighten_digest; /* hash of the tightened root bounds (the
                               same at any rank count; 0 when none) */

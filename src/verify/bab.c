@@ -426,9 +426,15 @@ int nnh_bab_tighten(nnh_bab *B, nnh_tighten_layer_fn run, void *run_arg,
         double f = nnh_tighten_fraction(B->P, R->group, B->o, rr.bounds);
         if (f <= 0.0)
             continue;
+        /* how deep its LPs look (auto: the deepest window the timeout allows) */
+        nnh_verify_opts ow = *B->o;
+        int w = nnh_tighten_window(B->P, R->group, B->o, rr.bounds, f);
+        ow.tighten_opts.window = w;
+        if (!res->tightened || (res->tighten_window != 0 && (w == 0 || w > res->tighten_window)))
+            res->tighten_window = w; /* the deepest; 0 (whole prefix) deepest of all */
         double before = rr.best_lb;
         unsigned long long d = 0;
-        rc = nnh_tighten_region(B->P, R, B->o, m, f, B->deadline, run, run_arg,
+        rc = nnh_tighten_region(B->P, R, &ow, m, f, B->deadline, run, run_arg,
                                 tighten_should_stop, &ts, &res->tighten_tasks, &d, err);
         int stopped = !rc && tighten_should_stop(&ts); /* then no second crown (~1 s) */
         if (!rc && !stopped) /* what the tightening gained, for the statistics */

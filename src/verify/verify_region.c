@@ -47,6 +47,7 @@ void nnh_verify_opts_init(nnh_verify_opts *o)
     o->tighten_opts.long_step = 1;
     o->tighten_opts.min_gain = 1e-3;
     o->tighten_opts.skip_stable = 1;
+    o->tighten_auto_window = NNH_TIGHTEN_AUTO_WINDOW;
     o->alpha = NNH_ALPHA_AUTO;
     nnh_alpha_opts_init(&o->alpha_opts);
     o->alpha_opts.target = 0.0;

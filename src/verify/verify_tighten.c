@@ -68,7 +68,10 @@ static double cost_share(const nnh_network *net, const nnh_bound_opts *bo, doubl
             n = fmin(n, open_neurons(net, bo, b, k));
         s += 2.0 * n * cols * iters;
     }
-    return s * 2.9e-4 * (bo->method == NNH_METHOD_HULL ? 1.0 : 0.5);
+    /* counted on a piecewise-linear net's root: its LPs take a share of the
+     * model (calibrated on a sigmoid net) */
+    return s * 2.9e-4 * (bo->method == NNH_METHOD_HULL ? 1.0 : 0.5) *
+           (b ? NNH_TIGHTEN_PL_COST_SCALE : 1.0);
 }
 
 double nnh_tighten_cost(const nnh_network *net, const nnh_bound_opts *bo)
@@ -122,6 +125,24 @@ double nnh_tighten_fraction(const nnh_verify_problem *P, int g, const nnh_verify
     if (o->tighten == NNH_TIGHTEN_AUTO)
         return auto_fraction(P->groups[g].folded, o, root);
     return o->tighten_fraction > 0.0 && o->tighten_fraction <= 1.0 ? o->tighten_fraction : 1.0;
+}
+
+int nnh_tighten_window(const nnh_verify_problem *P, int g, const nnh_verify_opts *o,
+                       const nnh_bounds *root, double fraction)
+{
+    const nnh_network *N = P->groups[g].folded;
+    int w = o->tighten_opts.window;
+    if (o->tighten != NNH_TIGHTEN_AUTO || !root || w == 0 || o->tighten_auto_window <= w ||
+        o->timeout <= 0 || !(fraction > 0.0 && fraction < 1.0) || smooth_hidden(N))
+        return w;
+    nnh_bound_opts bo = o->tighten_opts;
+    bo.method = NNH_METHOD_HULL;
+    for (int c = o->tighten_auto_window; c > w; c--) {
+        bo.window = c;
+        if (o->timeout >= NNH_TIGHTEN_AUTO_PART_SHARE * cost_share(N, &bo, fraction, root))
+            return c;
+    }
+    return w;
 }
 
 nnh_method nnh_tighten_method(const nnh_verify_problem *P, int g, const nnh_verify_opts *o)

@@ -35,6 +35,15 @@ nnh_method nnh_tighten_method(const nnh_verify_problem *P, int g, const nnh_veri
 double nnh_tighten_fraction(const nnh_verify_problem *P, int g, const nnh_verify_opts *o,
                             const nnh_bounds *root);
 
+/* The LP window of group g's tightening under o with the fraction
+ * `fraction` (nnh_tighten_fraction) on the root's bounds `root`:
+ * o->tighten_opts.window, or with auto's partial tightening of a
+ * piecewise-linear net (0 < fraction < 1, a timeout) the deepest window up
+ * to o->tighten_auto_window whose selected tasks' estimated cost is at most
+ * the timeout / NNH_TIGHTEN_AUTO_PART_SHARE. Deterministic (no clock). */
+int nnh_tighten_window(const nnh_verify_problem *P, int g, const nnh_verify_opts *o,
+                       const nnh_bounds *root, double fraction);
+
 /* Group g's folded network (borrowed): what the tightening bounds. */
 const nnh_network *nnh_verify_group_network(const nnh_verify_problem *P, int g);
 
