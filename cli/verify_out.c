@@ -54,11 +54,14 @@ static char *options_json(const nnh_verify_opts *o)
 {
     char *b = nnh_bound_opts_json(&o->bound), *t = nnh_bound_opts_json(&o->tighten_opts);
     char *s = malloc(650 + (b ? strlen(b) : 2) + (t ? strlen(t) : 2));
-    char frac[80] = ""; /* only when given, so default files are unchanged */
+    char frac[160] = ""; /* only when given, so default files are unchanged */
     if (o->tighten_fraction > 0)
         snprintf(frac, sizeof frac, ",\"tighten_fraction\":%.17g", o->tighten_fraction);
     if (!o->case_split)
         strcat(frac, ",\"case_split\":0");
+    if (o->tighten_auto_window != NNH_TIGHTEN_AUTO_WINDOW) /* a window given: 0 */
+        snprintf(frac + strlen(frac), sizeof frac - strlen(frac), ",\"tighten_auto_window\":%d",
+                 o->tighten_auto_window);
     if (s)
         sprintf(s,
                 "{\"command\":\"verify\",\"method\":\"%s\",\"timeout\":%.17g,\"max_regions\":%ld,"

@@ -3,7 +3,8 @@
 # on a digits robustness property that crown with input splitting does not
 # prove in 50 regions, the hull-tightened root proves it in at most 3; the
 # same verdict and the same root bounds (digest) serially and at -np 2 and 3,
-# also with the property-directed selection (--tighten-fraction);
+# also with the property-directed selection (--tighten-fraction); the
+# tightening line names the LP window (1 by default, 2 when given);
 # a worker failing during the tightening ends the job with one message; bad
 # option values are usage errors naming the option; with the shared data,
 # SIGTERM during the tightening of an ERAN net stops promptly with 'unknown'.
@@ -42,6 +43,13 @@ echo "  none: $(verdict "$T/none") after $(regions "$T/none") regions; hull: $(v
 [ -n "$(digest "$T/hull")" ] || fail "no 'tightening:' line: $(cat "$T/hull")"
 grep -q "^tightening" "$T/none" && fail "--tighten none tightened"
 
+echo "== the tightening line reports the LP window: 1 by default, the one given"
+window() { sed -n 's/^tightening: .* LP tasks, window \([0-9]*\), .*/\1/p' "$1"; }
+[ "$(window "$T/hull")" = 1 ] || fail "default window: '$(window "$T/hull")' (want 1): $(cat "$T/hull")"
+"$N" verify "$NET" "$T/p.vnnlib" --tighten hull --tighten-opts '{"window":2}' --max-regions 50 >"$T/w2"
+[ "$(window "$T/w2")" = 2 ] || fail "window 2 given: '$(window "$T/w2")': $(cat "$T/w2")"
+[ "$(verdict "$T/w2")" = unsat ] || fail "window 2: $(verdict "$T/w2") (want unsat)"
+
 echo "== bad values: usage errors naming the option"
 bad() { # bad WANT_EXIT PATTERN ARGS...: exit status and one message matching PATTERN
     local want=$1 pat=$2
@@ -74,6 +82,12 @@ if command -v h5dump >/dev/null; then
         --out "$T/sel.h5" >/dev/null
     h5dump -a /options "$T/sel.h5" | has '"tighten_fraction":0\.[23]' ||
         fail "the bound file's options lack tighten_fraction: $(h5dump -a /options "$T/sel.h5")"
+    h5dump -a /options "$T/sel.h5" | grep -q 'tighten_auto_window' &&
+        fail "default options record tighten_auto_window: $(h5dump -a /options "$T/sel.h5")"
+    "$N" verify "$NET" "$T/p.vnnlib" --tighten hull --tighten-opts '{"window":2}' --max-regions 50 \
+        --out "$T/w2.h5" >/dev/null
+    h5dump -a /options "$T/w2.h5" | has '"tighten_auto_window":0' ||
+        fail "a window given is not recorded: $(h5dump -a /options "$T/w2.h5")"
 fi
 "$N" verify --help >"$T/help" 2>&1; grep -q -- "--tighten-opts JSON" "$T/help" || fail "--help lacks --tighten-opts"
 grep -q -- "--tighten-fraction F" "$T/help" || fail "--help lacks --tighten-fraction"
