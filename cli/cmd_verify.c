@@ -83,6 +83,12 @@ static void print_usage(void)
           "                       split a neuron while several cases, e.g. target\n"
           "                       classes, are open becomes one region per open case,\n"
           "                       and each case gets a search of its own)\n"
+          "  --node-tighten K     activation splitting: a region with neuron splits\n"
+          "                       that an open row leaves within --escalate-gap of a\n"
+          "                       proof gets LP bounds (--tighten-opts' engine) for the\n"
+          "                       K highest-scored neurons of each hidden layer after\n"
+          "                       its shallowest split, over its own bounds, then crown\n"
+          "                       again (counted as LP escalations; default 0: never)\n"
           "  --no-joint           prove a case only by one row > 0 (no joint bound of\n"
           "                       min over the region of max over the case's rows)\n"
           "  --tighten T          none | auto (default) | lp1d | hull: before branch and\n"
@@ -134,7 +140,7 @@ typedef struct verify_args {
 
 enum { O_TIMEOUT = 1, O_MAXREG, O_METHOD, O_OUT, O_CEX, O_SEED, O_QUIET, O_VERBOSE, O_GAP, O_NOJOINT,
        O_TIGHTEN, O_TOPTS, O_TFRAC, O_SPLIT, O_ALPHA, O_ALPHA_ITERS, O_NODE_LAYERS,
-       O_BRANCH, O_NOCASE };
+       O_BRANCH, O_NOCASE, O_NODE_TIGHTEN };
 
 static int set_option(verify_args *a, int id, const char *v)
 {
@@ -171,6 +177,12 @@ static int set_option(verify_args *a, int id, const char *v)
     case O_VERBOSE: a->verbose = 1; return CLI_OK;
     case O_NOJOINT: a->o.joint = 0; return CLI_OK;
     case O_NOCASE: a->o.case_split = 0; return CLI_OK;
+    case O_NODE_TIGHTEN:
+        if (cli_number(v, 0, &d) || d != floor(d) || d > 100000)
+            return cli_usage("verify", "--node-tighten needs an integer in [0, 100000], got '%s'",
+                             v);
+        a->o.node_tighten = (int)d;
+        return CLI_OK;
     case O_SPLIT: return cli_split_option("verify", v, &a->o);
     case O_ALPHA: return cli_alpha_option("verify", v, &a->o);
     case O_ALPHA_ITERS: return cli_alpha_iters_option("verify", v, &a->o);
@@ -195,7 +207,8 @@ static int parse_args(int argc, char **argv, verify_args *a)
         {"no-joint", 0, O_NOJOINT}, {"tighten", 1, O_TIGHTEN},  {"tighten-opts", 1, O_TOPTS},
         {"tighten-fraction", 1, O_TFRAC}, {"split", 1, O_SPLIT},  {"alpha", 1, O_ALPHA},
         {"alpha-iters", 1, O_ALPHA_ITERS}, {"node-layers", 1, O_NODE_LAYERS},
-        {"branch-candidates", 1, O_BRANCH}, {"no-case-split", 0, O_NOCASE}, CLI_LOAD_OPTS,
+        {"branch-candidates", 1, O_BRANCH}, {"no-case-split", 0, O_NOCASE},
+        {"node-tighten", 1, O_NODE_TIGHTEN}, CLI_LOAD_OPTS,
         {NULL, 0, 0}};
     memset(a, 0, sizeof *a);
     nnh_load_opts_init(&a->load);

@@ -59,6 +59,9 @@ static char *options_json(const nnh_verify_opts *o)
         snprintf(frac, sizeof frac, ",\"tighten_fraction\":%.17g", o->tighten_fraction);
     if (!o->case_split)
         strcat(frac, ",\"case_split\":0");
+    if (o->node_tighten > 0)
+        snprintf(frac + strlen(frac), sizeof frac - strlen(frac), ",\"node_tighten\":%d",
+                 o->node_tighten);
     if (o->tighten_auto_window != NNH_TIGHTEN_AUTO_WINDOW) /* a window given: 0 */
         snprintf(frac + strlen(frac), sizeof frac - strlen(frac), ",\"tighten_auto_window\":%d",
                  o->tighten_auto_window);

@@ -7,7 +7,9 @@
 # --split rejects unknown modes and is in --help, and so does --branch-candidates
 # (an integer in [1, 32]); a digits ReLU MLP property with several target
 # classes open at the root gets a case split (one search per open class) by
-# default, with 1 and 2 ranks, and none with --no-case-split, unsat each way.
+# default, with 1 and 2 ranks, and none with --no-case-split, unsat each way;
+# with --node-tighten 3 it is unsat with node LPs and fewer regions, at 1
+# and 2 ranks, and a negative value is a usage error.
 set -euo pipefail
 . "$NNH_SOURCE_DIR/tests/common/it_lib.sh"
 
@@ -75,5 +77,40 @@ if command -v mpirun >/dev/null; then
         "$T/cases.vnnlib" --tighten none --split activation --timeout 60
     grep -q "^case splits: 1$" "$T/c2" || fail "expected one case split with 2 ranks: $(cat "$T/c2")"
 fi
+
+# node tightening: LPs at nodes near a proof, the same verdict, fewer regions
+escalations() { sed -n 's/^regions: \([0-9]*\) decided.*LP escalations \([0-9]*\)$/\2/p' "$1"; }
+grep -q -- '--node-tighten K' "$T/help" || fail "--node-tighten missing from --help"
+expect_verdict unsat "$T/n3" -- "$N" verify "$RELU" "$T/cases.vnnlib" --tighten none --split activation --timeout 60 --node-tighten 3
+[ "$(escalations "$T/n3")" -gt 0 ] || fail "no node LP with --node-tighten 3: $(cat "$T/n3")"
+[ "$(escalations "$T/c1")" = 0 ] || fail "LPs without --node-tighten: $(cat "$T/c1")"
+[ "$(regions "$T/n3")" -lt "$(regions "$T/c1")" ] ||
+    fail "node tightening did not save regions: $(regions "$T/n3") vs $(regions "$T/c1")"
+if command -v mpirun >/dev/null; then
+    expect_verdict unsat "$T/n3m" -- timeout 120 mpirun -np 2 --oversubscribe "$N" verify "$RELU" \
+        "$T/cases.vnnlib" --tighten none --split activation --timeout 60 --node-tighten 3
+    [ "$(escalations "$T/n3m")" -gt 0 ] || fail "no node LP with 2 ranks: $(cat "$T/n3m")"
+fi
+if command -v h5dump >/dev/null; then
+    "$N" verify "$RELU" "$T/cases.vnnlib" --tighten none --split activation --node-tighten 3 \
+        --out "$T/n3.h5" >/dev/null
+    h5dump -a /options "$T/n3.h5" | grep -q '"node_tighten":3' ||
+        fail "the bound file's options lack node_tighten: $(h5dump -a /options "$T/n3.h5")"
+fi
+# a node whose LP bounds cross (its splits meet no input) is closed, not an
+# error (digits sigmoid image 8, eps 0.05: found that way)
+robust "$E/digits_test_inputs.csv" 8 0.05 >"$T/s8.vnnlib"
+set +e
+"$N" verify "$E/digits_sigmoid_64x10x10x10x10x10.onnx" "$T/s8.vnnlib" --tighten none \
+    --split activation --node-tighten 3 --timeout 20 >"$T/s8" 2>&1
+rc=$?
+set -e
+[ $rc = 0 ] || fail "node tightening on the sigmoid MLP: exit $rc: $(tail -3 "$T/s8")"
+case "$(verdict "$T/s8")" in unsat | timeout | unknown) ;; *) fail "sigmoid MLP: $(verdict "$T/s8")" ;; esac
+set +e
+"$N" verify "$RELU" "$T/cases.vnnlib" --node-tighten -1 >/dev/null 2>"$T/err"
+rc=$?
+set -e
+[ $rc = 2 ] && grep -q -- "--node-tighten needs" "$T/err" || fail "--node-tighten -1: exit $rc, $(cat "$T/err")"
 
 it_finish it_verify_split

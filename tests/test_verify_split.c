@@ -181,7 +181,7 @@ static int in_domain(const nnh_bab_region *R, const double *x, double *const *pr
  * stop it): each open region's children cover its domain, and the bounds an
  * open region returns contain every sampled point of its domain at every
  * layer; a region closed with no split checked is not wrongly "empty". */
-static void children_cover(nnh_act_kind act, unsigned long long seed)
+static void children_cover(nnh_act_kind act, unsigned long long seed, int node_tighten)
 {
     nnh_network *net = net_small(act, seed);
     nnh_spec *spec = nnh_test_spec_upper2(nnh_test_grid_min2(net) - 0.01);
@@ -193,6 +193,10 @@ static void children_cover(nnh_act_kind act, unsigned long long seed)
     nnh_verify_opts_init(&o);
     o.split = NNH_SPLIT_ACTIVATION;
     o.region_samples = 0;
+    o.node_tighten = node_tighten;
+    if (node_tighten)
+        o.escalate_gap = 1e30; /* every node with splits gets its LPs */
+    int lps = 0;
     nnh_region_result rr;
     ck_assert_int_eq(nnh_region_result_init(P, &rr, &err), 0);
     double buf[2][64], *pre[3], *post[3];
@@ -213,6 +217,7 @@ static void children_cover(nnh_act_kind act, unsigned long long seed)
             continue;
         }
         opened++;
+        lps += rr.escalated;
         neuron += rr.split_layer >= 0; /* else the box (every neuron stable) */
         ck_assert_ptr_nonnull(rr.bounds);
         nnh_bab_region *c[2];
@@ -243,6 +248,8 @@ static void children_cover(nnh_act_kind act, unsigned long long seed)
     ck_assert_int_gt(opened, 3);
     ck_assert_int_gt(neuron, 3);
     ck_assert_int_gt(checked, 400);
+    if (node_tighten) /* the node LPs ran, and their bounds held above */
+        ck_assert_int_gt(lps, 3);
     while (nq > 0)
         nnh_bab_region_free(queue[--nq]);
     nnh_region_result_free(&rr);
@@ -251,10 +258,19 @@ static void children_cover(nnh_act_kind act, unsigned long long seed)
     nnh_network_free(net);
 }
 
-START_TEST(test_relu_children_cover) { children_cover(NNH_ACT_RELU, 11); }
+START_TEST(test_relu_children_cover) { children_cover(NNH_ACT_RELU, 11, 0); }
 END_TEST
 
-START_TEST(test_sigmoid_children_cover) { children_cover(NNH_ACT_SIGMOID, 5); }
+START_TEST(test_sigmoid_children_cover) { children_cover(NNH_ACT_SIGMOID, 5, 0); }
+END_TEST
+
+/* Node tightening (nnh_verify_opts.node_tighten) on every node with splits:
+ * its LP bounds, over bounds that hold the splits, still contain every
+ * sampled point of the node's domain at every layer. */
+START_TEST(test_relu_node_tighten_cover) { children_cover(NNH_ACT_RELU, 11, 4); }
+END_TEST
+
+START_TEST(test_sigmoid_node_tighten_cover) { children_cover(NNH_ACT_SIGMOID, 5, 4); }
 END_TEST
 
 /* A split no input of the box meets closes the region even on a false
@@ -479,17 +495,30 @@ static void case_split(nnh_act_kind act, unsigned long long seed, double scale, 
                 res.regions, res.neuron_splits, res.case_splits);
         nnh_verify_result_free(&res);
     }
-    /* violated on output 1 only: a counterexample of case 1, re-checked */
+    /* node tightening at every node with splits: the same proof */
+    o.case_split = 1;
+    o.node_tighten = 4;
+    o.escalate_gap = 1e30;
+    ck_assert_int_eq(nnh_verify(net, spec, &o, &res, NULL, NULL, &err), 0);
+    ck_assert_msg(res.verdict == NNH_VERDICT_UNSAT, "seed %llu node_tighten: %s", seed,
+                  nnh_verdict_name(res.verdict));
+    ck_assert_int_gt(res.escalations, 0);
+    fprintf(stderr, "node tighten: %ld regions, %ld with LPs\n", res.regions, res.escalations);
+    nnh_verify_result_free(&res);
+    /* violated on output 1 only: a counterexample of case 1, re-checked,
+     * with and without node tightening */
     nnh_spec_free(spec);
     thr[1] = m[1] + 0.01;
     spec = spec_three(thr);
-    o.case_split = 1;
-    ck_assert_int_eq(nnh_verify(net, spec, &o, &res, NULL, NULL, &err), 0);
-    ck_assert_int_eq(res.verdict, NNH_VERDICT_SAT);
-    double y[3];
-    nnh_network_eval(net, res.cex_x, y, NULL);
-    ck_assert(nnh_spec_case_holds(spec, res.cex_case, res.cex_x, y, 0.0));
-    nnh_verify_result_free(&res);
+    for (int nt = 4; nt >= 0; nt -= 4) {
+        o.node_tighten = nt;
+        ck_assert_int_eq(nnh_verify(net, spec, &o, &res, NULL, NULL, &err), 0);
+        ck_assert_int_eq(res.verdict, NNH_VERDICT_SAT);
+        double y[3];
+        nnh_network_eval(net, res.cex_x, y, NULL);
+        ck_assert(nnh_spec_case_holds(spec, res.cex_case, res.cex_x, y, 0.0));
+        nnh_verify_result_free(&res);
+    }
     nnh_spec_free(spec);
     nnh_network_free(net);
 }
@@ -512,6 +541,8 @@ int main(void)
     tcase_add_test(tc, test_sigmoid_fsb_choice);
     tcase_add_test(tc, test_relu_children_cover);
     tcase_add_test(tc, test_sigmoid_children_cover);
+    tcase_add_test(tc, test_relu_node_tighten_cover);
+    tcase_add_test(tc, test_sigmoid_node_tighten_cover);
     tcase_add_test(tc, test_empty_domain_and_cex_outside_split);
     tcase_add_test(tc, test_pack_splits);
     tcase_add_test(tc, test_relu_case_split);

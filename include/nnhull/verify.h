@@ -121,6 +121,16 @@ typedef struct nnh_verify_opts {
                               case gets a search of its own and its neuron
                               splits serve it alone (default 1; 0 = one
                               search for all cases) */
+    int node_tighten;      /* activation splitting: LP bounds at a node. A
+                              region with neuron splits that crown and alpha
+                              leave open, with an open row within
+                              escalate_gap x its width of 0 (the escalation
+                              test), gets LPs (tighten_opts, hull) for the
+                              node_tighten neurons of highest selection
+                              score (tighten_select.c) in each hidden layer
+                              after its shallowest split, over its own
+                              bounds (the splits in them), then crown and
+                              alpha again. 0 (default) = never */
 } nnh_verify_opts;
 
 enum {

@@ -4,6 +4,7 @@
  * to split when the region stays open. */
 #include "verify_internal.h"
 #include "bab_split.h"
+#include "verify_tighten.h"
 
 #include "nnhull/bounds.h"
 #include "nnhull/engine.h"
@@ -54,6 +55,7 @@ void nnh_verify_opts_init(nnh_verify_opts *o)
     o->node_layers = NNH_NODE_LAYERS_CHANGED;
     o->branch_candidates = 8;
     o->case_split = 1;
+    o->node_tighten = 0;
 }
 
 int nnh_region_result_init(const nnh_verify_problem *P, nnh_region_result *r, nnh_error *err)
@@ -623,6 +625,77 @@ static int bound_optima(const nnh_verify_problem *P, const nnh_verify_group *G,
     return k;
 }
 
+/* The bounds of a region: crown (hidden layers from from[0], crown from
+ * from[1]), alpha-CROWN, the joint bounds of cases with several rows, the
+ * split constraints. Closes what they prove. */
+static int bound_step(const nnh_verify_problem *P, const nnh_bab_region *R,
+                      const nnh_verify_opts *o, double deadline, const int from[2], nnh_bounds *b,
+                      nnh_crown_forms *forms, double *lbs, double *jl, nnh_region_result *res,
+                      nnh_error *err)
+{
+    const nnh_verify_group *G = &P->groups[R->group];
+    int rc = crown_step(G, R, o, from[0], from[1], b, forms, lbs, res, err);
+    if (!rc && res->status != NNH_REGION_UNSAT)
+        rc = alpha_step(P, G, R, o, nnh_alpha_mode_resolve(o, P->n_in), deadline, b, forms, lbs,
+                        res, err);
+    if (!rc && res->status != NNH_REGION_UNSAT && o->joint && o->method != NNH_METHOD_IBP) {
+        rc = joint_step(P, G, R, b, forms, jl, res, err);
+        if (rc > 0) {
+            res->status = NNH_REGION_UNSAT;
+            rc = 0;
+        }
+    }
+    if (!rc && res->status != NNH_REGION_UNSAT && R->n_splits && o->method != NNH_METHOD_IBP)
+        rc = split_step(P, G, R, b, forms, res, err);
+    return rc;
+}
+
+/* The escalation test: an open row of an open case whose lower bound lbs[r]
+ * is within escalate_gap x its width of 0. */
+static int near_proof(const nnh_verify_group *G, const nnh_bounds *b, const nnh_bab_region *R,
+                      const nnh_verify_opts *o, const double *lbs, const nnh_region_result *res)
+{
+    const nnh_layer_bounds *lb = &b->layers[b->n_layers - 1];
+    for (int c = 0; c < G->n_cases; c++)
+        for (int r = G->row0[c]; r < G->row0[c + 1] && R->active[c] && !res->closed[c]; r++) {
+            double w = lb->pre_hi[r] - lbs[r];
+            if (isfinite(w) && lbs[r] > -o->escalate_gap * w)
+                return 1;
+        }
+    return 0;
+}
+
+/* Node tightening (nnh_verify_opts.node_tighten): LPs on the hidden layers
+ * after R's shallowest split over b (which holds the splits), then the
+ * bounds again from that layer on. */
+static int node_step(const nnh_verify_problem *P, const nnh_bab_region *R,
+                     const nnh_verify_opts *o, double deadline, nnh_bounds *b,
+                     nnh_crown_forms *forms, double *lbs, double *jl, nnh_region_result *res,
+                     nnh_error *err)
+{
+    const nnh_verify_group *G = &P->groups[R->group];
+    int first = G->folded->n_layers;
+    for (int s = 0; s < R->n_splits; s++)
+        first = R->splits[s].layer + 1 < first ? R->splits[s].layer + 1 : first;
+    nnh_bound_opts bo = o->tighten_opts;
+    bo.method = o->tighten == NNH_TIGHTEN_LP1D ? NNH_METHOD_LP1D : NNH_METHOD_HULL;
+    bo.time_limit = 0; /* deterministic budgets, as at the root */
+    long tasks = 0;
+    int empty = 0, rc = nnh_bound_opts_check(&bo, err);
+    if (!rc)
+        rc = nnh_tighten_node(G->folded, b, first, o->node_tighten, &bo, deadline, &tasks,
+                              &empty, err);
+    if (rc || (!tasks && !empty))
+        return rc;
+    res->escalated = 1;
+    if (empty) { /* the splits meet no input of the box */
+        close_all(G, res);
+        return NNH_OK;
+    }
+    int from[2] = {first, first};
+    return bound_step(P, R, o, deadline, from, b, forms, lbs, jl, res, err);
+}
+
 /* The order saves work: crown first (half the regions of a proof close
  * there), falsification only on what stays open, the LP only where no
  * counterexample turned up, the split choice last. */
@@ -632,23 +705,11 @@ static int decide(const nnh_verify_problem *P, const nnh_bab_region *R, const nn
 {
     const nnh_verify_group *G = &P->groups[R->group];
     double t0 = nnh_now();
-    int rc = crown_step(G, R, o, from[0], from[1], b, forms, lbs, res, err);
-    if (!rc && res->status != NNH_REGION_UNSAT)
-        rc = alpha_step(P, G, R, o, nnh_alpha_mode_resolve(o, P->n_in), deadline, b, forms, lbs,
-                        res, err);
+    int rc = bound_step(P, R, o, deadline, from, b, forms, lbs, jl, res, err);
+    if (!rc && res->status == NNH_REGION_OPEN && o->node_tighten > 0 && R->n_splits &&
+        o->method != NNH_METHOD_IBP && near_proof(G, b, R, o, lbs, res))
+        rc = node_step(P, R, o, deadline, b, forms, lbs, jl, res, err);
     double t1 = nnh_now();
-    if (!rc && res->status != NNH_REGION_UNSAT && o->joint && o->method != NNH_METHOD_IBP) {
-        rc = joint_step(P, G, R, b, forms, jl, res, err);
-        if (rc > 0) {
-            res->status = NNH_REGION_UNSAT;
-            rc = 0;
-        }
-        t1 = nnh_now();
-    }
-    if (!rc && res->status != NNH_REGION_UNSAT && R->n_splits && o->method != NNH_METHOD_IBP) {
-        rc = split_step(P, G, R, b, forms, res, err);
-        t1 = nnh_now();
-    }
     res->seconds_bounds = t1 - t0;
     if (rc || res->status == NNH_REGION_UNSAT)
         return rc;

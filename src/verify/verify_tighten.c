@@ -9,6 +9,7 @@
 #include "nnhull/stop.h"
 #include "engine_steps.h"
 #include "lp_layer.h"
+#include "bab_split.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -201,6 +202,50 @@ int nnh_tighten_tasks(const nnh_network *N, const nnh_bounds *b, int k, const nn
             nnh_error_prefix(err, "tightening layer %d neuron %d", k, nnh_steps_neuron(task));
     }
     nnh_lp_layer_free(L);
+    return rc;
+}
+
+int nnh_tighten_node(const nnh_network *N, nnh_bounds *b, int first, int per_layer,
+                     const nnh_bound_opts *bo, double deadline, long *tasks, int *empty,
+                     nnh_error *err)
+{
+    *empty = 0;
+    size_t wmax = 2 * (size_t)nnh_network_max_width(N);
+    double *res = malloc(2 * wmax * sizeof(double));
+    int *ids = malloc(wmax * sizeof(int)), rc = 0;
+    if (!res || !ids) {
+        free(res);
+        free(ids);
+        return nnh_error_set(err, NNH_ENOMEM, "verify: out of memory (node tightening)");
+    }
+    double *sel = res + wmax;
+    for (int k = first < 1 ? 1 : first; k + 1 < N->n_layers && !rc && per_layer > 0; k++) {
+        if (deadline > 0 && nnh_now() > deadline)
+            break;
+        int w = N->layers[k].n_out, n = 2 * w;
+        double f = per_layer >= w ? 1.0 : (double)per_layer / w;
+        int n_sel = nnh_tighten_select(N, b, b, k, f, ids, err);
+        if (n_sel < 0) {
+            rc = n_sel;
+            break;
+        }
+        for (int t = 0; t < n; t++)
+            res[t] = NAN;
+        rc = nnh_tighten_tasks(N, b, k, bo, 0, 1, n_sel, ids, deadline, NULL, NULL, sel, NULL,
+                               err);
+        for (int j = 0; j < n_sel && !rc; j++) {
+            res[ids[j]] = sel[j];
+            *tasks += !isnan(sel[j]);
+        }
+        if (rc)
+            break;
+        nnh_steps_apply(N, b, k, res, n);
+        /* crossed bounds, each rigorous on the node's domain: it is empty */
+        if ((*empty = nnh_bounds_layer_empty(b, k)))
+            break;
+    }
+    free(res);
+    free(ids);
     return rc;
 }
 
