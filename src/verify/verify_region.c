@@ -282,6 +282,14 @@ static int escalate_joint(const nnh_verify_group *G, const nnh_bounds *b, const 
     return rc;
 }
 
+/* The escalation test: a lower bound lo within escalate_gap x the width
+ * hi - lo of 0 (hi: the upper bound). */
+static int near_zero(double lo, double hi, const nnh_verify_opts *o)
+{
+    double w = hi - lo;
+    return isfinite(w) && lo > -o->escalate_gap * w;
+}
+
 /* LP (lp1d / hull) on the rows of open cases that crown left close to a
  * proof: one context on the last layer over crown's earlier bounds; then the
  * joint LP of every case still open whose joint crown bound jl came close
@@ -297,8 +305,7 @@ static int escalate(const nnh_verify_group *G, nnh_bounds *b, const nnh_bab_regi
         if (!R->active[c] || res->closed[c])
             continue;
         for (int r = G->row0[c]; r < G->row0[c + 1] && !rc && !res->closed[c]; r++) {
-            double w = lb->pre_hi[r] - lbs[r];
-            if (!(lbs[r] > -o->escalate_gap * w) || !isfinite(w))
+            if (!near_zero(lbs[r], lb->pre_hi[r], o))
                 continue;
             if (deadline > 0 && nnh_now() > deadline)
                 break;
@@ -317,11 +324,10 @@ static int escalate(const nnh_verify_group *G, nnh_bounds *b, const nnh_bab_regi
     for (int c = 0; c < G->n_cases && !rc && jl; c++) {
         if (!R->active[c] || res->closed[c] || !isfinite(jl[c]))
             continue;
-        double w = -INFINITY;
+        double hi = -INFINITY;
         for (int r = G->row0[c]; r < G->row0[c + 1]; r++)
-            w = fmax(w, lb->pre_hi[r]);
-        w -= jl[c];
-        if (!(jl[c] > -o->escalate_gap * w) || !isfinite(w))
+            hi = fmax(hi, lb->pre_hi[r]);
+        if (!near_zero(jl[c], hi, o))
             continue;
         if (deadline > 0 && nnh_now() > deadline)
             break;
@@ -657,11 +663,9 @@ static int near_proof(const nnh_verify_group *G, const nnh_bounds *b, const nnh_
 {
     const nnh_layer_bounds *lb = &b->layers[b->n_layers - 1];
     for (int c = 0; c < G->n_cases; c++)
-        for (int r = G->row0[c]; r < G->row0[c + 1] && R->active[c] && !res->closed[c]; r++) {
-            double w = lb->pre_hi[r] - lbs[r];
-            if (isfinite(w) && lbs[r] > -o->escalate_gap * w)
+        for (int r = G->row0[c]; r < G->row0[c + 1] && R->active[c] && !res->closed[c]; r++)
+            if (near_zero(lbs[r], lb->pre_hi[r], o))
                 return 1;
-        }
     return 0;
 }
 
@@ -677,14 +681,9 @@ static int node_step(const nnh_verify_problem *P, const nnh_bab_region *R,
     int first = G->folded->n_layers;
     for (int s = 0; s < R->n_splits; s++)
         first = R->splits[s].layer + 1 < first ? R->splits[s].layer + 1 : first;
-    nnh_bound_opts bo = o->tighten_opts;
-    bo.method = o->tighten == NNH_TIGHTEN_LP1D ? NNH_METHOD_LP1D : NNH_METHOD_HULL;
-    bo.time_limit = 0; /* deterministic budgets, as at the root */
     long tasks = 0;
-    int empty = 0, rc = nnh_bound_opts_check(&bo, err);
-    if (!rc)
-        rc = nnh_tighten_node(G->folded, b, first, o->node_tighten, &bo, deadline, &tasks,
-                              &empty, err);
+    int empty = 0;
+    int rc = nnh_tighten_node(G->folded, b, first, o, deadline, &tasks, &empty, err);
     if (rc || (!tasks && !empty))
         return rc;
     res->escalated = 1;

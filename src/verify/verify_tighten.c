@@ -205,50 +205,6 @@ int nnh_tighten_tasks(const nnh_network *N, const nnh_bounds *b, int k, const nn
     return rc;
 }
 
-int nnh_tighten_node(const nnh_network *N, nnh_bounds *b, int first, int per_layer,
-                     const nnh_bound_opts *bo, double deadline, long *tasks, int *empty,
-                     nnh_error *err)
-{
-    *empty = 0;
-    size_t wmax = 2 * (size_t)nnh_network_max_width(N);
-    double *res = malloc(2 * wmax * sizeof(double));
-    int *ids = malloc(wmax * sizeof(int)), rc = 0;
-    if (!res || !ids) {
-        free(res);
-        free(ids);
-        return nnh_error_set(err, NNH_ENOMEM, "verify: out of memory (node tightening)");
-    }
-    double *sel = res + wmax;
-    for (int k = first < 1 ? 1 : first; k + 1 < N->n_layers && !rc && per_layer > 0; k++) {
-        if (deadline > 0 && nnh_now() > deadline)
-            break;
-        int w = N->layers[k].n_out, n = 2 * w;
-        double f = per_layer >= w ? 1.0 : (double)per_layer / w;
-        int n_sel = nnh_tighten_select(N, b, b, k, f, ids, err);
-        if (n_sel < 0) {
-            rc = n_sel;
-            break;
-        }
-        for (int t = 0; t < n; t++)
-            res[t] = NAN;
-        rc = nnh_tighten_tasks(N, b, k, bo, 0, 1, n_sel, ids, deadline, NULL, NULL, sel, NULL,
-                               err);
-        for (int j = 0; j < n_sel && !rc; j++) {
-            res[ids[j]] = sel[j];
-            *tasks += !isnan(sel[j]);
-        }
-        if (rc)
-            break;
-        nnh_steps_apply(N, b, k, res, n);
-        /* crossed bounds, each rigorous on the node's domain: it is empty */
-        if ((*empty = nnh_bounds_layer_empty(b, k)))
-            break;
-    }
-    free(res);
-    free(ids);
-    return rc;
-}
-
 /* FNV-1a over the bytes of every bound: equal bounds, equal digest. */
 static unsigned long long bounds_digest(const nnh_bounds *b)
 {
@@ -280,6 +236,65 @@ static void intersect(nnh_bounds *b, const nnh_bounds *h)
     }
 }
 
+/* The buffers of a layer's LP tasks: res (every task of the layer), sel
+ * (the kept ones' results, in ids order) and ids. */
+typedef struct task_buf {
+    double *res, *sel;
+    int *ids;
+} task_buf;
+
+/* Frees both and leaves them NULL (safe after a failed init). */
+static void task_buf_free(task_buf *t)
+{
+    free(t->res);
+    free(t->ids);
+    t->res = t->sel = NULL;
+    t->ids = NULL;
+}
+
+static int task_buf_init(task_buf *t, const nnh_network *N, nnh_error *err)
+{
+    size_t wmax = 2 * (size_t)nnh_network_max_width(N);
+    t->res = malloc(2 * wmax * sizeof(double));
+    t->ids = malloc(wmax * sizeof(int));
+    t->sel = t->res ? t->res + wmax : NULL;
+    if (t->res && t->ids)
+        return NNH_OK;
+    task_buf_free(t);
+    return nnh_error_set(err, NNH_ENOMEM, "verify: out of memory (tightening)");
+}
+
+/* The n LP tasks of layer k: those nnh_tighten_select keeps (fraction,
+ * ranked on pass) run by run(run_arg, g, ...) or, run NULL, here; their
+ * results intersected into b's layer k (nnh_steps_apply); *tasks counts the
+ * tasks that gave a result. */
+static int layer_tasks(const nnh_network *N, nnh_bounds *b, const nnh_bounds *pass, int g,
+                       int k, int n, double fraction, const nnh_bound_opts *bo, double deadline,
+                       nnh_tighten_layer_fn run, void *run_arg, nnh_tighten_stop_fn stop,
+                       void *stop_arg, task_buf *t, long *tasks, nnh_error *err)
+{
+    for (int j = 0; j < n; j++)
+        t->res[j] = NAN;
+    int n_sel = n > 0 ? nnh_tighten_select(N, b, pass, k, fraction, t->ids, err) : 0;
+    if (n_sel < 0)
+        return n_sel;
+    for (int j = 0; j < n_sel; j++)
+        t->sel[j] = NAN;
+    int rc = 0;
+    if (n_sel > 0)
+        rc = run ? run(run_arg, g, b, k, bo, n_sel, t->ids, t->sel, NULL, err)
+                 : nnh_tighten_tasks(N, b, k, bo, 0, 1, n_sel, t->ids, deadline, stop, stop_arg,
+                                     t->sel, NULL, err);
+    if (rc)
+        return rc;
+    for (int j = 0; j < n_sel; j++)
+        t->res[t->ids[j]] = t->sel[j];
+    for (int j = 0; j < n; j++)
+        *tasks += !isnan(t->res[j]);
+    nnh_steps_apply(N, b, k, t->res, n);
+    return NNH_OK;
+}
+
 /* Layer by layer: IBP, crown, the crown pass, then the LP tasks that the
  * selection keeps (fraction, nnh_tighten_select; run or here) and their
  * results; *tasks counts the tasks that gave a result. */
@@ -289,12 +304,10 @@ static int tighten_layers(const nnh_network *N, nnh_bounds *b, int g, const nnh_
                           nnh_error *err)
 {
     nnh_bounds *pass = NULL;
-    size_t wmax = 2 * (size_t)nnh_network_max_width(N);
-    double *res = malloc(2 * wmax * sizeof(double));
-    int *ids = malloc(wmax * sizeof(int));
-    int rc = res && ids ? nnh_steps_pass(N, b, bo, &pass, err)
-                        : nnh_error_set(err, NNH_ENOMEM, "verify: out of memory (tightening)");
-    double *sel = res + wmax; /* results of the kept tasks, in ids order */
+    task_buf t;
+    int rc = task_buf_init(&t, N, err);
+    if (!rc)
+        rc = nnh_steps_pass(N, b, bo, &pass, err);
     for (int k = 0; k < N->n_layers && !rc; k++) {
         if (k > 0 && ((deadline > 0 && nnh_now() > deadline) || nnh_stop_requested())) {
             /* past the deadline or after a stop request: the rest IBP only */
@@ -302,34 +315,49 @@ static int tighten_layers(const nnh_network *N, nnh_bounds *b, int g, const nnh_
             continue;
         }
         int n = nnh_steps_prepare(N, b, k, pass, bo, err);
-        if (n < 0) {
-            rc = n;
-            break;
-        }
-        for (int t = 0; t < n; t++)
-            res[t] = NAN;
-        int n_sel = n > 0 ? nnh_tighten_select(N, b, pass, k, fraction, ids, err) : 0;
-        if (n_sel < 0) {
-            rc = n_sel;
-            break;
-        }
-        for (int j = 0; j < n_sel; j++)
-            sel[j] = NAN;
-        if (n_sel > 0)
-            rc = run ? run(run_arg, g, b, k, bo, n_sel, ids, sel, NULL, err)
-                     : nnh_tighten_tasks(N, b, k, bo, 0, 1, n_sel, ids, deadline, stop, stop_arg,
-                                         sel, NULL, err);
-        if (rc)
-            break;
-        for (int j = 0; j < n_sel; j++)
-            res[ids[j]] = sel[j];
-        for (int t = 0; t < n; t++)
-            *tasks += !isnan(res[t]);
-        nnh_steps_apply(N, b, k, res, n);
+        rc = n < 0 ? n
+                   : layer_tasks(N, b, pass, g, k, n, fraction, bo, deadline, run, run_arg, stop,
+                                 stop_arg, &t, tasks, err);
     }
     nnh_bounds_free(pass);
-    free(res);
-    free(ids);
+    task_buf_free(&t);
+    return rc;
+}
+
+/* The tightening's engine options from o with method m: no time limits
+ * (budgets are per task and deterministic; the deadline stops). */
+static int engine_opts(const nnh_verify_opts *o, nnh_method m, nnh_bound_opts *bo,
+                       nnh_error *err)
+{
+    *bo = o->tighten_opts;
+    bo->method = m;
+    bo->time_limit = 0;
+    int rc = nnh_bound_opts_check(bo, err);
+    return rc ? nnh_error_prefix(err, "verify: tightening options") : NNH_OK;
+}
+
+int nnh_tighten_node(const nnh_network *N, nnh_bounds *b, int first, const nnh_verify_opts *o,
+                     double deadline, long *tasks, int *empty, nnh_error *err)
+{
+    *empty = 0;
+    nnh_bound_opts bo;
+    task_buf t;
+    int rc = engine_opts(o, o->tighten == NNH_TIGHTEN_LP1D ? NNH_METHOD_LP1D : NNH_METHOD_HULL,
+                         &bo, err);
+    if (rc || (rc = task_buf_init(&t, N, err)))
+        return rc;
+    for (int k = first < 1 ? 1 : first; k + 1 < N->n_layers && !rc && o->node_tighten > 0; k++) {
+        if (deadline > 0 && nnh_now() > deadline)
+            break;
+        int w = N->layers[k].n_out;
+        double f = o->node_tighten >= w ? 1.0 : (double)o->node_tighten / w;
+        rc = layer_tasks(N, b, b, 0, k, 2 * w, f, &bo, deadline, NULL, NULL, NULL, NULL, &t,
+                         tasks, err);
+        /* crossed bounds, each rigorous on the node's domain: it is empty */
+        if (!rc && (*empty = nnh_bounds_layer_empty(b, k)))
+            break;
+    }
+    task_buf_free(&t);
     return rc;
 }
 
@@ -339,12 +367,10 @@ int nnh_tighten_region(const nnh_verify_problem *P, nnh_bab_region *R, const nnh
                        unsigned long long *digest, nnh_error *err)
 {
     const nnh_network *N = P->groups[R->group].folded;
-    nnh_bound_opts bo = o->tighten_opts;
-    bo.method = m;
-    bo.time_limit = 0; /* budgets are per task and deterministic; the deadline stops */
-    int rc = nnh_bound_opts_check(&bo, err);
+    nnh_bound_opts bo;
+    int rc = engine_opts(o, m, &bo, err);
     if (rc)
-        return nnh_error_prefix(err, "verify: tightening options");
+        return rc;
     nnh_bounds *b = NULL;
     if ((rc = nnh_bounds_create(N, R->lo, R->hi, &b, err)))
         return rc;

@@ -84,17 +84,18 @@ int nnh_tighten_region(const nnh_verify_problem *P, nnh_bab_region *R, const nnh
                        void *run_arg, nnh_tighten_stop_fn stop, void *stop_arg, long *tasks,
                        unsigned long long *digest, nnh_error *err);
 
-/* LP bounds at a node: for each hidden layer k = first .. the last hidden
- * one, the two tasks of the per_layer neurons that nnh_tighten_select ranks
- * highest on b (b as its own pass) run with bo over b, and intersected into
- * b's layer k (nnh_steps_apply) before layer k+1's LPs are built. b must be
- * rigorous on the node's domain (box and splits): so are the results.
- * Stops between tasks past deadline (the rest keep their bounds). *tasks
- * gets the LP tasks run; *empty = 1 (and it stops) when a layer's bounds
- * cross: no input of the domain meets the splits. */
-int nnh_tighten_node(const nnh_network *N, nnh_bounds *b, int first, int per_layer,
-                     const nnh_bound_opts *bo, double deadline, long *tasks, int *empty,
-                     nnh_error *err);
+/* LP bounds at a node (o->node_tighten): for each hidden layer k = first
+ * .. the last hidden one, the two tasks of the o->node_tighten neurons that
+ * nnh_tighten_select ranks highest on b (b as its own pass) run with the
+ * tightening's engine options (o->tighten_opts; lp1d when o->tighten says
+ * so, else hull) over b, and intersected into b's layer k before layer
+ * k+1's LPs are built. b must be rigorous on the node's domain (box and
+ * splits): so are the results. Stops between tasks past deadline (the rest
+ * keep their bounds). *tasks gets the LP tasks run; *empty = 1 (and it
+ * stops) when a layer's bounds cross: no input of the domain meets the
+ * splits. */
+int nnh_tighten_node(const nnh_network *N, nnh_bounds *b, int first, const nnh_verify_opts *o,
+                     double deadline, long *tasks, int *empty, nnh_error *err);
 
 /* Session hook (bab.c): tighten every root still queued, as the options
  * say, that nnh_verify_region leaves open; results in the session's nnh_verify_result (tightened,
